@@ -1,0 +1,81 @@
+// Redis's exact error texts, one constant each (without the leading '-').
+// Clients parse these, so they are copied from Redis 7 to the letter.
+#pragma once
+
+namespace vellum::protocol::err {
+
+inline constexpr char kSyntax[] = "ERR syntax error";
+inline constexpr char kNotInteger[] = "ERR value is not an integer or out of range";
+inline constexpr char kNotFloat[] = "ERR value is not a valid float";
+inline constexpr char kOverflow[] = "ERR increment or decrement would overflow";
+inline constexpr char kNanOrInf[] = "ERR increment would produce NaN or Infinity";
+inline constexpr char kWrongType[] =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr char kNoSuchKey[] = "ERR no such key";
+inline constexpr char kDbOutOfRange[] = "ERR DB index is out of range";
+inline constexpr char kSameObject[] = "ERR source and destination objects are the same";
+inline constexpr char kInvalidCursor[] = "ERR invalid cursor";
+inline constexpr char kStringTooLong[] = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+inline constexpr char kOffsetOutOfRange[] = "ERR offset is out of range";
+inline constexpr char kNoAuth[] = "NOAUTH Authentication required.";
+inline constexpr char kWrongPass[] = "WRONGPASS invalid username-password pair or user is disabled.";
+inline constexpr char kAuthNoPassword[] =
+    "ERR AUTH <password> called without any password configured for the default user. "
+    "Are you sure your configuration is correct?";
+inline constexpr char kNoProto[] = "NOPROTO unsupported protocol version";
+inline constexpr char kMaxClients[] = "ERR max number of clients reached";
+inline constexpr char kTimeoutNotInteger[] = "ERR timeout is not an integer or out of range";
+inline constexpr char kTimeoutNegative[] = "ERR timeout is negative";
+inline constexpr char kOom[] = "OOM command not allowed when used memory > 'maxmemory'.";
+
+// Protocol errors: the reply is sent and the connection closed.
+inline constexpr char kProtoTooBigInline[] = "ERR Protocol error: too big inline request";
+inline constexpr char kProtoUnbalancedQuotes[] = "ERR Protocol error: unbalanced quotes in request";
+inline constexpr char kProtoTooBigMbulk[] = "ERR Protocol error: too big mbulk count string";
+inline constexpr char kProtoInvalidMbulk[] = "ERR Protocol error: invalid multibulk length";
+inline constexpr char kProtoTooBigBulk[] = "ERR Protocol error: too big bulk count string";
+inline constexpr char kProtoInvalidBulk[] = "ERR Protocol error: invalid bulk length";
+// "ERR Protocol error: expected '$', got '%c'" is formatted by the parser.
+
+}  // namespace vellum::protocol::err
+
+// String family (server/commands/string.cc).
+namespace vellum::protocol::err {
+inline constexpr char kDecrementOverflow[] = "ERR decrement would overflow";
+
+}  // namespace vellum::protocol::err
+
+// Key and expiry families (server/commands/keys.cc, expire.cc).
+namespace vellum::protocol::err {
+inline constexpr char kIntOutOfRange[] =
+    "ERR value is out of range, value must between -2147483648 and 2147483647";
+inline constexpr char kInvalidFirstDb[] = "ERR invalid first DB index";
+inline constexpr char kInvalidSecondDb[] = "ERR invalid second DB index";
+inline constexpr char kExpireNxConflict[] =
+    "ERR NX and XX, GT or LT options at the same time are not compatible";
+inline constexpr char kExpireGtLtConflict[] =
+    "ERR GT and LT options at the same time are not compatible";
+// "ERR Unsupported option <opt>" and "ERR invalid expire time in '<cmd>' command" are
+// formatted by expire.cc.
+// Server and client introspection (server_cmds.cc, client.cc).
+inline constexpr char kNoSuchClient[] = "ERR No such client";
+inline constexpr char kInvalidClientName[] =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+inline constexpr char kInvalidClientId[] = "ERR Invalid client ID";
+inline constexpr char kClientIdNotPositive[] = "ERR client-id should be greater than 0";
+inline constexpr char kNoShutdownInProgress[] = "ERR No shutdown in progress.";
+inline constexpr char kSlowlogBadCount[] = "ERR count should be greater than or equal to -1";
+inline constexpr char kLfuNotSelected[] =
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+    "that when switching between policies at runtime LRU and LFU data will take some time to "
+    "adjust.";
+inline constexpr char kLfuSelected[] =
+    "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+    "switching between policies at runtime LRU and LFU data will take some time to adjust.";
+inline constexpr char kInvalidCommandSpecified[] = "ERR Invalid command specified";
+inline constexpr char kCommandHasNoKeys[] = "ERR The command has no key arguments";
+inline constexpr char kGetkeysBadArity[] = "ERR Invalid number of arguments specified for command";
+// "ERR Unknown client type '<t>'", "ERR No such user '<u>'", "ERR Unrecognized option '<o>'"
+// and "ERR <attr> cannot contain spaces, newlines or special characters." are formatted by
+// client.cc.
+}  // namespace vellum::protocol::err
