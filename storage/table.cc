@@ -1,0 +1,161 @@
+#include "storage/table.h"
+
+#include <utility>
+
+namespace vellum::storage {
+namespace {
+constexpr size_t kInitialBuckets = 4;
+
+uint64_t ReverseBits(uint64_t v) {
+  v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
+  v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
+  v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
+  v = ((v >> 8) & 0x00FF00FF00FF00FFULL) | ((v & 0x00FF00FF00FF00FFULL) << 8);
+  v = ((v >> 16) & 0x0000FFFF0000FFFFULL) | ((v & 0x0000FFFF0000FFFFULL) << 16);
+  return (v >> 32) | (v << 32);
+}
+}  // namespace
+
+Table::~Table() { Clear(); }
+
+Table::Table(Table&& other) noexcept
+    : buckets_(std::move(other.buckets_)),
+      size_(std::exchange(other.size_, 0)),
+      volatile_(std::move(other.volatile_)) {}
+
+Table& Table::operator=(Table&& other) noexcept {
+  if (this != &other) {
+    Clear();
+    buckets_ = std::move(other.buckets_);
+    size_ = std::exchange(other.size_, 0);
+    volatile_ = std::move(other.volatile_);
+  }
+  return *this;
+}
+
+Entry* Table::Find(std::string_view key, uint64_t hash) const {
+  if (buckets_.empty()) return nullptr;
+  for (Entry* e = buckets_[hash & (buckets_.size() - 1)]; e != nullptr; e = e->next) {
+    if (e->hash == hash && e->key == key) return e;
+  }
+  return nullptr;
+}
+
+void Table::Insert(Entry* e) {
+  if (buckets_.empty()) buckets_.assign(kInitialBuckets, nullptr);
+  if (size_ >= buckets_.size()) Resize(buckets_.size() * 2);
+  Entry*& head = buckets_[e->hash & (buckets_.size() - 1)];
+  e->next = head;
+  head = e;
+  size_++;
+  if (e->expire_at_ms != 0) {
+    e->volatile_index = static_cast<uint32_t>(volatile_.size());
+    volatile_.push_back(e);
+  }
+}
+
+Entry* Table::Unlink(std::string_view key, uint64_t hash) {
+  if (buckets_.empty()) return nullptr;
+  Entry** link = &buckets_[hash & (buckets_.size() - 1)];
+  while (*link != nullptr) {
+    Entry* e = *link;
+    if (e->hash == hash && e->key == key) {
+      *link = e->next;
+      e->next = nullptr;
+      size_--;
+      RemoveVolatile(e);
+      if (size_ * 8 < buckets_.size() && buckets_.size() > kInitialBuckets) {
+        Resize(buckets_.size() / 2);
+      }
+      return e;
+    }
+    link = &e->next;
+  }
+  return nullptr;
+}
+
+void Table::SetExpire(Entry* e, int64_t ms) {
+  if (ms == 0) {
+    RemoveVolatile(e);
+    e->expire_at_ms = 0;
+    return;
+  }
+  if (e->expire_at_ms == 0) {
+    e->volatile_index = static_cast<uint32_t>(volatile_.size());
+    volatile_.push_back(e);
+  }
+  e->expire_at_ms = ms;
+}
+
+void Table::RemoveVolatile(Entry* e) {
+  if (e->volatile_index == UINT32_MAX) return;
+  uint32_t i = e->volatile_index;
+  Entry* last = volatile_.back();
+  volatile_[i] = last;
+  last->volatile_index = i;
+  volatile_.pop_back();
+  e->volatile_index = UINT32_MAX;
+}
+
+void Table::Clear() {
+  for (Entry*& head : buckets_) {
+    while (head != nullptr) {
+      Entry* next = head->next;
+      delete head;
+      head = next;
+    }
+  }
+  buckets_.clear();
+  buckets_.shrink_to_fit();
+  volatile_.clear();
+  volatile_.shrink_to_fit();
+  size_ = 0;
+}
+
+void Table::Resize(size_t new_buckets) {
+  std::vector<Entry*> next(new_buckets, nullptr);
+  for (Entry* head : buckets_) {
+    while (head != nullptr) {
+      Entry* e = head;
+      head = head->next;
+      Entry*& slot = next[e->hash & (new_buckets - 1)];
+      e->next = slot;
+      slot = e;
+    }
+  }
+  buckets_.swap(next);
+}
+
+uint64_t Table::ScanStep(uint64_t cursor, const std::function<void(Entry*)>& fn) const {
+  if (buckets_.empty()) return 0;
+  const uint64_t mask = buckets_.size() - 1;
+  for (Entry* e = buckets_[cursor & mask]; e != nullptr; e = e->next) fn(e);
+  // Increment the reversed cursor: set the unmasked high bits, reverse, add one, reverse.
+  cursor |= ~mask;
+  cursor = ReverseBits(cursor);
+  cursor++;
+  cursor = ReverseBits(cursor);
+  return cursor;
+}
+
+Entry* Table::Random(std::mt19937_64& rng) const {
+  if (size_ == 0) return nullptr;
+  const size_t mask = buckets_.size() - 1;
+  // Pick a random non-empty bucket, then a random element of its chain.
+  for (;;) {
+    Entry* head = buckets_[rng() & mask];
+    if (head == nullptr) continue;
+    size_t len = 0;
+    for (Entry* e = head; e != nullptr; e = e->next) len++;
+    size_t pick = rng() % len;
+    while (pick-- > 0) head = head->next;
+    return head;
+  }
+}
+
+Entry* Table::RandomVolatile(std::mt19937_64& rng) const {
+  if (volatile_.empty()) return nullptr;
+  return volatile_[rng() % volatile_.size()];
+}
+
+}  // namespace vellum::storage

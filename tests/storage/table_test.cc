@@ -1,0 +1,95 @@
+#include "storage/table.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "storage/keyspace.h"
+
+namespace vellum::storage {
+namespace {
+
+Entry* Make(const std::string& key) {
+  auto* e = new Entry();
+  e->key = key;
+  e->hash = HashKey(key);
+  return e;
+}
+
+TEST(TableTest, InsertFindUnlink) {
+  Table t;
+  for (int i = 0; i < 1000; i++) t.Insert(Make("k" + std::to_string(i)));
+  EXPECT_EQ(t.size(), 1000u);
+  for (int i = 0; i < 1000; i++) {
+    std::string k = "k" + std::to_string(i);
+    ASSERT_NE(t.Find(k, HashKey(k)), nullptr);
+  }
+  Entry* e = t.Unlink("k5", HashKey("k5"));
+  ASSERT_NE(e, nullptr);
+  delete e;
+  EXPECT_EQ(t.Find("k5", HashKey("k5")), nullptr);
+  EXPECT_EQ(t.size(), 999u);
+}
+
+TEST(TableTest, ShrinksWhenMostlyEmpty) {
+  Table t;
+  for (int i = 0; i < 1024; i++) t.Insert(Make("k" + std::to_string(i)));
+  size_t big = t.bucket_count();
+  for (int i = 0; i < 1020; i++) {
+    std::string k = "k" + std::to_string(i);
+    delete t.Unlink(k, HashKey(k));
+  }
+  EXPECT_LT(t.bucket_count(), big);
+}
+
+TEST(TableTest, ScanReturnsEveryKeyAcrossGrowth) {
+  Table t;
+  for (int i = 0; i < 100; i++) t.Insert(Make("a" + std::to_string(i)));
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int steps = 0;
+  do {
+    cursor = t.ScanStep(cursor, [&](Entry* e) { seen.insert(e->key); });
+    // Grow the table in the middle of the scan.
+    if (++steps == 10) {
+      for (int i = 0; i < 1000; i++) t.Insert(Make("b" + std::to_string(i)));
+    }
+  } while (cursor != 0 && steps < 100000);
+  for (int i = 0; i < 100; i++) EXPECT_TRUE(seen.count("a" + std::to_string(i))) << i;
+}
+
+TEST(TableTest, ScanReturnsEveryKeyAcrossShrink) {
+  Table t;
+  for (int i = 0; i < 2000; i++) t.Insert(Make("k" + std::to_string(i)));
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int steps = 0;
+  do {
+    cursor = t.ScanStep(cursor, [&](Entry* e) { seen.insert(e->key); });
+    if (++steps == 50) {
+      for (int i = 100; i < 2000; i++) {
+        std::string k = "k" + std::to_string(i);
+        delete t.Unlink(k, HashKey(k));
+      }
+    }
+  } while (cursor != 0 && steps < 100000);
+  for (int i = 0; i < 100; i++) EXPECT_TRUE(seen.count("k" + std::to_string(i))) << i;
+}
+
+TEST(TableTest, VolatileSampling) {
+  Table t;
+  std::mt19937_64 rng(1);
+  EXPECT_EQ(t.RandomVolatile(rng), nullptr);
+  Entry* a = Make("a");
+  t.Insert(a);
+  t.Insert(Make("b"));
+  t.SetExpire(a, 1000);
+  EXPECT_EQ(t.volatile_size(), 1u);
+  EXPECT_EQ(t.RandomVolatile(rng), a);
+  t.SetExpire(a, 0);
+  EXPECT_EQ(t.volatile_size(), 0u);
+}
+
+}  // namespace
+}  // namespace vellum::storage
