@@ -1,0 +1,347 @@
+#include "storage/keyspace.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include "common/clock.h"
+
+namespace vellum::storage {
+
+uint64_t HashKey(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+
+Keyspace::Keyspace(int shard_bits) : shard_bits_(shard_bits) {
+  shards_.reserve(size_t{1} << shard_bits);
+  for (size_t i = 0; i < (size_t{1} << shard_bits); i++) {
+    shards_.push_back(std::make_unique<Shard>());
+    shards_.back()->rng.seed(0x5eed + i);
+  }
+}
+
+Keyspace::~Keyspace() = default;
+
+void Keyspace::Touch(Entry* e, int64_t now_ms) {
+  e->access_clock = static_cast<uint32_t>(now_ms / 1000);
+}
+
+bool Keyspace::ExpireIfNeeded(Shard& shard, int db, Entry* e, int64_t now_ms) {
+  if (e->expire_at_ms == 0 || e->expire_at_ms > now_ms) return false;
+  Entry* gone = shard.dbs[db].Unlink(e->key, e->hash);
+  expired_keys_.fetch_add(1, std::memory_order_relaxed);
+  if (listener_) listener_->OnKeyExpired(db, gone->key);
+  delete gone;
+  return true;
+}
+
+Entry* Keyspace::Lookup(int db, std::string_view key, int64_t now_ms, bool touch) {
+  uint64_t h = HashKey(key);
+  Shard& shard = *shards_[ShardOfHash(h)];
+  Entry* e = shard.dbs[db].Find(key, h);
+  if (e == nullptr || ExpireIfNeeded(shard, db, e, now_ms)) return nullptr;
+  if (touch) Touch(e, now_ms);
+  return e;
+}
+
+Entry* Keyspace::Find(int db, std::string_view key, int64_t now_ms) {
+  return Lookup(db, key, now_ms, /*touch=*/true);
+}
+
+Entry* Keyspace::FindForRead(int db, std::string_view key, int64_t now_ms) {
+  Entry* e = Find(db, key, now_ms);
+  (e ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
+  return e;
+}
+
+Entry* Keyspace::FindForReadNoTouch(int db, std::string_view key, int64_t now_ms) {
+  Entry* e = Lookup(db, key, now_ms, /*touch=*/false);
+  (e ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
+  return e;
+}
+
+Entry* Keyspace::FindForWrite(int db, std::string_view key, int64_t now_ms) {
+  Entry* e = Find(db, key, now_ms);
+  if (e && listener_) listener_->OnKeyWritten(db, key);
+  return e;
+}
+
+Entry* Keyspace::Create(int db, std::string_view key, int64_t now_ms) {
+  uint64_t h = HashKey(key);
+  Shard& shard = *shards_[ShardOfHash(h)];
+  auto* e = new Entry();
+  e->hash = h;
+  e->key.assign(key.data(), key.size());
+  Touch(e, now_ms);
+  shard.dbs[db].Insert(e);
+  if (listener_) listener_->OnKeyWritten(db, key);
+  return e;
+}
+
+Entry* Keyspace::Upsert(int db, std::string_view key, int64_t now_ms, bool* created) {
+  Entry* e = FindForWrite(db, key, now_ms);
+  *created = (e == nullptr);
+  return e ? e : Create(db, key, now_ms);
+}
+
+bool Keyspace::Erase(int db, std::string_view key) {
+  uint64_t h = HashKey(key);
+  Shard& shard = *shards_[ShardOfHash(h)];
+  Entry* e = shard.dbs[db].Unlink(key, h);
+  if (e == nullptr) return false;
+  if (listener_) listener_->OnKeyDeleted(db, key);
+  delete e;
+  return true;
+}
+
+bool Keyspace::Move(int db, std::string_view key, int dst_db, std::string_view dst_key,
+                    int64_t now_ms) {
+  if (Find(db, key, now_ms) == nullptr) return false;
+  uint64_t h = HashKey(key);
+  Entry* e = shards_[ShardOfHash(h)]->dbs[db].Unlink(key, h);
+  if (listener_) listener_->OnKeyDeleted(db, key);
+  uint64_t dh = HashKey(dst_key);
+  Table& dst = shards_[ShardOfHash(dh)]->dbs[dst_db];
+  if (Entry* old = dst.Unlink(dst_key, dh)) delete old;
+  e->key.assign(dst_key.data(), dst_key.size());
+  e->hash = dh;
+  e->volatile_index = UINT32_MAX;
+  dst.Insert(e);
+  if (listener_) listener_->OnKeyWritten(dst_db, dst_key);
+  return true;
+}
+
+bool Keyspace::Copy(int db, std::string_view key, int dst_db, std::string_view dst_key,
+                    int64_t now_ms) {
+  const Entry* src = Find(db, key, now_ms);
+  if (src == nullptr) return false;
+  // Copy-construct, so that every payload the Entry holds (and its expiry) is duplicated,
+  // then reset what belongs to the slot rather than to the value.
+  auto* e = new Entry(*src);
+  uint64_t dh = HashKey(dst_key);
+  e->next = nullptr;
+  e->hash = dh;
+  e->key.assign(dst_key.data(), dst_key.size());
+  e->volatile_index = UINT32_MAX;
+  e->lfu_counter = Entry().lfu_counter;
+  Touch(e, now_ms);
+  Table& dst = shards_[ShardOfHash(dh)]->dbs[dst_db];
+  if (Entry* old = dst.Unlink(dst_key, dh)) delete old;
+  dst.Insert(e);
+  if (listener_) listener_->OnKeyWritten(dst_db, dst_key);
+  return true;
+}
+
+void Keyspace::SetExpire(int db, Entry* e, int64_t at_ms) {
+  shards_[ShardOfHash(e->hash)]->dbs[db].SetExpire(e, at_ms);
+}
+
+void Keyspace::MarkWritten(int db, std::string_view key) {
+  if (listener_) listener_->OnKeyWritten(db, key);
+}
+
+void Keyspace::FlushDb(int db) {
+  for (auto& shard : shards_) shard->dbs[db].Clear();
+  if (listener_) listener_->OnDbFlushed(db);
+}
+
+void Keyspace::FlushAll() {
+  for (auto& shard : shards_) {
+    for (Table& t : shard->dbs) t.Clear();
+  }
+  if (listener_) listener_->OnDbFlushed(-1);
+}
+
+void Keyspace::FreeInBackground(std::vector<Table> tables) {
+  constexpr size_t kInlineFreeMax = 64;  // as Redis's LAZYFREE_THRESHOLD
+  size_t entries = 0;
+  for (const Table& t : tables) entries += t.size();
+  if (entries <= kInlineFreeMax) return;  // freed inline when `tables` goes out of scope
+  try {
+    std::thread([doomed = std::move(tables)]() mutable { doomed.clear(); }).detach();
+  } catch (const std::system_error&) {
+    // No thread available: the callable (and the tables it owns) was destroyed on the
+    // way out of the failed constructor, so the entries are already freed inline.
+  }
+}
+
+void Keyspace::FlushDbAsync(int db) {
+  std::vector<Table> detached;
+  detached.reserve(shards_.size());
+  for (auto& shard : shards_) detached.push_back(std::move(shard->dbs[db]));
+  if (listener_) listener_->OnDbFlushed(db);
+  FreeInBackground(std::move(detached));
+}
+
+void Keyspace::FlushAllAsync() {
+  std::vector<Table> detached;
+  detached.reserve(shards_.size() * kNumDbs);
+  for (auto& shard : shards_) {
+    for (Table& t : shard->dbs) detached.push_back(std::move(t));
+  }
+  if (listener_) listener_->OnDbFlushed(-1);
+  FreeInBackground(std::move(detached));
+}
+
+void Keyspace::SwapDb(int a, int b) {
+  if (a == b) return;
+  for (auto& shard : shards_) std::swap(shard->dbs[a], shard->dbs[b]);
+  if (listener_) listener_->OnDbSwapped(a, b);
+}
+
+size_t Keyspace::DbSize(int db) {
+  size_t n = 0;
+  for (auto& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard->mu);
+    n += shard->dbs[db].size();
+  }
+  return n;
+}
+
+size_t Keyspace::VolatileSize(int db) {
+  size_t n = 0;
+  for (auto& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard->mu);
+    n += shard->dbs[db].volatile_size();
+  }
+  return n;
+}
+
+uint64_t Keyspace::Scan(int db, uint64_t cursor, size_t count, int64_t now_ms,
+                        const std::function<void(const Entry&)>& fn) {
+  const uint64_t shard_mask = shards_.size() - 1;
+  size_t shard = cursor & shard_mask;
+  uint64_t bucket_cursor = cursor >> shard_bits_;
+  size_t walked = 0;
+  while (walked < count) {
+    Shard& s = *shards_[shard];
+    {
+      std::lock_guard<std::mutex> lock(s.mu);
+      Table& t = s.dbs[db];
+      // Walk buckets of this shard while under budget; expired entries are skipped.
+      if (t.size() == 0) {
+        bucket_cursor = 0;  // an empty table costs nothing: move on to the next shard
+      } else {
+        do {
+          bucket_cursor = t.ScanStep(bucket_cursor, [&](Entry* e) {
+            if (e->expire_at_ms != 0 && e->expire_at_ms <= now_ms) return;
+            fn(*e);
+          });
+          walked++;
+        } while (bucket_cursor != 0 && walked < count);
+      }
+    }
+    if (bucket_cursor == 0) {
+      if (++shard == shards_.size()) return 0;
+    }
+  }
+  return (bucket_cursor << shard_bits_) | shard;
+}
+
+bool Keyspace::RandomKey(int db, int64_t now_ms, std::string* out) {
+  const size_t n = shards_.size();
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  // Try random shards first; fall back to a linear sweep so an almost-empty db answers.
+  for (int attempt = 0; attempt < 100; attempt++) {
+    Shard& s = *shards_[rng() % n];
+    std::lock_guard<std::mutex> lock(s.mu);
+    Entry* e = s.dbs[db].Random(rng);
+    if (e == nullptr) continue;
+    if (ExpireIfNeeded(s, db, e, now_ms)) continue;
+    *out = e->key;
+    return true;
+  }
+  for (size_t i = 0; i < n; i++) {
+    Shard& s = *shards_[i];
+    std::lock_guard<std::mutex> lock(s.mu);
+    for (int tries = 0; tries < 16; tries++) {
+      Entry* e = s.dbs[db].Random(rng);
+      if (e == nullptr) break;
+      if (ExpireIfNeeded(s, db, e, now_ms)) continue;
+      *out = e->key;
+      return true;
+    }
+  }
+  return false;
+}
+
+size_t Keyspace::ActiveExpireCycle(int64_t now_ms, int64_t budget_us) {
+  // As Redis's activeExpireCycle: sample 20 volatile keys per database; repeat on the
+  // same shard while more than 10% of the sample had expired; stop at the time budget.
+  constexpr int kSample = 20;
+  const int64_t deadline = MonotonicUs() + budget_us;
+  size_t expired = 0;
+  const size_t n = shards_.size();
+  for (size_t visited = 0; visited < n; visited++) {
+    size_t idx = expire_cursor_.fetch_add(1, std::memory_order_relaxed) % n;
+    Shard& s = *shards_[idx];
+    std::lock_guard<std::mutex> lock(s.mu);
+    for (int db = 0; db < kNumDbs; db++) {
+      Table& t = s.dbs[db];
+      for (;;) {
+        if (t.volatile_size() == 0) break;
+        int sampled = 0, hit = 0;
+        for (; sampled < kSample && t.volatile_size() > 0; sampled++) {
+          Entry* e = t.RandomVolatile(s.rng);
+          if (ExpireIfNeeded(s, db, e, now_ms)) hit++;
+        }
+        expired += hit;
+        if (hit * 10 <= sampled) break;
+        if (MonotonicUs() > deadline) return expired;
+      }
+    }
+    if ((visited & 15) == 15 && MonotonicUs() > deadline) break;
+  }
+  return expired;
+}
+
+void Keyspace::ResetStats() {
+  expired_keys_ = 0;
+  hits_ = 0;
+  misses_ = 0;
+}
+
+size_t Keyspace::EntryMemory(const Entry& e) {
+  auto heap = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
+  return sizeof(Entry) + heap(e.key) + heap(e.str) + sizeof(Entry*);
+}
+
+void ShardLocks::AddShard(size_t shard) {
+  if (count_ < kInline && overflow_.empty()) {
+    inline_[count_++] = shard;
+    return;
+  }
+  if (overflow_.empty()) overflow_.assign(inline_, inline_ + count_);
+  overflow_.push_back(shard);
+  count_++;
+}
+
+void ShardLocks::Acquire() {
+  if (all_) {
+    for (size_t i = 0; i < ks_->shard_count(); i++) ks_->ShardMutex(i).lock();
+    locked_ = true;
+    return;
+  }
+  size_t* s = shards();
+  std::sort(s, s + count_);
+  count_ = static_cast<size_t>(std::unique(s, s + count_) - s);
+  for (size_t i = 0; i < count_; i++) ks_->ShardMutex(s[i]).lock();
+  locked_ = true;
+}
+
+void ShardLocks::Release() {
+  if (!locked_) return;
+  if (all_) {
+    for (size_t i = ks_->shard_count(); i-- > 0;) ks_->ShardMutex(i).unlock();
+  } else {
+    size_t* s = shards();
+    for (size_t i = count_; i-- > 0;) ks_->ShardMutex(s[i]).unlock();
+  }
+  locked_ = false;
+  count_ = 0;
+  all_ = false;
+  overflow_.clear();
+}
+
+}  // namespace vellum::storage

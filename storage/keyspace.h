@@ -1,0 +1,165 @@
+// Keyspace: every key of all 16 databases, in memory, split into shards.
+//
+// A key lives in shard XXH3_64bits(key) >> (64 - shard_bits). Each shard has one mutex
+// and one Table per database. Callers lock the shards of the keys a command touches
+// (ShardLocks, always in ascending shard order, so no lock order can deadlock) and then
+// call the per-key operations below, which assume that lock is held. Whole-keyspace
+// operations (FlushAll, SwapDb) assume every shard is locked. Iterations that need not
+// be atomic (SCAN, KEYS, DBSIZE, RANDOMKEY, active expiry) lock one shard at a time.
+//
+// Writes are reported to a WriteListener (the persister, WATCH and keyspace
+// notifications hook in there), while the shard lock is still held, so the listener
+// sees writes to a key in the order they happened.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/entry.h"
+#include "storage/table.h"
+
+namespace vellum::storage {
+
+inline constexpr int kNumDbs = 16;
+
+// Receives every change to the keyspace. Called with the key's shard lock held (for
+// flushes and swaps: all shard locks); must not call back into the Keyspace.
+class WriteListener {
+ public:
+  virtual ~WriteListener() = default;
+  virtual void OnKeyWritten(int db, std::string_view key) = 0;
+  virtual void OnKeyDeleted(int db, std::string_view key) = 0;
+  virtual void OnKeyExpired(int db, std::string_view key) = 0;
+  virtual void OnDbFlushed(int db) = 0;  // db == -1: all databases
+  virtual void OnDbSwapped(int a, int b) = 0;
+};
+
+uint64_t HashKey(std::string_view key);
+
+class Keyspace {
+ public:
+  explicit Keyspace(int shard_bits = 8);
+  ~Keyspace();
+
+  size_t shard_count() const { return shards_.size(); }
+  size_t ShardOf(std::string_view key) const { return ShardOfHash(HashKey(key)); }
+  size_t ShardOfHash(uint64_t hash) const { return shard_bits_ == 0 ? 0 : hash >> (64 - shard_bits_); }
+  std::mutex& ShardMutex(size_t shard) { return shards_[shard]->mu; }
+
+  void set_listener(WriteListener* listener) { listener_ = listener; }
+
+  // ---- per key; the key's shard must be locked by the caller ----
+  // The live entry or nullptr. An expired entry is deleted on the way (lazy expiry).
+  // Read lookups update the access clock (LRU/LFU); counts hits and misses if asked.
+  Entry* Find(int db, std::string_view key, int64_t now_ms);
+  Entry* FindForRead(int db, std::string_view key, int64_t now_ms);  // + hit/miss stats
+  // As FindForRead, but leaves the access clock alone (Redis's LOOKUP_NOTOUCH): EXISTS,
+  // TYPE and TTL must not make a key look recently used to LRU eviction or IDLETIME.
+  Entry* FindForReadNoTouch(int db, std::string_view key, int64_t now_ms);
+  // The live entry, reported as written. Use when the command will modify it.
+  Entry* FindForWrite(int db, std::string_view key, int64_t now_ms);
+  // Creates an empty string entry for a key that Find reported absent.
+  Entry* Create(int db, std::string_view key, int64_t now_ms);
+  // Live or new entry; *created tells which. Reported as written.
+  Entry* Upsert(int db, std::string_view key, int64_t now_ms, bool* created);
+  bool Erase(int db, std::string_view key);
+  // Moves an entry (value and expiry) from (db, key) to (dst_db, dst_key), replacing any
+  // entry there. Both shards must be locked. Returns false if the source is missing.
+  bool Move(int db, std::string_view key, int dst_db, std::string_view dst_key, int64_t now_ms);
+  // Copies the value and expiry of (db, key) to (dst_db, dst_key), replacing any entry
+  // there; the copy starts with fresh access statistics. Both shards must be locked and
+  // the two keys must differ (or the dbs). Returns false if the source is missing.
+  bool Copy(int db, std::string_view key, int dst_db, std::string_view dst_key, int64_t now_ms);
+  void SetExpire(int db, Entry* e, int64_t at_ms);
+  // Reports a modification done in place through an Entry* from Find (e.g. TOUCH-free).
+  void MarkWritten(int db, std::string_view key);
+
+  // ---- whole keyspace; every shard must be locked ----
+  void FlushDb(int db);
+  void FlushAll();
+  // As FlushDb/FlushAll, but only detaches the tables under the held locks; their entries
+  // are freed on a background thread (FLUSHDB/FLUSHALL ASYNC), so the locks are held
+  // for the swap alone. Small tables are freed inline (a thread would cost more).
+  void FlushDbAsync(int db);
+  void FlushAllAsync();
+  void SwapDb(int a, int b);
+
+  // ---- self-locking iterations; the caller must hold no shard lock ----
+  size_t DbSize(int db);
+  size_t VolatileSize(int db);
+  // One SCAN call: visits entries from `cursor` until at least `count` buckets were
+  // walked; returns the next cursor (0 = done). fn is called with the shard locked.
+  uint64_t Scan(int db, uint64_t cursor, size_t count, int64_t now_ms,
+                const std::function<void(const Entry&)>& fn);
+  // A random live key, or false when the database is empty.
+  bool RandomKey(int db, int64_t now_ms, std::string* out);
+  // Deletes expired keys by sampling, for at most budget_us microseconds.
+  // Returns the number of keys expired.
+  size_t ActiveExpireCycle(int64_t now_ms, int64_t budget_us);
+
+  // ---- stats ----
+  uint64_t expired_keys() const { return expired_keys_.load(std::memory_order_relaxed); }
+  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+  void ResetStats();
+  // Approximate memory held by one entry (MEMORY USAGE).
+  static size_t EntryMemory(const Entry& e);
+
+ private:
+  struct Shard {
+    std::mutex mu;
+    Table dbs[kNumDbs];
+    std::mt19937_64 rng{0x5eed};
+  };
+  bool ExpireIfNeeded(Shard& shard, int db, Entry* e, int64_t now_ms);
+  Entry* Lookup(int db, std::string_view key, int64_t now_ms, bool touch);
+  static void FreeInBackground(std::vector<Table> tables);
+  void Touch(Entry* e, int64_t now_ms);
+
+  int shard_bits_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  WriteListener* listener_ = nullptr;
+  std::atomic<uint64_t> expired_keys_{0};
+  std::atomic<uint64_t> hits_{0};
+  std::atomic<uint64_t> misses_{0};
+  std::atomic<size_t> expire_cursor_{0};
+};
+
+// Holds the locks of a set of shards for one command, released on destruction.
+// Locks are taken in ascending shard order. Allocation-free up to kInline keys (the
+// GET/SET hot path); more keys spill to a vector.
+class ShardLocks {
+ public:
+  explicit ShardLocks(Keyspace* ks) : ks_(ks) {}
+  ~ShardLocks() { Release(); }
+  ShardLocks(const ShardLocks&) = delete;
+  ShardLocks& operator=(const ShardLocks&) = delete;
+
+  void AddKey(std::string_view key) { AddShard(ks_->ShardOf(key)); }
+  void AddShard(size_t shard);
+  void AddAll() { all_ = true; }
+  // Locks everything added so far (sorted, deduplicated). Call once per command.
+  void Acquire();
+  void Release();
+  bool holds_all() const { return all_ && locked_; }
+
+ private:
+  static constexpr size_t kInline = 16;
+  size_t* shards() { return overflow_.empty() ? inline_ : overflow_.data(); }
+
+  Keyspace* ks_;
+  size_t inline_[kInline];
+  std::vector<size_t> overflow_;
+  size_t count_ = 0;
+  bool all_ = false;
+  bool locked_ = false;
+};
+
+}  // namespace vellum::storage

@@ -1,0 +1,180 @@
+#include "storage/keyspace.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace vellum::storage {
+namespace {
+
+constexpr int64_t kNow = 1'700'000'000'000;
+
+// Writes `value` to `key` in db, holding the key's shard lock as the dispatcher would.
+void Put(Keyspace& ks, int db, const std::string& key, const std::string& value,
+         int64_t expire_at = 0) {
+  ShardLocks locks(&ks);
+  locks.AddKey(key);
+  locks.Acquire();
+  bool created;
+  Entry* e = ks.Upsert(db, key, kNow, &created);
+  e->str = value;
+  if (expire_at) ks.SetExpire(db, e, expire_at);
+}
+
+Entry* Get(Keyspace& ks, int db, const std::string& key, int64_t now = kNow) {
+  ShardLocks locks(&ks);
+  locks.AddKey(key);
+  locks.Acquire();
+  return ks.Find(db, key, now);
+}
+
+TEST(KeyspaceTest, DatabasesAreSeparate) {
+  Keyspace ks(4);
+  Put(ks, 0, "k", "zero");
+  Put(ks, 1, "k", "one");
+  EXPECT_EQ(Get(ks, 0, "k")->str, "zero");
+  EXPECT_EQ(Get(ks, 1, "k")->str, "one");
+  EXPECT_EQ(Get(ks, 2, "k"), nullptr);
+}
+
+TEST(KeyspaceTest, LazyExpiryDeletesOnAccess) {
+  Keyspace ks(4);
+  Put(ks, 0, "k", "v", kNow + 100);
+  EXPECT_NE(Get(ks, 0, "k", kNow + 99), nullptr);
+  EXPECT_EQ(Get(ks, 0, "k", kNow + 100), nullptr);
+  EXPECT_EQ(ks.DbSize(0), 0u);
+  EXPECT_EQ(ks.expired_keys(), 1u);
+}
+
+TEST(KeyspaceTest, ActiveExpiryRemovesUntouchedKeys) {
+  Keyspace ks(4);
+  for (int i = 0; i < 500; i++) Put(ks, 0, "v" + std::to_string(i), "x", kNow + 10);
+  for (int i = 0; i < 500; i++) Put(ks, 0, "p" + std::to_string(i), "x");
+  size_t total = 0;
+  for (int round = 0; round < 50 && ks.DbSize(0) > 500; round++) {
+    total += ks.ActiveExpireCycle(kNow + 11, 100000);
+  }
+  EXPECT_EQ(total, 500u);
+  EXPECT_EQ(ks.DbSize(0), 500u);
+}
+
+TEST(KeyspaceTest, ScanVisitsEveryKeyOnce) {
+  Keyspace ks(4);
+  for (int i = 0; i < 1000; i++) Put(ks, 0, "k" + std::to_string(i), "x");
+  std::multiset<std::string> seen;
+  uint64_t cursor = 0;
+  int calls = 0;
+  do {
+    cursor = ks.Scan(0, cursor, 10, kNow, [&](const Entry& e) { seen.insert(e.key); });
+  } while (cursor != 0 && ++calls < 100000);
+  EXPECT_EQ(seen.size(), 1000u);
+  std::set<std::string> unique(seen.begin(), seen.end());
+  EXPECT_EQ(unique.size(), 1000u);
+}
+
+TEST(KeyspaceTest, ScanOfEmptyDbEndsAtOnce) {
+  Keyspace ks(8);
+  EXPECT_EQ(ks.Scan(0, 0, 10, kNow, [](const Entry&) {}), 0u);
+}
+
+TEST(KeyspaceTest, RandomKeyFindsTheOnlyKey) {
+  Keyspace ks(8);
+  std::string out;
+  EXPECT_FALSE(ks.RandomKey(0, kNow, &out));
+  Put(ks, 0, "only", "x");
+  ASSERT_TRUE(ks.RandomKey(0, kNow, &out));
+  EXPECT_EQ(out, "only");
+}
+
+TEST(KeyspaceTest, SwapDbAndFlush) {
+  Keyspace ks(4);
+  Put(ks, 0, "a", "x");
+  Put(ks, 1, "b", "y");
+  {
+    ShardLocks all(&ks);
+    all.AddAll();
+    all.Acquire();
+    ks.SwapDb(0, 1);
+  }
+  EXPECT_NE(Get(ks, 0, "b"), nullptr);
+  EXPECT_NE(Get(ks, 1, "a"), nullptr);
+  {
+    ShardLocks all(&ks);
+    all.AddAll();
+    all.Acquire();
+    ks.FlushDb(0);
+  }
+  EXPECT_EQ(ks.DbSize(0), 0u);
+  EXPECT_EQ(ks.DbSize(1), 1u);
+}
+
+// Thread safety: many threads add to counters spread over shards, each increment a
+// read-modify-write under the shard lock; any interleaving would lose increments.
+TEST(KeyspaceThreadTest, ConcurrentIncrementsAreNotLost) {
+  Keyspace ks(4);
+  constexpr int kThreads = 8, kIters = 2000, kKeys = 16;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; t++) {
+    threads.emplace_back([&ks, t] {
+      for (int i = 0; i < kIters; i++) {
+        std::string key = "c" + std::to_string((i + t) % kKeys);
+        ShardLocks locks(&ks);
+        locks.AddKey(key);
+        locks.Acquire();
+        bool created;
+        Entry* e = ks.Upsert(0, key, kNow, &created);
+        e->str = std::to_string((created ? 0 : std::stoll(e->str)) + 1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  long long total = 0;
+  for (int k = 0; k < kKeys; k++) total += std::stoll(Get(ks, 0, "c" + std::to_string(k))->str);
+  EXPECT_EQ(total, kThreads * kIters);
+}
+
+// Multi-key atomicity: writers set a pair of keys (in different shards) to the same
+// value under both locks; readers lock both and must never see them differ.
+TEST(KeyspaceThreadTest, MultiKeyLocksAreAtomic) {
+  Keyspace ks(8);
+  const std::string a = "pair-a", b = "pair-b-other";
+  Put(ks, 0, a, "0");
+  Put(ks, 0, b, "0");
+  std::atomic<bool> stop{false};
+  std::atomic<int> torn{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 4; w++) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < 3000; i++) {
+        ShardLocks locks(&ks);
+        locks.AddKey(b);
+        locks.AddKey(a);
+        locks.Acquire();
+        std::string v = std::to_string(w * 100000 + i);
+        ks.Find(0, a, kNow)->str = v;
+        ks.Find(0, b, kNow)->str = v;
+      }
+    });
+  }
+  for (int r = 0; r < 4; r++) {
+    threads.emplace_back([&] {
+      while (!stop.load()) {
+        ShardLocks locks(&ks);
+        locks.AddKey(a);
+        locks.AddKey(b);
+        locks.Acquire();
+        if (ks.Find(0, a, kNow)->str != ks.Find(0, b, kNow)->str) torn++;
+      }
+    });
+  }
+  for (int i = 0; i < 4; i++) threads[i].join();
+  stop = true;
+  for (size_t i = 4; i < threads.size(); i++) threads[i].join();
+  EXPECT_EQ(torn.load(), 0);
+}
+
+}  // namespace
+}  // namespace vellum::storage
