@@ -1,0 +1,901 @@
+// The configuration schema and everything it drives (see config.h).
+//
+// Each FieldSpec row names where its value lives in Config (a pointer to member), so one
+// pair of functions reads and prints a value of any kind: ParseText() (flags, CONFIG SET,
+// TOML values turned into text) and ValueText()/TomlText() (CONFIG GET, files). Load, the
+// command line, CONFIG GET/SET and CONFIG REWRITE all walk the same table.
+#include "conf/config.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <toml++/toml.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <system_error>
+
+#include "common/glob.h"
+#include "common/numbers.h"
+
+namespace vellum::conf {
+namespace {
+
+constexpr int64_t kKb = 1024;
+constexpr int64_t kMb = 1024 * kKb;
+constexpr int64_t kGb = 1024 * kMb;
+constexpr int64_t kMax = INT64_MAX;
+constexpr bool kRuntime = true;   // CONFIG SET may change it
+constexpr bool kStartup = false;  // fixed once the server runs
+
+// Row builders: one line of intent per field in the table below.
+FieldSpec Int(const char* toml, const char* redis, int64_t min, int64_t max, bool runtime,
+              int64_t Config::*field, const char* doc) {
+  return {toml, redis, ValueKind::kInt, min, max, nullptr, runtime, doc, field};
+}
+FieldSpec Bytes(const char* toml, const char* redis, int64_t min, bool runtime,
+                int64_t Config::*field, const char* doc) {
+  return {toml, redis, ValueKind::kBytes, min, kMax, nullptr, runtime, doc, field};
+}
+FieldSpec Octal(const char* toml, const char* redis, int64_t max, bool runtime,
+                int64_t Config::*field, const char* doc) {
+  return {toml, redis, ValueKind::kOctal, 0, max, nullptr, runtime, doc, field};
+}
+FieldSpec Str(const char* toml, const char* redis, bool runtime, std::string Config::*field,
+              const char* doc) {
+  return {toml, redis, ValueKind::kString, 0, 0, nullptr, runtime, doc, nullptr, field};
+}
+FieldSpec Enum(const char* toml, const char* redis, const char* values, bool runtime,
+               std::string Config::*field, const char* doc) {
+  return {toml, redis, ValueKind::kEnum, 0, 0, values, runtime, doc, nullptr, field};
+}
+
+// The schema. Defaults are Config's member initialisers; Redis's bounds where Redis has
+// the setting. Order here is the order of the example file and of CONFIG GET replies.
+std::vector<FieldSpec> BuildSchema() {
+  return {
+      Str("server.bind", "bind", kStartup, &Config::bind,
+          "Addresses to listen on, separated by spaces (as Redis's bind)."),
+      Int("server.port", "port", 0, 65535, kStartup, &Config::port,
+          "TCP port to listen on; 0 picks a free port."),
+      Str("server.unixsocket", "unixsocket", kStartup, &Config::unixsocket,
+          "Path of a Unix domain socket to listen on; empty for none."),
+      Octal("server.unixsocketperm", "unixsocketperm", 0777, kStartup, &Config::unixsocketperm,
+            "Permission bits of the Unix socket in octal (0o700); 0 keeps the umask's."),
+      Int("server.threads", nullptr, 0, 256, kStartup, &Config::threads,
+          "Worker event loops; 0 starts one per CPU core."),
+      Int("server.maxclients", "maxclients", 1, 1000000, kRuntime, &Config::maxclients,
+          "Most clients connected at once; further connections are refused."),
+      Int("server.timeout", "timeout", 0, INT_MAX, kRuntime, &Config::timeout,
+          "Close a client after this many idle seconds; 0 never does."),
+      Int("server.tcp-keepalive", "tcp-keepalive", 0, INT_MAX, kRuntime, &Config::tcp_keepalive,
+          "Seconds between TCP keepalive probes to clients; 0 disables them."),
+      Int("server.tcp-backlog", "tcp-backlog", 0, INT_MAX, kStartup, &Config::tcp_backlog,
+          "Backlog of the listening TCP socket."),
+      Int("server.databases", "databases", 16, 16, kStartup, &Config::databases,
+          "Number of logical databases (SELECT 0-15); fixed at 16 in Vellum."),
+      Int("server.hz", "hz", 1, 500, kRuntime, &Config::hz,
+          "Background task runs per second (active expiry and the like)."),
+      Bytes("server.proto-max-bulk-len", "proto-max-bulk-len", kMb, kRuntime,
+            &Config::proto_max_bulk_len, "Largest bulk string a client may send (at least 1mb)."),
+      Bytes("server.output-buffer-limit", nullptr, 0, kRuntime, &Config::output_buffer_limit,
+            "Unsent reply bytes after which a client is disconnected; 0 for no limit."),
+      Str("server.requirepass", "requirepass", kRuntime, &Config::requirepass,
+          "Password clients must give with AUTH; empty disables authentication."),
+      Str("log.file", "logfile", kStartup, &Config::logfile,
+          "Log file path; empty logs to standard error."),
+      Enum("log.level", "loglevel", "debug|verbose|notice|warning", kRuntime, &Config::loglevel,
+           "Log verbosity: debug, verbose, notice or warning."),
+      Str("storage.dir", "dir", kStartup, &Config::dir, "Directory for the data files."),
+      Enum("storage.durability", nullptr, "none", kStartup, &Config::durability,
+           "Write durability; none until persistence lands, which adds always and everysec."),
+      Bytes("memory.maxmemory", "maxmemory", 0, kRuntime, &Config::maxmemory,
+            "Memory limit for the data (units such as 4gb allowed); 0 means no limit."),
+      Enum("memory.maxmemory-policy", "maxmemory-policy",
+           "volatile-lru|volatile-lfu|volatile-random|volatile-ttl|"
+           "allkeys-lru|allkeys-lfu|allkeys-random|noeviction",
+           kRuntime, &Config::maxmemory_policy,
+           "Eviction at maxmemory: {volatile,allkeys}-{lru,lfu,random}, volatile-ttl or "
+           "noeviction."),
+      Int("memory.maxmemory-samples", "maxmemory-samples", 1, 64, kRuntime,
+          &Config::maxmemory_samples, "Keys sampled for each eviction decision."),
+      Int("slowlog.log-slower-than", "slowlog-log-slower-than", -1, kMax, kRuntime,
+          &Config::slowlog_log_slower_than,
+          "Log commands slower than this many microseconds; -1 disables, 0 logs all."),
+      Int("slowlog.max-len", "slowlog-max-len", 0, LONG_MAX, kRuntime, &Config::slowlog_max_len,
+          "Entries kept in the slow log."),
+  };
+}
+
+// ---- Small text helpers ------------------------------------------------------------------
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return glob_internal::Fold(x, true) == glob_internal::Fold(y, true);
+         });
+}
+
+std::string_view TableOf(const FieldSpec& f) {
+  std::string_view name = f.toml_name;
+  return name.substr(0, name.find('.'));
+}
+
+std::string_view KeyOf(const FieldSpec& f) {
+  std::string_view name = f.toml_name;
+  return name.substr(name.find('.') + 1);
+}
+
+std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+std::string OctalText(int64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%llo", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// 512mb for 536870912; plain digits when no unit divides the value.
+std::string HumanBytes(int64_t v) {
+  static constexpr std::pair<int64_t, const char*> kUnits[] = {
+      {kGb, "gb"}, {kMb, "mb"}, {kKb, "kb"}};
+  for (auto [mul, unit] : kUnits) {
+    if (v != 0 && v % mul == 0) return std::to_string(v / mul) + unit;
+  }
+  return std::to_string(v);
+}
+
+// A TOML basic string: quotes, backslashes and control characters escaped.
+std::string TomlString(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\u%04X", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
+
+// ---- Reading one value -------------------------------------------------------------------
+
+enum class Bad { kNone, kSyntax, kRange };
+
+bool ParseOctal(std::string_view s, int64_t* out) {
+  if (s.starts_with("0o")) s.remove_prefix(2);
+  if (s.empty() || s.size() > 21) return false;  // 21 octal digits still fit in int64
+  int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '7') return false;
+    v = v * 8 + (c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+bool ParseBool(std::string_view s, bool* out) {
+  if (EqualsNoCase(s, "yes") || EqualsNoCase(s, "true")) {
+    *out = true;
+  } else if (EqualsNoCase(s, "no") || EqualsNoCase(s, "false")) {
+    *out = false;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// The canonical spelling of `text` among the row's enum values, compared without case.
+std::optional<std::string> EnumValue(const FieldSpec& f, std::string_view text) {
+  std::string_view values = f.enum_values;
+  while (!values.empty()) {
+    size_t bar = values.find('|');
+    std::string_view one = values.substr(0, bar);
+    if (EqualsNoCase(one, text)) return std::string(one);
+    values = bar == std::string_view::npos ? std::string_view() : values.substr(bar + 1);
+  }
+  return std::nullopt;
+}
+
+// Parses `text` as the row's kind, checks the bounds and stores it into *c. On failure *c
+// is unchanged. Every way a value enters a Config goes through here.
+Bad ParseText(const FieldSpec& f, std::string_view text, Config* c) {
+  switch (f.kind) {
+    case ValueKind::kBool: {
+      bool b;
+      if (!ParseBool(text, &b)) return Bad::kSyntax;
+      c->*f.bool_field = b;
+      return Bad::kNone;
+    }
+    case ValueKind::kString:
+      c->*f.string_field = std::string(text);
+      return Bad::kNone;
+    case ValueKind::kEnum: {
+      std::optional<std::string> value = EnumValue(f, text);
+      if (!value) return Bad::kSyntax;
+      c->*f.string_field = std::move(*value);
+      return Bad::kNone;
+    }
+    case ValueKind::kInt:
+    case ValueKind::kBytes:
+    case ValueKind::kOctal: {
+      int64_t v;
+      bool ok = f.kind == ValueKind::kInt     ? ParseInt64(text, &v)
+                : f.kind == ValueKind::kBytes ? ParseBytes(text, &v)
+                                              : ParseOctal(text, &v);
+      if (!ok) return Bad::kSyntax;
+      if (v < f.min || v > f.max) return Bad::kRange;
+      c->*f.int_field = v;
+      return Bad::kNone;
+    }
+  }
+  return Bad::kSyntax;
+}
+
+// The value as written in a TOML file: byte counts with units, octal as 0o700.
+std::string TomlText(const Config& c, const FieldSpec& f) {
+  switch (f.kind) {
+    case ValueKind::kBool:
+      return c.*f.bool_field ? "true" : "false";
+    case ValueKind::kInt:
+      return std::to_string(c.*f.int_field);
+    case ValueKind::kBytes: {
+      std::string human = HumanBytes(c.*f.int_field);
+      return human == std::to_string(c.*f.int_field) ? human : TomlString(human);
+    }
+    case ValueKind::kOctal:
+      return c.*f.int_field == 0 ? "0" : "0o" + OctalText(c.*f.int_field);
+    case ValueKind::kString:
+    case ValueKind::kEnum:
+      return TomlString(c.*f.string_field);
+  }
+  return "";
+}
+
+bool SameValue(const Config& a, const Config& b, const FieldSpec& f) {
+  return ValueText(a, f) == ValueText(b, f);
+}
+
+// ---- Error texts -------------------------------------------------------------------------
+
+// " between 0 and 65535", " >= -1", " equal to 16", ", at least 1mb" (byte counts), with
+// numbers written as the kind reads them; empty when any value of the type will do.
+std::string RangeText(const FieldSpec& f) {
+  auto number = [&f](int64_t v) {
+    if (f.kind == ValueKind::kOctal) return v == 0 ? std::string("0") : "0" + OctalText(v);
+    return std::to_string(v);
+  };
+  if (f.kind == ValueKind::kBytes) return f.min == 0 ? "" : ", at least " + HumanBytes(f.min);
+  if (f.min == f.max) return " equal to " + number(f.min);
+  if (f.max == kMax) return " >= " + number(f.min);
+  return " between " + number(f.min) + " and " + number(f.max);
+}
+
+// What a value of this row must look like, for file and flag errors.
+std::string Requirement(const FieldSpec& f) {
+  switch (f.kind) {
+    case ValueKind::kBool:
+      return "must be yes or no";
+    case ValueKind::kString:
+      return "must be a string";
+    case ValueKind::kEnum:
+      return std::string("must be one of ") + f.enum_values;
+    case ValueKind::kInt:
+      return "must be an integer" + RangeText(f);
+    case ValueKind::kBytes:
+      return "must be a byte count such as 64mb" + RangeText(f);
+    case ValueKind::kOctal:
+      return "must be an octal number" + RangeText(f);
+  }
+  return "";
+}
+
+// Redis 7's reason texts for CONFIG SET.
+std::string SetReason(const FieldSpec& f, Bad bad) {
+  if (bad == Bad::kRange) {
+    auto number = [&f](int64_t v) {
+      return f.kind == ValueKind::kOctal ? OctalText(v) : std::to_string(v);
+    };
+    return "argument must be between " + number(f.min) + " and " + number(f.max) + " inclusive";
+  }
+  switch (f.kind) {
+    case ValueKind::kBool:
+      return "argument must be 'yes' or 'no'";
+    case ValueKind::kBytes:
+      return "argument must be a memory value";
+    case ValueKind::kEnum: {
+      std::string out = "argument(s) must be one of the following: ";
+      for (const char* c = f.enum_values; *c != '\0'; c++) {
+        if (*c == '|') {
+          out += ", ";
+        } else {
+          out += *c;
+        }
+      }
+      return out;
+    }
+    default:
+      return "argument couldn't be parsed into an integer";
+  }
+}
+
+std::string SetError(std::string_view name, std::string_view reason) {
+  return "ERR CONFIG SET failed (possibly related to argument '" + std::string(name) + "') - " +
+         std::string(reason);
+}
+
+// ---- TOML files --------------------------------------------------------------------------
+
+struct Problem {
+  uint32_t line;
+  std::string message;
+};
+
+const FieldSpec* FindTomlField(std::string_view name) {
+  for (const FieldSpec& f : Schema()) {
+    if (name == f.toml_name) return &f;
+  }
+  return nullptr;
+}
+
+bool IsSchemaTable(std::string_view table) {
+  for (const FieldSpec& f : Schema()) {
+    if (TableOf(f) == table) return true;
+  }
+  return false;
+}
+
+// " (did you mean 'memory.maxmemory'?)" when the last part of `name` is some field's key or
+// Redis name; empty otherwise.
+std::string Suggestion(std::string_view name) {
+  std::string_view key = name.substr(name.rfind('.') + 1);
+  for (const FieldSpec& f : Schema()) {
+    if (KeyOf(f) == key || (f.redis_name && key == f.redis_name)) {
+      return std::string(" (did you mean '") + f.toml_name + "'?)";
+    }
+  }
+  return "";
+}
+
+std::string NodeTypeName(const toml::node& n) {
+  // Indexed by toml::node_type, whose order toml++ documents (none, table, array, ...).
+  static constexpr const char* kNames[] = {"nothing",    "a table",    "an array",  "a string",
+                                           "an integer", "a float",    "a boolean", "a date",
+                                           "a time",     "a date-time"};
+  static_assert(static_cast<int>(toml::node_type::date_time) == 9);
+  return kNames[static_cast<int>(n.type())];
+}
+
+std::string ExpectedType(const FieldSpec& f) {
+  switch (f.kind) {
+    case ValueKind::kBool:
+      return "a boolean";
+    case ValueKind::kInt:
+      return "an integer";
+    case ValueKind::kBytes:
+      return "an integer or a string such as \"64mb\"";
+    case ValueKind::kOctal:
+      return "an octal integer such as 0o700";
+    default:
+      return "a string";
+  }
+}
+
+// The TOML value as text for ParseText, or nullopt when its TOML type cannot hold this
+// kind. Octal fields take 0o700 (or 0, or a string); a decimal 700 would be a trap.
+std::optional<std::string> NodeText(const FieldSpec& f, const toml::node& n) {
+  const toml::value<int64_t>* i = n.as_integer();
+  const toml::value<std::string>* s = n.as_string();
+  switch (f.kind) {
+    case ValueKind::kBool:
+      if (const auto* b = n.as_boolean()) return b->get() ? "yes" : "no";
+      break;
+    case ValueKind::kInt:
+      if (i) return std::to_string(i->get());
+      break;
+    case ValueKind::kBytes:
+      if (i) return std::to_string(i->get());
+      if (s) return s->get();
+      break;
+    case ValueKind::kOctal: {
+      bool octal = i && (static_cast<unsigned>(i->flags()) &
+                         static_cast<unsigned>(toml::value_flags::format_as_octal));
+      if (i && (octal || i->get() == 0)) return OctalText(i->get());
+      if (s) return s->get();
+      break;
+    }
+    case ValueKind::kString:
+    case ValueKind::kEnum:
+      if (s) return s->get();
+      break;
+  }
+  return std::nullopt;
+}
+
+// Stores the TOML value `n` of row f into *c; returns the reason when it cannot.
+std::optional<std::string> ApplyNode(const FieldSpec& f, const toml::node& n, Config* c) {
+  std::string name = Quoted(f.toml_name);
+  std::optional<std::string> text = NodeText(f, n);
+  if (!text) {
+    std::string got = NodeTypeName(n);
+    if (f.kind == ValueKind::kOctal && n.is_integer()) got = "a decimal integer";
+    return name + " must be " + ExpectedType(f) + ", got " + got;
+  }
+  if (ParseText(f, *text, c) == Bad::kNone) return std::nullopt;
+  std::string got = n.is_string() ? Quoted(*text) : *text;
+  if (f.kind == ValueKind::kOctal && n.is_integer()) got = "0o" + got;
+  return name + " " + Requirement(f) + ", got " + got;
+}
+
+// Applies every key of a parsed file to *c. Returns the problem nearest the top of the
+// file (toml++ tables iterate in key order, not file order).
+std::optional<Problem> ApplyToml(const toml::table& root, Config* c) {
+  std::optional<Problem> first;
+  auto report = [&first](const toml::source_region& where, std::string message) {
+    if (!first || where.begin.line < first->line) first = Problem{where.begin.line, message};
+  };
+  for (auto&& [table_key, table_node] : root) {
+    std::string table_name(table_key.str());
+    const toml::table* table = table_node.as_table();
+    if (!table || !IsSchemaTable(table_name)) {
+      report(table_key.source(), std::string("unknown ") + (table ? "table" : "key") + " '" +
+                                     table_name + "'" + Suggestion(table_name));
+      continue;
+    }
+    for (auto&& [key, node] : *table) {
+      std::string name = table_name + "." + std::string(key.str());
+      const FieldSpec* f = FindTomlField(name);
+      if (!f) {
+        report(key.source(), "unknown key '" + name + "'" + Suggestion(name));
+      } else if (std::optional<std::string> why = ApplyNode(*f, node, c)) {
+        report(node.source(), *why);
+      }
+    }
+  }
+  return first;
+}
+
+// Reads a whole file; on failure returns false with errno in *err.
+bool ReadFile(const std::string& path, std::string* out, int* err) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *err = errno;
+    return false;
+  }
+  char buf[16384];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) *err = errno;
+    if (n <= 0) {
+      ::close(fd);
+      return n == 0;
+    }
+    out->append(buf, static_cast<size_t>(n));
+  }
+}
+
+// toml++ parse with its error turned into "FILE:LINE: description".
+Result<toml::table> ParseToml(const std::string& text, const std::string& path) {
+  auto error = [&path](const toml::parse_error& e) {
+    return Status::Error(path + ":" + std::to_string(e.source().begin.line) + ": " +
+                         std::string(e.description()));
+  };
+#if TOML_EXCEPTIONS
+  try {
+    return toml::parse(std::string_view(text), std::string_view(path));
+  } catch (const toml::parse_error& e) {
+    return error(e);
+  } catch (const std::exception& e) {
+    return Status::Error(path + ": " + e.what());
+  }
+#else
+  toml::parse_result result = toml::parse(std::string_view(text), std::string_view(path));
+  if (!result) return error(result.error());
+  return std::move(result).table();
+#endif
+}
+
+// Reads, parses and applies a config file over *c.
+Status LoadFile(const std::string& path, Config* c) {
+  std::string text;
+  int err = 0;
+  if (!ReadFile(path, &text, &err)) return Status::Error(path + ": " + ErrnoText(err));
+  Result<toml::table> root = ParseToml(text, path);
+  if (!root.ok()) return root.status();
+  if (std::optional<Problem> p = ApplyToml(*root, c)) {
+    return Status::Error(path + ":" + std::to_string(p->line) + ": " + p->message);
+  }
+  return Status::Ok();
+}
+
+// A complete file for `c`, every key with its doc and flag: the shape of conf/vellum.toml.
+std::string FullToml(const Config& c) {
+  std::string out = "# vellumd configuration (rewritten by CONFIG REWRITE).\n";
+  std::string_view table;
+  for (const FieldSpec& f : Schema()) {
+    if (TableOf(f) != table) {
+      table = TableOf(f);
+      out += "\n[" + std::string(table) + "]\n";
+    } else {
+      out += "\n";
+    }
+    out += "# " + std::string(f.doc) + "\n";
+    out += "# --" + std::string(f.redis_name ? f.redis_name : f.toml_name) +
+           (f.runtime ? " (CONFIG SET)\n" : " (fixed at startup)\n");
+    out += std::string(KeyOf(f)) + " = " + TomlText(c, f) + "\n";
+  }
+  return out;
+}
+
+// ---- CONFIG REWRITE ----------------------------------------------------------------------
+
+// Byte offset of 1-based (line, column) in `text`; toml++ counts columns in code points.
+size_t OffsetOf(std::string_view text, uint32_t line, uint32_t column) {
+  size_t pos = 0;
+  for (uint32_t l = 1; l < line; l++) {
+    size_t newline = text.find('\n', pos);
+    if (newline == std::string_view::npos) return text.size();
+    pos = newline + 1;
+  }
+  for (uint32_t col = 1; col < column && pos < text.size() && text[pos] != '\n'; col++) {
+    pos++;
+    while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) pos++;
+  }
+  return pos;
+}
+
+// Offset just after the '\n' that ends line `line` (the text always ends with one).
+size_t AfterLine(std::string_view text, uint32_t line) {
+  size_t newline = text.find('\n', OffsetOf(text, line, 1));
+  return newline == std::string_view::npos ? text.size() : newline + 1;
+}
+
+std::string_view LineAt(std::string_view text, uint32_t line) {
+  size_t begin = OffsetOf(text, line, 1);
+  return text.substr(begin, AfterLine(text, line) - begin);
+}
+
+// Planned changes to a file's text: offset -> (bytes replaced there, text put instead).
+using Edits = std::map<size_t, std::pair<size_t, std::string>>;
+
+// Keys not in the file yet, for one table: where they go and how they are spelled.
+// Returns false when the table cannot take new keys in place (an inline table).
+bool PlanInsert(std::string_view text, const toml::table& root, std::string_view table,
+                const std::vector<const FieldSpec*>& fields, const Config& running, Edits* edits) {
+  const toml::node* node = root.get(table);
+  if (node == nullptr) {  // a new [table] section at the end
+    std::string& at_end = (*edits)[text.size()].second;
+    at_end += (text.empty() && at_end.empty() ? "[" : "\n[") + std::string(table) + "]\n";
+    for (const FieldSpec* f : fields) {
+      at_end += std::string(KeyOf(*f)) + " = " + TomlText(running, *f) + "\n";
+    }
+    return true;
+  }
+  const toml::table* t = node->as_table();
+  if (t == nullptr || t->is_inline()) return false;
+  // After the last line of the table: its [header] or its last value. A table made only of
+  // dotted keys at the top level ("server.port = 1") takes dotted keys.
+  uint32_t last = t->source().begin.line;
+  for (auto&& [key, value] : *t) last = std::max(last, value.source().end.line);
+  std::string_view header = LineAt(text, t->source().begin.line);
+  header.remove_prefix(std::min(header.find_first_not_of(" \t"), header.size()));
+  std::string prefix = header.starts_with("[") ? "" : std::string(table) + ".";
+  std::string lines;
+  for (const FieldSpec* f : fields) {
+    lines += prefix + std::string(KeyOf(*f)) + " = " + TomlText(running, *f) + "\n";
+  }
+  (*edits)[AfterLine(text, last)].second += lines;
+  return true;
+}
+
+// The file's text with the running values written in: changed values replaced where they
+// stand (keeping keys, spacing and trailing comments), new non-default keys added to their
+// table. nullopt when the file's layout defeats in-place editing.
+std::optional<std::string> EditInPlace(std::string text, const toml::table& root,
+                                       const Config& running) {
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  const Config defaults;
+  Edits edits;
+  std::vector<std::pair<std::string_view, std::vector<const FieldSpec*>>> missing;
+  for (const FieldSpec& f : Schema()) {
+    const toml::node* node = root.at_path(f.toml_name).node();
+    if (node != nullptr) {
+      Config from_file = running;
+      if (!ApplyNode(f, *node, &from_file) && SameValue(from_file, running, f)) continue;
+      const toml::source_region& where = node->source();
+      size_t begin = OffsetOf(text, where.begin.line, where.begin.column);
+      size_t end = OffsetOf(text, where.end.line, where.end.column);
+      if (end < begin) return std::nullopt;
+      edits[begin] = {end - begin, TomlText(running, f)};
+    } else if (!SameValue(running, defaults, f)) {
+      if (missing.empty() || missing.back().first != TableOf(f)) {
+        missing.push_back({TableOf(f), {}});
+      }
+      missing.back().second.push_back(&f);
+    }
+  }
+  for (const auto& [table, fields] : missing) {
+    if (!PlanInsert(text, root, table, fields, running, &edits)) return std::nullopt;
+  }
+  // From the end, so earlier offsets stay valid. Insertions sit at line starts, where no
+  // value begins, so an offset never holds both kinds.
+  for (auto it = edits.rbegin(); it != edits.rend(); ++it) {
+    text.replace(it->first, it->second.first, it->second.second);
+  }
+  return text;
+}
+
+// True if `text` parses and loads to exactly `running`.
+bool LoadsAs(const std::string& text, const std::string& path, const Config& running) {
+  Result<toml::table> root = ParseToml(text, path);
+  if (!root.ok()) return false;
+  Config loaded;
+  if (ApplyToml(*root, &loaded)) return false;
+  loaded.config_file = running.config_file;
+  return loaded == running;
+}
+
+bool WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+Status RewriteError(int err) {
+  return Status::Error("ERR Rewriting config file: " + ErrnoText(err));
+}
+
+// Publishes `text` as `path`: temp file in the same directory, fsync, rename, fsync the
+// directory. The file keeps its permission bits.
+Status WriteAtomically(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp-XXXXXX";
+  int fd = ::mkstemp(tmp.data());
+  if (fd < 0) return RewriteError(errno);
+  struct stat st;
+  mode_t mode = ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644;
+  bool ok = ::fchmod(fd, mode) == 0 && WriteAll(fd, text) && ::fsync(fd) == 0;
+  int err = errno;
+  if (::close(fd) != 0 && ok) {
+    ok = false;
+    err = errno;
+  }
+  if (ok && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ok = false;
+    err = errno;
+  }
+  if (!ok) {
+    ::unlink(tmp.c_str());
+    return RewriteError(err);
+  }
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return RewriteError(errno);
+  ok = ::fsync(dir_fd) == 0;
+  err = errno;
+  ::close(dir_fd);
+  return ok ? Status::Ok() : RewriteError(err);
+}
+
+}  // namespace
+
+// ---- Public API --------------------------------------------------------------------------
+
+const std::vector<FieldSpec>& Schema() {
+  static const std::vector<FieldSpec>* const schema = new std::vector<FieldSpec>(BuildSchema());
+  return *schema;
+}
+
+const FieldSpec* FindField(std::string_view name) {
+  for (const FieldSpec& f : Schema()) {
+    if (EqualsNoCase(name, f.toml_name) || (f.redis_name && EqualsNoCase(name, f.redis_name))) {
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+std::string ValueText(const Config& config, const FieldSpec& field) {
+  switch (field.kind) {
+    case ValueKind::kBool:
+      return config.*field.bool_field ? "yes" : "no";
+    case ValueKind::kInt:
+    case ValueKind::kBytes:
+      return std::to_string(config.*field.int_field);
+    case ValueKind::kOctal:
+      return OctalText(config.*field.int_field);
+    case ValueKind::kString:
+    case ValueKind::kEnum:
+      return config.*field.string_field;
+  }
+  return "";
+}
+
+bool ParseBytes(std::string_view text, int64_t* out) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') digits++;
+  if (digits == 0) return false;
+  static constexpr std::pair<const char*, int64_t> kUnits[] = {{"", 1},
+                                                               {"b", 1},
+                                                               {"k", 1000},
+                                                               {"kb", kKb},
+                                                               {"m", 1000 * 1000},
+                                                               {"mb", kMb},
+                                                               {"g", 1000 * 1000 * 1000},
+                                                               {"gb", kGb}};
+  std::string_view unit = text.substr(digits);
+  int64_t mul = 0;
+  for (auto [name, value] : kUnits) {
+    if (EqualsNoCase(unit, name)) mul = value;
+  }
+  if (mul == 0) return false;
+  int64_t v = 0;
+  for (char c : text.substr(0, digits)) {
+    if (v > (kMax - (c - '0')) / 10) return false;
+    v = v * 10 + (c - '0');
+  }
+  if (v > kMax / mul) return false;
+  *out = v * mul;
+  return true;
+}
+
+Result<Config> Load(const std::string& path,
+                    const std::vector<std::pair<std::string, std::string>>& overrides) {
+  Config config;
+  if (!path.empty()) {
+    Status status = LoadFile(path, &config);
+    if (!status.ok()) return status;
+    std::error_code ec;
+    std::filesystem::path absolute = std::filesystem::absolute(path, ec);
+    config.config_file = ec ? path : absolute.string();
+  }
+  for (const auto& [name, value] : overrides) {
+    const FieldSpec* f = FindField(name);
+    if (f == nullptr) return Status::Error("--" + name + ": unknown option");
+    if (ParseText(*f, value, &config) != Bad::kNone) {
+      return Status::Error("--" + name + ": " + Requirement(*f) + ", got " + Quoted(value));
+    }
+  }
+  return config;
+}
+
+// Like redis-server: a first argument that is not an option names the config file; values
+// after "--key" are joined with spaces up to the next "--" option ("--bind 10.0.0.1 ::1").
+Result<CommandLine> ParseCommandLine(int argc, char** argv) {
+  CommandLine cl;
+  auto is_option = [](std::string_view a) { return a.starts_with("--") || a == "-h" || a == "-v"; };
+  int i = 1;
+  if (argc > 1 && argv[1][0] != '-') cl.config_file = argv[i++];
+  while (i < argc) {
+    std::string_view arg = argv[i++];
+    if (arg == "--help" || arg == "-h") {
+      cl.help = true;
+    } else if (arg == "--version" || arg == "-v") {
+      cl.version = true;
+    } else if (arg == "--commands-markdown") {
+      cl.commands_markdown = true;
+    } else if (!arg.starts_with("--") || arg.size() == 2) {
+      return Status::Error(Quoted(arg) + ": unexpected argument (options are --key value)");
+    } else if (i >= argc || std::string_view(argv[i]).starts_with("--")) {
+      return Status::Error(std::string(arg) + ": missing value");
+    } else {
+      std::string value = argv[i++];
+      while (i < argc && !is_option(argv[i])) value += std::string(" ") + argv[i++];
+      std::string name(arg.substr(2));
+      if (name != "config") {
+        cl.overrides.emplace_back(std::move(name), std::move(value));
+      } else if (!cl.config_file.empty()) {
+        return Status::Error("--config: config file already given as " + Quoted(cl.config_file));
+      } else {
+        cl.config_file = std::move(value);
+      }
+    }
+  }
+  return cl;
+}
+
+ConfigStore::ConfigStore(Config initial) : config_(std::move(initial)) {}
+
+Config ConfigStore::Snapshot() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return config_;
+}
+
+std::vector<std::pair<std::string, std::string>> ConfigStore::Get(std::string_view pattern) const {
+  Config config = Snapshot();
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const FieldSpec& f : Schema()) {
+    const char* name = nullptr;
+    if (f.redis_name && GlobMatch(pattern, f.redis_name, true)) {
+      name = f.redis_name;
+    } else if (GlobMatch(pattern, f.toml_name, true)) {
+      name = f.toml_name;
+    }
+    if (name) out.emplace_back(name, ValueText(config, f));
+  }
+  return out;
+}
+
+// Redis 7's CONFIG SET: every name is checked first (unknown, immutable, duplicate), then
+// every value is parsed into a copy, which replaces the running config only if all pass.
+Status ConfigStore::Set(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::lock_guard<std::mutex> set_lock(set_mu_);
+  std::vector<const FieldSpec*> fields;
+  for (const auto& [name, value] : pairs) {
+    const FieldSpec* f = FindField(name);
+    if (f == nullptr) {
+      return Status::Error("ERR Unknown option or number of arguments for CONFIG SET - '" + name +
+                           "'");
+    }
+    if (!f->runtime) return Status::Error(SetError(name, "can't set immutable config"));
+    if (std::find(fields.begin(), fields.end(), f) != fields.end()) {
+      return Status::Error(SetError(name, "duplicate parameter"));
+    }
+    fields.push_back(f);
+  }
+  const Config old = Snapshot();
+  Config next = old;
+  for (size_t i = 0; i < pairs.size(); i++) {
+    Bad bad = ParseText(*fields[i], pairs[i].second, &next);
+    if (bad != Bad::kNone) {
+      return Status::Error(SetError(pairs[i].first, SetReason(*fields[i], bad)));
+    }
+  }
+  std::vector<std::string> changed;
+  for (const FieldSpec* f : fields) {
+    if (!SameValue(old, next, *f)) changed.emplace_back(f->toml_name);
+  }
+  std::vector<std::function<void(const Config&, const std::vector<std::string>&)>> listeners;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    config_ = next;
+    listeners = listeners_;
+  }
+  if (!changed.empty()) {
+    for (const auto& listener : listeners) listener(next, changed);
+  }
+  return Status::Ok();
+}
+
+Status ConfigStore::Rewrite() const {
+  const Config running = Snapshot();
+  const std::string& path = running.config_file;
+  if (path.empty()) return Status::Error("ERR The server is running without a config file");
+  std::string old_text;
+  int err = 0;
+  if (!ReadFile(path, &old_text, &err) && err != ENOENT) return RewriteError(err);
+  Result<toml::table> root = ParseToml(old_text, path);
+  if (!root.ok()) return Status::Error("ERR Rewriting config file: " + root.status().message());
+  std::optional<std::string> text = EditInPlace(old_text, *root, running);
+  if (!text || !LoadsAs(*text, path, running)) text = FullToml(running);  // comments lost
+  if (!LoadsAs(*text, path, running)) {
+    return Status::Error("ERR Rewriting config file: running values cannot be written as TOML");
+  }
+  return WriteAtomically(path, *text);
+}
+
+void ConfigStore::OnChange(std::function<void(const Config&, const std::vector<std::string>&)> fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  listeners_.push_back(std::move(fn));
+}
+
+}  // namespace vellum::conf

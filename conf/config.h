@@ -1,0 +1,133 @@
+// Config: every setting of vellumd, from one schema table.
+//
+// The schema (config.cc) lists each key once: its dotted TOML name ("server.port"), the
+// Redis name where Redis has the same setting ("port"), its type, default, bounds and
+// whether CONFIG SET may change it at run time. That one table drives:
+//   - parsing conf/vellum.toml (tomlplusplus) with file:line:reason errors,
+//   - command-line overrides: --server.port 7000 or Redis's own --port 7000,
+//   - CONFIG GET / SET / REWRITE,
+//   - the documented example file (tests check the two agree).
+//
+// ConfigStore is thread-safe: any worker may Get/Set; Snapshot() returns a copy.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace vellum::conf {
+
+// Plain values; a copy is a consistent snapshot of the configuration.
+struct Config {
+  // [server]
+  std::string bind = "127.0.0.1";
+  int64_t port = 6379;
+  std::string unixsocket;          // empty: no unix socket
+  int64_t unixsocketperm = 0;      // octal permission bits, 0 = umask default
+  int64_t threads = 0;             // worker loops; 0 = number of cores
+  int64_t maxclients = 10000;
+  int64_t timeout = 0;             // idle seconds before a client is closed; 0 = never
+  int64_t tcp_keepalive = 300;     // seconds; 0 = off
+  int64_t tcp_backlog = 511;
+  int64_t databases = 16;
+  int64_t hz = 10;                 // background ticks per second (active expiry)
+  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  int64_t output_buffer_limit = 512LL * 1024 * 1024;  // per-client unsent reply bytes
+  std::string requirepass;
+  // [log]
+  std::string logfile;             // empty: stderr
+  std::string loglevel = "notice"; // debug | verbose | notice | warning
+  // [storage]
+  std::string dir = "./data";
+  std::string durability = "none";  // none (only value until persistence lands)
+  // [memory]
+  int64_t maxmemory = 0;            // bytes; 0 = no limit
+  std::string maxmemory_policy = "noeviction";
+  int64_t maxmemory_samples = 5;
+  // [slowlog]
+  int64_t slowlog_log_slower_than = 10000;  // microseconds; -1 disables, 0 logs all
+  int64_t slowlog_max_len = 128;
+
+  // Not a setting: the file the daemon was started with ("" = embedded defaults). Load()
+  // stores it as an absolute path so CONFIG REWRITE works whatever the working directory.
+  std::string config_file;
+
+  friend bool operator==(const Config&, const Config&) = default;
+};
+
+enum class ValueKind { kBool, kInt, kBytes, kString, kEnum, kOctal };
+
+// One row of the schema.
+struct FieldSpec {
+  const char* toml_name;    // "server.port"
+  const char* redis_name;   // "port", or nullptr when Redis has no such setting
+  ValueKind kind;
+  int64_t min;              // bounds for kInt/kBytes/kOctal
+  int64_t max;
+  const char* enum_values;  // "a|b|c" for kEnum
+  bool runtime;             // CONFIG SET may change it
+  const char* doc;          // one line, used in the example file
+  // Where the value lives in Config: exactly the one matching `kind` is set.
+  int64_t Config::*int_field = nullptr;         // kInt, kBytes, kOctal
+  std::string Config::*string_field = nullptr;  // kString, kEnum
+  bool Config::*bool_field = nullptr;           // kBool
+};
+
+const std::vector<FieldSpec>& Schema();
+
+// The field called `name`: its TOML name ("server.port") or Redis name ("port"), any case.
+const FieldSpec* FindField(std::string_view name);
+
+// The value as CONFIG GET shows it: integers and byte counts in decimal, octal fields in
+// octal ("700"), booleans as yes/no, strings as they are.
+std::string ValueText(const Config& config, const FieldSpec& field);
+
+// Parses "1gb", "512mb", "100k", "42" as Redis's memtoll (k=1000, kb=1024, ...).
+bool ParseBytes(std::string_view text, int64_t* out);
+
+// Reads the TOML file (if path non-empty) over the defaults, then applies argv overrides
+// ("--key value" pairs, after the optional leading config path / --config FILE).
+// Errors: "FILE:LINE: reason" for file problems, "--flag: reason" for flags.
+Result<Config> Load(const std::string& path,
+                    const std::vector<std::pair<std::string, std::string>>& overrides);
+
+// Parses vellumd's argv: [config-file] [--config FILE] [--key value]...
+struct CommandLine {
+  std::string config_file;
+  std::vector<std::pair<std::string, std::string>> overrides;
+  bool help = false;
+  bool version = false;
+  bool commands_markdown = false;  // --commands-markdown: print the reference, exit
+};
+Result<CommandLine> ParseCommandLine(int argc, char** argv);
+
+class ConfigStore {
+ public:
+  explicit ConfigStore(Config initial);
+
+  Config Snapshot() const;
+  // CONFIG GET: (name, value) pairs whose Redis name (or TOML name) matches the glob.
+  std::vector<std::pair<std::string, std::string>> Get(std::string_view pattern) const;
+  // CONFIG SET name value [name value ...]: all or nothing; Redis's error texts.
+  Status Set(const std::vector<std::pair<std::string, std::string>>& pairs);
+  // CONFIG REWRITE: writes the running values into the file we started with.
+  Status Rewrite() const;
+  // Called (outside the lock) after a successful Set, with the new snapshot and the
+  // TOML names whose value changed (not called when nothing changed). A listener must not
+  // call Set().
+  void OnChange(std::function<void(const Config&, const std::vector<std::string>&)> fn);
+
+ private:
+  std::mutex set_mu_;  // serialises Set() so listeners see changes in commit order
+  mutable std::mutex mu_;
+  Config config_;
+  std::vector<std::function<void(const Config&, const std::vector<std::string>&)>> listeners_;
+};
+
+}  // namespace vellum::conf
