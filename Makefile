@@ -1,0 +1,65 @@
+# Vellum's entry points. `make run` and `make test` work on a fresh Debian machine:
+# both install what is missing (scripts/setup.sh, idempotent), configure and build.
+JOBS ?= 2
+BUILD ?= build
+CMAKE_FLAGS ?=
+FUZZ_SECONDS ?= 60
+PORT ?= 6379
+
+.PHONY: all setup build run test unit integration asan tsan fuzz bench docs format clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+# Starts vellumd with its embedded defaults (127.0.0.1:6379, data under ./data).
+run: build
+	./$(BUILD)/vellumd
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+unit: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L unit
+
+integration: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L integration
+
+# Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan: setup
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DVELLUM_SANITIZE=ON -DVELLUM_BENCH=OFF >/dev/null
+	@cmake --build build-asan -j$(JOBS) --target protocol_unit_tests storage_unit_tests conf_unit_tests server_unit_tests
+	cd build-asan && ctest --output-on-failure -j$(JOBS) -L unit
+
+# Threaded unit tests under ThreadSanitizer.
+tsan: setup
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DVELLUM_TSAN=ON -DVELLUM_BENCH=OFF >/dev/null
+	@cmake --build build-tsan -j$(JOBS) --target storage_unit_tests server_unit_tests
+	cd build-tsan && ctest --output-on-failure -j$(JOBS) -L unit -R 'Thread'
+
+# The RESP parser under libFuzzer (clang), from the seed corpus, for FUZZ_SECONDS.
+fuzz: setup
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVELLUM_FUZZ=ON -DVELLUM_BENCH=OFF >/dev/null
+	@cmake --build build-fuzz -j$(JOBS) --target resp_parser_fuzz
+	@mkdir -p build-fuzz/corpus && cp tests/fuzz/corpus/* build-fuzz/corpus/
+	./build-fuzz/tests/resp_parser_fuzz build-fuzz/corpus -dict=tests/fuzz/resp.dict \
+	  -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1
+
+# Side-by-side redis-benchmark ratios against a real redis-server (both in memory only).
+bench: build
+	bash bench/compare_with_redis.sh $(BENCH_MODE)
+
+# Regenerates the command reference from the command table.
+docs: build
+	./$(BUILD)/vellumd --commands-markdown > docs/commands.md
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf build build-asan build-tsan build-fuzz

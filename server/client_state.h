@@ -1,0 +1,88 @@
+// ClientState: what the server knows about one connected client.
+//
+// Owned jointly (shared_ptr) by its Connection and the ClientRegistry, so CLIENT LIST on
+// another worker can read it after the connection is gone. The owning worker writes the
+// plain fields; fields other threads read (CLIENT LIST/INFO/KILL) are atomics or behind
+// the small mutex.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+
+namespace vellum::server {
+
+class ClientState {
+ public:
+  ClientState(uint64_t id, int fd, std::string addr, std::string laddr, bool unix_socket,
+              int64_t now_ms)
+      : id_(id), fd_(fd), addr_(std::move(addr)), laddr_(std::move(laddr)),
+        unix_socket_(unix_socket), created_ms_(now_ms) {
+    last_interaction_ms.store(now_ms);
+  }
+
+  uint64_t id() const { return id_; }
+  int fd() const { return fd_; }
+  const std::string& addr() const { return addr_; }
+  const std::string& laddr() const { return laddr_; }
+  bool unix_socket() const { return unix_socket_; }
+  int64_t created_ms() const { return created_ms_; }
+
+  // Owning worker only.
+  std::atomic<int> resp{2};
+  bool authenticated = false;
+  bool close_after_reply = false;  // QUIT, protocol error, CLIENT KILL of itself
+
+  std::atomic<int> db{0};
+  std::atomic<int64_t> last_interaction_ms{0};
+  std::atomic<bool> no_evict{false};
+  std::atomic<size_t> query_buffer_bytes{0};
+  std::atomic<size_t> output_bytes{0};
+  std::atomic<uint64_t> commands{0};
+
+  std::string name() const { std::lock_guard<std::mutex> l(mu_); return name_; }
+  void set_name(std::string n) { std::lock_guard<std::mutex> l(mu_); name_ = std::move(n); }
+  std::string lib_name() const { std::lock_guard<std::mutex> l(mu_); return lib_name_; }
+  void set_lib_name(std::string n) { std::lock_guard<std::mutex> l(mu_); lib_name_ = std::move(n); }
+  std::string lib_ver() const { std::lock_guard<std::mutex> l(mu_); return lib_ver_; }
+  void set_lib_ver(std::string n) { std::lock_guard<std::mutex> l(mu_); lib_ver_ = std::move(n); }
+  // The full name of the last command run ("client|list"); the string is owned by the
+  // command table, which outlives every client, so only the pointer is shared.
+  std::string last_command() const {
+    const std::string* s = last_command_.load(std::memory_order_relaxed);
+    return s ? *s : "NULL";
+  }
+  void set_last_command(const std::string* fullname) {
+    last_command_.store(fullname, std::memory_order_relaxed);
+  }
+
+  // Asks the owning worker to close this client (any thread). Set by the Connection.
+  void RequestClose() const {
+    std::function<void()> fn;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      fn = closer_;
+    }
+    if (fn) fn();
+  }
+  void set_closer(std::function<void()> fn) { std::lock_guard<std::mutex> l(mu_); closer_ = std::move(fn); }
+
+  // One line of CLIENT LIST / CLIENT INFO, in Redis's field order.
+  std::string InfoLine(int64_t now_ms) const;
+
+ private:
+  const uint64_t id_;
+  const int fd_;
+  const std::string addr_;
+  const std::string laddr_;
+  const bool unix_socket_;
+  const int64_t created_ms_;
+  mutable std::mutex mu_;
+  std::string name_, lib_name_, lib_ver_;
+  std::atomic<const std::string*> last_command_{nullptr};
+  std::function<void()> closer_;
+};
+
+}  // namespace vellum::server

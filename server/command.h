@@ -1,0 +1,90 @@
+// The shape of a command: its spec (data) and its handler (one function).
+//
+// A handler receives a CommandContext: the arguments as views, the reply writer, the
+// keyspace (with the command's shard locks already held by the dispatcher), its client's
+// state, the shared server state and the time of the call. On success it writes exactly
+// one reply and returns OK; on failure it writes nothing and returns the Redis error line
+// as a Status, which the dispatcher writes. Arity, authentication and key locking are
+// checked once, centrally, before any handler runs.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "protocol/reply_writer.h"
+#include "storage/keyspace.h"
+
+namespace vellum::server {
+
+class ClientState;
+class ServerState;
+
+// Redis's command flags, as reported by COMMAND INFO.
+enum CommandFlag : uint32_t {
+  kWrite = 1u << 0,
+  kReadonly = 1u << 1,
+  kDenyOom = 1u << 2,
+  kAdmin = 1u << 3,
+  kPubSub = 1u << 4,
+  kNoScript = 1u << 5,
+  kLoading = 1u << 6,
+  kStale = 1u << 7,
+  kFast = 1u << 8,
+  kNoAuth = 1u << 9,
+  kSkipSlowlog = 1u << 10,
+  kAllowBusy = 1u << 11,
+  // Vellum's own (not reported): how the dispatcher locks the keyspace.
+  kLockAll = 1u << 24,  // lock every shard (FLUSHALL, SWAPDB, ...): atomic over the keyspace
+};
+
+// ACL categories, as reported by COMMAND INFO ("@read", "@string", ...).
+enum CommandCategory : uint32_t {
+  kCatKeyspace = 1u << 0,
+  kCatRead = 1u << 1,
+  kCatWrite = 1u << 2,
+  kCatString = 1u << 3,
+  kCatFast = 1u << 4,
+  kCatSlow = 1u << 5,
+  kCatAdmin = 1u << 6,
+  kCatDangerous = 1u << 7,
+  kCatConnection = 1u << 8,
+  kCatHash = 1u << 9,
+  kCatSet = 1u << 10,
+  kCatPubSub = 1u << 11,
+  kCatTransaction = 1u << 12,
+};
+
+struct CommandContext {
+  std::span<const std::string_view> argv;
+  protocol::ReplyWriter& reply;
+  storage::Keyspace& keyspace;
+  ClientState& client;
+  ServerState& server;
+  int64_t now_ms;
+  int db;  // the client's selected database at the time of the call
+
+  std::string_view arg(size_t i) const { return argv[i]; }
+  size_t argc() const { return argv.size(); }
+};
+
+using Handler = Status (*)(CommandContext& ctx);
+
+struct CommandSpec {
+  const char* name;  // lower case; subcommands: the subcommand alone ("setname")
+  int arity;         // Redis convention: N exact, -N at least N (counting the name)
+  uint32_t flags;
+  uint32_t categories;
+  int first_key;  // 0: no keys
+  int last_key;   // -1: last argument
+  int key_step;
+  const char* group;    // COMMAND DOCS group: "string", "generic", "connection", "server"
+  const char* since;    // Redis version that introduced it
+  const char* summary;  // one line
+  Handler handler;      // nullptr for a container (CLIENT, CONFIG, ...)
+  std::vector<CommandSpec> subcommands = {};
+};
+
+}  // namespace vellum::server

@@ -1,0 +1,348 @@
+#include "server/commands/info.h"
+
+#include <limits.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include "storage/keyspace.h"
+
+namespace vellum::server {
+namespace {
+
+constexpr char kRedisVersion[] = "7.0.0";  // what clients feature-check against
+constexpr char kVellumVersion[] = "0.1.0";
+
+// Appends one "name:value\r\n" line.
+class InfoText {
+ public:
+  void Header(const char* title) {
+    if (sections_++ > 0) text_ += "\r\n";
+    text_ += "# ";
+    text_ += title;
+    text_ += "\r\n";
+  }
+  void Field(std::string_view name, std::string_view value) {
+    text_.append(name);
+    text_ += ':';
+    text_.append(value);
+    text_ += "\r\n";
+  }
+  void Field(std::string_view name, uint64_t v) { Field(name, std::to_string(v)); }
+  void Field(std::string_view name, int64_t v) { Field(name, std::to_string(v)); }
+  void Field(std::string_view name, int v) { Field(name, std::to_string(v)); }
+  std::string Take() { return std::move(text_); }
+
+ private:
+  std::string text_;
+  int sections_ = 0;
+};
+
+std::string Printf(const char* fmt, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), fmt, v);
+  return buf;
+}
+
+std::string TimevalText(const timeval& tv) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%ld.%06ld", static_cast<long>(tv.tv_sec),
+                static_cast<long>(tv.tv_usec));
+  return buf;
+}
+
+uint64_t RssBytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  if (!(statm >> size >> resident)) return 0;
+  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::string ExecutablePath(const ServerState& server) {
+  if (!server.executable.empty()) return server.executable;
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+std::string AbsolutePath(const std::string& path) {
+  if (path.empty()) return path;
+  char buf[PATH_MAX];
+  return realpath(path.c_str(), buf) ? std::string(buf) : path;
+}
+
+// What every section generator sees.
+struct InfoInput {
+  ServerState& server;
+  const conf::Config& config;
+  int64_t now_ms;
+};
+
+void ServerSection(const InfoInput& in, InfoText& out) {
+  utsname name{};
+  uname(&name);
+  int64_t uptime_s = (in.now_ms - in.server.start_ms()) / 1000;
+  out.Header("Server");
+  out.Field("redis_version", kRedisVersion);
+  out.Field("redis_git_sha1", "00000000");
+  out.Field("redis_git_dirty", 0);
+  out.Field("redis_mode", "standalone");
+  out.Field("vellum_version", kVellumVersion);
+  out.Field("os", std::string(name.sysname) + " " + name.release + " " + name.machine);
+  out.Field("arch_bits", static_cast<int>(sizeof(void*) * 8));
+  out.Field("monotonic_clock", "POSIX clock_gettime");
+  out.Field("multiplexing_api", "epoll");
+  out.Field("atomicvar_api", "c11-builtin");
+#if defined(__GNUC__)
+  out.Field("gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+                               std::to_string(__GNUC_PATCHLEVEL__));
+#endif
+  out.Field("process_id", static_cast<int64_t>(getpid()));
+  out.Field("process_supervised", "no");
+  out.Field("run_id", in.server.run_id());
+  out.Field("tcp_port", in.server.tcp_port.load());
+  out.Field("server_time_usec", in.server.clock().NowUs());
+  out.Field("uptime_in_seconds", uptime_s);
+  out.Field("uptime_in_days", uptime_s / 86400);
+  out.Field("hz", in.config.hz);
+  out.Field("configured_hz", in.config.hz);
+  out.Field("lru_clock", (in.now_ms / 1000) & ((1 << 24) - 1));
+  out.Field("executable", ExecutablePath(in.server));
+  out.Field("config_file", AbsolutePath(in.config.config_file));
+  out.Field("io_threads_active", 0);
+}
+
+void ClientsSection(const InfoInput& in, InfoText& out) {
+  size_t max_in = 0, max_out = 0;
+  std::vector<std::shared_ptr<ClientState>> clients = in.server.clients().All();
+  for (const auto& c : clients) {
+    max_in = std::max(max_in, c->query_buffer_bytes.load(std::memory_order_relaxed));
+    max_out = std::max(max_out, c->output_bytes.load(std::memory_order_relaxed));
+  }
+  out.Header("Clients");
+  out.Field("connected_clients", static_cast<uint64_t>(clients.size()));
+  out.Field("cluster_connections", 0);
+  out.Field("maxclients", in.server.maxclients.load());
+  out.Field("client_recent_max_input_buffer", static_cast<uint64_t>(max_in));
+  out.Field("client_recent_max_output_buffer", static_cast<uint64_t>(max_out));
+  out.Field("blocked_clients", 0);
+  out.Field("tracking_clients", 0);
+  out.Field("clients_in_timeout_table", 0);
+}
+
+void MemorySection(const InfoInput& in, InfoText& out) {
+  uint64_t used = UsedMemoryBytes();
+  uint64_t peak = in.server.NoteUsedMemory(used);
+  uint64_t rss = RssBytes();
+  uint64_t system = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+                    static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  uint64_t maxmemory = static_cast<uint64_t>(in.config.maxmemory);
+  out.Header("Memory");
+  out.Field("used_memory", used);
+  out.Field("used_memory_human", BytesToHuman(used));
+  out.Field("used_memory_rss", rss);
+  out.Field("used_memory_rss_human", BytesToHuman(rss));
+  out.Field("used_memory_peak", peak);
+  out.Field("used_memory_peak_human", BytesToHuman(peak));
+  out.Field("used_memory_peak_perc",
+            Printf("%.2f%%", peak ? 100.0 * static_cast<double>(used) / static_cast<double>(peak)
+                                  : 0.0));
+  out.Field("total_system_memory", system);
+  out.Field("total_system_memory_human", BytesToHuman(system));
+  out.Field("maxmemory", maxmemory);
+  out.Field("maxmemory_human", BytesToHuman(maxmemory));
+  out.Field("maxmemory_policy", in.config.maxmemory_policy);
+  out.Field("mem_fragmentation_ratio",
+            Printf("%.2f", used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0));
+  out.Field("mem_allocator", "libc");
+}
+
+void PersistenceSection(const InfoInput& in, InfoText& out) {
+  out.Header("Persistence");
+  out.Field("loading", 0);
+  out.Field("async_loading", 0);
+  out.Field("rdb_changes_since_last_save", 0);
+  out.Field("rdb_bgsave_in_progress", 0);
+  out.Field("rdb_last_save_time", in.server.start_ms() / 1000);
+  out.Field("rdb_last_bgsave_status", "ok");
+  out.Field("rdb_saves", 0);
+  out.Field("aof_enabled", 0);
+  out.Field("aof_rewrite_in_progress", 0);
+  out.Field("aof_rewrite_scheduled", 0);
+  out.Field("aof_last_bgrewrite_status", "ok");
+  out.Field("aof_last_write_status", "ok");
+  out.Field("vellum_durability", in.config.durability);
+}
+
+void StatsSection(const InfoInput& in, InfoText& out) {
+  ServerState& s = in.server;
+  storage::Keyspace& ks = s.keyspace();
+  uint64_t commands = s.TotalCommandsProcessed();
+  out.Header("Stats");
+  out.Field("total_connections_received", s.total_connections_received.load());
+  out.Field("total_commands_processed", commands);
+  out.Field("instantaneous_ops_per_sec", s.SampleOpsPerSec(in.now_ms, commands));
+  out.Field("total_net_input_bytes", s.TotalNetInputBytes());
+  out.Field("total_net_output_bytes", s.TotalNetOutputBytes());
+  out.Field("rejected_connections", s.rejected_connections.load());
+  out.Field("sync_full", 0);
+  out.Field("sync_partial_ok", 0);
+  out.Field("sync_partial_err", 0);
+  out.Field("expired_keys", ks.expired_keys());
+  out.Field("expired_stale_perc", "0.00");
+  out.Field("evicted_keys", 0);
+  out.Field("evicted_clients", 0);
+  out.Field("keyspace_hits", ks.hits());
+  out.Field("keyspace_misses", ks.misses());
+  out.Field("pubsub_channels", 0);
+  out.Field("pubsub_patterns", 0);
+  out.Field("latest_fork_usec", 0);
+  out.Field("total_forks", 0);
+  out.Field("client_output_buffer_limit_disconnections", s.output_buffer_disconnections.load());
+  out.Field("total_error_replies", s.TotalErrorReplies());
+}
+
+void ReplicationSection(const InfoInput& in, InfoText& out) {
+  out.Header("Replication");
+  out.Field("role", "master");
+  out.Field("connected_slaves", 0);
+  out.Field("master_failover_state", "no-failover");
+  out.Field("master_replid", in.server.replid());
+  out.Field("master_replid2", std::string(40, '0'));
+  out.Field("master_repl_offset", 0);
+  out.Field("second_repl_offset", -1);
+  out.Field("repl_backlog_active", 0);
+  out.Field("repl_backlog_size", 0);
+  out.Field("repl_backlog_first_byte_offset", 0);
+  out.Field("repl_backlog_histlen", 0);
+}
+
+void CpuSection(const InfoInput&, InfoText& out) {
+  rusage self{}, children{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  out.Header("CPU");
+  out.Field("used_cpu_sys", TimevalText(self.ru_stime));
+  out.Field("used_cpu_user", TimevalText(self.ru_utime));
+  out.Field("used_cpu_sys_children", TimevalText(children.ru_stime));
+  out.Field("used_cpu_user_children", TimevalText(children.ru_utime));
+}
+
+void ModulesSection(const InfoInput&, InfoText& out) { out.Header("Modules"); }
+
+void CommandstatsSection(const InfoInput& in, InfoText& out) {
+  out.Header("Commandstats");
+  ServerState& s = in.server;
+  for (const auto& cmd : s.commands().all()) {
+    uint64_t calls = 0, usec = 0, rejected = 0, failed = 0;
+    for (int w = 0; w < s.worker_count(); w++) {
+      WorkerStats& ws = s.worker_stats(w);
+      if (static_cast<size_t>(cmd->id) >= ws.count) continue;
+      const CommandStat& st = ws.command[cmd->id];
+      calls += st.calls.load(std::memory_order_relaxed);
+      usec += st.usec.load(std::memory_order_relaxed);
+      rejected += st.rejected_calls.load(std::memory_order_relaxed);
+      failed += st.failed_calls.load(std::memory_order_relaxed);
+    }
+    if (calls == 0 && rejected == 0 && failed == 0) continue;
+    double per_call = calls ? static_cast<double>(usec) / static_cast<double>(calls) : 0.0;
+    out.Field("cmdstat_" + cmd->fullname,
+              "calls=" + std::to_string(calls) + ",usec=" + std::to_string(usec) +
+                  ",usec_per_call=" + Printf("%.2f", per_call) +
+                  ",rejected_calls=" + std::to_string(rejected) +
+                  ",failed_calls=" + std::to_string(failed));
+  }
+}
+
+void ClusterSection(const InfoInput&, InfoText& out) {
+  out.Header("Cluster");
+  out.Field("cluster_enabled", 0);
+}
+
+void KeyspaceSection(const InfoInput& in, InfoText& out) {
+  out.Header("Keyspace");
+  storage::Keyspace& ks = in.server.keyspace();
+  for (int db = 0; db < storage::kNumDbs; db++) {
+    size_t keys = ks.DbSize(db);
+    if (keys == 0) continue;
+    out.Field("db" + std::to_string(db), "keys=" + std::to_string(keys) +
+                                             ",expires=" + std::to_string(ks.VolatileSize(db)) +
+                                             ",avg_ttl=0");
+  }
+}
+
+struct Section {
+  const char* name;
+  bool in_default;
+  void (*generate)(const InfoInput&, InfoText&);
+};
+
+// Redis's order: sections always come out in this order.
+constexpr Section kSections[] = {
+    {"server", true, ServerSection},
+    {"clients", true, ClientsSection},
+    {"memory", true, MemorySection},
+    {"persistence", true, PersistenceSection},
+    {"stats", true, StatsSection},
+    {"replication", true, ReplicationSection},
+    {"cpu", true, CpuSection},
+    {"modules", true, ModulesSection},
+    {"commandstats", false, CommandstatsSection},
+    {"cluster", true, ClusterSection},
+    {"keyspace", true, KeyspaceSection},
+};
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+uint64_t UsedMemoryBytes() {
+  struct mallinfo2 mi = mallinfo2();
+  return static_cast<uint64_t>(mi.uordblks) + static_cast<uint64_t>(mi.hblkhd);
+}
+
+std::string BytesToHuman(uint64_t n) {
+  constexpr double kK = 1024.0;
+  const double d = static_cast<double>(n);
+  if (n < 1024) return std::to_string(n) + "B";
+  if (d < kK * kK) return Printf("%.2fK", d / kK);
+  if (d < kK * kK * kK) return Printf("%.2fM", d / (kK * kK));
+  if (d < kK * kK * kK * kK) return Printf("%.2fG", d / (kK * kK * kK));
+  if (d < kK * kK * kK * kK * kK) return Printf("%.2fT", d / (kK * kK * kK * kK));
+  if (d < kK * kK * kK * kK * kK * kK) return Printf("%.2fP", d / (kK * kK * kK * kK * kK));
+  return std::to_string(n) + "B";
+}
+
+std::string BuildInfo(ServerState& server, std::span<const std::string_view> sections,
+                      int64_t now_ms) {
+  std::set<std::string> wanted;
+  if (sections.empty()) wanted.insert("default");
+  for (std::string_view s : sections) wanted.insert(Lower(s));
+  bool all = wanted.count("all") || wanted.count("everything");
+  bool defaults = wanted.count("default");
+
+  conf::Config config = server.config().Snapshot();
+  InfoInput in{server, config, now_ms};
+  InfoText out;
+  for (const Section& section : kSections) {
+    if (all || (defaults && section.in_default) || wanted.count(section.name)) {
+      section.generate(in, out);
+    }
+  }
+  return out.Take();
+}
+
+}  // namespace vellum::server

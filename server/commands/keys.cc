@@ -1,0 +1,341 @@
+// Generic key commands: DEL UNLINK EXISTS TOUCH TYPE RENAME RENAMENX COPY MOVE KEYS SCAN
+// RANDOMKEY DBSIZE FLUSHDB FLUSHALL SWAPDB. The expiry commands live in expire.cc and are
+// registered from here.
+//
+// Locking: commands naming keys run with those keys' shards locked by the dispatcher (a
+// key's shard is the same in every database, so COPY ... DB n and MOVE need nothing more).
+// KEYS, SCAN, RANDOMKEY and DBSIZE name no keys and use the Keyspace's self-locking
+// iterations; FLUSHDB, FLUSHALL and SWAPDB are kLockAll, so they are atomic.
+#include <cctype>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/glob.h"
+#include "protocol/errors.h"
+#include "server/command.h"
+#include "server/command_table.h"
+#include "server/commands/args.h"
+#include "server/commands/expire.h"
+#include "server/commands/registry.h"
+
+namespace vellum::server {
+namespace {
+
+using storage::Entry;
+
+// A database index argument as Redis's getIntFromObjectOrReply + selectDb read it:
+// not an integer, then outside int32, then outside the configured databases.
+Status ParseDbArg(std::string_view s, int* out) {
+  int64_t v = 0;
+  VELLUM_RETURN_IF_ERROR(ParseIntArg(s, &v));
+  if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) {
+    return Status::Error(protocol::err::kIntOutOfRange);
+  }
+  if (v < 0 || v >= storage::kNumDbs) return Status::Error(protocol::err::kDbOutOfRange);
+  *out = static_cast<int>(v);
+  return Status::Ok();
+}
+
+// A SCAN cursor as Redis reads it with strtoul: no leading space, an optional sign (a
+// negative cursor wraps around), decimal digits, nothing after them; an empty string is
+// cursor 0. Anything else, or a value past 2^64-1, is "ERR invalid cursor".
+bool ParseScanCursor(std::string_view s, uint64_t* out) {
+  s = s.substr(0, s.find('\0'));  // strtoul stops at a NUL byte
+  if (s.empty()) {
+    *out = 0;
+    return true;
+  }
+  if (std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  bool negative = false;
+  size_t i = 0;
+  if (s[0] == '+' || s[0] == '-') {
+    negative = s[0] == '-';
+    i = 1;
+  }
+  if (i == s.size()) return false;
+  uint64_t v = 0;
+  for (; i < s.size(); i++) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    uint64_t digit = static_cast<uint64_t>(s[i] - '0');
+    if (v > (UINT64_MAX - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  *out = negative ? ~v + 1 : v;
+  return true;
+}
+
+// DEL and UNLINK: the number of keys removed. A key named twice counts once; an expired
+// key is not counted.
+Status Del(CommandContext& ctx) {
+  int64_t removed = 0;
+  for (size_t i = 1; i < ctx.argc(); i++) {
+    if (ctx.keyspace.Find(ctx.db, ctx.arg(i), ctx.now_ms) == nullptr) continue;
+    if (ctx.keyspace.Erase(ctx.db, ctx.arg(i))) removed++;
+  }
+  ctx.reply.Integer(removed);
+  return Status::Ok();
+}
+
+// EXISTS counts a key once per time it is named; it does not touch the access clock.
+Status Exists(CommandContext& ctx) {
+  int64_t n = 0;
+  for (size_t i = 1; i < ctx.argc(); i++) {
+    if (ctx.keyspace.FindForReadNoTouch(ctx.db, ctx.arg(i), ctx.now_ms) != nullptr) n++;
+  }
+  ctx.reply.Integer(n);
+  return Status::Ok();
+}
+
+Status Touch(CommandContext& ctx) {
+  int64_t n = 0;
+  for (size_t i = 1; i < ctx.argc(); i++) {
+    if (ctx.keyspace.FindForRead(ctx.db, ctx.arg(i), ctx.now_ms) != nullptr) n++;
+  }
+  ctx.reply.Integer(n);
+  return Status::Ok();
+}
+
+Status Type(CommandContext& ctx) {
+  const Entry* e = ctx.keyspace.FindForReadNoTouch(ctx.db, ctx.arg(1), ctx.now_ms);
+  ctx.reply.Simple(e == nullptr ? "none" : storage::TypeName(e->type));
+  return Status::Ok();
+}
+
+// RENAME / RENAMENX. The value keeps its expiry. Renaming a key to itself is OK (RENAME)
+// or 0 (RENAMENX) when it exists, "no such key" otherwise, as in Redis 7.
+Status RenameGeneric(CommandContext& ctx, bool nx) {
+  std::string_view src = ctx.arg(1), dst = ctx.arg(2);
+  if (ctx.keyspace.Find(ctx.db, src, ctx.now_ms) == nullptr) {
+    return Status::Error(protocol::err::kNoSuchKey);
+  }
+  bool moved = false;
+  if (src != dst && !(nx && ctx.keyspace.Find(ctx.db, dst, ctx.now_ms) != nullptr)) {
+    moved = ctx.keyspace.Move(ctx.db, src, ctx.db, dst, ctx.now_ms);
+  }
+  if (nx) {
+    ctx.reply.Integer(moved ? 1 : 0);
+  } else {
+    ctx.reply.Ok();
+  }
+  return Status::Ok();
+}
+
+Status Rename(CommandContext& ctx) { return RenameGeneric(ctx, /*nx=*/false); }
+Status RenameNx(CommandContext& ctx) { return RenameGeneric(ctx, /*nx=*/true); }
+
+// COPY source destination [DB destination-db] [REPLACE]: 1 if copied, 0 if the source is
+// missing or the destination exists without REPLACE. Value and expiry are duplicated.
+Status Copy(CommandContext& ctx) {
+  int dst_db = ctx.db;
+  bool replace = false;
+  for (size_t i = 3; i < ctx.argc(); i++) {
+    if (EqualsIgnoreCase(ctx.arg(i), "replace")) {
+      replace = true;
+    } else if (EqualsIgnoreCase(ctx.arg(i), "db") && i + 1 < ctx.argc()) {
+      VELLUM_RETURN_IF_ERROR(ParseDbArg(ctx.arg(++i), &dst_db));
+    } else {
+      return Status::Error(protocol::err::kSyntax);
+    }
+  }
+  std::string_view src = ctx.arg(1), dst = ctx.arg(2);
+  if (dst_db == ctx.db && src == dst) return Status::Error(protocol::err::kSameObject);
+  if (ctx.keyspace.FindForRead(ctx.db, src, ctx.now_ms) == nullptr ||
+      (!replace && ctx.keyspace.Find(dst_db, dst, ctx.now_ms) != nullptr)) {
+    ctx.reply.Integer(0);
+    return Status::Ok();
+  }
+  bool copied = ctx.keyspace.Copy(ctx.db, src, dst_db, dst, ctx.now_ms);
+  ctx.reply.Integer(copied ? 1 : 0);
+  return Status::Ok();
+}
+
+// MOVE key db: 1 if moved, 0 if the key is missing here or already exists there.
+Status Move(CommandContext& ctx) {
+  int dst_db = 0;
+  VELLUM_RETURN_IF_ERROR(ParseDbArg(ctx.arg(2), &dst_db));
+  if (dst_db == ctx.db) return Status::Error(protocol::err::kSameObject);
+  std::string_view key = ctx.arg(1);
+  bool moved = ctx.keyspace.Find(ctx.db, key, ctx.now_ms) != nullptr &&
+               ctx.keyspace.Find(dst_db, key, ctx.now_ms) == nullptr &&
+               ctx.keyspace.Move(ctx.db, key, dst_db, key, ctx.now_ms);
+  ctx.reply.Integer(moved ? 1 : 0);
+  return Status::Ok();
+}
+
+// KEYS pattern: every live key matching the glob, one shard locked at a time (so not a
+// snapshot: a key written meanwhile may or may not appear, as with SCAN).
+Status Keys(CommandContext& ctx) {
+  std::string_view pattern = ctx.arg(1);
+  const bool all = pattern == "*";
+  std::vector<std::string> keys;
+  uint64_t cursor = ctx.keyspace.Scan(ctx.db, 0, SIZE_MAX, ctx.now_ms, [&](const Entry& e) {
+    if (all || GlobMatch(pattern, e.key)) keys.push_back(e.key);
+  });
+  (void)cursor;  // 0: a budget of SIZE_MAX buckets walks the whole database in one call
+  ctx.reply.ArrayHeader(keys.size());
+  for (const std::string& k : keys) ctx.reply.Bulk(k);
+  return Status::Ok();
+}
+
+// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. A later option of the same kind
+// replaces an earlier one; an unknown TYPE name matches nothing (Redis 7.0).
+Status Scan(CommandContext& ctx) {
+  uint64_t cursor = 0;
+  if (!ParseScanCursor(ctx.arg(1), &cursor)) return Status::Error(protocol::err::kInvalidCursor);
+  int64_t count = 10;
+  std::string_view pattern;
+  bool use_pattern = false;
+  std::string_view type;
+  bool use_type = false;
+  for (size_t i = 2; i < ctx.argc(); i++) {
+    std::string_view opt = ctx.arg(i);
+    bool has_value = i + 1 < ctx.argc();
+    if (EqualsIgnoreCase(opt, "count") && has_value) {
+      VELLUM_RETURN_IF_ERROR(ParseIntArg(ctx.arg(++i), &count));
+      if (count < 1) return Status::Error(protocol::err::kSyntax);
+    } else if (EqualsIgnoreCase(opt, "match") && has_value) {
+      pattern = ctx.arg(++i);
+      use_pattern = pattern != "*";
+    } else if (EqualsIgnoreCase(opt, "type") && has_value) {
+      type = ctx.arg(++i);
+      use_type = true;
+    } else {
+      return Status::Error(protocol::err::kSyntax);
+    }
+  }
+  std::vector<std::string> keys;
+  uint64_t next = ctx.keyspace.Scan(
+      ctx.db, cursor, static_cast<size_t>(count), ctx.now_ms, [&](const Entry& e) {
+        if (use_pattern && !GlobMatch(pattern, e.key)) return;
+        if (use_type && !EqualsIgnoreCase(type, storage::TypeName(e.type))) return;
+        keys.push_back(e.key);
+      });
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(std::to_string(next));
+  ctx.reply.ArrayHeader(keys.size());
+  for (const std::string& k : keys) ctx.reply.Bulk(k);
+  return Status::Ok();
+}
+
+Status RandomKey(CommandContext& ctx) {
+  std::string key;
+  if (ctx.keyspace.RandomKey(ctx.db, ctx.now_ms, &key)) {
+    ctx.reply.Bulk(key);
+  } else {
+    ctx.reply.Null();
+  }
+  return Status::Ok();
+}
+
+Status DbSize(CommandContext& ctx) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.keyspace.DbSize(ctx.db)));
+  return Status::Ok();
+}
+
+// The optional ASYNC|SYNC argument of FLUSHDB and FLUSHALL; *async tells which.
+Status ParseFlushMode(CommandContext& ctx, bool* async) {
+  *async = false;
+  if (ctx.argc() > 2) return Status::Error(protocol::err::kSyntax);
+  if (ctx.argc() == 2) {
+    *async = EqualsIgnoreCase(ctx.arg(1), "async");
+    if (!*async && !EqualsIgnoreCase(ctx.arg(1), "sync")) {
+      return Status::Error(protocol::err::kSyntax);
+    }
+  }
+  return Status::Ok();
+}
+
+Status FlushDb(CommandContext& ctx) {
+  bool async = false;
+  VELLUM_RETURN_IF_ERROR(ParseFlushMode(ctx, &async));
+  if (async) {
+    ctx.keyspace.FlushDbAsync(ctx.db);
+  } else {
+    ctx.keyspace.FlushDb(ctx.db);
+  }
+  ctx.reply.Ok();
+  return Status::Ok();
+}
+
+Status FlushAll(CommandContext& ctx) {
+  bool async = false;
+  VELLUM_RETURN_IF_ERROR(ParseFlushMode(ctx, &async));
+  if (async) {
+    ctx.keyspace.FlushAllAsync();
+  } else {
+    ctx.keyspace.FlushAll();
+  }
+  ctx.reply.Ok();
+  return Status::Ok();
+}
+
+// SWAPDB index1 index2: clients keep their selected index and so see the other data.
+Status SwapDb(CommandContext& ctx) {
+  int64_t ids[2] = {0, 0};
+  const char* invalid[2] = {protocol::err::kInvalidFirstDb, protocol::err::kInvalidSecondDb};
+  for (int i = 0; i < 2; i++) {
+    if (!ParseInt64(ctx.arg(static_cast<size_t>(i) + 1), &ids[i]) ||
+        ids[i] < std::numeric_limits<int32_t>::min() ||
+        ids[i] > std::numeric_limits<int32_t>::max()) {
+      return Status::Error(invalid[i]);
+    }
+  }
+  for (int64_t id : ids) {
+    if (id < 0 || id >= storage::kNumDbs) return Status::Error(protocol::err::kDbOutOfRange);
+  }
+  ctx.keyspace.SwapDb(static_cast<int>(ids[0]), static_cast<int>(ids[1]));
+  ctx.reply.Ok();
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterKeyCommands(CommandTable& table) {
+  constexpr uint32_t kKs = kCatKeyspace;
+  constexpr const char* kGroup = "generic";
+  table.Register({"del", -2, kWrite, kKs | kCatWrite | kCatSlow, 1, -1, 1, kGroup, "1.0.0",
+                  "Deletes one or more keys.", Del});
+  table.Register({"unlink", -2, kWrite | kFast, kKs | kCatWrite | kCatFast, 1, -1, 1, kGroup,
+                  "4.0.0",
+                  "Asynchronously deletes one or more keys. Otherwise it is just as DEL, but "
+                  "non blocking.",
+                  Del});
+  table.Register({"exists", -2, kReadonly | kFast, kKs | kCatRead | kCatFast, 1, -1, 1, kGroup,
+                  "1.0.0", "Determines whether one or more keys exist.", Exists});
+  table.Register({"touch", -2, kReadonly | kFast, kKs | kCatRead | kCatFast, 1, -1, 1, kGroup,
+                  "3.2.1",
+                  "Returns the number of existing keys out of those specified after updating "
+                  "the time they were last accessed.",
+                  Touch});
+  table.Register({"type", 2, kReadonly | kFast, kKs | kCatRead | kCatFast, 1, 1, 1, kGroup, "1.0.0",
+                  "Determines the type of value stored at a key.", Type});
+  table.Register({"rename", 3, kWrite, kKs | kCatWrite | kCatSlow, 1, 2, 1, kGroup, "1.0.0",
+                  "Renames a key and overwrites the destination.", Rename});
+  table.Register({"renamenx", 3, kWrite | kFast, kKs | kCatWrite | kCatFast, 1, 2, 1, kGroup,
+                  "1.0.0", "Renames a key only when the target key name doesn't exist.", RenameNx});
+  table.Register({"copy", -3, kWrite | kDenyOom, kKs | kCatWrite | kCatSlow, 1, 2, 1, kGroup,
+                  "6.2.0", "Copies the value of a key to a new key.", Copy});
+  table.Register({"move", 3, kWrite | kFast, kKs | kCatWrite | kCatFast, 1, 1, 1, kGroup, "1.0.0",
+                  "Moves a key to another database.", Move});
+  table.Register({"keys", 2, kReadonly, kKs | kCatRead | kCatSlow | kCatDangerous, 0, 0, 0, kGroup,
+                  "1.0.0", "Returns all key names that match a pattern.", Keys});
+  table.Register({"scan", -2, kReadonly, kKs | kCatRead | kCatSlow, 0, 0, 0, kGroup, "2.8.0",
+                  "Iterates over the key names in the database.", Scan});
+  table.Register({"randomkey", 1, kReadonly, kKs | kCatRead | kCatSlow, 0, 0, 0, kGroup, "1.0.0",
+                  "Returns a random key name from the database.", RandomKey});
+  table.Register({"dbsize", 1, kReadonly | kFast, kKs | kCatRead | kCatFast, 0, 0, 0, kGroup,
+                  "1.0.0", "Returns the number of keys in the database.", DbSize});
+  table.Register({"flushdb", -1, kWrite | kLockAll, kKs | kCatWrite | kCatSlow | kCatDangerous, 0,
+                  0, 0, kGroup, "1.0.0", "Removes all keys from the current database.", FlushDb});
+  table.Register({"flushall", -1, kWrite | kLockAll, kKs | kCatWrite | kCatSlow | kCatDangerous, 0,
+                  0, 0, kGroup, "1.0.0", "Removes all keys from all databases.", FlushAll});
+  table.Register({"swapdb", 3, kWrite | kFast | kLockAll,
+                  kKs | kCatWrite | kCatFast | kCatDangerous, 0, 0, 0, kGroup, "4.0.0",
+                  "Swaps two Redis databases.", SwapDb});
+  RegisterExpireCommands(table);
+}
+
+}  // namespace vellum::server

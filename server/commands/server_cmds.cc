@@ -1,0 +1,672 @@
+// Server commands: INFO CONFIG TIME SHUTDOWN COMMAND SLOWLOG MEMORY OBJECT DEBUG, with
+// Redis 7's argument parsing, reply types and error texts (server.c, config.c,
+// slowlog.c, object.c, debug.c).
+//
+// Everything COMMAND reports comes from the command table alone. OBJECT and MEMORY are
+// the only ones here that touch keys: their key is argv[2] (first_key = 2), so the
+// dispatcher holds that key's shard lock while they run; INFO counts keys through the
+// keyspace's self-locking iterations and so must (and does) hold no shard lock.
+//
+// COMMAND is both a command and a container (COMMAND alone lists every command), which the
+// dispatcher's containers cannot express; it is registered with a handler and its
+// subcommands, and the handler resolves the subcommand itself with the dispatcher's
+// messages. Its subcommands' calls are therefore counted under "command" in commandstats.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/glob.h"
+#include "protocol/errors.h"
+#include "server/client_state.h"
+#include "server/command.h"
+#include "server/command_table.h"
+#include "server/commands/args.h"
+#include "server/commands/info.h"
+#include "server/commands/registry.h"
+#include "server/server_state.h"
+
+namespace vellum::server {
+namespace {
+
+using protocol::ReplyWriter;
+
+// ---- shared helpers ----
+
+// Redis's addReplyHelp: a title line, the given lines, then HELP; all simple strings.
+void ReplyHelp(CommandContext& ctx, std::string_view command,
+               std::initializer_list<const char*> lines) {
+  ctx.reply.ArrayHeader(lines.size() + 3);
+  ctx.reply.Simple(std::string(command) +
+                   " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+  for (const char* line : lines) ctx.reply.Simple(line);
+  ctx.reply.Simple("HELP");
+  ctx.reply.Simple("    Prints this help.");
+}
+
+bool ArityOk(int arity, size_t argc) {
+  return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+}
+
+std::string ArityError(std::string_view fullname) {
+  return "ERR wrong number of arguments for '" + std::string(fullname) + "' command";
+}
+
+bool IsLfuPolicy(const std::string& policy) {
+  return policy == "allkeys-lfu" || policy == "volatile-lfu";
+}
+
+// ---- INFO, TIME, SHUTDOWN, DEBUG ----
+
+Status Info(CommandContext& ctx) {
+  ctx.reply.Verbatim(BuildInfo(ctx.server, ctx.argv.subspan(1), ctx.now_ms));
+  return Status::Ok();
+}
+
+Status Time(CommandContext& ctx) {
+  int64_t us = ctx.server.clock().NowUs();
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(std::to_string(us / 1000000));
+  ctx.reply.Bulk(std::to_string(us % 1000000));
+  return Status::Ok();
+}
+
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. Vellum has nothing to save and no
+// replicas to wait for, so every accepted form shuts down at once (and ABORT never finds
+// a shutdown to abort). The client gets no reply: its connection closes once the replies
+// of the commands before it are sent.
+Status Shutdown(CommandContext& ctx) {
+  bool nosave = false, save = false, other = false, abort = false;
+  for (size_t i = 1; i < ctx.argc(); i++) {
+    std::string_view a = ctx.arg(i);
+    if (EqualsIgnoreCase(a, "nosave")) nosave = true;
+    else if (EqualsIgnoreCase(a, "save")) save = true;
+    else if (EqualsIgnoreCase(a, "now") || EqualsIgnoreCase(a, "force")) other = true;
+    else if (EqualsIgnoreCase(a, "abort")) abort = true;
+    else return Status::Error(protocol::err::kSyntax);
+  }
+  if ((abort && (nosave || save || other)) || (nosave && save)) {
+    return Status::Error(protocol::err::kSyntax);
+  }
+  if (abort) return Status::Error(protocol::err::kNoShutdownInProgress);
+  ctx.server.RequestShutdown();
+  ctx.client.close_after_reply = true;
+  return Status::Ok();
+}
+
+// DEBUG SLEEP seconds: blocks this worker's thread, as Redis blocks its one thread.
+// The argument is read like C's strtod (garbage is 0), as Redis does.
+Status DebugSleep(CommandContext& ctx) {
+  std::string text(ctx.arg(2));
+  double seconds = std::strtod(text.c_str(), nullptr);
+  if (seconds > 0 && std::isfinite(seconds)) {
+    seconds = std::min(seconds, 1e9);
+    std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6)));
+  }
+  ctx.reply.Ok();
+  return Status::Ok();
+}
+
+Status DebugHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, "DEBUG", {"SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed."});
+  return Status::Ok();
+}
+
+// ---- CONFIG ----
+
+Status ConfigGet(CommandContext& ctx) {
+  std::vector<std::pair<std::string, std::string>> found;
+  std::set<std::string> seen;
+  for (size_t i = 2; i < ctx.argc(); i++) {
+    for (auto& kv : ctx.server.config().Get(ctx.arg(i))) {
+      if (seen.insert(kv.first).second) found.push_back(std::move(kv));
+    }
+  }
+  ctx.reply.MapHeader(found.size());
+  for (const auto& [name, value] : found) {
+    ctx.reply.Bulk(name);
+    ctx.reply.Bulk(value);
+  }
+  return Status::Ok();
+}
+
+Status ConfigSet(CommandContext& ctx) {
+  if (ctx.argc() % 2 != 0) return Status::Error(ArityError("config|set"));
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
+    pairs.emplace_back(std::string(ctx.arg(i)), std::string(ctx.arg(i + 1)));
+  }
+  VELLUM_RETURN_IF_ERROR(ctx.server.config().Set(pairs));
+  ctx.reply.Ok();
+  return Status::Ok();
+}
+
+// Resets INFO's counters and commandstats; the slowlog is kept, as in Redis.
+Status ConfigResetstat(CommandContext& ctx) {
+  ctx.server.ResetStats();
+  ctx.reply.Ok();
+  return Status::Ok();
+}
+
+Status ConfigRewrite(CommandContext& ctx) {
+  VELLUM_RETURN_IF_ERROR(ctx.server.config().Rewrite());
+  ctx.reply.Ok();
+  return Status::Ok();
+}
+
+Status ConfigHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, "CONFIG",
+            {"GET <pattern>",
+             "    Return parameters matching the glob-like <pattern> and their values.",
+             "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+             "RESETSTAT", "    Reset statistics reported by the INFO command.", "REWRITE",
+             "    Rewrite the configuration file."});
+  return Status::Ok();
+}
+
+// ---- COMMAND ----
+
+// "get" or "config|get" (one level of subcommand), case-insensitive; nullptr if unknown.
+const Command* FindByFullName(const CommandTable& table, std::string_view name) {
+  size_t bar = name.find('|');
+  if (bar == std::string_view::npos) return table.Find(name);
+  const Command* parent = table.Find(name.substr(0, bar));
+  std::string_view sub = name.substr(bar + 1);
+  if (parent == nullptr || sub.find('|') != std::string_view::npos) return nullptr;
+  return parent->FindSubcommand(sub);
+}
+
+void ReplySimpleSet(ReplyWriter& r, const std::vector<std::string>& items) {
+  r.SetHeader(items.size());
+  for (const std::string& s : items) r.Simple(s);
+}
+
+// Redis 7 key specs, derived from the legacy (first, last, step) range: one spec that
+// starts at first_key and covers the range. Access flags come from the command's flags,
+// as precise as Vellum's table can be (Redis distinguishes insert/update/delete).
+void ReplyKeySpecs(ReplyWriter& r, const CommandSpec& s) {
+  if (s.first_key <= 0) {
+    r.SetHeader(0);
+    return;
+  }
+  std::vector<std::string> flags;
+  if (s.flags & kWrite) flags = {"RW", "access", "update"};
+  else if (s.flags & kReadonly) flags = {"RO", "access"};
+  else flags = {"RO"};
+  int lastkey = s.last_key >= 0 ? s.last_key - s.first_key : s.last_key;
+  r.SetHeader(1);
+  r.MapHeader(3);
+  r.Bulk("flags");
+  ReplySimpleSet(r, flags);
+  r.Bulk("begin_search");
+  r.MapHeader(2);
+  r.Bulk("type");
+  r.Bulk("index");
+  r.Bulk("spec");
+  r.MapHeader(1);
+  r.Bulk("index");
+  r.Integer(s.first_key);
+  r.Bulk("find_keys");
+  r.MapHeader(2);
+  r.Bulk("type");
+  r.Bulk("range");
+  r.Bulk("spec");
+  r.MapHeader(3);
+  r.Bulk("lastkey");
+  r.Integer(lastkey);
+  r.Bulk("keystep");
+  r.Integer(s.key_step);
+  r.Bulk("limit");
+  r.Integer(0);
+}
+
+// One COMMAND INFO entry: name, arity, flags, first, last, step, ACL categories, tips,
+// key specs, subcommands.
+void ReplyCommandInfo(ReplyWriter& r, const Command* c) {
+  const CommandSpec& s = c->spec;
+  bool has_keys = s.first_key > 0;
+  r.ArrayHeader(10);
+  r.Bulk(c->fullname);
+  r.Integer(s.arity);
+  ReplySimpleSet(r, FlagNames(s.flags));
+  r.Integer(has_keys ? s.first_key : 0);
+  r.Integer(has_keys ? s.last_key : 0);
+  r.Integer(has_keys ? s.key_step : 0);
+  ReplySimpleSet(r, CategoryNames(s.categories));
+  r.SetHeader(0);  // tips
+  ReplyKeySpecs(r, s);
+  if (c->subcommands.empty()) {
+    r.SetHeader(0);
+  } else {
+    r.ArrayHeader(c->subcommands.size());
+    for (const Command* sub : c->subcommands) ReplyCommandInfo(r, sub);
+  }
+}
+
+// One COMMAND DOCS entry (the value of the map): summary, since, group, subcommands.
+void ReplyCommandDocs(ReplyWriter& r, const Command* c) {
+  bool subs = !c->subcommands.empty();
+  r.MapHeader(subs ? 4 : 3);
+  r.Bulk("summary");
+  r.Bulk(c->spec.summary);
+  r.Bulk("since");
+  r.Bulk(c->spec.since);
+  r.Bulk("group");
+  r.Bulk(c->spec.group);
+  if (subs) {
+    r.Bulk("subcommands");
+    r.MapHeader(c->subcommands.size());
+    for (const Command* sub : c->subcommands) {
+      r.Bulk(sub->fullname);
+      ReplyCommandDocs(r, sub);
+    }
+  }
+}
+
+Status CommandAll(CommandContext& ctx) {
+  const CommandTable& table = ctx.server.commands();
+  if (ctx.argc() == 1) {
+    std::vector<const Command*> top = table.TopLevel();
+    ctx.reply.ArrayHeader(top.size());
+    for (const Command* c : top) ReplyCommandInfo(ctx.reply, c);
+    return Status::Ok();
+  }
+  const Command* self = table.Find("command");
+  const Command* sub = self ? self->FindSubcommand(ctx.arg(1)) : nullptr;
+  if (sub == nullptr) {
+    return Status::Error("ERR unknown subcommand '" + std::string(ctx.arg(1).substr(0, 128)) +
+                         "'. Try COMMAND HELP.");
+  }
+  if (!ArityOk(sub->spec.arity, ctx.argc())) return Status::Error(ArityError(sub->fullname));
+  return sub->spec.handler(ctx);
+}
+
+Status CommandCount(CommandContext& ctx) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.server.commands().TopLevel().size()));
+  return Status::Ok();
+}
+
+Status CommandInfo(CommandContext& ctx) {
+  const CommandTable& table = ctx.server.commands();
+  if (ctx.argc() == 2) {
+    std::vector<const Command*> top = table.TopLevel();
+    ctx.reply.ArrayHeader(top.size());
+    for (const Command* c : top) ReplyCommandInfo(ctx.reply, c);
+    return Status::Ok();
+  }
+  ctx.reply.ArrayHeader(ctx.argc() - 2);
+  for (size_t i = 2; i < ctx.argc(); i++) {
+    const Command* c = FindByFullName(table, ctx.arg(i));
+    if (c) ReplyCommandInfo(ctx.reply, c);
+    else ctx.reply.Null();
+  }
+  return Status::Ok();
+}
+
+// Unknown names are left out of the map, as Redis does.
+Status CommandDocs(CommandContext& ctx) {
+  const CommandTable& table = ctx.server.commands();
+  std::vector<const Command*> found;
+  if (ctx.argc() == 2) {
+    found = table.TopLevel();
+  } else {
+    for (size_t i = 2; i < ctx.argc(); i++) {
+      if (const Command* c = FindByFullName(table, ctx.arg(i))) found.push_back(c);
+    }
+  }
+  ctx.reply.MapHeader(found.size());
+  for (const Command* c : found) {
+    ctx.reply.Bulk(c->fullname);
+    ReplyCommandDocs(ctx.reply, c);
+  }
+  return Status::Ok();
+}
+
+// The ACL category bit named `name` ("read", "string", ...; no '@'), or 0.
+uint32_t CategoryByName(std::string_view name) {
+  for (int bit = 0; bit < 32; bit++) {
+    std::vector<std::string> names = CategoryNames(1u << bit);
+    if (!names.empty() && EqualsIgnoreCase(std::string_view(names[0]).substr(1), name)) {
+      return 1u << bit;
+    }
+  }
+  return 0;
+}
+
+// COMMAND LIST [FILTERBY MODULE m | ACLCAT c | PATTERN p]: every command and subcommand.
+Status CommandList(CommandContext& ctx) {
+  enum class Filter { kNone, kModule, kAclCat, kPattern } filter = Filter::kNone;
+  std::string_view arg;
+  uint32_t category = 0;
+  if (ctx.argc() == 5 && EqualsIgnoreCase(ctx.arg(2), "filterby")) {
+    arg = ctx.arg(4);
+    if (EqualsIgnoreCase(ctx.arg(3), "module")) filter = Filter::kModule;
+    else if (EqualsIgnoreCase(ctx.arg(3), "aclcat")) filter = Filter::kAclCat;
+    else if (EqualsIgnoreCase(ctx.arg(3), "pattern")) filter = Filter::kPattern;
+    else return Status::Error(protocol::err::kSyntax);
+    if (filter == Filter::kAclCat) category = CategoryByName(arg);
+  } else if (ctx.argc() != 2) {
+    return Status::Error(protocol::err::kSyntax);
+  }
+  auto matches = [&](const Command* c) {
+    switch (filter) {
+      case Filter::kNone: return true;
+      case Filter::kModule: return false;  // no modules
+      case Filter::kAclCat: return category != 0 && (c->spec.categories & category) != 0;
+      case Filter::kPattern: return GlobMatch(arg, c->fullname, true);
+    }
+    return false;
+  };
+  std::vector<const Command*> out;
+  for (const Command* c : ctx.server.commands().TopLevel()) {
+    if (matches(c)) out.push_back(c);
+    for (const Command* sub : c->subcommands) {
+      if (matches(sub)) out.push_back(sub);
+    }
+  }
+  ctx.reply.ArrayHeader(out.size());
+  for (const Command* c : out) ctx.reply.Bulk(c->fullname);
+  return Status::Ok();
+}
+
+// COMMAND GETKEYS command [arg ...]: the keys of a full command line, from its spec.
+Status CommandGetkeys(CommandContext& ctx) {
+  std::span<const std::string_view> line = ctx.argv.subspan(2);
+  const Command* c = ctx.server.commands().Find(line[0]);
+  if (c && !c->subcommands.empty() && line.size() >= 2) c = c->FindSubcommand(line[1]);
+  if (c == nullptr) return Status::Error(protocol::err::kInvalidCommandSpecified);
+  const CommandSpec& s = c->spec;
+  if (s.first_key <= 0) return Status::Error(protocol::err::kCommandHasNoKeys);
+  if (!ArityOk(s.arity, line.size())) return Status::Error(protocol::err::kGetkeysBadArity);
+  int n = static_cast<int>(line.size());
+  int last = s.last_key >= 0 ? s.last_key : n + s.last_key;
+  last = std::min(last, n - 1);
+  std::vector<std::string_view> keys;
+  for (int i = s.first_key; i <= last; i += std::max(1, s.key_step)) {
+    keys.push_back(line[static_cast<size_t>(i)]);
+  }
+  ctx.reply.ArrayHeader(keys.size());
+  for (std::string_view k : keys) ctx.reply.Bulk(k);
+  return Status::Ok();
+}
+
+Status CommandHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, "COMMAND",
+            {"(no subcommand)", "    Return details about all Redis commands.", "COUNT",
+             "    Return the total number of commands in this Redis server.", "LIST",
+             "    Return a list of all commands in this Redis server.",
+             "INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
+             "    If no command names are given, documentation details for all",
+             "    commands are returned.", "DOCS [<command-name> ...]",
+             "    Return documentation details about multiple Redis commands.",
+             "    If no command names are given, documentation details for all",
+             "    commands are returned.", "GETKEYS <full-command>",
+             "    Return the keys from a full Redis command."});
+  return Status::Ok();
+}
+
+// ---- SLOWLOG ----
+
+Status SlowlogGet(CommandContext& ctx) {
+  if (ctx.argc() > 3) {
+    return Status::Error("ERR unknown subcommand or wrong number of arguments for '" +
+                         std::string(ctx.arg(1)) + "'. Try SLOWLOG HELP.");
+  }
+  size_t count = 10;
+  if (ctx.argc() == 3) {
+    int64_t n = 0;
+    if (!ParseInt64(ctx.arg(2), &n) || n < -1) {
+      return Status::Error(protocol::err::kSlowlogBadCount);
+    }
+    count = n == -1 ? SIZE_MAX : static_cast<size_t>(n);
+  }
+  std::vector<SlowlogEntry> entries = ctx.server.slowlog().Get(count);
+  ctx.reply.ArrayHeader(entries.size());
+  for (const SlowlogEntry& e : entries) {
+    ctx.reply.ArrayHeader(6);
+    ctx.reply.Integer(static_cast<int64_t>(e.id));
+    ctx.reply.Integer(e.time_s);
+    ctx.reply.Integer(e.duration_us);
+    ctx.reply.ArrayHeader(e.argv.size());
+    for (const std::string& a : e.argv) ctx.reply.Bulk(a);
+    ctx.reply.Bulk(e.client_addr);
+    ctx.reply.Bulk(e.client_name);
+  }
+  return Status::Ok();
+}
+
+Status SlowlogLen(CommandContext& ctx) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.server.slowlog().Len()));
+  return Status::Ok();
+}
+
+Status SlowlogReset(CommandContext& ctx) {
+  ctx.server.slowlog().Reset();
+  ctx.reply.Ok();
+  return Status::Ok();
+}
+
+Status SlowlogHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, "SLOWLOG",
+            {"GET [<count>]",
+             "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+             "    Entries are made of:",
+             "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+             "    client name", "LEN", "    Return the length of the slowlog.", "RESET",
+             "    Reset the slowlog."});
+  return Status::Ok();
+}
+
+// ---- MEMORY, OBJECT ----
+// These look the key up with Find, which (unlike Redis's LOOKUP_NOTOUCH) refreshes the
+// entry's access clock; see ObjectIdletime.
+
+// MEMORY USAGE key [SAMPLES count]: options are checked before the key is looked up.
+Status MemoryUsage(CommandContext& ctx) {
+  for (size_t i = 3; i < ctx.argc(); i++) {
+    if (EqualsIgnoreCase(ctx.arg(i), "samples") && i + 1 < ctx.argc()) {
+      int64_t samples = 0;
+      VELLUM_RETURN_IF_ERROR(ParseIntArg(ctx.arg(i + 1), &samples));
+      if (samples < 0) return Status::Error(protocol::err::kSyntax);
+      i++;  // Vellum's values are not sampled: strings are measured whole
+    } else {
+      return Status::Error(protocol::err::kSyntax);
+    }
+  }
+  const storage::Entry* e = ctx.keyspace.Find(ctx.db, ctx.arg(2), ctx.now_ms);
+  if (e == nullptr) {
+    ctx.reply.Null();
+    return Status::Ok();
+  }
+  ctx.reply.Integer(static_cast<int64_t>(storage::Keyspace::EntryMemory(*e)));
+  return Status::Ok();
+}
+
+Status MemoryHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, "MEMORY",
+            {"USAGE <key> [SAMPLES <count>]",
+             "    Return memory in bytes used by <key> and its value. Nested values are",
+             "    sampled up to <count> times (default: 5, 0 means sample all)."});
+  return Status::Ok();
+}
+
+// Redis's encoding of a string value: "int" for a strict int64 of at most 20 characters,
+// "embstr" up to 44 bytes, "raw" beyond.
+const char* StringEncoding(const std::string& s) {
+  int64_t v = 0;
+  if (s.size() <= 20 && ParseInt64(s, &v)) return "int";
+  return s.size() <= 44 ? "embstr" : "raw";
+}
+
+Status ObjectEncoding(CommandContext& ctx) {
+  const storage::Entry* e = ctx.keyspace.Find(ctx.db, ctx.arg(2), ctx.now_ms);
+  if (e == nullptr) {
+    ctx.reply.Null();
+    return Status::Ok();
+  }
+  switch (e->type) {
+    case storage::ValueType::kString:
+      ctx.reply.Bulk(StringEncoding(e->str));
+      return Status::Ok();
+  }
+  ctx.reply.Bulk("unknown");
+  return Status::Ok();
+}
+
+Status ObjectFreq(CommandContext& ctx) {
+  const storage::Entry* e = ctx.keyspace.Find(ctx.db, ctx.arg(2), ctx.now_ms);
+  if (e == nullptr) {
+    ctx.reply.Null();
+    return Status::Ok();
+  }
+  if (!IsLfuPolicy(ctx.server.config().Snapshot().maxmemory_policy)) {
+    return Status::Error(protocol::err::kLfuNotSelected);
+  }
+  ctx.reply.Integer(e->lfu_counter);
+  return Status::Ok();
+}
+
+// Seconds since the entry's access clock. Keyspace::Find refreshes that clock before we
+// can read it (there is no no-touch lookup yet), so this reports 0 for a live key until
+// the keyspace offers one.
+Status ObjectIdletime(CommandContext& ctx) {
+  const storage::Entry* e = ctx.keyspace.Find(ctx.db, ctx.arg(2), ctx.now_ms);
+  if (e == nullptr) {
+    ctx.reply.Null();
+    return Status::Ok();
+  }
+  if (IsLfuPolicy(ctx.server.config().Snapshot().maxmemory_policy)) {
+    return Status::Error(protocol::err::kLfuSelected);
+  }
+  int64_t idle = ctx.now_ms / 1000 - static_cast<int64_t>(e->access_clock);
+  ctx.reply.Integer(idle > 0 ? idle : 0);
+  return Status::Ok();
+}
+
+Status ObjectRefcount(CommandContext& ctx) {
+  if (ctx.keyspace.Find(ctx.db, ctx.arg(2), ctx.now_ms) == nullptr) ctx.reply.Null();
+  else ctx.reply.Integer(1);
+  return Status::Ok();
+}
+
+Status ObjectHelp(CommandContext& ctx) {
+  ReplyHelp(ctx, "OBJECT",
+            {"ENCODING <key>",
+             "    Return the kind of internal representation used in order to store the value",
+             "    associated with a <key>.", "FREQ <key>",
+             "    Return the access frequency index of the <key>. The returned integer is",
+             "    proportional to the logarithm of the recent access frequency of the key.",
+             "IDLETIME <key>",
+             "    Return the idle time of the <key>, that is the approximated number of",
+             "    seconds elapsed since the last access to the key.", "REFCOUNT <key>",
+             "    Return the number of references of the value associated with the specified",
+             "    <key>."});
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterServerCommands(CommandTable& table) {
+  constexpr uint32_t kAdminFlags = kAdmin | kNoScript | kLoading | kStale;
+  constexpr uint32_t kAdminCats = kCatAdmin | kCatSlow | kCatDangerous;
+  constexpr uint32_t kHelpFlags = kLoading | kStale;
+  constexpr uint32_t kObj = kCatKeyspace | kCatRead | kCatSlow;
+
+  table.Register({"info", -1, kLoading | kStale, kCatSlow | kCatDangerous, 0, 0, 0, "server",
+                  "1.0.0", "Returns information and statistics about the server.", Info});
+  table.Register({"time", 1, kLoading | kStale | kFast, kCatFast, 0, 0, 0, "server", "2.6.0",
+                  "Returns the server time.", Time});
+  table.Register({"shutdown", -1, kAdminFlags | kAllowBusy, kAdminCats, 0, 0, 0, "server",
+                  "1.0.0", "Synchronously saves the database(s) to disk and shuts down the "
+                  "Redis server.", Shutdown});
+  table.Register({"debug", -2, kAdminFlags, kAdminCats, 0, 0, 0, "server", "1.0.0",
+                  "A container for debugging commands.", nullptr,
+                  {
+                      {"sleep", 3, kAdminFlags, kAdminCats, 0, 0, 0, "server", "1.0.0",
+                       "Blocks the worker thread for a number of seconds.", DebugSleep},
+                      {"help", 2, kHelpFlags, kCatSlow, 0, 0, 0, "server", "1.0.0",
+                       "Returns helpful text about the different subcommands.", DebugHelp},
+                  }});
+
+  table.Register({"config", -2, 0, kCatSlow, 0, 0, 0, "server", "2.0.0",
+                  "A container for server configuration commands.", nullptr,
+                  {
+                      {"get", -3, kAdminFlags, kAdminCats, 0, 0, 0, "server", "2.0.0",
+                       "Returns the effective values of configuration parameters.", ConfigGet},
+                      {"set", -4, kAdminFlags, kAdminCats, 0, 0, 0, "server", "2.0.0",
+                       "Sets configuration parameters in-flight.", ConfigSet},
+                      {"resetstat", 2, kAdminFlags, kAdminCats, 0, 0, 0, "server", "2.0.0",
+                       "Resets the server's statistics.", ConfigResetstat},
+                      {"rewrite", 2, kAdminFlags, kAdminCats, 0, 0, 0, "server", "2.8.0",
+                       "Persists the effective configuration to file.", ConfigRewrite},
+                      {"help", 2, kHelpFlags, kCatSlow, 0, 0, 0, "server", "5.0.0",
+                       "Returns helpful text about the different subcommands.", ConfigHelp},
+                  }});
+
+  constexpr uint32_t kCmdCats = kCatSlow | kCatConnection;
+  table.Register({"command", -1, kHelpFlags, kCmdCats, 0, 0, 0, "server", "2.8.13",
+                  "Returns detailed information about all commands.", CommandAll,
+                  {
+                      {"count", 2, kHelpFlags, kCmdCats, 0, 0, 0, "server", "2.8.13",
+                       "Returns a count of commands.", CommandCount},
+                      {"docs", -2, kHelpFlags, kCmdCats, 0, 0, 0, "server", "7.0.0",
+                       "Returns documentary information about one, multiple or all commands.",
+                       CommandDocs},
+                      {"getkeys", -4, kHelpFlags, kCmdCats, 0, 0, 0, "server", "2.8.13",
+                       "Extracts the key names from an arbitrary command.", CommandGetkeys},
+                      {"info", -2, kHelpFlags, kCmdCats, 0, 0, 0, "server", "2.8.13",
+                       "Returns information about one, multiple or all commands.", CommandInfo},
+                      {"list", -2, kHelpFlags, kCmdCats, 0, 0, 0, "server", "7.0.0",
+                       "Returns a list of command names.", CommandList},
+                      {"help", 2, kHelpFlags, kCmdCats, 0, 0, 0, "server", "5.0.0",
+                       "Returns helpful text about the different subcommands.", CommandHelp},
+                  }});
+
+  constexpr uint32_t kSlowlogFlags = kAdmin | kLoading | kStale;
+  table.Register({"slowlog", -2, 0, kCatSlow, 0, 0, 0, "server", "2.2.12",
+                  "A container for slow log commands.", nullptr,
+                  {
+                      {"get", -2, kSlowlogFlags, kAdminCats, 0, 0, 0, "server", "2.2.12",
+                       "Returns the slow log's entries.", SlowlogGet},
+                      {"len", 2, kSlowlogFlags, kAdminCats, 0, 0, 0, "server", "2.2.12",
+                       "Returns the number of entries in the slow log.", SlowlogLen},
+                      {"reset", 2, kSlowlogFlags, kAdminCats, 0, 0, 0, "server", "2.2.12",
+                       "Clears all entries from the slow log.", SlowlogReset},
+                      {"help", 2, kHelpFlags, kCatSlow, 0, 0, 0, "server", "6.2.0",
+                       "Show helpful text about the different subcommands.", SlowlogHelp},
+                  }});
+
+  table.Register({"memory", -2, 0, kCatSlow, 0, 0, 0, "server", "4.0.0",
+                  "A container for memory diagnostics commands.", nullptr,
+                  {
+                      {"usage", -3, kReadonly, kCatRead | kCatSlow, 2, 2, 1, "server", "4.0.0",
+                       "Estimates the memory usage of a key.", MemoryUsage},
+                      {"help", 2, kHelpFlags, kCatSlow, 0, 0, 0, "server", "4.0.0",
+                       "Returns helpful text about the different subcommands.", MemoryHelp},
+                  }});
+
+  table.Register({"object", -2, 0, kCatSlow, 0, 0, 0, "generic", "2.2.3",
+                  "A container for object introspection commands.", nullptr,
+                  {
+                      {"encoding", 3, kReadonly, kObj, 2, 2, 1, "generic", "2.2.3",
+                       "Returns the internal encoding of a Redis object.", ObjectEncoding},
+                      {"freq", 3, kReadonly, kObj, 2, 2, 1, "generic", "4.0.0",
+                       "Returns the logarithmic access frequency counter of a Redis object.",
+                       ObjectFreq},
+                      {"idletime", 3, kReadonly, kObj, 2, 2, 1, "generic", "2.2.3",
+                       "Returns the time since the last access to a Redis object.",
+                       ObjectIdletime},
+                      {"refcount", 3, kReadonly, kObj, 2, 2, 1, "generic", "2.2.3",
+                       "Returns the reference count of a value of a key.", ObjectRefcount},
+                      {"help", 2, kHelpFlags, kCatKeyspace | kCatSlow, 0, 0, 0, "generic",
+                       "6.2.0", "Returns helpful text about the different subcommands.",
+                       ObjectHelp},
+                  }});
+}
+
+}  // namespace vellum::server

@@ -1,0 +1,160 @@
+#include "server/connection.h"
+
+#include "common/log.h"
+#include "server/worker.h"
+
+namespace vellum::server {
+
+Connection::Connection(Worker* worker, uv_stream_t* stream, std::shared_ptr<ClientState> state)
+    : worker_(worker), stream_(stream), state_(std::move(state)), writer_(&out_) {
+  stream_->data = this;
+  write_req_.data = this;
+}
+
+void Connection::Start() {
+  protocol::ParserLimits limits;
+  limits.max_bulk_len = worker_->state().proto_max_bulk_len.load();
+  parser_.set_limits(limits);
+  reading_ = uv_read_start(stream_, OnAlloc, OnRead) == 0;
+  if (!reading_) Close();
+}
+
+void Connection::OnAlloc(uv_handle_t* h, size_t /*suggested*/, uv_buf_t* buf) {
+  auto* c = static_cast<Connection*>(h->data);
+  size_t want = kReadChunk;
+  // A large bulk in progress: make room for all of it at once (bounded by the chunk
+  // sizes the kernel hands us, so a lying length costs nothing until bytes arrive).
+  size_t needed = c->parser_.BytesNeeded();
+  if (needed > c->in_.size() + want) {
+    size_t more = needed - c->in_.size();
+    want = more < 64 * kReadChunk ? more : 64 * kReadChunk;
+  }
+  char* p = c->in_.Reserve(want);
+  *buf = uv_buf_init(p, static_cast<unsigned int>(c->in_.tail_room()));
+}
+
+void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* /*buf*/) {
+  auto* c = static_cast<Connection*>(s->data);
+  if (nread < 0) {
+    c->Close();
+    return;
+  }
+  if (nread == 0 || c->closing_) return;
+  c->in_.Commit(static_cast<size_t>(nread));
+  c->worker_->stats().net_input_bytes.fetch_add(static_cast<uint64_t>(nread),
+                                                std::memory_order_relaxed);
+  c->state_->last_interaction_ms.store(c->worker_->NowMs(), std::memory_order_relaxed);
+  c->ProcessInput();
+}
+
+bool Connection::OverOutputLimit() {
+  int64_t limit = worker_->state().output_buffer_limit.load(std::memory_order_relaxed);
+  if (limit <= 0 || UnsentBytes() <= static_cast<size_t>(limit)) return false;
+  worker_->state().output_buffer_disconnections.fetch_add(1, std::memory_order_relaxed);
+  VLOG_WARNING("Client id=%llu addr=%s closed for overcoming of output buffer limits.",
+               static_cast<unsigned long long>(state_->id()), state_->addr().c_str());
+  Close();
+  return true;
+}
+
+void Connection::ProcessInput() {
+  while (!closing_ && !close_after_write_ && in_.size() > 0) {
+    size_t consumed = 0;
+    protocol::ParseStatus st = parser_.Parse(in_.data(), in_.size(), &consumed, &argv_);
+    if (st == protocol::ParseStatus::kIncomplete) break;
+    if (st == protocol::ParseStatus::kError) {
+      worker_->state().protocol_errors.fetch_add(1, std::memory_order_relaxed);
+      VLOG_VERBOSE("Protocol error (%s) from client id=%llu addr=%s", parser_.error().c_str(),
+                   static_cast<unsigned long long>(state_->id()), state_->addr().c_str());
+      writer_.Error(parser_.error());
+      close_after_write_ = true;
+      break;
+    }
+    if (!argv_.empty()) {
+      writer_.set_resp(state_->resp.load(std::memory_order_relaxed));
+      worker_->dispatcher().Execute(argv_, *state_, writer_);
+      state_->commands.fetch_add(1, std::memory_order_relaxed);
+      if (state_->close_after_reply) close_after_write_ = true;
+    }
+    in_.Consume(consumed);
+    if (OverOutputLimit()) return;
+  }
+  state_->query_buffer_bytes.store(in_.size(), std::memory_order_relaxed);
+  if (in_.size() == 0) in_.ShrinkIfIdle(4 * kReadChunk);
+  Flush();
+}
+
+void Connection::Flush() {
+  if (closing_) return;
+  if (!write_in_flight_ && !out_.empty()) {
+    writing_.swap(out_);
+    uv_buf_t buf = uv_buf_init(writing_.data(), static_cast<unsigned int>(writing_.size()));
+    int rc = uv_write(&write_req_, stream_, &buf, 1, OnWrite);
+    if (rc != 0) {
+      Close();
+      return;
+    }
+    write_in_flight_ = true;
+  }
+  state_->output_bytes.store(UnsentBytes(), std::memory_order_relaxed);
+  if (!write_in_flight_ && close_after_write_) {
+    Close();
+    return;
+  }
+  bool should_pause = UnsentBytes() > kPauseReadingBytes;
+  if (should_pause && reading_) {
+    uv_read_stop(stream_);
+    reading_ = false;
+    paused_ = true;
+  } else if (!should_pause && paused_ && !close_after_write_) {
+    paused_ = false;
+    reading_ = uv_read_start(stream_, OnAlloc, OnRead) == 0;
+  }
+}
+
+void Connection::OnWrite(uv_write_t* req, int status) {
+  auto* c = static_cast<Connection*>(req->data);
+  c->write_in_flight_ = false;
+  c->worker_->stats().net_output_bytes.fetch_add(c->writing_.size(), std::memory_order_relaxed);
+  if (c->writing_.capacity() > 1024 * 1024) {
+    std::string().swap(c->writing_);
+  } else {
+    c->writing_.clear();
+  }
+  if (status < 0 || c->closing_) {
+    c->Close();
+    return;
+  }
+  c->Flush();
+}
+
+void Connection::CloseAfterWrite() {
+  close_after_write_ = true;
+  if (reading_) {
+    uv_read_stop(stream_);
+    reading_ = false;
+  }
+  Flush();
+}
+
+void Connection::RejectWith(std::string_view error_line) {
+  writer_.Error(error_line);
+  CloseAfterWrite();
+}
+
+void Connection::Close() {
+  if (closing_) return;
+  closing_ = true;
+  if (reading_) uv_read_stop(stream_);
+  reading_ = false;
+  uv_close(reinterpret_cast<uv_handle_t*>(stream_), OnClose);
+}
+
+void Connection::OnClose(uv_handle_t* h) {
+  auto* c = static_cast<Connection*>(h->data);
+  c->worker_->OnConnectionClosed(c);
+  delete reinterpret_cast<uv_any_handle*>(h);
+  delete c;
+}
+
+}  // namespace vellum::server

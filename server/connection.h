@@ -1,0 +1,84 @@
+// Connection: one client socket on one worker loop, for its whole life.
+//
+// Reads into an input buffer, parses every complete command in it, runs each through
+// the worker's Dispatcher, and sends all their replies with a single uv_write (one per
+// read batch, not one per command). At most one write is in flight; replies produced
+// meanwhile wait in `out_` and leave when it completes.
+//
+// Back-pressure: while more than kPauseReadingBytes of replies are unsent the socket is
+// not read, so a pipelining client that reads slowly cannot grow our memory. A client
+// whose unsent replies exceed output-buffer-limit anyway (one batch of huge replies, or a
+// client that never reads) is disconnected; the event is logged and counted in INFO.
+//
+// Memory: freed only in the libuv close callback. Only the owning worker's thread
+// touches a Connection.
+#pragma once
+
+#include <uv.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/reply_writer.h"
+#include "protocol/resp_parser.h"
+#include "server/byte_buffer.h"
+#include "server/client_state.h"
+
+namespace vellum::server {
+
+class Worker;
+
+class Connection {
+ public:
+  static constexpr size_t kReadChunk = 64 * 1024;
+  static constexpr size_t kPauseReadingBytes = 4 * 1024 * 1024;
+
+  // Takes an accepted stream handle (uv_tcp_t or uv_pipe_t, heap-allocated, already
+  // initialised on the worker's loop).
+  Connection(Worker* worker, uv_stream_t* stream, std::shared_ptr<ClientState> state);
+
+  void Start();
+  // Sends what is queued, then closes.
+  void CloseAfterWrite();
+  // Closes now; queued replies are dropped.
+  void Close();
+
+  // Queues an error and closes after sending it (maxclients).
+  void RejectWith(std::string_view error_line);
+
+  ClientState& state() { return *state_; }
+  const std::shared_ptr<ClientState>& shared_state() const { return state_; }
+  bool closing() const { return closing_; }
+
+ private:
+  ~Connection() = default;
+  static void OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
+  static void OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
+  static void OnWrite(uv_write_t* req, int status);
+  static void OnClose(uv_handle_t* h);
+
+  void ProcessInput();
+  void Flush();
+  size_t UnsentBytes() const { return out_.size() + writing_.size(); }
+  bool OverOutputLimit();
+
+  Worker* worker_;
+  uv_stream_t* stream_;
+  std::shared_ptr<ClientState> state_;
+  ByteBuffer in_;
+  std::string out_;      // replies not yet handed to libuv
+  std::string writing_;  // the buffer of the write in flight
+  uv_write_t write_req_;
+  bool write_in_flight_ = false;
+  bool reading_ = false;
+  bool paused_ = false;
+  bool close_after_write_ = false;
+  bool closing_ = false;
+  protocol::RespParser parser_;
+  protocol::ReplyWriter writer_;
+  std::vector<std::string_view> argv_;
+};
+
+}  // namespace vellum::server

@@ -1,0 +1,37 @@
+// Dispatcher: runs one parsed command for a client, the way Redis's processCommand does.
+//
+// In order: look the name up (and the subcommand of a container), check arity, check
+// authentication, lock the shards of the command's keys (or all shards for kLockAll),
+// call the handler, write its error if it failed, count it (per-worker commandstats) and
+// log it to the slowlog if it was slow. One Dispatcher per worker thread.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "protocol/reply_writer.h"
+#include "server/client_state.h"
+#include "server/server_state.h"
+
+namespace vellum::server {
+
+class Dispatcher {
+ public:
+  Dispatcher(ServerState* server, int worker_index);
+
+  void Execute(std::span<const std::string_view> argv, ClientState& client,
+               protocol::ReplyWriter& reply);
+
+ private:
+  // Returns the command to run, or writes the rejection and returns nullptr.
+  const Command* Resolve(std::span<const std::string_view> argv, ClientState& client,
+                         protocol::ReplyWriter& reply);
+
+  ServerState* server_;
+  WorkerStats* stats_;
+};
+
+// "ERR unknown command 'x', with args beginning with: 'a' 'b' " as Redis formats it.
+std::string UnknownCommandError(std::span<const std::string_view> argv);
+
+}  // namespace vellum::server

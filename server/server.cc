@@ -1,0 +1,182 @@
+#include "server/server.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <memory>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "server/command_table.h"
+#include "server/commands/registry.h"
+#include "server/listener.h"
+#include "server/server_state.h"
+#include "server/worker.h"
+#include "storage/keyspace.h"
+
+namespace vellum::server {
+namespace {
+
+// The control loop's handles and what its callbacks need.
+struct ControlLoop {
+  uv_loop_t loop;
+  uv_signal_t sigterm, sigint;
+  uv_timer_t expire_timer;
+  uv_async_t shutdown_async;
+  ServerState* state = nullptr;
+  int64_t hz = 10;
+};
+
+log::Level ParseLevel(const std::string& s) {
+  if (s == "debug") return log::Level::kDebug;
+  if (s == "verbose") return log::Level::kVerbose;
+  if (s == "warning") return log::Level::kWarning;
+  return log::Level::kNotice;
+}
+
+void MakeDirs(const std::string& path) {
+  std::string cur;
+  std::stringstream ss(path);
+  std::string part;
+  if (!path.empty() && path[0] == '/') cur = "/";
+  while (std::getline(ss, part, '/')) {
+    if (part.empty()) continue;
+    cur += part + "/";
+    ::mkdir(cur.c_str(), 0755);
+  }
+}
+
+void StopControlLoop(ControlLoop* c) {
+  uv_close(reinterpret_cast<uv_handle_t*>(&c->sigterm), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&c->sigint), nullptr);
+  uv_timer_stop(&c->expire_timer);
+  uv_close(reinterpret_cast<uv_handle_t*>(&c->expire_timer), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&c->shutdown_async), nullptr);
+}
+
+std::vector<std::string> SplitSpaces(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string w;
+  while (ss >> w) out.push_back(w);
+  return out;
+}
+
+}  // namespace
+
+int RunServer(const conf::Config& config) {
+  log::SetLevel(ParseLevel(config.loglevel));
+  if (!config.logfile.empty() && !log::SetFile(config.logfile.c_str())) {
+    VLOG_WARNING("Can't open the log file: %s", config.logfile.c_str());
+    return 1;
+  }
+  ::signal(SIGPIPE, SIG_IGN);
+
+  conf::ConfigStore store(config);
+  CommandTable table;
+  RegisterAllCommands(table);
+  storage::Keyspace keyspace(8);
+  SystemClock clock;
+  int threads = static_cast<int>(config.threads);
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  ServerState state(&store, &table, &keyspace, &clock, threads);
+  store.OnChange([&state](const conf::Config& c, const std::vector<std::string>&) {
+    state.ApplyConfig(c);
+    log::SetLevel(ParseLevel(c.loglevel));
+  });
+  if (!config.dir.empty()) MakeDirs(config.dir);
+
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int i = 0; i < threads; i++) workers.push_back(std::make_unique<Worker>(i, &state));
+
+  // TCP: one SO_REUSEPORT socket per worker per address; the first bind fixes port 0.
+  int port = static_cast<int>(config.port);
+  int backlog = static_cast<int>(config.tcp_backlog);
+  if (port != 0 || !config.bind.empty()) {
+    for (const std::string& host : SplitSpaces(config.bind)) {
+      for (auto& w : workers) {
+        Result<int> fd = ListenTcp(host, port, backlog);
+        if (!fd.ok()) {
+          VLOG_WARNING("%s", fd.status().message().c_str());
+          return 1;
+        }
+        if (port == 0) port = BoundPort(*fd);
+        Status st = w->AdoptTcpListener(*fd);
+        if (!st.ok()) {
+          VLOG_WARNING("%s", st.message().c_str());
+          return 1;
+        }
+      }
+    }
+  }
+  state.tcp_port = port;
+  if (!config.unixsocket.empty()) {
+    Result<int> fd = ListenUnix(config.unixsocket, static_cast<int>(config.unixsocketperm), backlog);
+    if (!fd.ok()) {
+      VLOG_WARNING("%s", fd.status().message().c_str());
+      return 1;
+    }
+    for (auto& w : workers) {
+      Status st = w->AdoptPipeListener(::dup(*fd));
+      if (!st.ok()) {
+        VLOG_WARNING("%s", st.message().c_str());
+        return 1;
+      }
+    }
+    ::close(*fd);
+  }
+
+  ControlLoop control;
+  control.state = &state;
+  control.hz = config.hz;
+  uv_loop_init(&control.loop);
+  uv_async_init(&control.loop, &control.shutdown_async,
+                [](uv_async_t* h) { StopControlLoop(static_cast<ControlLoop*>(h->data)); });
+  control.shutdown_async.data = &control;
+  state.set_shutdown_hook([&control] { uv_async_send(&control.shutdown_async); });
+  auto on_signal = [](uv_signal_t* h, int signum) {
+    auto* c = static_cast<ControlLoop*>(h->data);
+    VLOG_NOTICE("Received %s scheduling shutdown...", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    c->state->RequestShutdown();
+  };
+  uv_signal_init(&control.loop, &control.sigterm);
+  uv_signal_init(&control.loop, &control.sigint);
+  control.sigterm.data = control.sigint.data = &control;
+  uv_signal_start(&control.sigterm, on_signal, SIGTERM);
+  uv_signal_start(&control.sigint, on_signal, SIGINT);
+  uv_timer_init(&control.loop, &control.expire_timer);
+  control.expire_timer.data = &control;
+  uint64_t period_ms = static_cast<uint64_t>(1000 / std::max<int64_t>(1, config.hz));
+  uv_timer_start(
+      &control.expire_timer,
+      [](uv_timer_t* h) {
+        auto* c = static_cast<ControlLoop*>(h->data);
+        // 25% of each tick at most, as Redis's slow expire cycle.
+        int64_t budget_us = 250000 / std::max<int64_t>(1, c->hz);
+        c->state->keyspace().ActiveExpireCycle(c->state->clock().NowMs(), budget_us);
+      },
+      period_ms, period_ms);
+
+  for (auto& w : workers) w->Start();
+  VLOG_NOTICE("Vellum 0.1.0 started, pid=%d, %d worker threads", static_cast<int>(::getpid()),
+              threads);
+  VLOG_NOTICE("Ready to accept connections tcp on %s port %d", config.bind.c_str(), port);
+
+  uv_run(&control.loop, UV_RUN_DEFAULT);
+
+  VLOG_NOTICE("User requested shutdown...");
+  for (auto& w : workers) w->BeginShutdown();
+  for (auto& w : workers) w->Join();
+  workers.clear();
+  uv_loop_close(&control.loop);
+  if (!config.unixsocket.empty()) ::unlink(config.unixsocket.c_str());
+  VLOG_NOTICE("Vellum is now ready to exit, bye bye...");
+  return 0;
+}
+
+}  // namespace vellum::server

@@ -1,0 +1,147 @@
+#include "server/server_state.h"
+
+#include <random>
+
+namespace vellum::server {
+
+void ClientRegistry::Add(std::shared_ptr<ClientState> client) {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint64_t id = client->id();
+  clients_[id] = std::move(client);
+}
+
+void ClientRegistry::Remove(uint64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  clients_.erase(id);
+}
+
+std::shared_ptr<ClientState> ClientRegistry::Find(uint64_t id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = clients_.find(id);
+  return it == clients_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<ClientState>> ClientRegistry::All() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::shared_ptr<ClientState>> out;
+  out.reserve(clients_.size());
+  for (const auto& [id, c] : clients_) out.push_back(c);
+  return out;
+}
+
+size_t ClientRegistry::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return clients_.size();
+}
+
+ServerState::ServerState(conf::ConfigStore* config, const CommandTable* commands,
+                         storage::Keyspace* keyspace, const Clock* clock, int workers)
+    : config_(config), commands_(commands), keyspace_(keyspace), clock_(clock),
+      start_ms_(clock->NowMs()) {
+  for (int i = 0; i < workers; i++) {
+    worker_stats_.push_back(std::make_unique<WorkerStats>(commands->size()));
+  }
+  std::random_device rd;
+  static const char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 40; i++) run_id_.push_back(kHex[rd() % 16]);
+  for (int i = 0; i < 40; i++) replid_.push_back(kHex[rd() % 16]);
+  ApplyConfig(config->Snapshot());
+}
+
+void ServerState::ApplyConfig(const conf::Config& c) {
+  maxclients = c.maxclients;
+  timeout_s = c.timeout;
+  output_buffer_limit = c.output_buffer_limit;
+  proto_max_bulk_len = c.proto_max_bulk_len;
+  slowlog_slower_than_us = c.slowlog_log_slower_than;
+  slowlog_max_len = c.slowlog_max_len;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    requirepass_ = c.requirepass;
+  }
+  has_requirepass = !c.requirepass.empty();
+}
+
+std::string ServerState::requirepass() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return requirepass_;
+}
+
+void ServerState::ResetStats() {
+  for (auto& ws : worker_stats_) {
+    for (size_t i = 0; i < ws->count; i++) {
+      ws->command[i].calls = 0;
+      ws->command[i].usec = 0;
+      ws->command[i].rejected_calls = 0;
+      ws->command[i].failed_calls = 0;
+    }
+    ws->commands_processed = 0;
+    ws->net_input_bytes = 0;
+    ws->net_output_bytes = 0;
+  }
+  total_connections_received = 0;
+  rejected_connections = 0;
+  output_buffer_disconnections = 0;
+  protocol_errors = 0;
+  keyspace_->ResetStats();
+}
+
+uint64_t ServerState::TotalCommandsProcessed() const {
+  uint64_t n = 0;
+  for (const auto& ws : worker_stats_) n += ws->commands_processed.load(std::memory_order_relaxed);
+  return n;
+}
+
+uint64_t ServerState::TotalNetInputBytes() const {
+  uint64_t n = 0;
+  for (const auto& ws : worker_stats_) n += ws->net_input_bytes.load(std::memory_order_relaxed);
+  return n;
+}
+
+uint64_t ServerState::TotalNetOutputBytes() const {
+  uint64_t n = 0;
+  for (const auto& ws : worker_stats_) n += ws->net_output_bytes.load(std::memory_order_relaxed);
+  return n;
+}
+
+uint64_t ServerState::TotalErrorReplies() const {
+  uint64_t n = protocol_errors.load(std::memory_order_relaxed);
+  for (const auto& ws : worker_stats_) {
+    for (size_t i = 0; i < ws->count; i++) {
+      n += ws->command[i].failed_calls.load(std::memory_order_relaxed) +
+           ws->command[i].rejected_calls.load(std::memory_order_relaxed);
+    }
+  }
+  return n;
+}
+
+uint64_t ServerState::NoteUsedMemory(uint64_t used) {
+  uint64_t peak = used_memory_peak_.load(std::memory_order_relaxed);
+  while (used > peak && !used_memory_peak_.compare_exchange_weak(peak, used)) {
+  }
+  return used > peak ? used : peak;
+}
+
+int64_t ServerState::SampleOpsPerSec(int64_t now_ms, uint64_t total_commands) {
+  std::lock_guard<std::mutex> lock(ops_mu_);
+  if (ops_sample_ms_ == 0 || total_commands < ops_sample_count_) {  // first call, or RESETSTAT
+    ops_sample_ms_ = now_ms;
+    ops_sample_count_ = total_commands;
+    return ops_per_sec_;
+  }
+  int64_t elapsed = now_ms - ops_sample_ms_;
+  if (elapsed >= 1000) {
+    ops_per_sec_ = static_cast<int64_t>((total_commands - ops_sample_count_) * 1000 /
+                                        static_cast<uint64_t>(elapsed));
+    ops_sample_ms_ = now_ms;
+    ops_sample_count_ = total_commands;
+  }
+  return ops_per_sec_;
+}
+
+void ServerState::RequestShutdown() {
+  if (shutting_down_.exchange(true)) return;
+  if (shutdown_hook_) shutdown_hook_();
+}
+
+}  // namespace vellum::server

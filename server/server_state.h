@@ -1,0 +1,136 @@
+// ServerState: what commands may see of the running server beyond their own client:
+// configuration, statistics, the registry of clients, the slowlog, and a way to ask for
+// shutdown. Thread-safe: counters are atomics, collections have their own locks.
+//
+// Per-command statistics are kept per worker (one writer each, no cache-line sharing on
+// the hot path) and summed when INFO asks.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "conf/config.h"
+#include "server/client_state.h"
+#include "server/command_table.h"
+#include "server/slowlog.h"
+#include "storage/keyspace.h"
+
+namespace vellum::server {
+
+struct CommandStat {
+  std::atomic<uint64_t> calls{0};
+  std::atomic<uint64_t> usec{0};
+  std::atomic<uint64_t> rejected_calls{0};
+  std::atomic<uint64_t> failed_calls{0};
+};
+
+struct WorkerStats {
+  explicit WorkerStats(size_t commands) : command(new CommandStat[commands]), count(commands) {}
+  std::unique_ptr<CommandStat[]> command;
+  size_t count;
+  std::atomic<uint64_t> commands_processed{0};
+  std::atomic<uint64_t> net_input_bytes{0};
+  std::atomic<uint64_t> net_output_bytes{0};
+};
+
+class ClientRegistry {
+ public:
+  void Add(std::shared_ptr<ClientState> client);
+  void Remove(uint64_t id);
+  std::shared_ptr<ClientState> Find(uint64_t id) const;
+  std::vector<std::shared_ptr<ClientState>> All() const;  // ordered by id
+  size_t size() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<uint64_t, std::shared_ptr<ClientState>> clients_;
+};
+
+class ServerState {
+ public:
+  ServerState(conf::ConfigStore* config, const CommandTable* commands,
+              storage::Keyspace* keyspace, const Clock* clock, int workers);
+
+  conf::ConfigStore& config() { return *config_; }
+  const CommandTable& commands() const { return *commands_; }
+  storage::Keyspace& keyspace() { return *keyspace_; }
+  const Clock& clock() const { return *clock_; }
+  int worker_count() const { return static_cast<int>(worker_stats_.size()); }
+  WorkerStats& worker_stats(int i) { return *worker_stats_[static_cast<size_t>(i)]; }
+  ClientRegistry& clients() { return clients_; }
+  Slowlog& slowlog() { return slowlog_; }
+
+  // Settings read on hot paths, refreshed whenever CONFIG SET changes them.
+  void ApplyConfig(const conf::Config& c);
+  std::atomic<int64_t> maxclients{10000};
+  std::atomic<int64_t> timeout_s{0};
+  std::atomic<int64_t> output_buffer_limit{0};
+  std::atomic<int64_t> proto_max_bulk_len{0};
+  std::atomic<int64_t> slowlog_slower_than_us{10000};
+  std::atomic<int64_t> slowlog_max_len{128};
+  std::atomic<bool> has_requirepass{false};
+  std::string requirepass() const;
+
+  // Server-wide counters (INFO).
+  std::atomic<uint64_t> total_connections_received{0};
+  std::atomic<uint64_t> rejected_connections{0};
+  std::atomic<uint64_t> output_buffer_disconnections{0};
+  std::atomic<uint64_t> protocol_errors{0};
+  std::atomic<uint64_t> next_client_id{1};
+  void ResetStats();
+  // Sums over the workers (INFO stats).
+  uint64_t TotalCommandsProcessed() const;
+  uint64_t TotalNetInputBytes() const;
+  uint64_t TotalNetOutputBytes() const;
+  // Error replies: failed and rejected calls of every command, plus protocol errors.
+  // (Unknown-command errors are not counted: the dispatcher has no counter for them.)
+  uint64_t TotalErrorReplies() const;
+  // INFO memory: records one sample of used memory and returns the highest seen so far.
+  // Sampled whenever INFO or MEMORY runs, so a short spike between two calls is missed.
+  uint64_t NoteUsedMemory(uint64_t used);
+  // INFO stats: commands per second over the last window of at least one second that
+  // ended at a call of this function (0 until two calls a second apart).
+  int64_t SampleOpsPerSec(int64_t now_ms, uint64_t total_commands);
+
+  // Identity.
+  int64_t start_ms() const { return start_ms_; }
+  const std::string& run_id() const { return run_id_; }
+  const std::string& replid() const { return replid_; }  // INFO replication master_replid
+  std::atomic<int> tcp_port{0};
+  std::string executable;
+
+  // Asks the server to shut down (any thread). Set by Server.
+  void RequestShutdown();
+  void set_shutdown_hook(std::function<void()> fn) { shutdown_hook_ = std::move(fn); }
+  bool shutting_down() const { return shutting_down_.load(); }
+
+ private:
+  conf::ConfigStore* config_;
+  const CommandTable* commands_;
+  storage::Keyspace* keyspace_;
+  const Clock* clock_;
+  std::vector<std::unique_ptr<WorkerStats>> worker_stats_;
+  ClientRegistry clients_;
+  Slowlog slowlog_;
+  mutable std::mutex mu_;
+  std::string requirepass_;
+  int64_t start_ms_;
+  std::string run_id_;
+  std::string replid_;
+  std::atomic<uint64_t> used_memory_peak_{0};
+  std::mutex ops_mu_;
+  int64_t ops_sample_ms_ = 0;       // time of the window's start (0: no sample yet)
+  uint64_t ops_sample_count_ = 0;   // commands processed at that time
+  int64_t ops_per_sec_ = 0;         // rate over the last complete window
+  std::function<void()> shutdown_hook_;
+  std::atomic<bool> shutting_down_{false};
+};
+
+}  // namespace vellum::server

@@ -1,0 +1,214 @@
+#include "server/worker.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "common/log.h"
+#include "protocol/errors.h"
+#include "server/connection.h"
+
+namespace vellum::server {
+namespace {
+
+std::string Endpoint(const sockaddr_storage& ss) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (ss.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    uv_ip4_name(a, host, sizeof(host));
+    port = ntohs(a->sin_port);
+    return std::string(host) + ":" + std::to_string(port);
+  }
+  if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    uv_ip6_name(a, host, sizeof(host));
+    port = ntohs(a->sin6_port);
+    return std::string(host) + ":" + std::to_string(port);
+  }
+  return "";
+}
+
+}  // namespace
+
+Worker::Worker(int index, ServerState* state)
+    : index_(index), state_(state), dispatcher_(state, index) {
+  uv_loop_init(&loop_);
+  uv_async_init(&loop_, &async_, OnAsync);
+  async_.data = this;
+  uv_timer_init(&loop_, &tick_);
+  tick_.data = this;
+}
+
+Worker::~Worker() {
+  Join();
+  uv_loop_close(&loop_);
+}
+
+Status Worker::AdoptTcpListener(int fd) {
+  auto* h = new uv_tcp_t;
+  uv_tcp_init(&loop_, h);
+  h->data = this;
+  int rc = uv_tcp_open(h, fd);
+  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(h), 511, OnConnection);
+  listeners_.push_back(reinterpret_cast<uv_handle_t*>(h));
+  if (rc != 0) return Status::Error(std::string("listen: ") + uv_strerror(rc));
+  return Status::Ok();
+}
+
+Status Worker::AdoptPipeListener(int fd) {
+  auto* h = new uv_pipe_t;
+  uv_pipe_init(&loop_, h, 0);
+  h->data = this;
+  int rc = uv_pipe_open(h, fd);
+  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(h), 511, OnConnection);
+  listeners_.push_back(reinterpret_cast<uv_handle_t*>(h));
+  if (rc != 0) return Status::Error(std::string("listen (unix): ") + uv_strerror(rc));
+  return Status::Ok();
+}
+
+void Worker::Start() {
+  uv_timer_start(&tick_, OnTick, 1000, 1000);
+  thread_ = std::thread([this] {
+    uv_run(&loop_, UV_RUN_DEFAULT);
+  });
+}
+
+void Worker::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::Post(std::function<void()> fn) {
+  // Sent under the lock: once DoShutdown has closed the handle, nobody sends again.
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!accepting_tasks_) return;
+  tasks_.push_back(std::move(fn));
+  uv_async_send(&async_);
+}
+
+void Worker::BeginShutdown() {
+  Post([this] { DoShutdown(); });
+}
+
+void Worker::OnAsync(uv_async_t* handle) {
+  auto* w = static_cast<Worker*>(handle->data);
+  std::vector<std::function<void()>> tasks;
+  {
+    std::lock_guard<std::mutex> lock(w->mu_);
+    tasks.swap(w->tasks_);
+  }
+  for (auto& t : tasks) t();
+}
+
+void Worker::OnTick(uv_timer_t* handle) {
+  static_cast<Worker*>(handle->data)->CloseIdleClients();
+}
+
+void Worker::CloseIdleClients() {
+  int64_t timeout_s = state_->timeout_s.load(std::memory_order_relaxed);
+  if (timeout_s <= 0) return;
+  int64_t now = NowMs();
+  std::vector<Connection*> idle;
+  for (auto& [id, c] : connections_) {
+    if (now - c->state().last_interaction_ms.load(std::memory_order_relaxed) > timeout_s * 1000) {
+      idle.push_back(c);
+    }
+  }
+  for (Connection* c : idle) {
+    VLOG_VERBOSE("Closing idle client id=%llu", static_cast<unsigned long long>(c->state().id()));
+    c->Close();
+  }
+}
+
+void Worker::OnConnection(uv_stream_t* server, int status) {
+  if (status < 0) return;
+  static_cast<Worker*>(server->data)->Accept(server);
+}
+
+void Worker::Accept(uv_stream_t* server) {
+  bool is_pipe = server->type == UV_NAMED_PIPE;
+  uv_stream_t* stream;
+  if (is_pipe) {
+    auto* p = reinterpret_cast<uv_pipe_t*>(new uv_any_handle);
+    uv_pipe_init(&loop_, p, 0);
+    stream = reinterpret_cast<uv_stream_t*>(p);
+  } else {
+    auto* t = reinterpret_cast<uv_tcp_t*>(new uv_any_handle);
+    uv_tcp_init(&loop_, t);
+    stream = reinterpret_cast<uv_stream_t*>(t);
+  }
+  if (uv_accept(server, stream) != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(stream),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_any_handle*>(h); });
+    return;
+  }
+  int fd = -1;
+  uv_fileno(reinterpret_cast<uv_handle_t*>(stream), &fd);
+  std::string addr, laddr;
+  if (is_pipe) {
+    addr = "/unixsocket:0";
+    laddr = "/unixsocket";
+  } else {
+    auto* tcp = reinterpret_cast<uv_tcp_t*>(stream);
+    uv_tcp_nodelay(tcp, 1);
+    int keepalive = static_cast<int>(state_->config().Snapshot().tcp_keepalive);
+    if (keepalive > 0) uv_tcp_keepalive(tcp, 1, static_cast<unsigned>(keepalive));
+    sockaddr_storage ss;
+    int len = sizeof(ss);
+    if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&ss), &len) == 0) addr = Endpoint(ss);
+    len = sizeof(ss);
+    if (uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&ss), &len) == 0) laddr = Endpoint(ss);
+  }
+  uint64_t id = state_->next_client_id.fetch_add(1);
+  auto client = std::make_shared<ClientState>(id, fd, addr, laddr, is_pipe, NowMs());
+  auto* conn = new Connection(this, stream, client);
+  state_->total_connections_received.fetch_add(1, std::memory_order_relaxed);
+
+  if (shutting_down_ ||
+      static_cast<int64_t>(state_->clients().size()) >= state_->maxclients.load()) {
+    state_->rejected_connections.fetch_add(1, std::memory_order_relaxed);
+    conn->RejectWith(protocol::err::kMaxClients);
+    return;
+  }
+  connections_[id] = conn;
+  state_->clients().Add(client);
+  client->set_closer([this, id] {
+    Post([this, id] {
+      auto it = connections_.find(id);
+      if (it != connections_.end()) it->second->CloseAfterWrite();
+    });
+  });
+  conn->Start();
+}
+
+void Worker::OnConnectionClosed(Connection* c) {
+  uint64_t id = c->state().id();
+  c->state().set_closer(nullptr);
+  if (connections_.erase(id) > 0) state_->clients().Remove(id);
+}
+
+void Worker::DoShutdown() {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  for (uv_handle_t* h : listeners_) {
+    uv_close(h, [](uv_handle_t* handle) {
+      if (handle->type == UV_NAMED_PIPE) delete reinterpret_cast<uv_pipe_t*>(handle);
+      else delete reinterpret_cast<uv_tcp_t*>(handle);
+    });
+  }
+  listeners_.clear();
+  std::vector<Connection*> all;
+  for (auto& [id, c] : connections_) all.push_back(c);
+  for (Connection* c : all) c->CloseAfterWrite();
+  uv_timer_stop(&tick_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    accepting_tasks_ = false;
+  }
+  uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+}
+
+}  // namespace vellum::server

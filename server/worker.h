@@ -1,0 +1,76 @@
+// Worker: one thread running one libuv loop, serving the connections it accepted.
+//
+// Each worker listens on its own SO_REUSEPORT socket for TCP (the kernel spreads new
+// connections over the workers) and on a shared descriptor for the unix socket. A
+// connection stays on the worker that accepted it. Other threads talk to a worker only
+// through Post(), which queues a task and wakes the loop (uv_async).
+//
+// Shutdown: BeginShutdown() stops accepting, lets in-flight replies finish, closes
+// every connection and handle, and the loop (and thread) ends.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+#include "server/dispatcher.h"
+#include "server/server_state.h"
+
+namespace vellum::server {
+
+class Connection;
+
+class Worker {
+ public:
+  Worker(int index, ServerState* state);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Before Start(): adopt a listening descriptor (the worker owns it from now on).
+  Status AdoptTcpListener(int fd);
+  Status AdoptPipeListener(int fd);
+
+  void Start();
+  void Join();
+  // Runs fn on this worker's thread, soon. Thread-safe; dropped once shut down.
+  void Post(std::function<void()> fn);
+  void BeginShutdown();
+
+  // Loop-thread only.
+  int index() const { return index_; }
+  ServerState& state() { return *state_; }
+  WorkerStats& stats() { return state_->worker_stats(index_); }
+  Dispatcher& dispatcher() { return dispatcher_; }
+  int64_t NowMs() const { return state_->clock().NowMs(); }
+  void OnConnectionClosed(Connection* c);
+
+ private:
+  static void OnConnection(uv_stream_t* server, int status);
+  static void OnAsync(uv_async_t* handle);
+  static void OnTick(uv_timer_t* handle);
+  void Accept(uv_stream_t* server);
+  void CloseIdleClients();
+  void DoShutdown();
+
+  const int index_;
+  ServerState* state_;
+  Dispatcher dispatcher_;
+  uv_loop_t loop_;
+  uv_async_t async_;
+  uv_timer_t tick_;
+  std::vector<uv_handle_t*> listeners_;
+  std::unordered_map<uint64_t, Connection*> connections_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<std::function<void()>> tasks_;
+  bool accepting_tasks_ = true;
+  bool shutting_down_ = false;
+};
+
+}  // namespace vellum::server
