@@ -74,8 +74,8 @@ class Keyspace {
   // entry there. Both shards must be locked. Returns false if the source is missing.
   bool Move(int db, std::string_view key, int dst_db, std::string_view dst_key, int64_t now_ms);
   // Copies the value and expiry of (db, key) to (dst_db, dst_key), replacing any entry
-  // there; the copy starts with fresh access statistics. Both shards must be locked and
-  // the two keys must differ (or the dbs). Returns false if the source is missing.
+  // there; the copy starts with fresh access statistics. Both shards must be locked.
+  // Returns false if the source is missing.
   bool Copy(int db, std::string_view key, int dst_db, std::string_view dst_key, int64_t now_ms);
   void SetExpire(int db, Entry* e, int64_t at_ms);
   // Reports a modification done in place through an Entry* from Find (e.g. TOUCH-free).
