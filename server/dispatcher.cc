@@ -78,30 +78,42 @@ const Command* Dispatcher::Resolve(std::span<const std::string_view> argv, Clien
   return cmd;
 }
 
+void Dispatcher::AddKeyLocks(const Command* cmd, std::span<const std::string_view> argv,
+                             storage::ShardLocks* locks) {
+  const CommandSpec& spec = cmd->spec;
+  if (spec.flags & kLockAll) {
+    locks->AddAll();
+    return;
+  }
+  if (spec.first_key <= 0 || static_cast<size_t>(spec.first_key) >= argv.size()) return;
+  int last = spec.last_key >= 0 ? spec.last_key : static_cast<int>(argv.size()) + spec.last_key;
+  last = std::min(last, static_cast<int>(argv.size()) - 1);
+  for (int i = spec.first_key; i <= last; i += spec.key_step) locks->AddKey(argv[i]);
+}
+
 void Dispatcher::Execute(std::span<const std::string_view> argv, ClientState& client,
                          protocol::ReplyWriter& reply) {
   if (argv.empty()) return;
   stats_->commands_processed.fetch_add(1, std::memory_order_relaxed);
+  // 1. Which command (name, subcommand, arity, authentication).
   const Command* cmd = Resolve(argv, client, reply);
   if (cmd == nullptr) return;
-
-  storage::Keyspace& ks = server_->keyspace();
-  storage::ShardLocks locks(&ks);
-  const CommandSpec& spec = cmd->spec;
-  if (spec.flags & kLockAll) {
-    locks.AddAll();
-  } else if (spec.first_key > 0 && static_cast<size_t>(spec.first_key) < argv.size()) {
-    int last = spec.last_key >= 0 ? spec.last_key : static_cast<int>(argv.size()) + spec.last_key;
-    last = std::min(last, static_cast<int>(argv.size()) - 1);
-    for (int i = spec.first_key; i <= last; i += spec.key_step) locks.AddKey(argv[i]);
-  }
-
-  const int64_t start_us = MonotonicUs();
+  // 2. Admission checks that may refuse or divert the command go here, in Redis's order:
+  //    ACL permissions, RESP2 subscribed-mode restrictions, MULTI queueing, OOM.
+  // 3. Lock the keys' shards and run.
+  storage::ShardLocks locks(&server_->keyspace());
+  AddKeyLocks(cmd, argv, &locks);
   locks.Acquire();
-  CommandContext ctx{argv,   reply, ks, client, *server_, server_->clock().NowMs(),
+  Invoke(cmd, argv, client, reply);
+}
+
+void Dispatcher::Invoke(const Command* cmd, std::span<const std::string_view> argv,
+                        ClientState& client, protocol::ReplyWriter& reply) {
+  const CommandSpec& spec = cmd->spec;
+  const int64_t start_us = MonotonicUs();
+  CommandContext ctx{argv,   reply, server_->keyspace(), client, *server_, server_->clock().NowMs(),
                      client.db.load(std::memory_order_relaxed)};
   Status status = spec.handler(ctx);
-  locks.Release();
   const int64_t duration_us = MonotonicUs() - start_us;
 
   CommandStat& st = stats_->command[cmd->id];

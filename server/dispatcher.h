@@ -22,6 +22,14 @@ class Dispatcher {
   void Execute(std::span<const std::string_view> argv, ClientState& client,
                protocol::ReplyWriter& reply);
 
+  // Runs a resolved command whose shards the caller has locked (EXEC locks the union of
+  // its queued commands' shards, then invokes each): handler, error reply, stats, slowlog.
+  void Invoke(const Command* cmd, std::span<const std::string_view> argv, ClientState& client,
+              protocol::ReplyWriter& reply);
+  // Adds the shards of the command's keys (or all of them, for kLockAll) to `locks`.
+  static void AddKeyLocks(const Command* cmd, std::span<const std::string_view> argv,
+                          storage::ShardLocks* locks);
+
  private:
   // Returns the command to run, or writes the rejection and returns nullptr.
   const Command* Resolve(std::span<const std::string_view> argv, ClientState& client,

@@ -10,6 +10,30 @@
 #include "common/clock.h"
 
 namespace vellum::storage {
+namespace {
+
+// True while this thread holds every shard lock (a kLockAll command, or an EXEC that
+// locked everything). The self-locking iterations then run under those locks instead of
+// taking a shard lock again, which would deadlock.
+thread_local bool t_holds_all_shards = false;
+
+// Locks one shard for an iteration step unless the thread already holds them all.
+class IterationLock {
+ public:
+  explicit IterationLock(std::mutex& mu) : mu_(t_holds_all_shards ? nullptr : &mu) {
+    if (mu_) mu_->lock();
+  }
+  ~IterationLock() {
+    if (mu_) mu_->unlock();
+  }
+  IterationLock(const IterationLock&) = delete;
+  IterationLock& operator=(const IterationLock&) = delete;
+
+ private:
+  std::mutex* mu_;
+};
+
+}  // namespace
 
 uint64_t HashKey(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
 
@@ -193,7 +217,7 @@ void Keyspace::SwapDb(int a, int b) {
 size_t Keyspace::DbSize(int db) {
   size_t n = 0;
   for (auto& shard : shards_) {
-    std::lock_guard<std::mutex> lock(shard->mu);
+    IterationLock lock(shard->mu);
     n += shard->dbs[db].size();
   }
   return n;
@@ -202,7 +226,7 @@ size_t Keyspace::DbSize(int db) {
 size_t Keyspace::VolatileSize(int db) {
   size_t n = 0;
   for (auto& shard : shards_) {
-    std::lock_guard<std::mutex> lock(shard->mu);
+    IterationLock lock(shard->mu);
     n += shard->dbs[db].volatile_size();
   }
   return n;
@@ -217,7 +241,7 @@ uint64_t Keyspace::Scan(int db, uint64_t cursor, size_t count, int64_t now_ms,
   while (walked < count) {
     Shard& s = *shards_[shard];
     {
-      std::lock_guard<std::mutex> lock(s.mu);
+      IterationLock lock(s.mu);
       Table& t = s.dbs[db];
       // Walk buckets of this shard while under budget; expired entries are skipped.
       if (t.size() == 0) {
@@ -245,7 +269,7 @@ bool Keyspace::RandomKey(int db, int64_t now_ms, std::string* out) {
   // Try random shards first; fall back to a linear sweep so an almost-empty db answers.
   for (int attempt = 0; attempt < 100; attempt++) {
     Shard& s = *shards_[rng() % n];
-    std::lock_guard<std::mutex> lock(s.mu);
+    IterationLock lock(s.mu);
     Entry* e = s.dbs[db].Random(rng);
     if (e == nullptr) continue;
     if (ExpireIfNeeded(s, db, e, now_ms)) continue;
@@ -254,7 +278,7 @@ bool Keyspace::RandomKey(int db, int64_t now_ms, std::string* out) {
   }
   for (size_t i = 0; i < n; i++) {
     Shard& s = *shards_[i];
-    std::lock_guard<std::mutex> lock(s.mu);
+    IterationLock lock(s.mu);
     for (int tries = 0; tries < 16; tries++) {
       Entry* e = s.dbs[db].Random(rng);
       if (e == nullptr) break;
@@ -276,7 +300,7 @@ size_t Keyspace::ActiveExpireCycle(int64_t now_ms, int64_t budget_us) {
   for (size_t visited = 0; visited < n; visited++) {
     size_t idx = expire_cursor_.fetch_add(1, std::memory_order_relaxed) % n;
     Shard& s = *shards_[idx];
-    std::lock_guard<std::mutex> lock(s.mu);
+    IterationLock lock(s.mu);
     for (int db = 0; db < kNumDbs; db++) {
       Table& t = s.dbs[db];
       for (;;) {
@@ -321,6 +345,7 @@ void ShardLocks::Acquire() {
   if (all_) {
     for (size_t i = 0; i < ks_->shard_count(); i++) ks_->ShardMutex(i).lock();
     locked_ = true;
+    t_holds_all_shards = true;
     return;
   }
   size_t* s = shards();
@@ -333,6 +358,7 @@ void ShardLocks::Acquire() {
 void ShardLocks::Release() {
   if (!locked_) return;
   if (all_) {
+    t_holds_all_shards = false;
     for (size_t i = ks_->shard_count(); i-- > 0;) ks_->ShardMutex(i).unlock();
   } else {
     size_t* s = shards();

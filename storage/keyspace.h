@@ -91,7 +91,8 @@ class Keyspace {
   void FlushAllAsync();
   void SwapDb(int a, int b);
 
-  // ---- self-locking iterations; the caller must hold no shard lock ----
+  // ---- self-locking iterations: the caller holds no shard lock, or all of them (then
+  //      they run under the caller's locks) ----
   size_t DbSize(int db);
   size_t VolatileSize(int db);
   // One SCAN call: visits entries from `cursor` until at least `count` buckets were

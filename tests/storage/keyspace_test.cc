@@ -178,3 +178,24 @@ TEST(KeyspaceThreadTest, MultiKeyLocksAreAtomic) {
 
 }  // namespace
 }  // namespace vellum::storage
+
+namespace vellum::storage {
+namespace {
+
+// EXEC and kLockAll commands hold every shard; iterations inside them must not relock.
+TEST(KeyspaceTest, IterationsRunUnderAllShardLocks) {
+  Keyspace ks(4);
+  Put(ks, 0, "a", "x");
+  ShardLocks all(&ks);
+  all.AddAll();
+  all.Acquire();
+  EXPECT_EQ(ks.DbSize(0), 1u);
+  std::string out;
+  EXPECT_TRUE(ks.RandomKey(0, kNow, &out));
+  EXPECT_EQ(ks.Scan(0, 0, 100, kNow, [](const Entry&) {}), 0u);
+  all.Release();
+  EXPECT_EQ(ks.DbSize(0), 1u);  // and lock normally again afterwards
+}
+
+}  // namespace
+}  // namespace vellum::storage
