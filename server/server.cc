@@ -18,6 +18,7 @@
 #include "server/server_state.h"
 #include "server/worker.h"
 #include "storage/keyspace.h"
+#include "storage/write_listener_list.h"
 
 namespace vellum::server {
 namespace {
@@ -81,6 +82,10 @@ int RunServer(const conf::Config& config) {
   CommandTable table;
   RegisterAllCommands(table);
   storage::Keyspace keyspace(8);
+  // Consumers of keyspace writes (WATCH, keyspace notifications, ...) add themselves here
+  // before the workers start.
+  storage::WriteListenerList write_listeners;
+  keyspace.set_listener(&write_listeners);
   SystemClock clock;
   int threads = static_cast<int>(config.threads);
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
