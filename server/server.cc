@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <filesystem>
 #include <memory>
 #include <sstream>
 #include <thread>
@@ -38,18 +39,6 @@ log::Level ParseLevel(const std::string& s) {
   if (s == "verbose") return log::Level::kVerbose;
   if (s == "warning") return log::Level::kWarning;
   return log::Level::kNotice;
-}
-
-void MakeDirs(const std::string& path) {
-  std::string cur;
-  std::stringstream ss(path);
-  std::string part;
-  if (!path.empty() && path[0] == '/') cur = "/";
-  while (std::getline(ss, part, '/')) {
-    if (part.empty()) continue;
-    cur += part + "/";
-    ::mkdir(cur.c_str(), 0755);
-  }
 }
 
 void StopControlLoop(ControlLoop* c) {
@@ -94,7 +83,15 @@ int RunServer(const conf::Config& config) {
     state.ApplyConfig(c);
     log::SetLevel(ParseLevel(c.loglevel));
   });
-  if (!config.dir.empty()) MakeDirs(config.dir);
+  if (!config.dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.dir, ec);
+    if (ec) {
+      VLOG_WARNING("Can't create the data directory %s: %s", config.dir.c_str(),
+                   ec.message().c_str());
+      return 1;
+    }
+  }
 
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < threads; i++) workers.push_back(std::make_unique<Worker>(i, &state));
