@@ -80,12 +80,13 @@ std::vector<std::string> FlagNames(uint32_t flags) {
 }
 
 std::vector<std::string> CategoryNames(uint32_t categories) {
+  // In the order of Redis's ACL category table, which is the order COMMAND INFO uses.
   static const std::pair<uint32_t, const char*> kNames[] = {
-      {kCatKeyspace, "@keyspace"},     {kCatRead, "@read"},         {kCatWrite, "@write"},
-      {kCatString, "@string"},         {kCatHash, "@hash"},         {kCatSet, "@set"},
-      {kCatPubSub, "@pubsub"},         {kCatTransaction, "@transaction"},
-      {kCatFast, "@fast"},             {kCatSlow, "@slow"},         {kCatAdmin, "@admin"},
-      {kCatDangerous, "@dangerous"},   {kCatConnection, "@connection"},
+      {kCatKeyspace, "@keyspace"}, {kCatRead, "@read"},       {kCatWrite, "@write"},
+      {kCatSet, "@set"},           {kCatHash, "@hash"},       {kCatString, "@string"},
+      {kCatPubSub, "@pubsub"},     {kCatAdmin, "@admin"},     {kCatFast, "@fast"},
+      {kCatSlow, "@slow"},         {kCatDangerous, "@dangerous"},
+      {kCatConnection, "@connection"}, {kCatTransaction, "@transaction"},
   };
   std::vector<std::string> out;
   for (const auto& [bit, name] : kNames) {

@@ -4,14 +4,15 @@
 // LIST and KILL see every client of every worker through the ClientRegistry. A client on
 // another worker is killed with ClientState::RequestClose (its worker closes it once the
 // replies already queued are sent); a client that kills itself gets its reply first.
-// Every client is a "normal" one: Vellum has no replicas, and pub/sub connections are
-// not told apart yet, so TYPE master|replica|pubsub selects nobody.
+// A client is "pubsub" while it has subscriptions and "normal" otherwise; Vellum has no
+// replicas, so TYPE master|replica selects nobody.
 #include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "protocol/errors.h"
+#include "server/acl.h"
 #include "server/client_state.h"
 #include "server/command.h"
 #include "server/command_table.h"
@@ -32,13 +33,23 @@ bool ValidClientAttr(std::string_view s) {
 
 enum class ClientType { kNormal, kReplica, kMaster, kPubSub };
 
+// Redis's getClientType, for the types a Vellum client can have.
+ClientType TypeOf(const ClientState& c) {
+  return c.subscribed() ? ClientType::kPubSub : ClientType::kNormal;
+}
+
 Status ParseClientType(std::string_view name, ClientType* out) {
-  if (EqualsIgnoreCase(name, "normal")) *out = ClientType::kNormal;
-  else if (EqualsIgnoreCase(name, "slave") || EqualsIgnoreCase(name, "replica")) {
+  if (EqualsIgnoreCase(name, "normal")) {
+    *out = ClientType::kNormal;
+  } else if (EqualsIgnoreCase(name, "slave") || EqualsIgnoreCase(name, "replica")) {
     *out = ClientType::kReplica;
-  } else if (EqualsIgnoreCase(name, "master")) *out = ClientType::kMaster;
-  else if (EqualsIgnoreCase(name, "pubsub")) *out = ClientType::kPubSub;
-  else return Status::Error("ERR Unknown client type '" + std::string(name) + "'");
+  } else if (EqualsIgnoreCase(name, "master")) {
+    *out = ClientType::kMaster;
+  } else if (EqualsIgnoreCase(name, "pubsub")) {
+    *out = ClientType::kPubSub;
+  } else {
+    return Status::Error("ERR Unknown client type '" + std::string(name) + "'");
+  }
   return Status::Ok();
 }
 
@@ -64,8 +75,11 @@ Status ClientSetname(CommandContext& ctx) {
 
 Status ClientGetname(CommandContext& ctx) {
   std::string name = ctx.client.name();
-  if (name.empty()) ctx.reply.Null();
-  else ctx.reply.Bulk(name);
+  if (name.empty()) {
+    ctx.reply.Null();
+  } else {
+    ctx.reply.Bulk(name);
+  }
   return Status::Ok();
 }
 
@@ -75,18 +89,21 @@ Status ClientList(CommandContext& ctx) {
   if (ctx.argc() == 4 && EqualsIgnoreCase(ctx.arg(2), "type")) {
     ClientType type;
     VELLUM_RETURN_IF_ERROR(ParseClientType(ctx.arg(3), &type));
-    if (type == ClientType::kNormal) chosen = ctx.server.clients().All();
+    for (auto& c : ctx.server.clients().Live()) {
+      if (TypeOf(*c) == type) chosen.push_back(std::move(c));
+    }
   } else if (ctx.argc() > 3 && EqualsIgnoreCase(ctx.arg(2), "id")) {
     for (size_t i = 3; i < ctx.argc(); i++) {
       int64_t id = 0;
       if (!ParseInt64(ctx.arg(i), &id)) return Status::Error(protocol::err::kInvalidClientId);
       if (id <= 0) continue;
-      if (auto c = ctx.server.clients().Find(static_cast<uint64_t>(id))) chosen.push_back(c);
+      auto c = ctx.server.clients().Find(static_cast<uint64_t>(id));
+      if (c && !c->close_requested()) chosen.push_back(c);
     }
   } else if (ctx.argc() != 2) {
     return Status::Error(protocol::err::kSyntax);
   } else {
-    chosen = ctx.server.clients().All();
+    chosen = ctx.server.clients().Live();
   }
   NoteRunning(ctx, "list");
   std::string text;
@@ -110,13 +127,15 @@ struct KillFilter {
   std::optional<std::string_view> addr;
   std::optional<std::string_view> laddr;
   std::optional<ClientType> type;
+  std::optional<std::string_view> user;  // ACL user name (server/acl.h)
   bool skipme = true;
 
   bool Matches(const ClientState& c, uint64_t self_id) const {
     if (id && c.id() != *id) return false;
     if (addr && c.addr() != *addr) return false;
     if (laddr && c.laddr() != *laddr) return false;
-    if (type && *type != ClientType::kNormal) return false;
+    if (type && *type != TypeOf(c)) return false;
+    if (user && c.user_name() != *user) return false;
     if (skipme && c.id() == self_id) return false;
     return true;
   }
@@ -140,12 +159,19 @@ Status ParseKillFilter(CommandContext& ctx, KillFilter* f) {
     } else if (EqualsIgnoreCase(opt, "laddr")) {
       f->laddr = value;
     } else if (EqualsIgnoreCase(opt, "user")) {
-      // "default" is the only user, and every client is authenticated as it.
-      if (value != "default") return Status::Error("ERR No such user '" + std::string(value) + "'");
+      // Any user of the ACL (without one, "default" is the only user).
+      bool known = ctx.server.acl() ? ctx.server.acl()->Find(value) != nullptr
+                                    : value == "default";
+      if (!known) return Status::Error("ERR No such user '" + std::string(value) + "'");
+      f->user = value;
     } else if (EqualsIgnoreCase(opt, "skipme")) {
-      if (EqualsIgnoreCase(value, "yes")) f->skipme = true;
-      else if (EqualsIgnoreCase(value, "no")) f->skipme = false;
-      else return Status::Error(protocol::err::kSyntax);
+      if (EqualsIgnoreCase(value, "yes")) {
+        f->skipme = true;
+      } else if (EqualsIgnoreCase(value, "no")) {
+        f->skipme = false;
+      } else {
+        return Status::Error(protocol::err::kSyntax);
+      }
     } else {
       return Status::Error(protocol::err::kSyntax);
     }
@@ -168,10 +194,13 @@ Status ClientKill(CommandContext& ctx) {
   }
   int64_t killed = 0;
   const uint64_t self_id = ctx.client.id();
-  for (const auto& c : ctx.server.clients().All()) {
+  for (const auto& c : ctx.server.clients().Live()) {
     if (!filter.Matches(*c, self_id)) continue;
-    if (c->id() == self_id) ctx.client.close_after_reply = true;
-    else c->RequestClose();
+    if (c->id() == self_id) {
+      ctx.client.close_after_reply = true;
+    } else {
+      c->RequestClose();
+    }
     killed++;
   }
   if (!old_form) {
@@ -194,16 +223,23 @@ Status ClientSetinfo(CommandContext& ctx) {
     return Status::Error("ERR " + std::string(attr) +
                          " cannot contain spaces, newlines or special characters.");
   }
-  if (lib_name) ctx.client.set_lib_name(std::string(value));
-  else ctx.client.set_lib_ver(std::string(value));
+  if (lib_name) {
+    ctx.client.set_lib_name(std::string(value));
+  } else {
+    ctx.client.set_lib_ver(std::string(value));
+  }
   ctx.reply.Ok();
   return Status::Ok();
 }
 
 Status ClientNoEvict(CommandContext& ctx) {
-  if (EqualsIgnoreCase(ctx.arg(2), "on")) ctx.client.no_evict.store(true);
-  else if (EqualsIgnoreCase(ctx.arg(2), "off")) ctx.client.no_evict.store(false);
-  else return Status::Error(protocol::err::kSyntax);
+  if (EqualsIgnoreCase(ctx.arg(2), "on")) {
+    ctx.client.no_evict.store(true);
+  } else if (EqualsIgnoreCase(ctx.arg(2), "off")) {
+    ctx.client.no_evict.store(false);
+  } else {
+    return Status::Error(protocol::err::kSyntax);
+  }
   ctx.reply.Ok();
   return Status::Ok();
 }
@@ -262,29 +298,27 @@ void RegisterClientCommands(CommandTable& table) {
   constexpr uint32_t kCats = kCatSlow | kCatConnection;
   constexpr uint32_t kAdminFlags = kAdmin | kFlags;
   constexpr uint32_t kAdminCats = kCatAdmin | kCatSlow | kCatDangerous | kCatConnection;
-  table.Register(
-      {"client", -2, 0, kCatSlow, 0, 0, 0, "connection", "2.4.0",
-       "A container for client connection commands.", nullptr,
-       {
-           {"id", 2, kFlags, kCats, 0, 0, 0, "connection", "5.0.0",
-            "Returns the unique client ID of the connection.", ClientId},
-           {"setname", 3, kFlags, kCats, 0, 0, 0, "connection", "2.6.9",
-            "Sets the connection name.", ClientSetname},
-           {"getname", 2, kFlags, kCats, 0, 0, 0, "connection", "2.6.9",
-            "Returns the name of the connection.", ClientGetname},
-           {"list", -2, kAdminFlags, kAdminCats, 0, 0, 0, "connection", "2.4.0",
-            "Lists open connections.", ClientList},
-           {"info", 2, kFlags, kCats, 0, 0, 0, "connection", "6.2.0",
-            "Returns information about the connection.", ClientInfo},
-           {"kill", -3, kAdminFlags, kAdminCats, 0, 0, 0, "connection", "2.4.0",
-            "Terminates open connections.", ClientKill},
-           {"setinfo", 4, kFlags, kCats, 0, 0, 0, "connection", "7.2.0",
-            "Sets information specific to the client or connection.", ClientSetinfo},
-           {"no-evict", 3, kAdminFlags, kAdminCats, 0, 0, 0, "connection", "7.0.0",
-            "Sets the client eviction mode of the connection.", ClientNoEvict},
-           {"help", 2, kLoading | kStale, kCats, 0, 0, 0, "connection", "5.0.0",
-            "Returns helpful text about the different subcommands.", ClientHelp},
-       }});
+  std::vector<CommandSpec> subcommands = {
+      {"id", 2, kFlags, kCats, 0, 0, 0, "connection", "5.0.0",
+       "Returns the unique client ID of the connection.", ClientId},
+      {"setname", 3, kFlags, kCats, 0, 0, 0, "connection", "2.6.9", "Sets the connection name.",
+       ClientSetname},
+      {"getname", 2, kFlags, kCats, 0, 0, 0, "connection", "2.6.9",
+       "Returns the name of the connection.", ClientGetname},
+      {"list", -2, kAdminFlags, kAdminCats, 0, 0, 0, "connection", "2.4.0",
+       "Lists open connections.", ClientList},
+      {"info", 2, kFlags, kCats, 0, 0, 0, "connection", "6.2.0",
+       "Returns information about the connection.", ClientInfo},
+      {"kill", -3, kAdminFlags, kAdminCats, 0, 0, 0, "connection", "2.4.0",
+       "Terminates open connections.", ClientKill},
+      {"setinfo", 4, kFlags, kCats, 0, 0, 0, "connection", "7.2.0",
+       "Sets information specific to the client or connection.", ClientSetinfo},
+      {"no-evict", 3, kAdminFlags, kAdminCats, 0, 0, 0, "connection", "7.0.0",
+       "Sets the client eviction mode of the connection.", ClientNoEvict},
+      {"help", 2, kLoading | kStale, kCats, 0, 0, 0, "connection", "5.0.0",
+       "Returns helpful text about the different subcommands.", ClientHelp}};
+  table.Register({"client", -2, 0, kCatSlow, 0, 0, 0, "connection", "2.4.0",
+                  "A container for client connection commands.", nullptr, std::move(subcommands)});
 }
 
 }  // namespace vellum::server

@@ -1,7 +1,6 @@
 #include "server/commands/info.h"
 
 #include <limits.h>
-#include <malloc.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -11,9 +10,10 @@
 #include <cctype>
 #include <cinttypes>
 #include <cstdio>
-#include <fstream>
 #include <set>
 
+#include "common/memory.h"
+#include "server/pubsub.h"
 #include "storage/keyspace.h"
 
 namespace vellum::server {
@@ -58,13 +58,6 @@ std::string TimevalText(const timeval& tv) {
   std::snprintf(buf, sizeof(buf), "%ld.%06ld", static_cast<long>(tv.tv_sec),
                 static_cast<long>(tv.tv_usec));
   return buf;
-}
-
-uint64_t RssBytes() {
-  std::ifstream statm("/proc/self/statm");
-  uint64_t size = 0, resident = 0;
-  if (!(statm >> size >> resident)) return 0;
-  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
 std::string ExecutablePath(const ServerState& server) {
@@ -123,7 +116,7 @@ void ServerSection(const InfoInput& in, InfoText& out) {
 
 void ClientsSection(const InfoInput& in, InfoText& out) {
   size_t max_in = 0, max_out = 0;
-  std::vector<std::shared_ptr<ClientState>> clients = in.server.clients().All();
+  std::vector<std::shared_ptr<ClientState>> clients = in.server.clients().Live();
   for (const auto& c : clients) {
     max_in = std::max(max_in, c->query_buffer_bytes.load(std::memory_order_relaxed));
     max_out = std::max(max_out, c->output_bytes.load(std::memory_order_relaxed));
@@ -140,11 +133,11 @@ void ClientsSection(const InfoInput& in, InfoText& out) {
 }
 
 void MemorySection(const InfoInput& in, InfoText& out) {
-  uint64_t used = UsedMemoryBytes();
-  uint64_t peak = in.server.NoteUsedMemory(used);
-  uint64_t rss = RssBytes();
-  uint64_t system = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
-                    static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  uint64_t used = UsedMemory();
+  uint64_t peak = std::max(PeakMemory(), used);
+  uint64_t rss = ProcessRssBytes();
+  uint64_t system =
+      static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   uint64_t maxmemory = static_cast<uint64_t>(in.config.maxmemory);
   out.Header("Memory");
   out.Field("used_memory", used);
@@ -153,9 +146,9 @@ void MemorySection(const InfoInput& in, InfoText& out) {
   out.Field("used_memory_rss_human", BytesToHuman(rss));
   out.Field("used_memory_peak", peak);
   out.Field("used_memory_peak_human", BytesToHuman(peak));
-  out.Field("used_memory_peak_perc",
-            Printf("%.2f%%", peak ? 100.0 * static_cast<double>(used) / static_cast<double>(peak)
-                                  : 0.0));
+  out.Field(
+      "used_memory_peak_perc",
+      Printf("%.2f%%", peak ? 100.0 * static_cast<double>(used) / static_cast<double>(peak) : 0.0));
   out.Field("total_system_memory", system);
   out.Field("total_system_memory_human", BytesToHuman(system));
   out.Field("maxmemory", maxmemory);
@@ -163,7 +156,7 @@ void MemorySection(const InfoInput& in, InfoText& out) {
   out.Field("maxmemory_policy", in.config.maxmemory_policy);
   out.Field("mem_fragmentation_ratio",
             Printf("%.2f", used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0));
-  out.Field("mem_allocator", "libc");
+  out.Field("mem_allocator", "libc");  // counted by common/memory.h
 }
 
 void PersistenceSection(const InfoInput& in, InfoText& out) {
@@ -199,12 +192,13 @@ void StatsSection(const InfoInput& in, InfoText& out) {
   out.Field("sync_partial_err", 0);
   out.Field("expired_keys", ks.expired_keys());
   out.Field("expired_stale_perc", "0.00");
-  out.Field("evicted_keys", 0);
+  out.Field("evicted_keys", ks.evicted_keys());
   out.Field("evicted_clients", 0);
   out.Field("keyspace_hits", ks.hits());
   out.Field("keyspace_misses", ks.misses());
-  out.Field("pubsub_channels", 0);
-  out.Field("pubsub_patterns", 0);
+  out.Field("pubsub_channels",
+            static_cast<uint64_t>(s.pubsub() ? s.pubsub()->NumChannels() : 0));
+  out.Field("pubsub_patterns", static_cast<uint64_t>(s.pubsub() ? s.pubsub()->NumPat() : 0));
   out.Field("latest_fork_usec", 0);
   out.Field("total_forks", 0);
   out.Field("client_output_buffer_limit_disconnections", s.output_buffer_disconnections.load());
@@ -257,9 +251,8 @@ void CommandstatsSection(const InfoInput& in, InfoText& out) {
     double per_call = calls ? static_cast<double>(usec) / static_cast<double>(calls) : 0.0;
     out.Field("cmdstat_" + cmd->fullname,
               "calls=" + std::to_string(calls) + ",usec=" + std::to_string(usec) +
-                  ",usec_per_call=" + Printf("%.2f", per_call) +
-                  ",rejected_calls=" + std::to_string(rejected) +
-                  ",failed_calls=" + std::to_string(failed));
+                  ",usec_per_call=" + Printf("%.2f", per_call) + ",rejected_calls=" +
+                  std::to_string(rejected) + ",failed_calls=" + std::to_string(failed));
   }
 }
 
@@ -274,9 +267,8 @@ void KeyspaceSection(const InfoInput& in, InfoText& out) {
   for (int db = 0; db < storage::kNumDbs; db++) {
     size_t keys = ks.DbSize(db);
     if (keys == 0) continue;
-    out.Field("db" + std::to_string(db), "keys=" + std::to_string(keys) +
-                                             ",expires=" + std::to_string(ks.VolatileSize(db)) +
-                                             ",avg_ttl=0");
+    out.Field("db" + std::to_string(db), "keys=" + std::to_string(keys) + ",expires=" +
+                                             std::to_string(ks.VolatileSize(db)) + ",avg_ttl=0");
   }
 }
 
@@ -308,11 +300,6 @@ std::string Lower(std::string_view s) {
 }
 
 }  // namespace
-
-uint64_t UsedMemoryBytes() {
-  struct mallinfo2 mi = mallinfo2();
-  return static_cast<uint64_t>(mi.uordblks) + static_cast<uint64_t>(mi.hblkhd);
-}
 
 std::string BytesToHuman(uint64_t n) {
   constexpr double kK = 1024.0;

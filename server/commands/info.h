@@ -6,10 +6,9 @@
 // section) and "everything" (the same: Vellum has no module sections). Names are
 // case-insensitive; an unknown name adds nothing.
 //
-// Memory is measured with glibc: used_memory is mallinfo2()'s uordblks + hblkhd (bytes in
-// use in the malloc arenas plus mmapped chunks), used_memory_rss is the resident set from
-// /proc/self/statm. Both count the whole process, buffers and bookkeeping included, as
-// Redis's zmalloc counter does.
+// Memory comes from common/memory.h, as the maxmemory checks see it: used_memory is what
+// operator new holds (Redis's zmalloc counter), used_memory_peak its high-water mark, and
+// used_memory_rss the resident set from /proc/self/statm.
 //
 // Reads ServerState (atomics and self-locking collections) and the keyspace's
 // self-locking counts: callable from any worker that holds no shard lock.
@@ -27,9 +26,6 @@ namespace vellum::server {
 // The INFO reply for the given section arguments (empty: the default sections).
 std::string BuildInfo(ServerState& server, std::span<const std::string_view> sections,
                       int64_t now_ms);
-
-// Bytes allocated through malloc by the whole process (mallinfo2 uordblks + hblkhd).
-uint64_t UsedMemoryBytes();
 
 // Redis's bytesToHuman: "912B", "1.50K", "3.25M", "1.00G", ...
 std::string BytesToHuman(uint64_t n);

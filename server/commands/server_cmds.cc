@@ -30,6 +30,7 @@
 #include "server/commands/info.h"
 #include "server/commands/registry.h"
 #include "server/server_state.h"
+#include "storage/eviction.h"
 
 namespace vellum::server {
 namespace {
@@ -84,11 +85,17 @@ Status Shutdown(CommandContext& ctx) {
   bool nosave = false, save = false, other = false, abort = false;
   for (size_t i = 1; i < ctx.argc(); i++) {
     std::string_view a = ctx.arg(i);
-    if (EqualsIgnoreCase(a, "nosave")) nosave = true;
-    else if (EqualsIgnoreCase(a, "save")) save = true;
-    else if (EqualsIgnoreCase(a, "now") || EqualsIgnoreCase(a, "force")) other = true;
-    else if (EqualsIgnoreCase(a, "abort")) abort = true;
-    else return Status::Error(protocol::err::kSyntax);
+    if (EqualsIgnoreCase(a, "nosave")) {
+      nosave = true;
+    } else if (EqualsIgnoreCase(a, "save")) {
+      save = true;
+    } else if (EqualsIgnoreCase(a, "now") || EqualsIgnoreCase(a, "force")) {
+      other = true;
+    } else if (EqualsIgnoreCase(a, "abort")) {
+      abort = true;
+    } else {
+      return Status::Error(protocol::err::kSyntax);
+    }
   }
   if ((abort && (nosave || save || other)) || (nosave && save)) {
     return Status::Error(protocol::err::kSyntax);
@@ -113,7 +120,8 @@ Status DebugSleep(CommandContext& ctx) {
 }
 
 Status DebugHelp(CommandContext& ctx) {
-  ReplyHelp(ctx, "DEBUG", {"SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed."});
+  ReplyHelp(ctx, "DEBUG",
+            {"SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed."});
   return Status::Ok();
 }
 
@@ -160,12 +168,12 @@ Status ConfigRewrite(CommandContext& ctx) {
 }
 
 Status ConfigHelp(CommandContext& ctx) {
-  ReplyHelp(ctx, "CONFIG",
-            {"GET <pattern>",
-             "    Return parameters matching the glob-like <pattern> and their values.",
-             "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
-             "RESETSTAT", "    Reset statistics reported by the INFO command.", "REWRITE",
-             "    Rewrite the configuration file."});
+  ReplyHelp(
+      ctx, "CONFIG",
+      {"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+       "SET <directive> <value>", "    Set the configuration <directive> to <value>.", "RESETSTAT",
+       "    Reset statistics reported by the INFO command.", "REWRITE",
+       "    Rewrite the configuration file."});
   return Status::Ok();
 }
 
@@ -195,9 +203,13 @@ void ReplyKeySpecs(ReplyWriter& r, const CommandSpec& s) {
     return;
   }
   std::vector<std::string> flags;
-  if (s.flags & kWrite) flags = {"RW", "access", "update"};
-  else if (s.flags & kReadonly) flags = {"RO", "access"};
-  else flags = {"RO"};
+  if (s.flags & kWrite) {
+    flags = {"RW", "access", "update"};
+  } else if (s.flags & kReadonly) {
+    flags = {"RO", "access"};
+  } else {
+    flags = {"RO"};
+  }
   int lastkey = s.last_key >= 0 ? s.last_key - s.first_key : s.last_key;
   r.SetHeader(1);
   r.MapHeader(3);
@@ -302,8 +314,11 @@ Status CommandInfo(CommandContext& ctx) {
   ctx.reply.ArrayHeader(ctx.argc() - 2);
   for (size_t i = 2; i < ctx.argc(); i++) {
     const Command* c = FindByFullName(table, ctx.arg(i));
-    if (c) ReplyCommandInfo(ctx.reply, c);
-    else ctx.reply.Null();
+    if (c) {
+      ReplyCommandInfo(ctx.reply, c);
+    } else {
+      ctx.reply.Null();
+    }
   }
   return Status::Ok();
 }
@@ -345,20 +360,29 @@ Status CommandList(CommandContext& ctx) {
   uint32_t category = 0;
   if (ctx.argc() == 5 && EqualsIgnoreCase(ctx.arg(2), "filterby")) {
     arg = ctx.arg(4);
-    if (EqualsIgnoreCase(ctx.arg(3), "module")) filter = Filter::kModule;
-    else if (EqualsIgnoreCase(ctx.arg(3), "aclcat")) filter = Filter::kAclCat;
-    else if (EqualsIgnoreCase(ctx.arg(3), "pattern")) filter = Filter::kPattern;
-    else return Status::Error(protocol::err::kSyntax);
+    if (EqualsIgnoreCase(ctx.arg(3), "module")) {
+      filter = Filter::kModule;
+    } else if (EqualsIgnoreCase(ctx.arg(3), "aclcat")) {
+      filter = Filter::kAclCat;
+    } else if (EqualsIgnoreCase(ctx.arg(3), "pattern")) {
+      filter = Filter::kPattern;
+    } else {
+      return Status::Error(protocol::err::kSyntax);
+    }
     if (filter == Filter::kAclCat) category = CategoryByName(arg);
   } else if (ctx.argc() != 2) {
     return Status::Error(protocol::err::kSyntax);
   }
   auto matches = [&](const Command* c) {
     switch (filter) {
-      case Filter::kNone: return true;
-      case Filter::kModule: return false;  // no modules
-      case Filter::kAclCat: return category != 0 && (c->spec.categories & category) != 0;
-      case Filter::kPattern: return GlobMatch(arg, c->fullname, true);
+      case Filter::kNone:
+        return true;
+      case Filter::kModule:
+        return false;  // no modules
+      case Filter::kAclCat:
+        return category != 0 && (c->spec.categories & category) != 0;
+      case Filter::kPattern:
+        return GlobMatch(arg, c->fullname, true);
     }
     return false;
   };
@@ -399,8 +423,8 @@ Status CommandHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "COMMAND",
             {"(no subcommand)", "    Return details about all Redis commands.", "COUNT",
              "    Return the total number of commands in this Redis server.", "LIST",
-             "    Return a list of all commands in this Redis server.",
-             "INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
+             "    Return a list of all commands in this Redis server.", "INFO [<command-name> ...]",
+             "    Return details about multiple Redis commands.",
              "    If no command names are given, documentation details for all",
              "    commands are returned.", "DOCS [<command-name> ...]",
              "    Return documentation details about multiple Redis commands.",
@@ -463,8 +487,15 @@ Status SlowlogHelp(CommandContext& ctx) {
 }
 
 // ---- MEMORY, OBJECT ----
-// These look the key up with Find, which (unlike Redis's LOOKUP_NOTOUCH) refreshes the
-// entry's access clock; see ObjectIdletime.
+// These look the key up without refreshing its access clock (Redis's LOOKUP_NOTOUCH), so
+// inspecting a key neither makes it look recently used to eviction nor resets IDLETIME.
+// OBJECT counts a keyspace hit or miss, as Redis does; so does MEMORY USAGE, which Redis
+// does not count (the keyspace has no lookup that skips both).
+
+// The live entry at argv[2], or nullptr.
+const storage::Entry* Lookup(CommandContext& ctx) {
+  return ctx.keyspace.FindForReadNoTouch(ctx.db, ctx.arg(2), ctx.now_ms);
+}
 
 // MEMORY USAGE key [SAMPLES count]: options are checked before the key is looked up.
 Status MemoryUsage(CommandContext& ctx) {
@@ -478,7 +509,7 @@ Status MemoryUsage(CommandContext& ctx) {
       return Status::Error(protocol::err::kSyntax);
     }
   }
-  const storage::Entry* e = ctx.keyspace.Find(ctx.db, ctx.arg(2), ctx.now_ms);
+  const storage::Entry* e = Lookup(ctx);
   if (e == nullptr) {
     ctx.reply.Null();
     return Status::Ok();
@@ -504,7 +535,7 @@ const char* StringEncoding(const std::string& s) {
 }
 
 Status ObjectEncoding(CommandContext& ctx) {
-  const storage::Entry* e = ctx.keyspace.Find(ctx.db, ctx.arg(2), ctx.now_ms);
+  const storage::Entry* e = Lookup(ctx);
   if (e == nullptr) {
     ctx.reply.Null();
     return Status::Ok();
@@ -513,13 +544,19 @@ Status ObjectEncoding(CommandContext& ctx) {
     case storage::ValueType::kString:
       ctx.reply.Bulk(StringEncoding(e->str));
       return Status::Ok();
+    case storage::ValueType::kHash:
+      ctx.reply.Bulk(e->hash_value->EncodingName());
+      return Status::Ok();
+    case storage::ValueType::kSet:
+      ctx.reply.Bulk(e->set_value->EncodingName());
+      return Status::Ok();
   }
   ctx.reply.Bulk("unknown");
   return Status::Ok();
 }
 
 Status ObjectFreq(CommandContext& ctx) {
-  const storage::Entry* e = ctx.keyspace.Find(ctx.db, ctx.arg(2), ctx.now_ms);
+  const storage::Entry* e = Lookup(ctx);
   if (e == nullptr) {
     ctx.reply.Null();
     return Status::Ok();
@@ -527,15 +564,16 @@ Status ObjectFreq(CommandContext& ctx) {
   if (!IsLfuPolicy(ctx.server.config().Snapshot().maxmemory_policy)) {
     return Status::Error(protocol::err::kLfuNotSelected);
   }
-  ctx.reply.Integer(e->lfu_counter);
+  // The counter as decayed by now, as Redis's LFUDecrAndReturn (decay is applied lazily).
+  ctx.reply.Integer(storage::LfuDecayed(e->lfu_counter, e->access_clock,
+                                        static_cast<uint32_t>(ctx.now_ms / 1000),
+                                        ctx.server.lfu_decay_time.load()));
   return Status::Ok();
 }
 
-// Seconds since the entry's access clock. Keyspace::Find refreshes that clock before we
-// can read it (there is no no-touch lookup yet), so this reports 0 for a live key until
-// the keyspace offers one.
+// Seconds since the last access that touched the key.
 Status ObjectIdletime(CommandContext& ctx) {
-  const storage::Entry* e = ctx.keyspace.Find(ctx.db, ctx.arg(2), ctx.now_ms);
+  const storage::Entry* e = Lookup(ctx);
   if (e == nullptr) {
     ctx.reply.Null();
     return Status::Ok();
@@ -549,8 +587,11 @@ Status ObjectIdletime(CommandContext& ctx) {
 }
 
 Status ObjectRefcount(CommandContext& ctx) {
-  if (ctx.keyspace.Find(ctx.db, ctx.arg(2), ctx.now_ms) == nullptr) ctx.reply.Null();
-  else ctx.reply.Integer(1);
+  if (Lookup(ctx) == nullptr) {
+    ctx.reply.Null();
+  } else {
+    ctx.reply.Integer(1);
+  }
   return Status::Ok();
 }
 
@@ -576,97 +617,84 @@ void RegisterServerCommands(CommandTable& table) {
   constexpr uint32_t kAdminCats = kCatAdmin | kCatSlow | kCatDangerous;
   constexpr uint32_t kHelpFlags = kLoading | kStale;
   constexpr uint32_t kObj = kCatKeyspace | kCatRead | kCatSlow;
+  constexpr uint32_t kCmdCats = kCatSlow | kCatConnection;
+  constexpr uint32_t kSlowlogFlags = kAdmin | kLoading | kStale;
+  constexpr char kHelpSummary[] = "Returns helpful text about the different subcommands.";
 
   table.Register({"info", -1, kLoading | kStale, kCatSlow | kCatDangerous, 0, 0, 0, "server",
                   "1.0.0", "Returns information and statistics about the server.", Info});
   table.Register({"time", 1, kLoading | kStale | kFast, kCatFast, 0, 0, 0, "server", "2.6.0",
                   "Returns the server time.", Time});
-  table.Register({"shutdown", -1, kAdminFlags | kAllowBusy, kAdminCats, 0, 0, 0, "server",
-                  "1.0.0", "Synchronously saves the database(s) to disk and shuts down the "
-                  "Redis server.", Shutdown});
+  table.Register({"shutdown", -1, kAdminFlags | kAllowBusy, kAdminCats, 0, 0, 0, "server", "1.0.0",
+                  "Shuts down the server.", Shutdown});
+
+  std::vector<CommandSpec> debug = {
+      {"sleep", 3, kAdminFlags, kAdminCats, 0, 0, 0, "server", "1.0.0",
+       "Blocks the worker thread for a number of seconds.", DebugSleep},
+      {"help", 2, kHelpFlags, kCatSlow, 0, 0, 0, "server", "1.0.0", kHelpSummary, DebugHelp}};
   table.Register({"debug", -2, kAdminFlags, kAdminCats, 0, 0, 0, "server", "1.0.0",
-                  "A container for debugging commands.", nullptr,
-                  {
-                      {"sleep", 3, kAdminFlags, kAdminCats, 0, 0, 0, "server", "1.0.0",
-                       "Blocks the worker thread for a number of seconds.", DebugSleep},
-                      {"help", 2, kHelpFlags, kCatSlow, 0, 0, 0, "server", "1.0.0",
-                       "Returns helpful text about the different subcommands.", DebugHelp},
-                  }});
+                  "A container for debugging commands.", nullptr, std::move(debug)});
 
+  std::vector<CommandSpec> config = {
+      {"get", -3, kAdminFlags, kAdminCats, 0, 0, 0, "server", "2.0.0",
+       "Returns the effective values of configuration parameters.", ConfigGet},
+      {"set", -4, kAdminFlags, kAdminCats, 0, 0, 0, "server", "2.0.0",
+       "Sets configuration parameters in-flight.", ConfigSet},
+      {"resetstat", 2, kAdminFlags, kAdminCats, 0, 0, 0, "server", "2.0.0",
+       "Resets the server's statistics.", ConfigResetstat},
+      {"rewrite", 2, kAdminFlags, kAdminCats, 0, 0, 0, "server", "2.8.0",
+       "Persists the effective configuration to file.", ConfigRewrite},
+      {"help", 2, kHelpFlags, kCatSlow, 0, 0, 0, "server", "5.0.0", kHelpSummary, ConfigHelp}};
   table.Register({"config", -2, 0, kCatSlow, 0, 0, 0, "server", "2.0.0",
-                  "A container for server configuration commands.", nullptr,
-                  {
-                      {"get", -3, kAdminFlags, kAdminCats, 0, 0, 0, "server", "2.0.0",
-                       "Returns the effective values of configuration parameters.", ConfigGet},
-                      {"set", -4, kAdminFlags, kAdminCats, 0, 0, 0, "server", "2.0.0",
-                       "Sets configuration parameters in-flight.", ConfigSet},
-                      {"resetstat", 2, kAdminFlags, kAdminCats, 0, 0, 0, "server", "2.0.0",
-                       "Resets the server's statistics.", ConfigResetstat},
-                      {"rewrite", 2, kAdminFlags, kAdminCats, 0, 0, 0, "server", "2.8.0",
-                       "Persists the effective configuration to file.", ConfigRewrite},
-                      {"help", 2, kHelpFlags, kCatSlow, 0, 0, 0, "server", "5.0.0",
-                       "Returns helpful text about the different subcommands.", ConfigHelp},
-                  }});
+                  "A container for server configuration commands.", nullptr, std::move(config)});
 
-  constexpr uint32_t kCmdCats = kCatSlow | kCatConnection;
+  std::vector<CommandSpec> command = {
+      {"count", 2, kHelpFlags, kCmdCats, 0, 0, 0, "server", "2.8.13",
+       "Returns a count of commands.", CommandCount},
+      {"docs", -2, kHelpFlags, kCmdCats, 0, 0, 0, "server", "7.0.0",
+       "Returns documentary information about one, multiple or all commands.", CommandDocs},
+      {"getkeys", -4, kHelpFlags, kCmdCats, 0, 0, 0, "server", "2.8.13",
+       "Extracts the key names from an arbitrary command.", CommandGetkeys},
+      {"info", -2, kHelpFlags, kCmdCats, 0, 0, 0, "server", "2.8.13",
+       "Returns information about one, multiple or all commands.", CommandInfo},
+      {"list", -2, kHelpFlags, kCmdCats, 0, 0, 0, "server", "7.0.0",
+       "Returns a list of command names.", CommandList},
+      {"help", 2, kHelpFlags, kCmdCats, 0, 0, 0, "server", "5.0.0", kHelpSummary, CommandHelp}};
   table.Register({"command", -1, kHelpFlags, kCmdCats, 0, 0, 0, "server", "2.8.13",
                   "Returns detailed information about all commands.", CommandAll,
-                  {
-                      {"count", 2, kHelpFlags, kCmdCats, 0, 0, 0, "server", "2.8.13",
-                       "Returns a count of commands.", CommandCount},
-                      {"docs", -2, kHelpFlags, kCmdCats, 0, 0, 0, "server", "7.0.0",
-                       "Returns documentary information about one, multiple or all commands.",
-                       CommandDocs},
-                      {"getkeys", -4, kHelpFlags, kCmdCats, 0, 0, 0, "server", "2.8.13",
-                       "Extracts the key names from an arbitrary command.", CommandGetkeys},
-                      {"info", -2, kHelpFlags, kCmdCats, 0, 0, 0, "server", "2.8.13",
-                       "Returns information about one, multiple or all commands.", CommandInfo},
-                      {"list", -2, kHelpFlags, kCmdCats, 0, 0, 0, "server", "7.0.0",
-                       "Returns a list of command names.", CommandList},
-                      {"help", 2, kHelpFlags, kCmdCats, 0, 0, 0, "server", "5.0.0",
-                       "Returns helpful text about the different subcommands.", CommandHelp},
-                  }});
+                  std::move(command)});
 
-  constexpr uint32_t kSlowlogFlags = kAdmin | kLoading | kStale;
+  std::vector<CommandSpec> slowlog = {
+      {"get", -2, kSlowlogFlags, kAdminCats, 0, 0, 0, "server", "2.2.12",
+       "Returns the slow log's entries.", SlowlogGet},
+      {"len", 2, kSlowlogFlags, kAdminCats, 0, 0, 0, "server", "2.2.12",
+       "Returns the number of entries in the slow log.", SlowlogLen},
+      {"reset", 2, kSlowlogFlags, kAdminCats, 0, 0, 0, "server", "2.2.12",
+       "Clears all entries from the slow log.", SlowlogReset},
+      {"help", 2, kHelpFlags, kCatSlow, 0, 0, 0, "server", "6.2.0", kHelpSummary, SlowlogHelp}};
   table.Register({"slowlog", -2, 0, kCatSlow, 0, 0, 0, "server", "2.2.12",
-                  "A container for slow log commands.", nullptr,
-                  {
-                      {"get", -2, kSlowlogFlags, kAdminCats, 0, 0, 0, "server", "2.2.12",
-                       "Returns the slow log's entries.", SlowlogGet},
-                      {"len", 2, kSlowlogFlags, kAdminCats, 0, 0, 0, "server", "2.2.12",
-                       "Returns the number of entries in the slow log.", SlowlogLen},
-                      {"reset", 2, kSlowlogFlags, kAdminCats, 0, 0, 0, "server", "2.2.12",
-                       "Clears all entries from the slow log.", SlowlogReset},
-                      {"help", 2, kHelpFlags, kCatSlow, 0, 0, 0, "server", "6.2.0",
-                       "Show helpful text about the different subcommands.", SlowlogHelp},
-                  }});
+                  "A container for slow log commands.", nullptr, std::move(slowlog)});
 
+  std::vector<CommandSpec> memory = {
+      {"usage", -3, kReadonly, kCatRead | kCatSlow, 2, 2, 1, "server", "4.0.0",
+       "Estimates the memory usage of a key.", MemoryUsage},
+      {"help", 2, kHelpFlags, kCatSlow, 0, 0, 0, "server", "4.0.0", kHelpSummary, MemoryHelp}};
   table.Register({"memory", -2, 0, kCatSlow, 0, 0, 0, "server", "4.0.0",
-                  "A container for memory diagnostics commands.", nullptr,
-                  {
-                      {"usage", -3, kReadonly, kCatRead | kCatSlow, 2, 2, 1, "server", "4.0.0",
-                       "Estimates the memory usage of a key.", MemoryUsage},
-                      {"help", 2, kHelpFlags, kCatSlow, 0, 0, 0, "server", "4.0.0",
-                       "Returns helpful text about the different subcommands.", MemoryHelp},
-                  }});
+                  "A container for memory diagnostics commands.", nullptr, std::move(memory)});
 
+  std::vector<CommandSpec> object = {
+      {"encoding", 3, kReadonly, kObj, 2, 2, 1, "generic", "2.2.3",
+       "Returns the internal encoding of a Redis object.", ObjectEncoding},
+      {"freq", 3, kReadonly, kObj, 2, 2, 1, "generic", "4.0.0",
+       "Returns the logarithmic access frequency counter of a Redis object.", ObjectFreq},
+      {"idletime", 3, kReadonly, kObj, 2, 2, 1, "generic", "2.2.3",
+       "Returns the time since the last access to a Redis object.", ObjectIdletime},
+      {"refcount", 3, kReadonly, kObj, 2, 2, 1, "generic", "2.2.3",
+       "Returns the reference count of a value of a key.", ObjectRefcount},
+      {"help", 2, kHelpFlags, kCatKeyspace | kCatSlow, 0, 0, 0, "generic", "6.2.0", kHelpSummary,
+       ObjectHelp}};
   table.Register({"object", -2, 0, kCatSlow, 0, 0, 0, "generic", "2.2.3",
-                  "A container for object introspection commands.", nullptr,
-                  {
-                      {"encoding", 3, kReadonly, kObj, 2, 2, 1, "generic", "2.2.3",
-                       "Returns the internal encoding of a Redis object.", ObjectEncoding},
-                      {"freq", 3, kReadonly, kObj, 2, 2, 1, "generic", "4.0.0",
-                       "Returns the logarithmic access frequency counter of a Redis object.",
-                       ObjectFreq},
-                      {"idletime", 3, kReadonly, kObj, 2, 2, 1, "generic", "2.2.3",
-                       "Returns the time since the last access to a Redis object.",
-                       ObjectIdletime},
-                      {"refcount", 3, kReadonly, kObj, 2, 2, 1, "generic", "2.2.3",
-                       "Returns the reference count of a value of a key.", ObjectRefcount},
-                      {"help", 2, kHelpFlags, kCatKeyspace | kCatSlow, 0, 0, 0, "generic",
-                       "6.2.0", "Returns helpful text about the different subcommands.",
-                       ObjectHelp},
-                  }});
+                  "A container for object introspection commands.", nullptr, std::move(object)});
 }
 
 }  // namespace vellum::server
