@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Per-key memory of Vellum next to Redis's, measured the same way in the same run.
+
+For each value size (default 1024 B and 32 B) starts a fresh vellumd and a fresh
+redis-server (--save '' --appendonly no), loads the same --keys keys (key:0000000 ..,
+11-byte names) through raw pipelined sockets, and prints
+(used_memory_after - used_memory_before) / keys for both, plus the same for the
+process's resident set (VmRSS). The servers run one at a time, so the peak is one data set.
+
+    python3 bench/memory_overhead.py                 # 1,000,000 keys of 1 KiB and of 32 B
+    python3 bench/memory_overhead.py --keys 100000 --sizes 100
+"""
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BATCH = 10_000
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def vm_rss(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def call(sock, payload):
+    sock.sendall(payload)
+    data = b""
+    while not data.endswith(b"\r\n") or (data.startswith(b"$") and data.count(b"\r\n") < 2):
+        data += sock.recv(1 << 20)
+    if data.startswith(b"$"):
+        n = int(data[1:data.index(b"\r\n")])
+        while len(data) < data.index(b"\r\n") + 2 + n + 2:
+            data += sock.recv(1 << 20)
+    return data
+
+
+def used_memory(sock):
+    text = call(sock, b"INFO memory\r\n").decode()
+    for line in text.split("\r\n"):
+        if line.startswith("used_memory:"):
+            return int(line.split(":")[1])
+    raise RuntimeError("no used_memory in INFO")
+
+
+def load(sock, keys, size):
+    value = b"x" * size
+    for base in range(0, keys, BATCH):
+        n = min(BATCH, keys - base)
+        sock.sendall(b"".join(b"*3\r\n$3\r\nSET\r\n$11\r\nkey:%07d\r\n$%d\r\n%s\r\n" %
+                              (i, size, value) for i in range(base, base + n)))
+        want, got = 5 * n, 0
+        while got < want:
+            chunk = sock.recv(want - got)
+            if not chunk:
+                raise ConnectionError("server closed the connection")
+            got += len(chunk)
+
+
+def measure(kind, vellumd, keys, size, threads):
+    port = free_port()
+    tmp = tempfile.mkdtemp(prefix="vellum-mem-")
+    if kind == "vellum":
+        cmd = [vellumd, "--bind", "127.0.0.1", "--port", str(port), "--dir",
+               os.path.join(tmp, "data"), "--server.threads", str(threads)]
+    else:
+        cmd = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+               "--appendonly", "no", "--dir", tmp, "--daemonize", "no"]
+    with open(os.path.join(tmp, "log"), "wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.time() + 10
+            while True:
+                try:
+                    sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+                    break
+                except OSError:
+                    if time.time() > deadline:
+                        raise
+                    time.sleep(0.05)
+            with sock:
+                used0, rss0 = used_memory(sock), vm_rss(proc.pid)
+                t0 = time.time()
+                load(sock, keys, size)
+                elapsed = time.time() - t0
+                used1, rss1 = used_memory(sock), vm_rss(proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(30)
+            shutil.rmtree(tmp, ignore_errors=True)
+    return (used1 - used0) / keys, (rss1 - rss0) / keys, elapsed
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--vellumd", default=os.path.join(ROOT, "build", "vellumd"))
+    ap.add_argument("--keys", type=int, default=1_000_000)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1024, 32])
+    ap.add_argument("--threads", type=int, default=2, help="vellumd worker threads")
+    args = ap.parse_args()
+    print("# %d keys (11-byte names) per run; %s" % (
+        args.keys, subprocess.run(["redis-server", "--version"], capture_output=True,
+                                  text=True).stdout.strip()))
+    print("%-6s %-7s %14s %14s %8s" % ("value", "server", "used_mem/key", "rss/key", "load_s"))
+    for size in args.sizes:
+        for kind in ("vellum", "redis"):
+            per_key, rss_per_key, elapsed = measure(kind, args.vellumd, args.keys, size,
+                                                    args.threads)
+            print("%-6d %-7s %14.1f %14.1f %8.1f" % (size, kind, per_key, rss_per_key, elapsed),
+                  flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

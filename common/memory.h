@@ -1,0 +1,30 @@
+// Memory: how many bytes the daemon has allocated, as Redis's zmalloc counts them.
+//
+// memory.cc replaces the global operator new/delete family (every sized, aligned and
+// nothrow variant) with versions that call malloc/free and count malloc_usable_size() of
+// each block. Each thread keeps its own running delta and folds it into one global atomic
+// only when it has drifted by kFlushBytes (64 KiB) either way, so allocation never contends
+// across threads; the price is that UsedMemory() may be off by up to 64 KiB per thread
+// (the calling thread's own delta is always included). Blocks taken with plain malloc (libuv
+// internals, C libraries) are not counted.
+//
+// Thread-safe: every function may be called from any thread at any time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace vellum {
+
+// Bytes a thread may allocate or free before folding its delta into the global count.
+inline constexpr int64_t kMemoryFlushBytes = 64 * 1024;
+
+// Bytes currently allocated through operator new (INFO used_memory, maxmemory checks).
+uint64_t UsedMemory();
+// The highest UsedMemory() value seen at a flush (INFO used_memory_peak).
+uint64_t PeakMemory();
+// Resident set size of this process, from /proc/self/statm (INFO used_memory_rss); 0 if
+// it cannot be read.
+uint64_t ProcessRssBytes();
+
+}  // namespace vellum

@@ -1,0 +1,79 @@
+"""Memory accounting: INFO used_memory must track what the process really holds.
+
+The big test loads 1,000,000 keys of 1 KiB through raw pipelined sockets (10,000 commands
+per write) and checks that used_memory grew by the same amount as the server's resident
+set (VmRSS in /proc/<pid>/status), within 15%. It takes ~1.2 GB and a few seconds.
+"""
+import socket
+import time
+
+from vellum_harness import Vellumd
+
+KEYS = 1_000_000
+BATCH = 10_000
+DEADLINE_S = 60
+
+
+def vm_rss(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS for pid %d" % pid)
+
+
+def load(port, count, value_size, deadline):
+    """SETs key:0000000.. to value_size bytes, BATCH commands per write; checks each +OK."""
+    value = b"x" * value_size
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        for base in range(0, count, BATCH):
+            assert time.time() < deadline, "load did not finish in %d s" % DEADLINE_S
+            n = min(BATCH, count - base)
+            s.sendall(b"".join(
+                b"*3\r\n$3\r\nSET\r\n$11\r\nkey:%07d\r\n$%d\r\n%s\r\n" % (i, value_size, value)
+                for i in range(base, base + n)))
+            want = 5 * n
+            got = bytearray()
+            while len(got) < want:
+                chunk = s.recv(want - len(got))
+                assert chunk, "server closed the connection"
+                got += chunk
+            assert bytes(got) == b"+OK\r\n" * n
+
+
+def test_used_memory_growth_tracks_rss_growth_for_1m_keys_of_1kib():
+    start = time.time()
+    with Vellumd() as s:
+        c = s.client()
+        used0, rss0 = c.info("memory")["used_memory"], vm_rss(s.proc.pid)
+        load(s.port, KEYS, 1024, start + DEADLINE_S)
+        assert c.dbsize() == KEYS
+        used1, rss1 = c.info("memory")["used_memory"], vm_rss(s.proc.pid)
+        c.close()
+    used_growth, rss_growth = used1 - used0, rss1 - rss0
+    print("used_memory +%d, VmRSS +%d, %.1f bytes/key, %.1f s" %
+          (used_growth, rss_growth, used_growth / KEYS, time.time() - start))
+    assert abs(used_growth - rss_growth) <= 0.15 * rss_growth, (used_growth, rss_growth)
+    assert time.time() - start < DEADLINE_S
+
+
+def test_used_memory_falls_back_after_flushall(server):
+    c = server.client()
+    c.flushall()
+    used0 = c.info("memory")["used_memory"]
+    load(server.port, 20_000, 1024, time.time() + DEADLINE_S)
+    used1 = c.info("memory")["used_memory"]
+    assert used1 - used0 > 20_000 * 1024
+    c.flushall()
+    used2 = c.info("memory")["used_memory"]
+    assert used2 - used0 < 1024 * 1024
+    c.close()
+
+
+def test_info_memory_reports_peak_and_rss(server):
+    c = server.client()
+    m = c.info("memory")
+    assert m["used_memory_peak"] >= m["used_memory"] > 0
+    assert m["used_memory_rss"] > 0
+    assert m["used_memory_human"].endswith(("B", "K", "M", "G"))
+    c.close()
