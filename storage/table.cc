@@ -2,18 +2,11 @@
 
 #include <utility>
 
+#include "storage/scan_cursor.h"
+
 namespace vellum::storage {
 namespace {
 constexpr size_t kInitialBuckets = 4;
-
-uint64_t ReverseBits(uint64_t v) {
-  v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
-  v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
-  v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
-  v = ((v >> 8) & 0x00FF00FF00FF00FFULL) | ((v & 0x00FF00FF00FF00FFULL) << 8);
-  v = ((v >> 16) & 0x0000FFFF0000FFFFULL) | ((v & 0x0000FFFF0000FFFFULL) << 16);
-  return (v >> 32) | (v << 32);
-}
 }  // namespace
 
 Table::~Table() { Clear(); }
@@ -130,12 +123,7 @@ uint64_t Table::ScanStep(uint64_t cursor, const std::function<void(Entry*)>& fn)
   if (buckets_.empty()) return 0;
   const uint64_t mask = buckets_.size() - 1;
   for (Entry* e = buckets_[cursor & mask]; e != nullptr; e = e->next) fn(e);
-  // Increment the reversed cursor: set the unmasked high bits, reverse, add one, reverse.
-  cursor |= ~mask;
-  cursor = ReverseBits(cursor);
-  cursor++;
-  cursor = ReverseBits(cursor);
-  return cursor;
+  return NextScanCursor(cursor, mask);
 }
 
 Entry* Table::Random(std::mt19937_64& rng) const {

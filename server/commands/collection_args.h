@@ -1,0 +1,66 @@
+// Argument helpers shared by the hash and set families (hash.cc, set.cc): HSCAN/SSCAN
+// cursor and options, the count of HRANDFIELD/SRANDMEMBER/SPOP, and a per-thread random
+// generator for random member selection. Header-only; pure except for the generator,
+// which is thread_local (each worker has its own).
+#pragma once
+
+#include <cctype>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "common/numbers.h"
+#include "common/status.h"
+#include "protocol/errors.h"
+#include "server/command.h"
+#include "server/commands/args.h"
+
+namespace vellum::server {
+
+// The options of HSCAN/SSCAN (argv[3..]): MATCH pattern, COUNT n (>= 1). A later option
+// of the same kind replaces an earlier one. TYPE is SCAN's alone: a syntax error here.
+struct CollectionScanOptions {
+  size_t count = 10;
+  std::string_view pattern;
+  bool use_pattern = false;
+};
+
+inline Status ParseCollectionScanOptions(const CommandContext& ctx, size_t first,
+                                         CollectionScanOptions* o) {
+  for (size_t i = first; i < ctx.argc(); i++) {
+    std::string_view opt = ctx.arg(i);
+    const bool has_value = i + 1 < ctx.argc();
+    if (EqualsIgnoreCase(opt, "count") && has_value) {
+      int64_t count = 0;
+      VELLUM_RETURN_IF_ERROR(ParseIntArg(ctx.arg(++i), &count));
+      if (count < 1) return Status::Error(protocol::err::kSyntax);
+      o->count = static_cast<size_t>(count);
+    } else if (EqualsIgnoreCase(opt, "match") && has_value) {
+      o->pattern = ctx.arg(++i);
+      o->use_pattern = o->pattern != "*";
+    } else {
+      return Status::Error(protocol::err::kSyntax);
+    }
+  }
+  return Status::Ok();
+}
+
+// The count of HRANDFIELD/SRANDMEMBER: an integer in [-LONG_MAX, LONG_MAX], as Redis's
+// getRangeLongFromObjectOrReply checks it.
+inline Status ParseRandomCount(std::string_view s, int64_t* out) {
+  VELLUM_RETURN_IF_ERROR(ParseIntArg(s, out));
+  if (*out == std::numeric_limits<int64_t>::min()) {
+    return Status::Error(protocol::err::kRandomCountRange);
+  }
+  return Status::Ok();
+}
+
+// This worker thread's generator for random fields and members.
+inline std::mt19937_64& CollectionRng() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return rng;
+}
+
+}  // namespace vellum::server

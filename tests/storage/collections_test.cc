@@ -1,0 +1,292 @@
+// Unit tests of the hash and set payloads (storage/hash_value.h, storage/set_value.h) and
+// the CollectionTable under them: lookups, encodings, order, random picks, scan cursors
+// across resizes, memory accounting, and deep copies through Entry.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "storage/entry.h"
+#include "storage/hash_value.h"
+#include "storage/keyspace.h"
+#include "storage/scan_cursor.h"
+#include "storage/set_value.h"
+
+namespace vellum::storage {
+namespace {
+
+std::string F(int i) { return "field:" + std::to_string(i); }
+
+TEST(HashValueTest, SetGetDelete) {
+  HashValue h;
+  EXPECT_TRUE(h.Set("a", "1"));
+  EXPECT_FALSE(h.Set("a", "2"));
+  ASSERT_TRUE(h.Get("a"));
+  EXPECT_EQ(*h.Get("a"), "2");
+  EXPECT_FALSE(h.Get("b"));
+  EXPECT_TRUE(h.Delete("a"));
+  EXPECT_FALSE(h.Delete("a"));
+  EXPECT_TRUE(h.empty());
+}
+
+TEST(HashFieldTest, InlineUpTo24BytesThenHeap) {
+  HashValue::Field small("name", std::string(20, 'v'));
+  EXPECT_EQ(small.HeapBytes(), 0u);
+  EXPECT_EQ(small.name(), "name");
+  EXPECT_EQ(small.value(), std::string(20, 'v'));
+  HashValue::Field big("name", std::string(21, 'v'));
+  EXPECT_EQ(big.HeapBytes(), 25u);
+  EXPECT_EQ(big.value(), std::string(21, 'v'));
+  EXPECT_EQ(sizeof(HashValue::Field), 40u);
+}
+
+TEST(HashFieldTest, CopyMoveAndSetValueKeepContents) {
+  HashValue::Field a("f", std::string(100, 'x'));
+  a.hash = 7;
+  HashValue::Field b(a);
+  EXPECT_EQ(b.value(), a.value());
+  EXPECT_EQ(b.hash, 7u);
+  HashValue::Field c(std::move(a));
+  EXPECT_EQ(c.value(), std::string(100, 'x'));
+  EXPECT_EQ(a.name(), "");  // NOLINT: moved-from is empty by contract
+  c.SetValue("short");
+  EXPECT_EQ(c.name(), "f");
+  EXPECT_EQ(c.value(), "short");
+  EXPECT_EQ(c.HeapBytes(), 0u);
+  c.SetValue(std::string(50, 'y'));
+  EXPECT_EQ(c.value(), std::string(50, 'y'));
+  b = c;
+  EXPECT_EQ(b.value(), std::string(50, 'y'));
+  b = HashValue::Field("", "");
+  EXPECT_EQ(b.name(), "");
+  EXPECT_EQ(b.value(), "");
+  std::vector<HashValue::Field> v;
+  for (int i = 0; i < 100; i++) v.emplace_back(F(i), std::string(static_cast<size_t>(i), 'z'));
+  for (int i = 0; i < 100; i++) EXPECT_EQ(v[static_cast<size_t>(i)].value().size(), size_t(i));
+}
+
+TEST(HashValueTest, ManyFieldsSurviveGrowthAndShrink) {
+  HashValue h;
+  for (int i = 0; i < 5000; i++) h.Set(F(i), std::to_string(i));
+  EXPECT_EQ(h.size(), 5000u);
+  for (int i = 0; i < 5000; i += 2) ASSERT_TRUE(h.Delete(F(i)));
+  EXPECT_EQ(h.size(), 2500u);
+  for (int i = 0; i < 5000; i++) {
+    std::optional<std::string_view> v = h.Get(F(i));
+    if (i % 2 == 0) {
+      EXPECT_FALSE(v) << i;
+    } else {
+      ASSERT_TRUE(v) << i;
+      EXPECT_EQ(*v, std::to_string(i));
+    }
+  }
+}
+
+TEST(HashValueTest, ListpackUntil512FieldsThenHashtableForGood) {
+  HashValue h;
+  for (int i = 0; i < 512; i++) h.Set(F(i), "v");
+  EXPECT_STREQ(h.EncodingName(), "listpack");
+  h.Set(F(512), "v");
+  EXPECT_STREQ(h.EncodingName(), "hashtable");
+  for (int i = 0; i < 500; i++) h.Delete(F(i));
+  EXPECT_STREQ(h.EncodingName(), "hashtable");
+}
+
+TEST(HashValueTest, LongFieldOrValueMeansHashtable) {
+  HashValue a, b, c;
+  a.Set(std::string(64, 'f'), std::string(64, 'v'));
+  EXPECT_STREQ(a.EncodingName(), "listpack");
+  b.Set(std::string(65, 'f'), "v");
+  EXPECT_STREQ(b.EncodingName(), "hashtable");
+  c.Set("f", std::string(65, 'v'));
+  EXPECT_STREQ(c.EncodingName(), "hashtable");
+}
+
+TEST(HashValueTest, ListpackKeepsInsertionOrderAcrossDeletes) {
+  HashValue h;
+  for (const char* f : {"a", "b", "c", "d", "e"}) h.Set(f, "1");
+  h.Delete("b");
+  h.Set("c", "2");  // an update keeps its place
+  h.Set("f", "1");
+  std::vector<std::string> order;
+  for (const auto& f : h.fields()) order.push_back(std::string(f.name()));
+  EXPECT_EQ(order, (std::vector<std::string>{"a", "c", "d", "e", "f"}));
+}
+
+TEST(HashValueTest, RandomIsUniformEnough) {
+  HashValue h;
+  for (int i = 0; i < 10; i++) h.Set(F(i), "v");
+  std::mt19937_64 rng(42);
+  std::map<std::string, int> hits;
+  for (int i = 0; i < 10000; i++) hits[std::string(h.Random(rng).name())]++;
+  ASSERT_EQ(hits.size(), 10u);
+  for (const auto& [f, n] : hits) EXPECT_GT(n, 700) << f;
+}
+
+// Scans a big hash with small steps while it grows and shrinks between steps; every field
+// present for the whole scan must come back.
+TEST(HashValueTest, ScanReturnsEveryStableFieldAcrossResizes) {
+  HashValue h;
+  for (int i = 0; i < 1000; i++) h.Set(F(i), "v");
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int steps = 0;
+  do {
+    cursor =
+        h.Scan(cursor, 5, [&](const HashValue::Field& f) { seen.insert(std::string(f.name())); });
+    ++steps;
+    if (steps == 20) {
+      for (int i = 0; i < 5000; i++) h.Set("grow:" + std::to_string(i), "v");
+    }
+    if (steps == 200) {
+      for (int i = 0; i < 5000; i++) h.Delete("grow:" + std::to_string(i));
+    }
+  } while (cursor != 0 && steps < 100000);
+  EXPECT_EQ(cursor, 0u);
+  for (int i = 0; i < 1000; i++) EXPECT_TRUE(seen.count(F(i))) << i;
+}
+
+TEST(HashValueTest, ListpackScanIsOneCall) {
+  HashValue h;
+  for (int i = 0; i < 50; i++) h.Set(F(i), "v");
+  size_t n = 0;
+  EXPECT_EQ(h.Scan(12345, 1, [&](const HashValue::Field&) { n++; }), 0u);
+  EXPECT_EQ(n, 50u);
+}
+
+TEST(HashValueTest, MemoryUsageTracksLongStrings) {
+  HashValue h;
+  size_t empty = h.MemoryUsage();
+  h.Set("f", std::string(1000, 'x'));
+  EXPECT_GE(h.MemoryUsage(), empty + 1000);
+  h.Set("f", "short");
+  EXPECT_LT(h.MemoryUsage(), empty + 1000);
+  h.Delete("f");
+  EXPECT_EQ(h.MemoryUsage(), empty);
+}
+
+TEST(SetValueTest, AddContainsRemove) {
+  SetValue s;
+  EXPECT_TRUE(s.Add("x"));
+  EXPECT_FALSE(s.Add("x"));
+  EXPECT_TRUE(s.Contains("x"));
+  EXPECT_FALSE(s.Contains("y"));
+  EXPECT_TRUE(s.Remove("x"));
+  EXPECT_FALSE(s.Remove("x"));
+  EXPECT_TRUE(s.empty());
+}
+
+TEST(SetValueTest, IntsetUntil512IntegersThenHashtableForGood) {
+  SetValue s;
+  for (int i = 0; i < 512; i++) s.Add(std::to_string(i));
+  EXPECT_STREQ(s.EncodingName(), "intset");
+  s.Add("512");
+  EXPECT_STREQ(s.EncodingName(), "hashtable");
+  for (int i = 0; i < 500; i++) s.Remove(std::to_string(i));
+  EXPECT_STREQ(s.EncodingName(), "hashtable");
+}
+
+TEST(SetValueTest, NonIntegerMemberMeansHashtable) {
+  for (const char* m : {"a", "01", "+1", " 1", "1.0", "9223372036854775808"}) {
+    SetValue s;
+    s.Add("1");
+    s.Add(m);
+    EXPECT_STREQ(s.EncodingName(), "hashtable") << m;
+  }
+  SetValue s;
+  s.Add("-9223372036854775808");
+  EXPECT_STREQ(s.EncodingName(), "intset");
+}
+
+TEST(SetValueTest, IntsetIteratesInNumericOrder) {
+  SetValue s;
+  for (const char* m : {"3", "-5", "100", "1", "2"}) s.Add(m);
+  std::vector<std::string> order;
+  s.ForEach([&](const std::string& m) { order.push_back(m); });
+  EXPECT_EQ(order, (std::vector<std::string>{"-5", "1", "2", "3", "100"}));
+}
+
+TEST(SetValueTest, RemoveAtRandomEmptiesTheSet) {
+  SetValue s;
+  for (int i = 0; i < 1000; i++) s.Add("m" + std::to_string(i));
+  std::mt19937_64 rng(7);
+  std::set<std::string> popped;
+  while (!s.empty()) {
+    size_t i = s.RandomIndex(rng);
+    popped.insert(s.at(i).name);
+    s.RemoveAt(i);
+  }
+  EXPECT_EQ(popped.size(), 1000u);
+}
+
+TEST(SetValueTest, ScanReturnsEveryStableMemberAcrossResizes) {
+  SetValue s;
+  for (int i = 0; i < 1000; i++) s.Add("m" + std::to_string(i));
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int steps = 0;
+  do {
+    cursor = s.Scan(cursor, 10, [&](const std::string& m) { seen.insert(m); });
+    ++steps;
+    if (steps == 5) {
+      for (int i = 0; i < 3000; i++) s.Add("g" + std::to_string(i));
+    }
+    if (steps == 50) {
+      for (int i = 0; i < 3000; i++) s.Remove("g" + std::to_string(i));
+    }
+  } while (cursor != 0 && steps < 100000);
+  for (int i = 0; i < 1000; i++) EXPECT_TRUE(seen.count("m" + std::to_string(i))) << i;
+}
+
+TEST(ScanCursorTest, VisitsEveryBucketOnce) {
+  const uint64_t mask = 63;
+  std::set<uint64_t> visited;
+  uint64_t cursor = 0;
+  do {
+    EXPECT_TRUE(visited.insert(cursor & mask).second);
+    cursor = NextScanCursor(cursor, mask);
+  } while (cursor != 0);
+  EXPECT_EQ(visited.size(), 64u);
+}
+
+TEST(EntryTest, CopyDeepCopiesCollections) {
+  Entry a;
+  a.type = ValueType::kHash;
+  a.hash_value.emplace()->Set("f", "v");
+  Entry b(a);
+  b.hash_value->Set("f", "changed");
+  EXPECT_EQ(*a.hash_value->Get("f"), "v");
+  EXPECT_STREQ(TypeName(ValueType::kHash), "hash");
+  EXPECT_STREQ(TypeName(ValueType::kSet), "set");
+
+  Entry c;
+  c.type = ValueType::kSet;
+  c.set_value.emplace()->Add("m");
+  Entry d(c);
+  d.set_value->Remove("m");
+  EXPECT_TRUE(c.set_value->Contains("m"));
+}
+
+TEST(KeyspaceCollectionsTest, CopyAndMemoryUsage) {
+  Keyspace ks(2);
+  Entry* e = ks.Create(0, "h", 1000);
+  e->type = ValueType::kHash;
+  e->hash_value.emplace();
+  for (int i = 0; i < 100; i++) e->hash_value->Set(F(i), std::string(100, 'v'));
+  EXPECT_GT(Keyspace::EntryMemory(*e), 100u * 100u);
+  ASSERT_TRUE(ks.Copy(0, "h", 1, "h2", 1000));
+  Entry* c = ks.Find(1, "h2", 1000);
+  ASSERT_NE(c, nullptr);
+  ASSERT_EQ(c->type, ValueType::kHash);
+  EXPECT_EQ(c->hash_value->size(), 100u);
+  e->hash_value->Delete(F(0));
+  EXPECT_EQ(c->hash_value->size(), 100u);
+}
+
+}  // namespace
+}  // namespace vellum::storage
