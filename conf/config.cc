@@ -55,6 +55,14 @@ FieldSpec Enum(const char* toml, const char* redis, const char* values, bool run
   return {toml, redis, ValueKind::kEnum, 0, 0, values, runtime, doc, nullptr, field};
 }
 
+FieldSpec KeyspaceEvents(const char* toml, const char* redis, std::string Config::*field,
+                         const char* doc) {
+  FieldSpec f = Str(toml, redis, kRuntime, field, doc);
+  f.normalize = NormalizeKeyspaceEvents;
+  f.invalid = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+  return f;
+}
+
 // The schema. Defaults are Config's member initialisers; Redis's bounds where Redis has
 // the setting. Order here is the order of the example file and of CONFIG GET replies.
 std::vector<FieldSpec> BuildSchema() {
@@ -87,6 +95,10 @@ std::vector<FieldSpec> BuildSchema() {
             "Unsent reply bytes after which a client is disconnected; 0 for no limit."),
       Str("server.requirepass", "requirepass", kRuntime, &Config::requirepass,
           "Password clients must give with AUTH; empty disables authentication."),
+      KeyspaceEvents("server.notify-keyspace-events", "notify-keyspace-events",
+                     &Config::notify_keyspace_events,
+                     "Keyspace events published on Pub/Sub, as Redis's class letters (KEA: "
+                     "all); empty for none."),
       Str("log.file", "logfile", kStartup, &Config::logfile,
           "Log file path; empty logs to standard error."),
       Enum("log.level", "loglevel", "debug|verbose|notice|warning", kRuntime, &Config::loglevel,
@@ -104,6 +116,12 @@ std::vector<FieldSpec> BuildSchema() {
            "noeviction."),
       Int("memory.maxmemory-samples", "maxmemory-samples", 1, 64, kRuntime,
           &Config::maxmemory_samples, "Keys sampled for each eviction decision."),
+      Int("memory.lfu-log-factor", "lfu-log-factor", 0, INT_MAX, kRuntime,
+          &Config::lfu_log_factor,
+          "LFU counter growth: higher needs more accesses per step of the log counter."),
+      Int("memory.lfu-decay-time", "lfu-decay-time", 0, INT_MAX, kRuntime,
+          &Config::lfu_decay_time,
+          "Minutes per decrement of an idle key's LFU counter; 0 never decays."),
       Int("slowlog.log-slower-than", "slowlog-log-slower-than", -1, kMax, kRuntime,
           &Config::slowlog_log_slower_than,
           "Log commands slower than this many microseconds; -1 disables, 0 logs all."),
@@ -223,6 +241,12 @@ Bad ParseText(const FieldSpec& f, std::string_view text, Config* c) {
       return Bad::kNone;
     }
     case ValueKind::kString:
+      if (f.normalize != nullptr) {
+        std::optional<std::string> value = f.normalize(text);
+        if (!value) return Bad::kSyntax;
+        c->*f.string_field = std::move(*value);
+        return Bad::kNone;
+      }
       c->*f.string_field = std::string(text);
       return Bad::kNone;
     case ValueKind::kEnum: {
@@ -288,6 +312,7 @@ std::string RangeText(const FieldSpec& f) {
 
 // What a value of this row must look like, for file and flag errors.
 std::string Requirement(const FieldSpec& f) {
+  if (f.invalid != nullptr) return std::string("must be valid: ") + f.invalid;
   switch (f.kind) {
     case ValueKind::kBool:
       return "must be yes or no";
@@ -307,6 +332,7 @@ std::string Requirement(const FieldSpec& f) {
 
 // Redis 7's reason texts for CONFIG SET.
 std::string SetReason(const FieldSpec& f, Bad bad) {
+  if (f.invalid != nullptr && bad == Bad::kSyntax) return f.invalid;
   if (bad == Bad::kRange) {
     auto number = [&f](int64_t v) {
       return f.kind == ValueKind::kOctal ? OctalText(v) : std::to_string(v);
@@ -442,6 +468,56 @@ std::optional<std::string> ApplyNode(const FieldSpec& f, const toml::node& n, Co
   return name + " " + Requirement(f) + ", got " + got;
 }
 
+// The [acl] table: only `user`, an array of tables ([[acl.user]]) each with a string `name`
+// and a string `rules`. Fills c->acl_users; returns the first problem in file order.
+std::optional<Problem> ApplyAclTable(const toml::table& acl, Config* c) {
+  std::optional<Problem> first;
+  auto report = [&first](const toml::source_region& where, std::string message) {
+    if (!first || where.begin.line < first->line) first = Problem{where.begin.line, message};
+  };
+  c->acl_users.clear();
+  for (auto&& [key, node] : acl) {
+    std::string name = "acl." + std::string(key.str());
+    const toml::array* users = node.as_array();
+    if (name != "acl.user") {
+      report(key.source(), "unknown key '" + name + "'");
+      continue;
+    }
+    if (users == nullptr || !users->is_array_of_tables()) {
+      report(node.source(), "'acl.user' must be an array of tables ([[acl.user]]), got " +
+                                NodeTypeName(node));
+      continue;
+    }
+    for (const toml::node& entry : *users) {
+      const toml::table& t = *entry.as_table();
+      AclUserConfig user;
+      user.line = entry.source().begin.line;
+      bool has_name = false;
+      for (auto&& [field, value] : t) {
+        std::string field_name(field.str());
+        const toml::value<std::string>* text = value.as_string();
+        if (field_name != "name" && field_name != "rules") {
+          report(field.source(), "unknown key 'acl.user." + field_name + "'");
+        } else if (text == nullptr) {
+          report(value.source(),
+                 "'acl.user." + field_name + "' must be a string, got " + NodeTypeName(value));
+        } else if (field_name == "name") {
+          user.name = text->get();
+          has_name = true;
+        } else {
+          user.rules = text->get();
+        }
+      }
+      if (!has_name || user.name.empty()) {
+        report(entry.source(), "'acl.user' needs a non-empty 'name'");
+        continue;
+      }
+      c->acl_users.push_back(std::move(user));
+    }
+  }
+  return first;
+}
+
 // Applies every key of a parsed file to *c. Returns the problem nearest the top of the
 // file (toml++ tables iterate in key order, not file order).
 std::optional<Problem> ApplyToml(const toml::table& root, Config* c) {
@@ -449,9 +525,16 @@ std::optional<Problem> ApplyToml(const toml::table& root, Config* c) {
   auto report = [&first](const toml::source_region& where, std::string message) {
     if (!first || where.begin.line < first->line) first = Problem{where.begin.line, message};
   };
+  auto report_at = [&first](uint32_t line, std::string message) {
+    if (!first || line < first->line) first = Problem{line, message};
+  };
   for (auto&& [table_key, table_node] : root) {
     std::string table_name(table_key.str());
     const toml::table* table = table_node.as_table();
+    if (table && table_name == "acl") {
+      if (std::optional<Problem> p = ApplyAclTable(*table, c)) report_at(p->line, p->message);
+      continue;
+    }
     if (!table || !IsSchemaTable(table_name)) {
       report(table_key.source(), std::string("unknown ") + (table ? "table" : "key") + " '" +
                                      table_name + "'" + Suggestion(table_name));
@@ -539,6 +622,10 @@ std::string FullToml(const Config& c) {
     out += "# --" + std::string(f.redis_name ? f.redis_name : f.toml_name) +
            (f.runtime ? " (CONFIG SET)\n" : " (fixed at startup)\n");
     out += std::string(KeyOf(f)) + " = " + TomlText(c, f) + "\n";
+  }
+  for (const AclUserConfig& u : c.acl_users) {
+    out += "\n[[acl.user]]\nname = " + TomlString(u.name) + "\nrules = " + TomlString(u.rules) +
+           "\n";
   }
   return out;
 }
@@ -699,6 +786,37 @@ Status WriteAtomically(const std::string& path, const std::string& text) {
 }  // namespace
 
 // ---- Public API --------------------------------------------------------------------------
+
+std::optional<std::string> NormalizeKeyspaceEvents(std::string_view classes) {
+  static constexpr std::string_view kAll = "g$lshzxetd";     // what 'A' stands for
+  static constexpr std::string_view kOrder = "g$lshzxetdn";  // Redis's order without A
+  static constexpr std::string_view kValid = "Ag$lshzxeKEtmdn";
+  std::string seen;
+  for (char c : classes) {
+    if (kValid.find(c) == std::string_view::npos) return std::nullopt;
+    if (c == 'A') {
+      seen.append(kAll);
+    } else {
+      seen += c;
+    }
+  }
+  auto has = [&seen](char c) { return seen.find(c) != std::string::npos; };
+  bool all = std::all_of(kAll.begin(), kAll.end(), has);
+  std::string out;
+  if (all) {
+    out += 'A';
+  } else {
+    for (char c : kOrder) {
+      if (has(c)) out += c;
+    }
+  }
+  // Redis 7.0 writes 'n' only without A (so its CONFIG GET loses it); we keep it.
+  if (all && has('n')) out += 'n';
+  for (char c : std::string_view("KEm")) {
+    if (has(c)) out += c;
+  }
+  return out;
+}
 
 const std::vector<FieldSpec>& Schema() {
   static const std::vector<FieldSpec>* const schema = new std::vector<FieldSpec>(BuildSchema());

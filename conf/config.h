@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,6 +23,18 @@
 #include "common/status.h"
 
 namespace vellum::conf {
+
+// One [[acl.user]] table of the config file: a user and its ACL SETUSER rules
+// ("on >secret ~pages:* +@read"). The rules are checked when the server builds its ACL
+// (server/acl.h), which reports FILE:LINE with `line`, where the table was declared.
+struct AclUserConfig {
+  std::string name;
+  std::string rules;
+  uint32_t line = 0;
+  friend bool operator==(const AclUserConfig& a, const AclUserConfig& b) {
+    return a.name == b.name && a.rules == b.rules;  // not the line: CONFIG REWRITE moves it
+  }
+};
 
 // Plain values; a copy is a consistent snapshot of the configuration.
 struct Config {
@@ -40,6 +53,7 @@ struct Config {
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t output_buffer_limit = 512LL * 1024 * 1024;  // per-client unsent reply bytes
   std::string requirepass;
+  std::string notify_keyspace_events;  // Redis's event class letters ("KEA"); empty: off
   // [log]
   std::string logfile;             // empty: stderr
   std::string loglevel = "notice"; // debug | verbose | notice | warning
@@ -50,9 +64,15 @@ struct Config {
   int64_t maxmemory = 0;            // bytes; 0 = no limit
   std::string maxmemory_policy = "noeviction";
   int64_t maxmemory_samples = 5;
+  int64_t lfu_log_factor = 10;      // LFU counter: higher needs more hits per increment
+  int64_t lfu_decay_time = 1;       // minutes per LFU counter decrement; 0 = never
   // [slowlog]
   int64_t slowlog_log_slower_than = 10000;  // microseconds; -1 disables, 0 logs all
   int64_t slowlog_max_len = 128;
+
+  // [[acl.user]]: an array of tables, so not a schema row (no flag, no CONFIG GET/SET);
+  // parsed by its own step of Load().
+  std::vector<AclUserConfig> acl_users;
 
   // Not a setting: the file the daemon was started with ("" = embedded defaults). Load()
   // stores it as an absolute path so CONFIG REWRITE works whatever the working directory.
@@ -77,9 +97,18 @@ struct FieldSpec {
   int64_t Config::*int_field = nullptr;         // kInt, kBytes, kOctal
   std::string Config::*string_field = nullptr;  // kString, kEnum
   bool Config::*bool_field = nullptr;           // kBool
+  // kString only: checks a value and returns its canonical spelling (nullopt: invalid, and
+  // `invalid` is the reason CONFIG SET gives). nullptr: any string is valid as it is.
+  std::optional<std::string> (*normalize)(std::string_view text) = nullptr;
+  const char* invalid = nullptr;
 };
 
 const std::vector<FieldSpec>& Schema();
+
+// notify-keyspace-events: the canonical spelling of Redis's event class letters as Redis
+// 7.0's CONFIG GET shows them ("KEA" -> "AKE", "Ex" -> "xE"), or nullopt if a character is
+// not a class (server/keyspace_events.h maps the letters to flags).
+std::optional<std::string> NormalizeKeyspaceEvents(std::string_view classes);
 
 // The field called `name`: its TOML name ("server.port") or Redis name ("port"), any case.
 const FieldSpec* FindField(std::string_view name);

@@ -79,3 +79,48 @@ inline constexpr char kGetkeysBadArity[] = "ERR Invalid number of arguments spec
 // and "ERR <attr> cannot contain spaces, newlines or special characters." are formatted by
 // client.cc.
 }  // namespace vellum::protocol::err
+
+// Transactions (server/transaction.cc, server/commands/transaction.cc).
+namespace vellum::protocol::err {
+inline constexpr char kMultiNested[] = "ERR MULTI calls can not be nested";
+inline constexpr char kExecWithoutMulti[] = "ERR EXEC without MULTI";
+inline constexpr char kDiscardWithoutMulti[] = "ERR DISCARD without MULTI";
+inline constexpr char kWatchInsideMulti[] = "ERR WATCH inside MULTI is not allowed";
+inline constexpr char kExecAbort[] = "EXECABORT Transaction discarded because of previous errors.";
+// Followed by the reason a rejected EXEC was refused ("wrong number of arguments ...").
+inline constexpr char kExecAbortBecause[] = "EXECABORT Transaction discarded because of: ";
+}  // namespace vellum::protocol::err
+
+// Hash and set families (server/commands/hash.cc, set.cc).
+namespace vellum::protocol::err {
+inline constexpr char kHashValueNotInteger[] = "ERR hash value is not an integer";
+inline constexpr char kHashValueNotFloat[] = "ERR hash value is not a float";  // sic, Redis 7.0
+inline constexpr char kIncrNanOrInf[] = "ERR value is NaN or Infinity";
+inline constexpr char kRandomCountRange[] =
+    "ERR value is out of range, value must between -9223372036854775807 and "
+    "9223372036854775807";
+inline constexpr char kValueOutOfRange[] = "ERR value is out of range";
+inline constexpr char kMustBePositive[] = "ERR value is out of range, must be positive";
+inline constexpr char kNumkeysNotPositive[] = "ERR numkeys should be greater than 0";
+inline constexpr char kTooManyNumkeys[] = "ERR Number of keys can't be greater than number of args";
+inline constexpr char kLimitNegative[] = "ERR LIMIT can't be negative";
+}  // namespace vellum::protocol::err
+
+// ACL (server/acl.cc, server/commands/acl.cc, the dispatcher's permission check). Redis
+// 7.0's texts; "NOPERM this user has no permissions to run the '<cmd>' command" and
+// "ERR Error in ACL SETUSER modifier '<op>': <reason>" are formatted where they are raised.
+namespace vellum::protocol::err {
+inline constexpr char kNoPermKey[] =
+    "NOPERM this user has no permissions to access one of the keys used as arguments";
+inline constexpr char kNoPermChannel[] =
+    "NOPERM this user has no permissions to access one of the channels used as arguments";
+inline constexpr char kAclDefaultUndeletable[] = "ERR The 'default' user cannot be removed";
+}  // namespace vellum::protocol::err
+
+// Pub/Sub (the dispatcher's RESP2 subscribed-mode check): the text after
+// "ERR Can't execute '<command>".
+namespace vellum::protocol::err {
+inline constexpr char kOnlyPubSubAllowedSuffix[] =
+    "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+    "context";
+}  // namespace vellum::protocol::err

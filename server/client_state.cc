@@ -4,6 +4,7 @@ namespace vellum::server {
 
 std::string ClientState::InfoLine(int64_t now_ms) const {
   std::string flags;
+  if (subscribed()) flags += "P";
   if (no_evict.load()) flags += "e";
   if (flags.empty()) flags = "N";
   std::string line;
@@ -17,13 +18,16 @@ std::string ClientState::InfoLine(int64_t now_ms) const {
   line += " idle=" + std::to_string((now_ms - last_interaction_ms.load()) / 1000);
   line += " flags=" + flags;
   line += " db=" + std::to_string(db.load());
-  line += " sub=0 psub=0 ssub=0 multi=-1";
+  line += " sub=" + std::to_string(pubsub_channels.load());
+  line += " psub=" + std::to_string(pubsub_patterns.load());
+  line += " ssub=" + std::to_string(pubsub_shard_channels.load());
+  line += " multi=-1";
   line += " qbuf=" + std::to_string(query_buffer_bytes.load());
   line += " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0";
   line += " omem=" + std::to_string(output_bytes.load());
   line += " tot-mem=" + std::to_string(query_buffer_bytes.load() + output_bytes.load());
   line += " events=r cmd=" + last_command();
-  line += " user=default redir=-1 resp=" + std::to_string(resp);
+  line += " user=" + user_name() + " redir=-1 resp=" + std::to_string(resp);
   line += " lib-name=" + lib_name();
   line += " lib-ver=" + lib_ver();
   return line;

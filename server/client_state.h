@@ -9,10 +9,15 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 
+#include "server/transaction.h"
+
 namespace vellum::server {
+
+class AclUser;  // server/acl.h
 
 class ClientState {
  public:
@@ -41,6 +46,29 @@ class ClientState {
   std::atomic<size_t> query_buffer_bytes{0};
   std::atomic<size_t> output_bytes{0};
   std::atomic<uint64_t> commands{0};
+  // MULTI/EXEC and WATCH state (server/transaction.h), created by the first MULTI or
+  // WATCH; owning worker only. Its destructor drops the client's watches.
+  std::unique_ptr<Transaction> txn;
+  // Pub/Sub (server/pubsub.h): the worker the connection lives on (set at accept), and
+  // the client's channel and pattern subscriptions (CLIENT LIST sub=/psub=). A RESP2
+  // client with any subscription is in "subscribed" mode.
+  int worker = -1;
+  std::atomic<int> pubsub_channels{0};
+  std::atomic<int> pubsub_patterns{0};
+  std::atomic<int> pubsub_shard_channels{0};
+  bool subscribed() const {
+    return pubsub_channels.load(std::memory_order_relaxed) +
+               pubsub_patterns.load(std::memory_order_relaxed) +
+               pubsub_shard_channels.load(std::memory_order_relaxed) > 0;
+  }
+
+  // ACL (server/acl.h): the compiled user this client runs as (null: "default", until the
+  // first command) and the ACL generation it was taken at. Owning worker only; Acl::UserOf
+  // refreshes it. user_name() is what CLIENT LIST shows (any thread).
+  std::shared_ptr<const AclUser> acl_user;
+  uint64_t acl_generation = 0;
+  std::string user_name() const { std::lock_guard<std::mutex> l(mu_); return user_name_; }
+  void set_user_name(std::string n) { std::lock_guard<std::mutex> l(mu_); user_name_ = std::move(n); }
 
   std::string name() const { std::lock_guard<std::mutex> l(mu_); return name_; }
   void set_name(std::string n) { std::lock_guard<std::mutex> l(mu_); name_ = std::move(n); }
@@ -59,7 +87,10 @@ class ClientState {
   }
 
   // Asks the owning worker to close this client (any thread). Set by the Connection.
+  // From then on the client counts as gone for CLIENT LIST/KILL and INFO, as in Redis,
+  // where a killed client is freed at once, even though its worker closes it a moment later.
   void RequestClose() const {
+    close_requested_.store(true);
     std::function<void()> fn;
     {
       std::lock_guard<std::mutex> l(mu_);
@@ -67,6 +98,7 @@ class ClientState {
     }
     if (fn) fn();
   }
+  bool close_requested() const { return close_requested_.load(); }
   void set_closer(std::function<void()> fn) { std::lock_guard<std::mutex> l(mu_); closer_ = std::move(fn); }
 
   // One line of CLIENT LIST / CLIENT INFO, in Redis's field order.
@@ -81,7 +113,9 @@ class ClientState {
   const int64_t created_ms_;
   mutable std::mutex mu_;
   std::string name_, lib_name_, lib_ver_;
+  std::string user_name_ = "default";
   std::atomic<const std::string*> last_command_{nullptr};
+  mutable std::atomic<bool> close_requested_{false};
   std::function<void()> closer_;
 };
 

@@ -68,6 +68,11 @@ struct CommandContext {
 
   std::string_view arg(size_t i) const { return argv[i]; }
   size_t argc() const { return argv.size(); }
+  // Raises a keyspace event (server/keyspace_events.h: KeyspaceEvents::kString, "set")
+  // for `key` in the client's database, or in `in_db`; published only if
+  // notify-keyspace-events enables its class. Defined in keyspace_events.cc.
+  void Notify(int type, std::string_view event, std::string_view key) const;
+  void NotifyDb(int type, std::string_view event, int in_db, std::string_view key) const;
 };
 
 using Handler = Status (*)(CommandContext& ctx);

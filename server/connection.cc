@@ -1,6 +1,7 @@
 #include "server/connection.h"
 
 #include "common/log.h"
+#include "server/pubsub.h"
 #include "server/worker.h"
 
 namespace vellum::server {
@@ -75,6 +76,9 @@ void Connection::ProcessInput() {
       worker_->dispatcher().Execute(argv_, *state_, writer_);
       state_->commands.fetch_add(1, std::memory_order_relaxed);
       if (state_->close_after_reply) close_after_write_ = true;
+      // Pub/Sub messages this command published to clients of this worker (itself
+      // included) go out now, after its reply, in publish order.
+      DrainPubSub(*worker_);
     }
     in_.Consume(consumed);
     if (OverOutputLimit()) return;
@@ -140,6 +144,13 @@ void Connection::CloseAfterWrite() {
 void Connection::RejectWith(std::string_view error_line) {
   writer_.Error(error_line);
   CloseAfterWrite();
+}
+
+void Connection::Push(const std::function<void(protocol::ReplyWriter&)>& fn) {
+  if (closing_) return;
+  writer_.set_resp(state_->resp.load(std::memory_order_relaxed));
+  fn(writer_);
+  if (!OverOutputLimit()) Flush();
 }
 
 void Connection::Close() {

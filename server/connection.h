@@ -16,6 +16,7 @@
 
 #include <uv.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -47,6 +48,10 @@ class Connection {
 
   // Queues an error and closes after sending it (maxclients).
   void RejectWith(std::string_view error_line);
+
+  // Writes a push message (Pub/Sub) built by `fn` with this client's protocol version and
+  // sends it. Loop-thread only; the caller checks closing() first.
+  void Push(const std::function<void(protocol::ReplyWriter&)>& fn);
 
   ClientState& state() { return *state_; }
   const std::shared_ptr<ClientState>& shared_state() const { return state_; }

@@ -6,6 +6,9 @@
 
 #include "common/clock.h"
 #include "protocol/errors.h"
+#include "server/acl.h"
+#include "server/pubsub.h"
+#include "server/transaction.h"
 
 namespace vellum::server {
 namespace {
@@ -18,6 +21,81 @@ std::string Upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
+}
+
+// Pub/Sub state of a subscribed client (Redis's processCommand and resetCommand): in
+// RESP2 only (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET may run, and PING answers
+// ["pong", message]; RESET drops the subscriptions. Returns false when it has replied
+// (counted in `stat` as a call or a rejected call).
+bool AdmitSubscribed(ServerState* server, const Command* cmd,
+                     std::span<const std::string_view> argv, ClientState& client,
+                     protocol::ReplyWriter& reply, CommandStat& stat) {
+  const std::string& name = cmd->fullname;
+  if (name == "reset") {
+    if (server->pubsub() != nullptr) server->pubsub()->RemoveClient(client.id());
+    client.pubsub_channels = 0;
+    client.pubsub_patterns = 0;
+    client.pubsub_shard_channels = 0;
+    return true;
+  }
+  if (client.resp.load(std::memory_order_relaxed) != 2) return true;
+  if (name == "ping" && argv.size() <= 2) {
+    reply.ArrayHeader(2);
+    reply.Bulk("pong");
+    reply.Bulk(argv.size() == 2 ? argv[1] : std::string_view());
+    stat.calls.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  static constexpr std::string_view kAllowed[] = {
+      "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe",
+      "ping",      "quit",       "reset"};
+  for (std::string_view a : kAllowed) {
+    if (name == a) return true;
+  }
+  stat.rejected_calls.fetch_add(1, std::memory_order_relaxed);
+  reply.Error("ERR Can't execute '" + name + protocol::err::kOnlyPubSubAllowedSuffix);
+  return false;
+}
+
+// Redis's reject_cmd_on_oom: commands flagged denyoom and, inside MULTI, every command that
+// would be queued (queueing itself takes memory), but never EXEC, DISCARD, QUIT or RESET.
+bool RejectOnOom(const Command* cmd, const ClientState& client) {
+  if (cmd->spec.flags & kDenyOom) return true;
+  if (client.txn == nullptr || !client.txn->in_multi()) return false;
+  const std::string& name = cmd->fullname;
+  return name != "exec" && name != "discard" && name != "quit" && name != "reset";
+}
+
+// ACL permissions (Redis's ACLCheckAllPerm): the client's user must be allowed the command
+// and every key it names. Returns false when it has refused (counted as a rejected call).
+// Denials are logged for ACL LOG.
+bool AdmitAcl(ServerState* server, const Command* cmd, std::span<const std::string_view> argv,
+              ClientState& client, protocol::ReplyWriter& reply, CommandStat& stat) {
+  Acl& acl = *server->acl();
+  AclVerdict verdict = acl.Check(client, *cmd, argv);
+  if (verdict.denial == AclDenial::kNone) return true;
+  stat.rejected_calls.fetch_add(1, std::memory_order_relaxed);
+  const int64_t now_ms = server->clock().NowMs();
+  const bool command = verdict.denial == AclDenial::kCommand;
+  const bool key = verdict.denial == AclDenial::kKey;
+  acl.Log(command ? "command" : key ? "key" : "channel",
+          client.txn != nullptr && client.txn->in_multi() ? "multi" : "toplevel",
+          command ? std::string_view(cmd->fullname) : argv[verdict.arg_index],
+          client.user_name(), client.InfoLine(now_ms), now_ms);
+  if (command) {
+    reply.Error("NOPERM this user has no permissions to run the '" + cmd->fullname +
+                "' command");
+  } else {
+    reply.Error(key ? protocol::err::kNoPermKey : protocol::err::kNoPermChannel);
+  }
+  return false;
+}
+
+// Redis's authRequired: the default user has a password (or is off) and the client has not
+// authenticated. Without an ACL (bare unit-test servers), requirepass alone decides.
+bool AuthRequired(ServerState* server) {
+  return server->acl() != nullptr ? server->acl()->auth_required()
+                                  : server->has_requirepass.load(std::memory_order_relaxed);
 }
 
 }  // namespace
@@ -69,7 +147,7 @@ const Command* Dispatcher::Resolve(std::span<const std::string_view> argv, Clien
     return nullptr;
   }
   const Command* top = cmd->parent ? cmd->parent : cmd;
-  if (!client.authenticated && server_->has_requirepass.load(std::memory_order_relaxed) &&
+  if (!client.authenticated && AuthRequired(server_) &&
       !(cmd->spec.flags & kNoAuth) && !(top->spec.flags & kNoAuth)) {
     stats_->command[cmd->id].rejected_calls.fetch_add(1, std::memory_order_relaxed);
     reply.Error(protocol::err::kNoAuth);
@@ -96,13 +174,37 @@ void Dispatcher::Execute(std::span<const std::string_view> argv, ClientState& cl
   if (argv.empty()) return;
   stats_->commands_processed.fetch_add(1, std::memory_order_relaxed);
   // 1. Which command (name, subcommand, arity, authentication).
+  // A command refused before it is admitted flags a transaction in progress (MULTI).
+  RejectionGuard rejection_guard(argv, client, reply);
   const Command* cmd = Resolve(argv, client, reply);
   if (cmd == nullptr) return;
   // 2. Admission checks that may refuse or divert the command go here, in Redis's order:
   //    ACL permissions, RESP2 subscribed-mode restrictions, MULTI queueing, OOM.
+  if (server_->acl() != nullptr &&
+      !AdmitAcl(server_, cmd, argv, client, reply, stats_->command[cmd->id])) {
+    return;
+  }
+  if (client.subscribed() &&
+      !AdmitSubscribed(server_, cmd, argv, client, reply, stats_->command[cmd->id])) {
+    return;
+  }
+  //    OOM (Redis's performEvictions): over maxmemory, evict first, holding no shard lock;
+  //    if memory is still over the limit, refuse the commands that may grow it.
+  if (server_->maxmemory.load(std::memory_order_relaxed) != 0 &&
+      !server_->FreeMemoryIfNeeded(server_->clock().NowMs()) && RejectOnOom(cmd, client)) {
+    stats_->command[cmd->id].rejected_calls.fetch_add(1, std::memory_order_relaxed);
+    reply.Error(protocol::err::kOom);
+    return;
+  }
+  //    MULTI queueing: inside MULTI, every command but MULTI EXEC DISCARD WATCH QUIT RESET
+  //    is queued (+QUEUED) for EXEC.
+  rejection_guard.Admitted();
+  if (client.txn != nullptr && client.txn->MaybeQueue(cmd, argv, reply)) return;
   // 3. Lock the keys' shards and run.
   storage::ShardLocks locks(&server_->keyspace());
   AddKeyLocks(cmd, argv, &locks);
+  // EXEC: also the shards of every queued and watched key; RESET: drops the transaction.
+  if (client.txn != nullptr) client.txn->PrepareToRun(cmd, this, &locks);
   locks.Acquire();
   Invoke(cmd, argv, client, reply);
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <sstream>
@@ -13,10 +14,14 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "server/acl.h"
 #include "server/command_table.h"
 #include "server/commands/registry.h"
+#include "server/keyspace_events.h"
 #include "server/listener.h"
+#include "server/pubsub.h"
 #include "server/server_state.h"
+#include "server/watch_registry.h"
 #include "server/worker.h"
 #include "storage/keyspace.h"
 #include "storage/write_listener_list.h"
@@ -75,10 +80,33 @@ int RunServer(const conf::Config& config) {
   // before the workers start.
   storage::WriteListenerList write_listeners;
   keyspace.set_listener(&write_listeners);
+  // WATCH: marks the clients watching a written key. Declared before the ServerState (and
+  // so destroyed after every client), since a client's destructor unwatches.
+  WatchRegistry watch_registry;
+  write_listeners.Add(&watch_registry);
   SystemClock clock;
   int threads = static_cast<int>(config.threads);
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // ACL users: "default" takes requirepass as its password (nopass without one), then the
+  // [[acl.user]] tables of the config file apply, in file order. A bad rule stops start-up.
+  Acl acl(&table);
+  acl.SetDefaultPassword(config.requirepass);
+  for (const conf::AclUserConfig& u : config.acl_users) {
+    Status st = acl.SetUserFromText(u.name, u.rules);
+    if (!st.ok()) {
+      std::fprintf(stderr, "vellumd: bad configuration: %s:%u: acl.user '%s': %s\n",
+                   config.config_file.c_str(), u.line, u.name.c_str(), st.message().c_str());
+      return 1;
+    }
+  }
+  store.OnChange([&acl](const conf::Config& c, const std::vector<std::string>& changed) {
+    for (const std::string& name : changed) {
+      if (name == "server.requirepass") acl.SetDefaultPassword(c.requirepass);
+    }
+  });
   ServerState state(&store, &table, &keyspace, &clock, threads);
+  state.set_acl(&acl);
+  state.set_watch_registry(&watch_registry);
   store.OnChange([&state](const conf::Config& c, const std::vector<std::string>&) {
     state.ApplyConfig(c);
     log::SetLevel(ParseLevel(c.loglevel));
@@ -95,6 +123,23 @@ int RunServer(const conf::Config& config) {
 
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < threads; i++) workers.push_back(std::make_unique<Worker>(i, &state));
+  // Pub/Sub: PUBLISH (and keyspace events) post to each subscriber's worker. The notifier
+  // hears expiry from the keyspace; commands raise every other event themselves.
+  std::vector<Worker*> worker_ptrs;
+  for (auto& w : workers) worker_ptrs.push_back(w.get());
+  WorkerPubSubWaker pubsub_waker(std::move(worker_ptrs));
+  PubSub pubsub(threads, &pubsub_waker);
+  KeyspaceEvents keyspace_events(&pubsub);
+  keyspace_events.SetFlags(std::max(0, KeyspaceEvents::ParseFlags(config.notify_keyspace_events)));
+  write_listeners.Add(&keyspace_events);
+  state.set_pubsub(&pubsub, &keyspace_events);
+  // Evictions raise the 'evicted' keyspace event (storage knows nothing of Pub/Sub).
+  state.evictor().set_on_evicted([&keyspace_events](int db, std::string_view key) {
+    keyspace_events.Notify(KeyspaceEvents::kEvicted, "evicted", db, key);
+  });
+  store.OnChange([&keyspace_events](const conf::Config& c, const std::vector<std::string>&) {
+    keyspace_events.SetFlags(std::max(0, KeyspaceEvents::ParseFlags(c.notify_keyspace_events)));
+  });
 
   // TCP: one SO_REUSEPORT socket per worker per address; the first bind fixes port 0.
   int port = static_cast<int>(config.port);
@@ -161,6 +206,9 @@ int RunServer(const conf::Config& config) {
         // 25% of each tick at most, as Redis's slow expire cycle.
         int64_t budget_us = 250000 / std::max<int64_t>(1, c->hz);
         c->state->keyspace().ActiveExpireCycle(c->state->clock().NowMs(), budget_us);
+        // Over maxmemory with no traffic (CONFIG SET lowered it): evict here too, as
+        // Redis's eviction time proc does. One relaxed load when maxmemory is 0.
+        c->state->FreeMemoryIfNeeded(c->state->clock().NowMs());
       },
       period_ms, period_ms);
 

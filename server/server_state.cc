@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "common/memory.h"
+
 namespace vellum::server {
 
 void ClientRegistry::Add(std::shared_ptr<ClientState> client) {
@@ -29,6 +31,16 @@ std::vector<std::shared_ptr<ClientState>> ClientRegistry::All() const {
   return out;
 }
 
+std::vector<std::shared_ptr<ClientState>> ClientRegistry::Live() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::shared_ptr<ClientState>> out;
+  out.reserve(clients_.size());
+  for (const auto& [id, c] : clients_) {
+    if (!c->close_requested()) out.push_back(c);
+  }
+  return out;
+}
+
 size_t ClientRegistry::size() const {
   std::lock_guard<std::mutex> lock(mu_);
   return clients_.size();
@@ -45,6 +57,7 @@ ServerState::ServerState(conf::ConfigStore* config, const CommandTable* commands
   static const char kHex[] = "0123456789abcdef";
   for (int i = 0; i < 40; i++) run_id_.push_back(kHex[rd() % 16]);
   for (int i = 0; i < 40; i++) replid_.push_back(kHex[rd() % 16]);
+  evictor_ = std::make_unique<storage::Evictor>(keyspace, &UsedMemory);
   ApplyConfig(config->Snapshot());
 }
 
@@ -55,6 +68,15 @@ void ServerState::ApplyConfig(const conf::Config& c) {
   proto_max_bulk_len = c.proto_max_bulk_len;
   slowlog_slower_than_us = c.slowlog_log_slower_than;
   slowlog_max_len = c.slowlog_max_len;
+  {
+    storage::EvictionPolicy policy = storage::EvictionPolicy::kNoEviction;
+    storage::ParseEvictionPolicy(c.maxmemory_policy, &policy);  // the schema validated it
+    maxmemory_policy = policy;
+    maxmemory_samples = static_cast<int>(c.maxmemory_samples);
+    lfu_decay_time = c.lfu_decay_time;
+    keyspace_->SetLfu(storage::IsLfuPolicy(policy), c.lfu_log_factor, c.lfu_decay_time);
+    maxmemory = static_cast<uint64_t>(c.maxmemory);  // last: the dispatcher's trigger
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     requirepass_ = c.requirepass;
@@ -115,13 +137,6 @@ uint64_t ServerState::TotalErrorReplies() const {
   return n;
 }
 
-uint64_t ServerState::NoteUsedMemory(uint64_t used) {
-  uint64_t peak = used_memory_peak_.load(std::memory_order_relaxed);
-  while (used > peak && !used_memory_peak_.compare_exchange_weak(peak, used)) {
-  }
-  return used > peak ? used : peak;
-}
-
 int64_t ServerState::SampleOpsPerSec(int64_t now_ms, uint64_t total_commands) {
   std::lock_guard<std::mutex> lock(ops_mu_);
   if (ops_sample_ms_ == 0 || total_commands < ops_sample_count_) {  // first call, or RESETSTAT
@@ -137,6 +152,16 @@ int64_t ServerState::SampleOpsPerSec(int64_t now_ms, uint64_t total_commands) {
     ops_sample_count_ = total_commands;
   }
   return ops_per_sec_;
+}
+
+bool ServerState::FreeMemoryIfNeeded(int64_t now_ms) {
+  storage::EvictionSettings s;
+  s.maxmemory = maxmemory.load(std::memory_order_relaxed);
+  if (s.maxmemory == 0) return true;
+  s.policy = maxmemory_policy.load(std::memory_order_relaxed);
+  s.samples = maxmemory_samples.load(std::memory_order_relaxed);
+  s.lfu_decay_time = lfu_decay_time.load(std::memory_order_relaxed);
+  return evictor_->FreeMemory(s, now_ms);
 }
 
 void ServerState::RequestShutdown() {

@@ -20,9 +20,15 @@
 #include "server/client_state.h"
 #include "server/command_table.h"
 #include "server/slowlog.h"
+#include "storage/eviction.h"
 #include "storage/keyspace.h"
 
 namespace vellum::server {
+
+class PubSub;          // server/pubsub.h
+class KeyspaceEvents;  // server/keyspace_events.h
+class WatchRegistry;   // server/watch_registry.h
+class Acl;             // server/acl.h
 
 struct CommandStat {
   std::atomic<uint64_t> calls{0};
@@ -46,6 +52,9 @@ class ClientRegistry {
   void Remove(uint64_t id);
   std::shared_ptr<ClientState> Find(uint64_t id) const;
   std::vector<std::shared_ptr<ClientState>> All() const;  // ordered by id
+  // All() without the clients already asked to close (CLIENT KILL): what CLIENT LIST,
+  // CLIENT KILL and INFO report.
+  std::vector<std::shared_ptr<ClientState>> Live() const;
   size_t size() const;
 
  private:
@@ -66,6 +75,18 @@ class ServerState {
   WorkerStats& worker_stats(int i) { return *worker_stats_[static_cast<size_t>(i)]; }
   ClientRegistry& clients() { return clients_; }
   Slowlog& slowlog() { return slowlog_; }
+  // Pub/Sub registry and keyspace-event notifier, owned by Server (null in unit tests
+  // that build a bare ServerState).
+  PubSub* pubsub() { return pubsub_; }
+  KeyspaceEvents* keyspace_events() { return keyspace_events_; }
+  void set_pubsub(PubSub* p, KeyspaceEvents* e) { pubsub_ = p; keyspace_events_ = e; }
+  // WATCH's registry, owned by Server (null in unit tests that build a bare ServerState).
+  WatchRegistry* watch_registry() { return watch_registry_; }
+  void set_watch_registry(WatchRegistry* r) { watch_registry_ = r; }
+  // The ACL user table, owned by Server (null in unit tests that build a bare ServerState:
+  // then every client runs as an unrestricted default user).
+  Acl* acl() { return acl_; }
+  void set_acl(Acl* a) { acl_ = a; }
 
   // Settings read on hot paths, refreshed whenever CONFIG SET changes them.
   void ApplyConfig(const conf::Config& c);
@@ -76,6 +97,16 @@ class ServerState {
   std::atomic<int64_t> slowlog_slower_than_us{10000};
   std::atomic<int64_t> slowlog_max_len{128};
   std::atomic<bool> has_requirepass{false};
+  // maxmemory and eviction (storage/eviction.h); maxmemory 0 = no limit, and then the
+  // dispatcher's OOM stage costs one relaxed load.
+  std::atomic<uint64_t> maxmemory{0};
+  std::atomic<storage::EvictionPolicy> maxmemory_policy{storage::EvictionPolicy::kNoEviction};
+  std::atomic<int> maxmemory_samples{5};
+  std::atomic<int64_t> lfu_decay_time{1};
+  storage::Evictor& evictor() { return *evictor_; }
+  // Redis's performEvictions: while used memory is over maxmemory, evicts as the policy
+  // says. Returns false if memory is still over the limit. Call with no shard lock held.
+  bool FreeMemoryIfNeeded(int64_t now_ms);
   std::string requirepass() const;
 
   // Server-wide counters (INFO).
@@ -92,9 +123,6 @@ class ServerState {
   // Error replies: failed and rejected calls of every command, plus protocol errors.
   // (Unknown-command errors are not counted: the dispatcher has no counter for them.)
   uint64_t TotalErrorReplies() const;
-  // INFO memory: records one sample of used memory and returns the highest seen so far.
-  // Sampled whenever INFO or MEMORY runs, so a short spike between two calls is missed.
-  uint64_t NoteUsedMemory(uint64_t used);
   // INFO stats: commands per second over the last window of at least one second that
   // ended at a call of this function (0 until two calls a second apart).
   int64_t SampleOpsPerSec(int64_t now_ms, uint64_t total_commands);
@@ -124,12 +152,16 @@ class ServerState {
   int64_t start_ms_;
   std::string run_id_;
   std::string replid_;
-  std::atomic<uint64_t> used_memory_peak_{0};
+  std::unique_ptr<storage::Evictor> evictor_;
   std::mutex ops_mu_;
   int64_t ops_sample_ms_ = 0;       // time of the window's start (0: no sample yet)
   uint64_t ops_sample_count_ = 0;   // commands processed at that time
   int64_t ops_per_sec_ = 0;         // rate over the last complete window
   std::function<void()> shutdown_hook_;
+  PubSub* pubsub_ = nullptr;
+  KeyspaceEvents* keyspace_events_ = nullptr;
+  WatchRegistry* watch_registry_ = nullptr;
+  Acl* acl_ = nullptr;
   std::atomic<bool> shutting_down_{false};
 };
 

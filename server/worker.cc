@@ -8,7 +8,9 @@
 
 #include "common/log.h"
 #include "protocol/errors.h"
+#include "server/acl.h"
 #include "server/connection.h"
+#include "server/pubsub.h"
 
 namespace vellum::server {
 namespace {
@@ -163,6 +165,11 @@ void Worker::Accept(uv_stream_t* server) {
   }
   uint64_t id = state_->next_client_id.fetch_add(1);
   auto client = std::make_shared<ClientState>(id, fd, addr, laddr, is_pipe, NowMs());
+  client->worker = index_;
+  // As Redis: a client that connects while the default user needs no password is
+  // authenticated, and stays so if a password is set later.
+  client->authenticated =
+      state_->acl() ? !state_->acl()->auth_required() : !state_->has_requirepass.load();
   auto* conn = new Connection(this, stream, client);
   state_->total_connections_received.fetch_add(1, std::memory_order_relaxed);
 
@@ -186,6 +193,7 @@ void Worker::Accept(uv_stream_t* server) {
 void Worker::OnConnectionClosed(Connection* c) {
   uint64_t id = c->state().id();
   c->state().set_closer(nullptr);
+  if (c->state().subscribed() && state_->pubsub() != nullptr) state_->pubsub()->RemoveClient(id);
   if (connections_.erase(id) > 0) state_->clients().Remove(id);
 }
 

@@ -49,6 +49,11 @@ class Worker {
   Dispatcher& dispatcher() { return dispatcher_; }
   int64_t NowMs() const { return state_->clock().NowMs(); }
   void OnConnectionClosed(Connection* c);
+  // The open connection of that client on this worker, or nullptr (Pub/Sub delivery).
+  Connection* FindConnection(uint64_t client_id) {
+    auto it = connections_.find(client_id);
+    return it == connections_.end() ? nullptr : it->second;
+  }
 
  private:
   static void OnConnection(uv_stream_t* server, int status);

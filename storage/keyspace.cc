@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/clock.h"
+#include "storage/eviction.h"
 
 namespace vellum::storage {
 namespace {
@@ -47,8 +48,30 @@ Keyspace::Keyspace(int shard_bits) : shard_bits_(shard_bits) {
 
 Keyspace::~Keyspace() = default;
 
-void Keyspace::Touch(Entry* e, int64_t now_ms) {
+void Keyspace::StampAccess(Entry* e, int64_t now_ms) {
   e->access_clock = static_cast<uint32_t>(now_ms / 1000);
+  e->access_ms = static_cast<uint16_t>(now_ms % 1000);
+}
+
+void Keyspace::Touch(Entry* e, int64_t now_ms) {
+  if (lfu_enabled_.load(std::memory_order_relaxed)) {
+    // Redis's updateLFU: decay for the time since the last access, then count this one.
+    thread_local uint64_t rnd = 0x9e3779b97f4a7c15ULL ^ reinterpret_cast<uintptr_t>(&rnd);
+    rnd ^= rnd << 13;
+    rnd ^= rnd >> 7;
+    rnd ^= rnd << 17;
+    uint8_t c = LfuDecayed(e->lfu_counter, e->access_clock, static_cast<uint32_t>(now_ms / 1000),
+                           lfu_decay_time_.load(std::memory_order_relaxed));
+    e->lfu_counter = LfuLogIncr(c, lfu_log_factor_.load(std::memory_order_relaxed),
+                                static_cast<double>(rnd >> 11) * 0x1.0p-53);
+  }
+  StampAccess(e, now_ms);
+}
+
+void Keyspace::SetLfu(bool enabled, int64_t log_factor, int64_t decay_time) {
+  lfu_log_factor_.store(log_factor, std::memory_order_relaxed);
+  lfu_decay_time_.store(decay_time, std::memory_order_relaxed);
+  lfu_enabled_.store(enabled, std::memory_order_relaxed);
 }
 
 bool Keyspace::ExpireIfNeeded(Shard& shard, int db, Entry* e, int64_t now_ms) {
@@ -97,7 +120,7 @@ Entry* Keyspace::Create(int db, std::string_view key, int64_t now_ms) {
   auto* e = new Entry();
   e->hash = h;
   e->key.assign(key.data(), key.size());
-  Touch(e, now_ms);
+  StampAccess(e, now_ms);
   shard.dbs[db].Insert(e);
   if (listener_) listener_->OnKeyWritten(db, key);
   return e;
@@ -149,7 +172,7 @@ bool Keyspace::Copy(int db, std::string_view key, int dst_db, std::string_view d
   e->key.assign(dst_key.data(), dst_key.size());
   e->volatile_index = UINT32_MAX;
   e->lfu_counter = Entry().lfu_counter;
-  Touch(e, now_ms);
+  StampAccess(e, now_ms);
   Table& dst = shards_[ShardOfHash(dh)]->dbs[dst_db];
   if (Entry* old = dst.Unlink(dst_key, dh)) delete old;
   dst.Insert(e);
@@ -320,15 +343,48 @@ size_t Keyspace::ActiveExpireCycle(int64_t now_ms, int64_t budget_us) {
   return expired;
 }
 
+size_t Keyspace::SampleShard(size_t shard, int per_db, bool volatile_only,
+                             const std::function<void(int db, const Entry& e)>& fn) {
+  Shard& s = *shards_[shard];
+  IterationLock lock(s.mu);
+  size_t visited = 0;
+  for (int db = 0; db < kNumDbs; db++) {
+    const Table& t = s.dbs[db];
+    size_t available = volatile_only ? t.volatile_size() : t.size();
+    size_t n = std::min(available, static_cast<size_t>(per_db));
+    for (size_t i = 0; i < n; i++) {
+      fn(db, *(volatile_only ? t.RandomVolatile(s.rng) : t.Random(s.rng)));
+    }
+    visited += n;
+  }
+  return visited;
+}
+
+bool Keyspace::EvictKey(int db, std::string_view key, uint64_t hash,
+                        const std::function<bool(const Entry& e)>& still_wanted) {
+  Shard& shard = *shards_[ShardOfHash(hash)];
+  IterationLock lock(shard.mu);
+  Entry* e = shard.dbs[db].Find(key, hash);
+  if (e == nullptr || !still_wanted(*e)) return false;
+  shard.dbs[db].Unlink(key, hash);
+  evicted_keys_.fetch_add(1, std::memory_order_relaxed);
+  if (listener_) listener_->OnKeyDeleted(db, key);
+  delete e;
+  return true;
+}
+
 void Keyspace::ResetStats() {
   expired_keys_ = 0;
+  evicted_keys_ = 0;
   hits_ = 0;
   misses_ = 0;
 }
 
 size_t Keyspace::EntryMemory(const Entry& e) {
   auto heap = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
-  return sizeof(Entry) + heap(e.key) + heap(e.str) + sizeof(Entry*);
+  size_t collections = (e.hash_value ? e.hash_value->MemoryUsage() : 0) +
+                       (e.set_value ? e.set_value->MemoryUsage() : 0);
+  return sizeof(Entry) + heap(e.key) + heap(e.str) + sizeof(Entry*) + collections;
 }
 
 void ShardLocks::AddShard(size_t shard) {

@@ -105,8 +105,23 @@ class Keyspace {
   // Returns the number of keys expired.
   size_t ActiveExpireCycle(int64_t now_ms, int64_t budget_us);
 
+  // ---- eviction (storage/eviction.h); the caller holds no shard lock ----
+  // Locks `shard` and calls fn(db, entry) for up to `per_db` random entries of each of its
+  // databases that has any (only entries with an expiry if volatile_only). Returns how
+  // many entries were visited.
+  size_t SampleShard(size_t shard, int per_db, bool volatile_only,
+                     const std::function<void(int db, const Entry& e)>& fn);
+  // Locks the key's shard and deletes (db, key) as an eviction if it is present and
+  // still_wanted(entry) agrees; counts evicted_keys. Returns whether it was deleted.
+  bool EvictKey(int db, std::string_view key, uint64_t hash,
+                const std::function<bool(const Entry& e)>& still_wanted);
+  // Access accounting for LFU (Redis's updateLFU on every lookup that touches): on while
+  // an LFU maxmemory-policy is active, with lfu-log-factor and lfu-decay-time.
+  void SetLfu(bool enabled, int64_t log_factor, int64_t decay_time);
+
   // ---- stats ----
   uint64_t expired_keys() const { return expired_keys_.load(std::memory_order_relaxed); }
+  uint64_t evicted_keys() const { return evicted_keys_.load(std::memory_order_relaxed); }
   uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
   uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
   void ResetStats();
@@ -123,11 +138,16 @@ class Keyspace {
   Entry* Lookup(int db, std::string_view key, int64_t now_ms, bool touch);
   static void FreeInBackground(std::vector<Table> tables);
   void Touch(Entry* e, int64_t now_ms);
+  static void StampAccess(Entry* e, int64_t now_ms);  // the clocks only (new entries)
 
   int shard_bits_;
   std::vector<std::unique_ptr<Shard>> shards_;
   WriteListener* listener_ = nullptr;
   std::atomic<uint64_t> expired_keys_{0};
+  std::atomic<uint64_t> evicted_keys_{0};
+  std::atomic<bool> lfu_enabled_{false};
+  std::atomic<int64_t> lfu_log_factor_{10};
+  std::atomic<int64_t> lfu_decay_time_{1};
   std::atomic<uint64_t> hits_{0};
   std::atomic<uint64_t> misses_{0};
   std::atomic<size_t> expire_cursor_{0};

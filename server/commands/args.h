@@ -43,6 +43,33 @@ inline Status ParseDbIndex(std::string_view s, int* out) {
   return Status::Ok();
 }
 
+// Reads a SCAN/HSCAN/SSCAN cursor the way Redis's strtoul-based parser does: an empty
+// string is 0, a leading '+' or '-' is accepted ('-' wraps), parsing stops at a NUL.
+inline bool ParseScanCursor(std::string_view s, uint64_t* out) {
+  s = s.substr(0, s.find('\0'));
+  if (s.empty()) {
+    *out = 0;
+    return true;
+  }
+  if (std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  bool negative = false;
+  size_t i = 0;
+  if (s[0] == '+' || s[0] == '-') {
+    negative = s[0] == '-';
+    i = 1;
+  }
+  if (i == s.size()) return false;
+  uint64_t v = 0;
+  for (; i < s.size(); i++) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    uint64_t digit = static_cast<uint64_t>(s[i] - '0');
+    if (v > (UINT64_MAX - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  *out = negative ? ~v + 1 : v;
+  return true;
+}
+
 #define VELLUM_RETURN_IF_ERROR(expr)    \
   do {                                  \
     ::vellum::Status _st = (expr);      \

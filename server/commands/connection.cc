@@ -2,6 +2,7 @@
 #include <string>
 
 #include "protocol/errors.h"
+#include "server/acl.h"
 #include "server/client_state.h"
 #include "server/command.h"
 #include "server/command_table.h"
@@ -40,23 +41,51 @@ Status Select(CommandContext& ctx) {
   return Status::Ok();
 }
 
-// Checks a username/password pair against the default user (requirepass).
-// Without requirepass the default user is "nopass": any password is accepted.
-Status CheckCredentials(CommandContext& ctx, std::string_view user, std::string_view pass) {
+// Checks a username/password pair against the ACL user table (server/acl.h): the user
+// must exist, be on and have this password (or be nopass); *out is then the user. Without
+// an ACL (bare unit-test servers) only "default" exists, with requirepass as its password.
+Status CheckCredentials(CommandContext& ctx, std::string_view user, std::string_view pass,
+                        std::shared_ptr<const AclUser>* out) {
+  if (Acl* acl = ctx.server.acl()) {
+    *out = acl->Authenticate(user, pass);
+    if (*out) return Status::Ok();
+    bool in_multi = ctx.client.txn != nullptr && ctx.client.txn->in_multi();
+    acl->Log("auth", in_multi ? "multi" : "toplevel", ctx.arg(0), user,
+             ctx.client.InfoLine(ctx.now_ms), ctx.now_ms);
+    return Status::Error(protocol::err::kWrongPass);
+  }
   if (user != "default") return Status::Error(protocol::err::kWrongPass);
   std::string required = ctx.server.requirepass();
   if (!required.empty() && pass != required) return Status::Error(protocol::err::kWrongPass);
   return Status::Ok();
 }
 
+// Makes `user` the client's user (AUTH, HELLO AUTH, RESET to default).
+void SetUser(CommandContext& ctx, std::shared_ptr<const AclUser> user) {
+  if (Acl* acl = ctx.server.acl(); acl != nullptr && user != nullptr) {
+    acl->SetClientUser(ctx.client, std::move(user));
+  }
+}
+
+// Redis's authRequired (without the client's own state): the default user has a password.
+bool DefaultNeedsAuth(CommandContext& ctx) {
+  if (Acl* acl = ctx.server.acl()) return acl->auth_required();
+  return ctx.server.has_requirepass.load();
+}
+
 Status Auth(CommandContext& ctx) {
   if (ctx.argc() > 3) return Status::Error(protocol::err::kSyntax);
+  std::shared_ptr<const AclUser> user;
   if (ctx.argc() == 2) {
-    if (!ctx.server.has_requirepass.load()) return Status::Error(protocol::err::kAuthNoPassword);
-    VELLUM_RETURN_IF_ERROR(CheckCredentials(ctx, "default", ctx.arg(1)));
+    // AUTH <password> is AUTH default <password>, refused while default is nopass.
+    bool nopass = ctx.server.acl() ? ctx.server.acl()->default_nopass()
+                                   : !ctx.server.has_requirepass.load();
+    if (nopass) return Status::Error(protocol::err::kAuthNoPassword);
+    VELLUM_RETURN_IF_ERROR(CheckCredentials(ctx, "default", ctx.arg(1), &user));
   } else {
-    VELLUM_RETURN_IF_ERROR(CheckCredentials(ctx, ctx.arg(1), ctx.arg(2)));
+    VELLUM_RETURN_IF_ERROR(CheckCredentials(ctx, ctx.arg(1), ctx.arg(2), &user));
   }
+  SetUser(ctx, std::move(user));
   ctx.client.authenticated = true;
   ctx.reply.Ok();
   return Status::Ok();
@@ -91,9 +120,10 @@ Status Hello(CommandContext& ctx) {
       return Status::Error("ERR Syntax error in HELLO option '" + std::string(ctx.arg(i)) + "'");
     }
   }
+  std::shared_ptr<const AclUser> acl_user;
   if (has_auth) {
-    VELLUM_RETURN_IF_ERROR(CheckCredentials(ctx, user, pass));
-  } else if (!ctx.client.authenticated && ctx.server.has_requirepass.load()) {
+    VELLUM_RETURN_IF_ERROR(CheckCredentials(ctx, user, pass, &acl_user));
+  } else if (!ctx.client.authenticated && DefaultNeedsAuth(ctx)) {
     return Status::Error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
         "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
@@ -107,7 +137,10 @@ Status Hello(CommandContext& ctx) {
       }
     }
   }
-  if (has_auth) ctx.client.authenticated = true;
+  if (has_auth) {
+    SetUser(ctx, std::move(acl_user));
+    ctx.client.authenticated = true;
+  }
   if (has_name) ctx.client.set_name(std::string(name));
   ctx.client.resp.store(resp);
   ctx.reply.set_resp(resp);
@@ -135,7 +168,8 @@ Status Reset(CommandContext& ctx) {
   ctx.reply.set_resp(2);
   ctx.client.set_name("");
   ctx.client.no_evict.store(false);
-  ctx.client.authenticated = !ctx.server.has_requirepass.load();
+  ctx.client.authenticated = !DefaultNeedsAuth(ctx);
+  if (Acl* acl = ctx.server.acl()) SetUser(ctx, acl->Find("default"));
   ctx.reply.Simple("RESET");
   return Status::Ok();
 }

@@ -11,6 +11,7 @@
 #include "protocol/errors.h"
 #include "server/command.h"
 #include "server/commands/args.h"
+#include "server/keyspace_events.h"
 
 namespace vellum::server {
 namespace {
@@ -84,9 +85,11 @@ Status ExpireGeneric(CommandContext& ctx, const char* name, bool relative, bool 
   }
   if (when <= ctx.now_ms) {
     (void)ctx.keyspace.Erase(ctx.db, key);  // a time already past deletes the key
+    ctx.Notify(KeyspaceEvents::kGeneric, "del", key);
   } else {
     ctx.keyspace.SetExpire(ctx.db, e, when);
     ctx.keyspace.MarkWritten(ctx.db, key);
+    ctx.Notify(KeyspaceEvents::kGeneric, "expire", key);
   }
   ctx.reply.Integer(1);
   return Status::Ok();
@@ -127,6 +130,7 @@ Status Persist(CommandContext& ctx) {
   }
   ctx.keyspace.SetExpire(ctx.db, e, 0);
   ctx.keyspace.MarkWritten(ctx.db, ctx.arg(1));
+  ctx.Notify(KeyspaceEvents::kGeneric, "persist", ctx.arg(1));
   ctx.reply.Integer(1);
   return Status::Ok();
 }

@@ -20,6 +20,7 @@
 #include "server/commands/args.h"
 #include "server/commands/expire.h"
 #include "server/commands/registry.h"
+#include "server/keyspace_events.h"
 
 namespace vellum::server {
 namespace {
@@ -39,41 +40,16 @@ Status ParseDbArg(std::string_view s, int* out) {
   return Status::Ok();
 }
 
-// A SCAN cursor as Redis reads it with strtoul: no leading space, an optional sign (a
-// negative cursor wraps around), decimal digits, nothing after them; an empty string is
-// cursor 0. Anything else, or a value past 2^64-1, is "ERR invalid cursor".
-bool ParseScanCursor(std::string_view s, uint64_t* out) {
-  s = s.substr(0, s.find('\0'));  // strtoul stops at a NUL byte
-  if (s.empty()) {
-    *out = 0;
-    return true;
-  }
-  if (std::isspace(static_cast<unsigned char>(s[0]))) return false;
-  bool negative = false;
-  size_t i = 0;
-  if (s[0] == '+' || s[0] == '-') {
-    negative = s[0] == '-';
-    i = 1;
-  }
-  if (i == s.size()) return false;
-  uint64_t v = 0;
-  for (; i < s.size(); i++) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    uint64_t digit = static_cast<uint64_t>(s[i] - '0');
-    if (v > (UINT64_MAX - digit) / 10) return false;
-    v = v * 10 + digit;
-  }
-  *out = negative ? ~v + 1 : v;
-  return true;
-}
-
 // DEL and UNLINK: the number of keys removed. A key named twice counts once; an expired
 // key is not counted.
 Status Del(CommandContext& ctx) {
   int64_t removed = 0;
   for (size_t i = 1; i < ctx.argc(); i++) {
     if (ctx.keyspace.Find(ctx.db, ctx.arg(i), ctx.now_ms) == nullptr) continue;
-    if (ctx.keyspace.Erase(ctx.db, ctx.arg(i))) removed++;
+    if (ctx.keyspace.Erase(ctx.db, ctx.arg(i))) {
+      removed++;
+      ctx.Notify(KeyspaceEvents::kGeneric, "del", ctx.arg(i));
+    }
   }
   ctx.reply.Integer(removed);
   return Status::Ok();
@@ -115,6 +91,11 @@ Status RenameGeneric(CommandContext& ctx, bool nx) {
   if (src != dst && !(nx && ctx.keyspace.Find(ctx.db, dst, ctx.now_ms) != nullptr)) {
     moved = ctx.keyspace.Move(ctx.db, src, ctx.db, dst, ctx.now_ms);
   }
+  if (moved) {
+    ctx.Notify(KeyspaceEvents::kNew, "new", dst);
+    ctx.Notify(KeyspaceEvents::kGeneric, "rename_from", src);
+    ctx.Notify(KeyspaceEvents::kGeneric, "rename_to", dst);
+  }
   if (nx) {
     ctx.reply.Integer(moved ? 1 : 0);
   } else {
@@ -148,6 +129,10 @@ Status Copy(CommandContext& ctx) {
     return Status::Ok();
   }
   bool copied = ctx.keyspace.Copy(ctx.db, src, dst_db, dst, ctx.now_ms);
+  if (copied) {
+    ctx.NotifyDb(KeyspaceEvents::kNew, "new", dst_db, dst);
+    ctx.NotifyDb(KeyspaceEvents::kGeneric, "copy_to", dst_db, dst);
+  }
   ctx.reply.Integer(copied ? 1 : 0);
   return Status::Ok();
 }
@@ -161,6 +146,11 @@ Status Move(CommandContext& ctx) {
   bool moved = ctx.keyspace.Find(ctx.db, key, ctx.now_ms) != nullptr &&
                ctx.keyspace.Find(dst_db, key, ctx.now_ms) == nullptr &&
                ctx.keyspace.Move(ctx.db, key, dst_db, key, ctx.now_ms);
+  if (moved) {
+    ctx.NotifyDb(KeyspaceEvents::kNew, "new", dst_db, key);
+    ctx.Notify(KeyspaceEvents::kGeneric, "move_from", key);
+    ctx.NotifyDb(KeyspaceEvents::kGeneric, "move_to", dst_db, key);
+  }
   ctx.reply.Integer(moved ? 1 : 0);
   return Status::Ok();
 }

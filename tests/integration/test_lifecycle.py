@@ -188,3 +188,12 @@ def test_clients_spread_over_workers():
             assert c.incr("spread") == i + 1
         for c in clients:
             c.close()
+
+
+def test_requirepass_set_at_runtime_keeps_connected_clients_authenticated():
+    with Vellumd() as s:
+        a = s.client()
+        a.config_set("requirepass", "later")
+        assert a.set("k", "v")  # connected before the password: still in, as Redis
+        out = s.raw(b"GET k\r\n", read_timeout=0.5)
+        assert out == b"-NOAUTH Authentication required.\r\n"

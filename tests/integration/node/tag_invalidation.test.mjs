@@ -1,0 +1,151 @@
+// An SSR cache handler's tag-invalidation flow, driven by the two Node.js clients SSR
+// frameworks use (ioredis and node-redis) against the real vellumd:
+//   1. render -> SET page with EXAT, and in MULTI add it to tag sets and a meta hash;
+//   2. invalidate a tag -> read its set, delete its pages and the set in MULTI, PUBLISH;
+//   3. every app instance (a second client, subscribed) receives the invalidation.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { createClient } from 'redis';
+
+const VELLUMD = process.env.VELLUMD || new URL('../../../build/vellumd', import.meta.url).pathname;
+let server, port, dir;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+    s.on('error', reject);
+  });
+}
+
+async function waitReady(deadlineMs = 10000) {
+  const end = Date.now() + deadlineMs;
+  while (Date.now() < end) {
+    const ok = await new Promise((resolve) => {
+      const c = connect(port, '127.0.0.1', () => { c.end(); resolve(true); });
+      c.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('vellumd did not start');
+}
+
+function withTimeout(promise, ms, what) {
+  let t;
+  return Promise.race([promise, new Promise((_, rej) => { t = setTimeout(() => rej(new Error(`timeout: ${what}`)), ms); })])
+    .finally(() => clearTimeout(t));
+}
+
+before(async () => {
+  port = await freePort();
+  dir = mkdtempSync(join(tmpdir(), 'vellum-node-'));
+  server = spawn(VELLUMD, ['--bind', '127.0.0.1', '--port', String(port), '--dir', join(dir, 'data'),
+    '--server.threads', '2'], { stdio: 'ignore' });
+  await waitReady();
+});
+
+after(async () => {
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function renderPage(client, path, html, tags, ttlSeconds) {
+  const exat = Math.floor(Date.now() / 1000) + ttlSeconds;
+  const multi = client.multi().set(`page:${path}`, html, 'EXAT', exat)
+    .hset(`meta:${path}`, 'renderedAt', String(Date.now()), 'tags', tags.join(','));
+  for (const tag of tags) multi.sadd(`tag:${tag}`, path);
+  const results = await multi.exec();
+  for (const [err] of results) assert.equal(err, null);
+}
+
+async function invalidateTag(client, tag) {
+  const paths = await client.smembers(`tag:${tag}`);
+  const multi = client.multi();
+  for (const p of paths) multi.del(`page:${p}`, `meta:${p}`);
+  multi.del(`tag:${tag}`);
+  multi.publish('cache:invalidate', tag);
+  const results = await multi.exec();
+  return { paths, receivers: results[results.length - 1][1] };
+}
+
+test('ioredis renders, node-redis instance receives the invalidation', async () => {
+  const app = new Redis({ host: '127.0.0.1', port, lazyConnect: true });
+  await app.connect();
+  const sub = createClient({ socket: { host: '127.0.0.1', port } });
+  await sub.connect();
+  try {
+    let deliver;
+    const received = new Promise((resolve) => { deliver = resolve; });
+    // subscribe() resolves once the server has confirmed the subscription.
+    await sub.subscribe('cache:invalidate', (msg) => deliver(msg));
+    await renderPage(app, '/blog/1', '<html>post 1</html>', ['blog', 'post:1'], 300);
+    await renderPage(app, '/blog/2', '<html>post 2</html>', ['blog', 'post:2'], 300);
+    await renderPage(app, '/about', '<html>about</html>', ['static'], 300);
+    assert.equal(await app.get('page:/blog/1'), '<html>post 1</html>');
+    const ttl = await app.ttl('page:/blog/1');
+    assert.ok(ttl > 290 && ttl <= 300, `ttl ${ttl}`);
+    assert.deepEqual((await app.smembers('tag:blog')).sort(), ['/blog/1', '/blog/2']);
+
+    const { paths, receivers } = await invalidateTag(app, 'blog');
+    assert.deepEqual(paths.sort(), ['/blog/1', '/blog/2']);
+    assert.equal(receivers, 1);
+    assert.equal(await withTimeout(received, 5000, 'invalidation message'), 'blog');
+    assert.equal(await app.exists('page:/blog/1', 'page:/blog/2', 'tag:blog'), 0);
+    assert.equal(await app.get('page:/about'), '<html>about</html>');
+  } finally {
+    await sub.quit();
+    app.disconnect();
+  }
+});
+
+test('node-redis renders in a transaction, ioredis instance receives the invalidation', async () => {
+  const app = createClient({ socket: { host: '127.0.0.1', port } });
+  await app.connect();
+  const sub = new Redis({ host: '127.0.0.1', port });
+  try {
+    await sub.subscribe('cache:invalidate');
+    const received = new Promise((resolve) => sub.on('message', (_ch, msg) => resolve(msg)));
+    const exat = Math.floor(Date.now() / 1000) + 120;
+    const res = await app.multi()
+      .set('page:/shop', '<html>shop</html>', { EXAT: exat })
+      .sAdd('tag:shop', '/shop')
+      .hSet('meta:/shop', { tags: 'shop' })
+      .exec();
+    assert.deepEqual(res, ['OK', 1, 1]);
+    assert.equal(await app.get('page:/shop'), '<html>shop</html>');
+    const paths = await app.sMembers('tag:shop');
+    const out = await app.multi().del(paths.map((p) => `page:${p}`)).del('tag:shop')
+      .publish('cache:invalidate', 'shop').exec();
+    assert.deepEqual(out, [1, 1, 1]);
+    assert.equal(await withTimeout(received, 5000, 'invalidation message'), 'shop');
+    assert.equal(await app.exists('page:/shop'), 0);
+  } finally {
+    await app.quit();
+    sub.disconnect();
+  }
+});
+
+test('WATCH guards a read-modify-write from both clients', async () => {
+  const a = new Redis({ host: '127.0.0.1', port });
+  const b = createClient({ socket: { host: '127.0.0.1', port } });
+  await b.connect();
+  try {
+    await a.set('counter:views', '10');
+    await a.watch('counter:views');
+    await b.set('counter:views', '99');  // another instance changes it
+    const res = await a.multi().set('counter:views', '11').exec();
+    assert.equal(res, null);  // aborted
+    assert.equal(await a.get('counter:views'), '99');
+  } finally {
+    a.disconnect();
+    await b.quit();
+  }
+});
