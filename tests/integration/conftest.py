@@ -27,3 +27,13 @@ def rd(server):
     c.flushall()
     yield c
     c.close()
+
+
+@pytest.fixture
+def c(server):
+    """A bytes client with redis-py's response callbacks removed, on an empty keyspace."""
+    cl = server.client()
+    cl.response_callbacks.clear()
+    cl.execute_command("FLUSHALL")
+    yield cl
+    cl.close()

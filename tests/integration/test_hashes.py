@@ -11,36 +11,11 @@ import time
 import pytest
 import redis
 
+from vellum_harness import error_of, resp3
+
 INT64_MAX = 2**63 - 1
 INT64_MIN = -2**63
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
-
-
-@pytest.fixture
-def c(server):
-    """A bytes client with redis-py's response callbacks removed, on an empty keyspace."""
-    cl = server.client()
-    cl.response_callbacks.clear()
-    cl.execute_command("FLUSHALL")
-    yield cl
-    cl.close()
-
-
-def error_of(cl, *args):
-    """The error text redis-py raises for a command (without a leading "ERR ")."""
-    with pytest.raises(redis.ResponseError) as e:
-        cl.execute_command(*args)
-    return str(e.value)
-
-
-def resp3(server, *commands):
-    """Sends HELLO 3 then the inline commands on a raw socket; returns the bytes after the
-    HELLO reply."""
-    payload = b"HELLO 3\r\n" + b"".join(cmd + b"\r\n" for cmd in commands)
-    out = server.raw(payload, read_timeout=0.5)
-    marker = b"$7\r\nmodules\r\n*0\r\n"
-    assert marker in out, out
-    return out.split(marker, 1)[1]
 
 
 def fill(cl, key, n, value=b"v"):

@@ -11,30 +11,12 @@ import threading
 import time
 
 import pytest
-import redis
 
-from vellum_harness import Vellumd
+from vellum_harness import Vellumd, error_of
 
 MIB = 1 << 20
 INT64_MAX = 2**63 - 1
 INT64_MIN = -2**63
-
-
-@pytest.fixture
-def c(server):
-    """A bytes client with redis-py's response callbacks removed, on an empty keyspace."""
-    cl = server.client()
-    cl.response_callbacks.clear()
-    cl.execute_command("FLUSHALL")
-    yield cl
-    cl.close()
-
-
-def error_of(cl, *args):
-    """The error text redis-py raises for a command (without a leading "ERR ")."""
-    with pytest.raises(redis.ResponseError) as e:
-        cl.execute_command(*args)
-    return str(e.value)
 
 
 def pttl(cl, key):

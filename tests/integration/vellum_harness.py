@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 import time
 
+import pytest
 import redis
 
 VELLUMD = os.environ.get("VELLUMD", os.path.join(os.path.dirname(__file__), "../../build/vellumd"))
@@ -131,3 +132,20 @@ class Vellumd:
 
     def __exit__(self, *exc):
         self.cleanup()
+
+
+def error_of(cl, *args):
+    """The error text redis-py raises for a command (without a leading "ERR ")."""
+    with pytest.raises(redis.ResponseError) as e:
+        cl.execute_command(*args)
+    return str(e.value)
+
+
+def resp3(server, *commands):
+    """Sends HELLO 3 then the inline commands on a raw socket; returns the bytes after the
+    HELLO reply."""
+    payload = b"HELLO 3\r\n" + b"".join(cmd + b"\r\n" for cmd in commands)
+    out = server.raw(payload, read_timeout=0.5)
+    marker = b"$7\r\nmodules\r\n*0\r\n"
+    assert marker in out, out
+    return out.split(marker, 1)[1]
