@@ -7,7 +7,6 @@ import time
 import pytest
 import redis
 
-from vellum_harness import Vellumd
 
 
 def read_replies(sock, count, timeout=20.0):
