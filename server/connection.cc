@@ -42,8 +42,7 @@ void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* /*buf*/) 
   }
   if (nread == 0 || c->closing_) return;
   c->in_.Commit(static_cast<size_t>(nread));
-  c->worker_->stats().net_input_bytes.fetch_add(static_cast<uint64_t>(nread),
-                                                std::memory_order_relaxed);
+  AddToCounter(c->worker_->stats().net_input_bytes, static_cast<uint64_t>(nread));
   c->state_->last_interaction_ms.store(c->worker_->NowMs(), std::memory_order_relaxed);
   c->ProcessInput();
 }
@@ -74,7 +73,7 @@ void Connection::ProcessInput() {
     if (!argv_.empty()) {
       writer_.set_resp(state_->resp.load(std::memory_order_relaxed));
       worker_->dispatcher().Execute(argv_, *state_, writer_);
-      state_->commands.fetch_add(1, std::memory_order_relaxed);
+      AddToCounter(state_->commands, 1);
       if (state_->close_after_reply) close_after_write_ = true;
       // Pub/Sub messages this command published to clients of this worker (itself
       // included) go out now, after its reply, in publish order.
@@ -91,14 +90,31 @@ void Connection::ProcessInput() {
 void Connection::Flush() {
   if (closing_) return;
   if (!write_in_flight_ && !out_.empty()) {
-    writing_.swap(out_);
-    uv_buf_t buf = uv_buf_init(writing_.data(), static_cast<unsigned int>(writing_.size()));
-    int rc = uv_write(&write_req_, stream_, &buf, 1, OnWrite);
-    if (rc != 0) {
+    // Most batches of replies fit in the socket buffer: write them now, with no write
+    // request and no deferred callback; only what the kernel did not take goes through
+    // uv_write (and back-pressure).
+    uv_buf_t buf = uv_buf_init(out_.data(), static_cast<unsigned int>(out_.size()));
+    int n = uv_try_write(stream_, &buf, 1);
+    if (n < 0 && n != UV_EAGAIN) {
       Close();
       return;
     }
-    write_in_flight_ = true;
+    size_t written = n > 0 ? static_cast<size_t>(n) : 0;
+    AddToCounter(worker_->stats().net_output_bytes, written);
+    if (written == out_.size()) {
+      if (out_.capacity() > 1024 * 1024) std::string().swap(out_);
+      else out_.clear();
+    } else {
+      writing_.swap(out_);
+      writing_offset_ = written;
+      uv_buf_t rest = uv_buf_init(writing_.data() + written,
+                                  static_cast<unsigned int>(writing_.size() - written));
+      if (uv_write(&write_req_, stream_, &rest, 1, OnWrite) != 0) {
+        Close();
+        return;
+      }
+      write_in_flight_ = true;
+    }
   }
   state_->output_bytes.store(UnsentBytes(), std::memory_order_relaxed);
   if (!write_in_flight_ && close_after_write_) {
@@ -119,7 +135,8 @@ void Connection::Flush() {
 void Connection::OnWrite(uv_write_t* req, int status) {
   auto* c = static_cast<Connection*>(req->data);
   c->write_in_flight_ = false;
-  c->worker_->stats().net_output_bytes.fetch_add(c->writing_.size(), std::memory_order_relaxed);
+  AddToCounter(c->worker_->stats().net_output_bytes, c->writing_.size() - c->writing_offset_);
+  c->writing_offset_ = 0;
   if (c->writing_.capacity() > 1024 * 1024) {
     std::string().swap(c->writing_);
   } else {

@@ -2,8 +2,9 @@
 //
 // Reads into an input buffer, parses every complete command in it, runs each through
 // the worker's Dispatcher, and sends all their replies with a single uv_write (one per
-// read batch, not one per command). At most one write is in flight; replies produced
-// meanwhile wait in `out_` and leave when it completes.
+// read batch, not one per command), first with uv_try_write (no request, no callback)
+// and only for the rest, if the socket is full, with uv_write. At most one write is in
+// flight; replies produced meanwhile wait in `out_` and leave when it completes.
 //
 // Back-pressure: while more than kPauseReadingBytes of replies are unsent the socket is
 // not read, so a pipelining client that reads slowly cannot grow our memory. A client
@@ -75,6 +76,7 @@ class Connection {
   ByteBuffer in_;
   std::string out_;      // replies not yet handed to libuv
   std::string writing_;  // the buffer of the write in flight
+  size_t writing_offset_ = 0;  // bytes of writing_ already sent by uv_try_write
   uv_write_t write_req_;
   bool write_in_flight_ = false;
   bool reading_ = false;

@@ -172,7 +172,7 @@ void Dispatcher::AddKeyLocks(const Command* cmd, std::span<const std::string_vie
 void Dispatcher::Execute(std::span<const std::string_view> argv, ClientState& client,
                          protocol::ReplyWriter& reply) {
   if (argv.empty()) return;
-  stats_->commands_processed.fetch_add(1, std::memory_order_relaxed);
+  AddToCounter(stats_->commands_processed, 1);
   // 1. Which command (name, subcommand, arity, authentication).
   // A command refused before it is admitted flags a transaction in progress (MULTI).
   RejectionGuard rejection_guard(argv, client, reply);
@@ -219,10 +219,10 @@ void Dispatcher::Invoke(const Command* cmd, std::span<const std::string_view> ar
   const int64_t duration_us = MonotonicUs() - start_us;
 
   CommandStat& st = stats_->command[cmd->id];
-  st.calls.fetch_add(1, std::memory_order_relaxed);
-  st.usec.fetch_add(static_cast<uint64_t>(duration_us), std::memory_order_relaxed);
+  AddToCounter(st.calls, 1);
+  AddToCounter(st.usec, static_cast<uint64_t>(duration_us));
   if (!status.ok()) {
-    st.failed_calls.fetch_add(1, std::memory_order_relaxed);
+    AddToCounter(st.failed_calls, 1);
     reply.Error(status.message());
   }
   client.set_last_command(&cmd->fullname);
