@@ -1,14 +1,16 @@
 // ACL commands: ACL SETUSER GETUSER DELUSER LIST USERS WHOAMI CAT DRYRUN LOG HELP, over the
 // user table of server/acl.h.
+#include "server/acl.h"
+
 #include <string>
 #include <vector>
 
 #include "protocol/errors.h"
-#include "server/acl.h"
 #include "server/client_state.h"
 #include "server/command.h"
 #include "server/command_table.h"
 #include "server/commands/args.h"
+#include "server/commands/help.h"
 #include "server/commands/registry.h"
 #include "server/server_state.h"
 
@@ -213,33 +215,29 @@ Status AclLog(CommandContext& ctx) {
 }
 
 Status AclHelp(CommandContext& ctx) {
-  static constexpr const char* kLines[] = {
-      "CAT [<category>]",
-      "    List all commands that belong to <category>, or all command categories",
-      "    when no category is specified.",
-      "DELUSER <username> [<username> ...]",
-      "    Delete a list of users.",
-      "DRYRUN <username> <command> [<arg> ...]",
-      "    Returns whether the user can execute the given command without executing the "
-      "command.",
-      "GETUSER <username>",
-      "    Get the user's details.",
-      "LIST",
-      "    Show users details in config file format.",
-      "LOG [<count> | RESET]",
-      "    Show the ACL log entries.",
-      "SETUSER <username> <attribute> [<attribute> ...]",
-      "    Create or modify a user with the specified attributes.",
-      "USERS",
-      "    List all the registered usernames.",
-      "WHOAMI",
-      "    Return the current connection username.",
-  };
-  ctx.reply.ArrayHeader(std::size(kLines) + 3);
-  ctx.reply.Simple("ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
-  for (const char* line : kLines) ctx.reply.Simple(line);
-  ctx.reply.Simple("HELP");
-  ctx.reply.Simple("    Prints this help.");
+  ReplyHelp(ctx, "ACL",
+            {
+                "CAT [<category>]",
+                "    List all commands that belong to <category>, or all command categories",
+                "    when no category is specified.",
+                "DELUSER <username> [<username> ...]",
+                "    Delete a list of users.",
+                "DRYRUN <username> <command> [<arg> ...]",
+                "    Returns whether the user can execute the given command without executing the "
+                "command.",
+                "GETUSER <username>",
+                "    Get the user's details.",
+                "LIST",
+                "    Show users details in config file format.",
+                "LOG [<count> | RESET]",
+                "    Show the ACL log entries.",
+                "SETUSER <username> <attribute> [<attribute> ...]",
+                "    Create or modify a user with the specified attributes.",
+                "USERS",
+                "    List all the registered usernames.",
+                "WHOAMI",
+                "    Return the current connection username.",
+            });
   return Status::Ok();
 }
 
@@ -255,8 +253,7 @@ void RegisterAclCommands(CommandTable& table) {
       {"deluser", -3, kAdminFlags, kAdminCats, 0, 0, 0, "server", "6.0.0",
        "Deletes ACL users, and terminates their connections.", AclDelUser},
       {"dryrun", -4, kAdminFlags, kAdminCats, 0, 0, 0, "server", "7.0.0",
-       "Simulates the execution of a command by a user, without executing the command.",
-       AclDryRun},
+       "Simulates the execution of a command by a user, without executing the command.", AclDryRun},
       {"getuser", 3, kAdminFlags, kAdminCats, 0, 0, 0, "server", "6.0.0",
        "Lists the ACL rules of a user.", AclGetUser},
       {"help", 2, kLoading | kStale, kCatSlow, 0, 0, 0, "server", "6.0.0",
@@ -267,8 +264,8 @@ void RegisterAclCommands(CommandTable& table) {
        "Lists recent security events generated due to ACL rules.", AclLog},
       {"setuser", -3, kAdminFlags, kAdminCats, 0, 0, 0, "server", "6.0.0",
        "Creates and modifies an ACL user and its rules.", AclSetUser},
-      {"users", 2, kAdminFlags, kAdminCats, 0, 0, 0, "server", "6.0.0",
-       "Lists all ACL users.", AclUsers},
+      {"users", 2, kAdminFlags, kAdminCats, 0, 0, 0, "server", "6.0.0", "Lists all ACL users.",
+       AclUsers},
       {"whoami", 2, kInfoFlags, kCatSlow, 0, 0, 0, "server", "6.0.0",
        "Returns the authenticated username of the current connection.", AclWhoami},
   };

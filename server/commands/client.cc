@@ -17,6 +17,7 @@
 #include "server/command.h"
 #include "server/command_table.h"
 #include "server/commands/args.h"
+#include "server/commands/help.h"
 #include "server/commands/registry.h"
 #include "server/server_state.h"
 
@@ -160,8 +161,7 @@ Status ParseKillFilter(CommandContext& ctx, KillFilter* f) {
       f->laddr = value;
     } else if (EqualsIgnoreCase(opt, "user")) {
       // Any user of the ACL (without one, "default" is the only user).
-      bool known = ctx.server.acl() ? ctx.server.acl()->Find(value) != nullptr
-                                    : value == "default";
+      bool known = ctx.server.acl() ? ctx.server.acl()->Find(value) != nullptr : value == "default";
       if (!known) return Status::Error("ERR No such user '" + std::string(value) + "'");
       f->user = value;
     } else if (EqualsIgnoreCase(opt, "skipme")) {
@@ -245,49 +245,45 @@ Status ClientNoEvict(CommandContext& ctx) {
 }
 
 Status ClientHelp(CommandContext& ctx) {
-  static const char* const kLines[] = {
-      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "GETNAME",
-      "    Return the name of the current connection.",
-      "ID",
-      "    Return the ID of the current connection.",
-      "INFO",
-      "    Return information about the current client connection.",
-      "KILL <ip:port>",
-      "    Kill connection made from <ip:port>.",
-      "KILL <option> <value> [<option> <value> [...]]",
-      "    Kill connections. Options are:",
-      "    * ADDR (<ip:port>|<unixsocket>:0)",
-      "      Kill connections made from the specified address",
-      "    * LADDR (<ip:port>|<unixsocket>:0)",
-      "      Kill connections made to specified local address",
-      "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
-      "      Kill connections by type.",
-      "    * USER <username>",
-      "      Kill connections authenticated by <username>.",
-      "    * SKIPME (YES|NO)",
-      "      Skip killing current connection (default: yes).",
-      "    * ID <client-id>",
-      "      Kill connections by client id.",
-      "LIST [options ...]",
-      "    Return information about client connections. Options:",
-      "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
-      "      Return clients of specified type.",
-      "    * ID <client-id> [client-id ...]",
-      "      Return clients of specified IDs only.",
-      "SETNAME <name>",
-      "    Assign the name <name> to the current connection.",
-      "SETINFO <option> <value>",
-      "    Set client meta attr. Options are:",
-      "    * LIB-NAME: the client lib name.",
-      "    * LIB-VER: the client lib version.",
-      "NO-EVICT (ON|OFF)",
-      "    Protect current client connection from eviction.",
-      "HELP",
-      "    Prints this help.",
-  };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (const char* line : kLines) ctx.reply.Simple(line);
+  ReplyHelp(ctx, "CLIENT",
+            {
+                "GETNAME",
+                "    Return the name of the current connection.",
+                "ID",
+                "    Return the ID of the current connection.",
+                "INFO",
+                "    Return information about the current client connection.",
+                "KILL <ip:port>",
+                "    Kill connection made from <ip:port>.",
+                "KILL <option> <value> [<option> <value> [...]]",
+                "    Kill connections. Options are:",
+                "    * ADDR (<ip:port>|<unixsocket>:0)",
+                "                Kill connections made from the specified address",
+                "    * LADDR (<ip:port>|<unixsocket>:0)",
+                "                Kill connections made to specified local address",
+                "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+                "                Kill connections by type.",
+                "    * USER <username>",
+                "                Kill connections authenticated by <username>.",
+                "    * SKIPME (YES|NO)",
+                "                Skip killing current connection (default: yes).",
+                "    * ID <client-id>",
+                "                Kill connections by client id.",
+                "LIST [options ...]",
+                "    Return information about client connections. Options:",
+                "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+                "                Return clients of specified type.",
+                "    * ID <client-id> [client-id ...]",
+                "                Return clients of specified IDs only.",
+                "SETNAME <name>",
+                "    Assign the name <name> to the current connection.",
+                "SETINFO <option> <value>",
+                "    Set client meta attr. Options are:",
+                "    * LIB-NAME: the client lib name.",
+                "    * LIB-VER: the client lib version.",
+                "NO-EVICT (ON|OFF)",
+                "    Protect current client connection from eviction.",
+            });
   return Status::Ok();
 }
 

@@ -17,6 +17,7 @@
 #include "server/client_state.h"
 #include "server/command.h"
 #include "server/command_table.h"
+#include "server/commands/help.h"
 #include "server/commands/registry.h"
 #include "server/server_state.h"
 
@@ -156,25 +157,22 @@ Status PubsubNumpat(CommandContext& ctx) {
 }
 
 Status PubsubHelp(CommandContext& ctx) {
-  static const char* const kLines[] = {
-      "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "CHANNELS [<pattern>]",
-      "    Return the currently active channels matching a <pattern> (default: '*').",
-      "NUMPAT",
-      "    Return number of subscriptions to patterns.",
-      "NUMSUB [<channel> ...]",
-      "    Return the number of subscribers for the specified channels, excluding",
-      "    pattern subscriptions(default: no channels).",
-      "SHARDCHANNELS [<pattern>]",
-      "    Return the currently active shard level channels matching a <pattern> (default: "
-      "'*').",
-      "SHARDNUMSUB [<shardchannel> ...]",
-      "    Return the number of subscribers for the specified shard level channel(s)",
-      "HELP",
-      "    Prints this help.",
-  };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (const char* line : kLines) ctx.reply.Simple(line);
+  ReplyHelp(
+      ctx, "PUBSUB",
+      {
+          "CHANNELS [<pattern>]",
+          "    Return the currently active channels matching a <pattern> (default: '*').",
+          "NUMPAT",
+          "    Return number of subscriptions to patterns.",
+          "NUMSUB [<channel> ...]",
+          "    Return the number of subscribers for the specified channels, excluding",
+          "    pattern subscriptions(default: no channels).",
+          "SHARDCHANNELS [<pattern>]",
+          "    Return the currently active shard level channels matching a <pattern> (default: "
+          "'*').",
+          "SHARDNUMSUB [<shardchannel> ...]",
+          "    Return the number of subscribers for the specified shard level channel(s)",
+      });
   return Status::Ok();
 }
 

@@ -27,6 +27,7 @@
 #include "server/command.h"
 #include "server/command_table.h"
 #include "server/commands/args.h"
+#include "server/commands/help.h"
 #include "server/commands/info.h"
 #include "server/commands/registry.h"
 #include "server/server_state.h"
@@ -38,17 +39,6 @@ namespace {
 using protocol::ReplyWriter;
 
 // ---- shared helpers ----
-
-// Redis's addReplyHelp: a title line, the given lines, then HELP; all simple strings.
-void ReplyHelp(CommandContext& ctx, std::string_view command,
-               std::initializer_list<const char*> lines) {
-  ctx.reply.ArrayHeader(lines.size() + 3);
-  ctx.reply.Simple(std::string(command) +
-                   " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
-  for (const char* line : lines) ctx.reply.Simple(line);
-  ctx.reply.Simple("HELP");
-  ctx.reply.Simple("    Prints this help.");
-}
 
 bool ArityOk(int arity, size_t argc) {
   return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
