@@ -10,6 +10,9 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "common/numbers.h"
 #include "common/status.h"
@@ -61,6 +64,30 @@ inline Status ParseRandomCount(std::string_view s, int64_t* out) {
 inline std::mt19937_64& CollectionRng() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return rng;
+}
+
+// Calls fn(index) for `count` distinct random indexes in [0, size), count < size, as
+// HRANDFIELD and SRANDMEMBER with a positive count need. Many picks: a partial
+// Fisher-Yates shuffle of every index; few: random picks retrying duplicates (expected
+// O(count)). Either way every pick is O(1).
+template <typename Fn>
+void ForDistinctRandomIndexes(size_t size, size_t count, std::mt19937_64& rng, Fn&& fn) {
+  if (count * 3 > size) {
+    std::vector<uint32_t> idx(size);
+    for (uint32_t i = 0; i < size; i++) idx[i] = i;
+    for (size_t i = 0; i < count; i++) {
+      size_t j = i + rng() % (size - i);
+      std::swap(idx[i], idx[j]);
+      fn(idx[i]);
+    }
+    return;
+  }
+  std::unordered_set<size_t> picked;
+  picked.reserve(count);
+  while (picked.size() < count) {
+    size_t i = rng() % size;
+    if (picked.insert(i).second) fn(i);
+  }
 }
 
 }  // namespace vellum::server

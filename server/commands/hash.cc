@@ -10,7 +10,6 @@
 #include <cstring>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "common/glob.h"
@@ -341,24 +340,8 @@ Status HRandField(CommandContext& ctx) {
     return Status::Ok();
   }
   ctx.reply.ArrayHeader(pairs_flat ? count * 2 : count);
-  if (count * 3 > size) {
-    // Many of them: a partial Fisher-Yates shuffle of every index.
-    std::vector<uint32_t> idx(size);
-    for (uint32_t i = 0; i < size; i++) idx[i] = i;
-    for (size_t i = 0; i < count; i++) {
-      size_t j = i + rng() % (size - i);
-      std::swap(idx[i], idx[j]);
-      ReplyRandomField(ctx, h->at(idx[i]), withvalues);
-    }
-  } else {
-    // Few of them: random picks, retrying duplicates (expected O(count)).
-    std::unordered_set<size_t> picked;
-    picked.reserve(count);
-    while (picked.size() < count) {
-      size_t i = rng() % size;
-      if (picked.insert(i).second) ReplyRandomField(ctx, h->at(i), withvalues);
-    }
-  }
+  ForDistinctRandomIndexes(size, count, rng,
+                           [&](size_t i) { ReplyRandomField(ctx, h->at(i), withvalues); });
   return Status::Ok();
 }
 

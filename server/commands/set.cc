@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <memory>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "common/glob.h"
@@ -242,22 +241,7 @@ Status SRandMember(CommandContext& ctx) {
     return Status::Ok();
   }
   ctx.reply.ArrayHeader(count);
-  if (count * 3 > size) {
-    std::vector<uint32_t> idx(size);
-    for (uint32_t i = 0; i < size; i++) idx[i] = i;
-    for (size_t i = 0; i < count; i++) {
-      size_t j = i + rng() % (size - i);
-      std::swap(idx[i], idx[j]);
-      ctx.reply.Bulk(s->at(idx[i]).name);
-    }
-  } else {
-    std::unordered_set<size_t> picked;
-    picked.reserve(count);
-    while (picked.size() < count) {
-      size_t i = s->RandomIndex(rng);
-      if (picked.insert(i).second) ctx.reply.Bulk(s->at(i).name);
-    }
-  }
+  ForDistinctRandomIndexes(size, count, rng, [&](size_t i) { ctx.reply.Bulk(s->at(i).name); });
   return Status::Ok();
 }
 
