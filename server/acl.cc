@@ -556,16 +556,13 @@ AclVerdict Acl::CheckUser(const AclUser& user, const Command& cmd,
     return {};
   }
   if (user.all_keys()) return {};
-  if (spec.first_key <= 0 || static_cast<size_t>(spec.first_key) >= argv.size()) return {};
-  int last = spec.last_key >= 0 ? spec.last_key : static_cast<int>(argv.size()) + spec.last_key;
-  last = std::min(last, static_cast<int>(argv.size()) - 1);
-  for (int i = spec.first_key; i <= last; i += std::max(1, spec.key_step)) {
-    size_t idx = static_cast<size_t>(i);
-    if (!user.CanAccessKey(argv[idx], KeyPermsFor(cmd, argv, idx))) {
-      return {AclDenial::kKey, idx};
-    }
-  }
-  return {};
+  AclVerdict verdict;
+  ForEachKeyIndex(spec, argv.size(), [&](size_t idx) {
+    if (user.CanAccessKey(argv[idx], KeyPermsFor(cmd, argv, idx))) return true;
+    verdict = {AclDenial::kKey, idx};
+    return false;
+  });
+  return verdict;
 }
 
 AclVerdict Acl::Check(ClientState& client, const Command& cmd,

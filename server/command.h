@@ -92,4 +92,21 @@ struct CommandSpec {
   std::vector<CommandSpec> subcommands = {};
 };
 
+// Calls fn(i) for every argument position i the spec names as a key, in order (Redis's
+// first_key / last_key / key_step convention: a negative last_key counts from the end;
+// positions past the end of argv are ignored). fn returns false to stop early; the result
+// is false when it did.
+template <typename Fn>
+bool ForEachKeyIndex(const CommandSpec& spec, size_t argc, Fn&& fn) {
+  if (spec.first_key <= 0 || static_cast<size_t>(spec.first_key) >= argc) return true;
+  const int n = static_cast<int>(argc);
+  int last = spec.last_key >= 0 ? spec.last_key : n + spec.last_key;
+  if (last > n - 1) last = n - 1;
+  const int step = spec.key_step > 0 ? spec.key_step : 1;
+  for (int i = spec.first_key; i <= last; i += step) {
+    if (!fn(static_cast<size_t>(i))) return false;
+  }
+  return true;
+}
+
 }  // namespace vellum::server

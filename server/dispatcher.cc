@@ -163,10 +163,10 @@ void Dispatcher::AddKeyLocks(const Command* cmd, std::span<const std::string_vie
     locks->AddAll();
     return;
   }
-  if (spec.first_key <= 0 || static_cast<size_t>(spec.first_key) >= argv.size()) return;
-  int last = spec.last_key >= 0 ? spec.last_key : static_cast<int>(argv.size()) + spec.last_key;
-  last = std::min(last, static_cast<int>(argv.size()) - 1);
-  for (int i = spec.first_key; i <= last; i += spec.key_step) locks->AddKey(argv[i]);
+  ForEachKeyIndex(spec, argv.size(), [&](size_t i) {
+    locks->AddKey(argv[i]);
+    return true;
+  });
 }
 
 void Dispatcher::Execute(std::span<const std::string_view> argv, ClientState& client,

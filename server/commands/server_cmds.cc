@@ -397,13 +397,11 @@ Status CommandGetkeys(CommandContext& ctx) {
   const CommandSpec& s = c->spec;
   if (s.first_key <= 0) return Status::Error(protocol::err::kCommandHasNoKeys);
   if (!ArityOk(s.arity, line.size())) return Status::Error(protocol::err::kGetkeysBadArity);
-  int n = static_cast<int>(line.size());
-  int last = s.last_key >= 0 ? s.last_key : n + s.last_key;
-  last = std::min(last, n - 1);
   std::vector<std::string_view> keys;
-  for (int i = s.first_key; i <= last; i += std::max(1, s.key_step)) {
-    keys.push_back(line[static_cast<size_t>(i)]);
-  }
+  ForEachKeyIndex(s, line.size(), [&](size_t i) {
+    keys.push_back(line[i]);
+    return true;
+  });
   ctx.reply.ArrayHeader(keys.size());
   for (std::string_view k : keys) ctx.reply.Bulk(k);
   return Status::Ok();
