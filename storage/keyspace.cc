@@ -77,35 +77,39 @@ void Keyspace::SetLfu(bool enabled, int64_t log_factor, int64_t decay_time) {
 bool Keyspace::ExpireIfNeeded(Shard& shard, int db, Entry* e, int64_t now_ms) {
   if (e->expire_at_ms == 0 || e->expire_at_ms > now_ms) return false;
   Entry* gone = shard.dbs[db].Unlink(e->key, e->hash);
-  expired_keys_.fetch_add(1, std::memory_order_relaxed);
+  Bump(shard.stats.expired_keys);
   if (listener_) listener_->OnKeyExpired(db, gone->key);
   delete gone;
   return true;
 }
 
-Entry* Keyspace::Lookup(int db, std::string_view key, int64_t now_ms, bool touch) {
+Entry* Keyspace::Lookup(int db, std::string_view key, int64_t now_ms, bool touch,
+                        CountLookup count) {
   uint64_t h = HashKey(key);
   Shard& shard = *shards_[ShardOfHash(h)];
   Entry* e = shard.dbs[db].Find(key, h);
-  if (e == nullptr || ExpireIfNeeded(shard, db, e, now_ms)) return nullptr;
-  if (touch) Touch(e, now_ms);
+  if (e != nullptr && ExpireIfNeeded(shard, db, e, now_ms)) e = nullptr;
+  if (count == CountLookup::kYes) Bump(e ? shard.stats.hits : shard.stats.misses);
+  if (e != nullptr && touch) Touch(e, now_ms);
   return e;
+}
+
+uint64_t Keyspace::SumStat(std::atomic<uint64_t> ShardStats::*counter) const {
+  uint64_t sum = 0;
+  for (const auto& shard : shards_) sum += (shard->stats.*counter).load(std::memory_order_relaxed);
+  return sum;
 }
 
 Entry* Keyspace::Find(int db, std::string_view key, int64_t now_ms) {
-  return Lookup(db, key, now_ms, /*touch=*/true);
+  return Lookup(db, key, now_ms, /*touch=*/true, CountLookup::kNo);
 }
 
 Entry* Keyspace::FindForRead(int db, std::string_view key, int64_t now_ms) {
-  Entry* e = Find(db, key, now_ms);
-  (e ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
-  return e;
+  return Lookup(db, key, now_ms, /*touch=*/true, CountLookup::kYes);
 }
 
 Entry* Keyspace::FindForReadNoTouch(int db, std::string_view key, int64_t now_ms) {
-  Entry* e = Lookup(db, key, now_ms, /*touch=*/false);
-  (e ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
-  return e;
+  return Lookup(db, key, now_ms, /*touch=*/false, CountLookup::kYes);
 }
 
 Entry* Keyspace::FindForWrite(int db, std::string_view key, int64_t now_ms) {
@@ -367,17 +371,21 @@ bool Keyspace::EvictKey(int db, std::string_view key, uint64_t hash,
   Entry* e = shard.dbs[db].Find(key, hash);
   if (e == nullptr || !still_wanted(*e)) return false;
   shard.dbs[db].Unlink(key, hash);
-  evicted_keys_.fetch_add(1, std::memory_order_relaxed);
+  Bump(shard.stats.evicted_keys);
   if (listener_) listener_->OnKeyDeleted(db, key);
   delete e;
   return true;
 }
 
 void Keyspace::ResetStats() {
-  expired_keys_ = 0;
-  evicted_keys_ = 0;
-  hits_ = 0;
-  misses_ = 0;
+  // Under each shard's lock, so a reset cannot be undone by a concurrent Bump.
+  for (auto& shard : shards_) {
+    IterationLock lock(shard->mu);
+    shard->stats.hits.store(0, std::memory_order_relaxed);
+    shard->stats.misses.store(0, std::memory_order_relaxed);
+    shard->stats.expired_keys.store(0, std::memory_order_relaxed);
+    shard->stats.evicted_keys.store(0, std::memory_order_relaxed);
+  }
 }
 
 size_t Keyspace::EntryMemory(const Entry& e) {

@@ -120,22 +120,38 @@ class Keyspace {
   void SetLfu(bool enabled, int64_t log_factor, int64_t decay_time);
 
   // ---- stats ----
-  uint64_t expired_keys() const { return expired_keys_.load(std::memory_order_relaxed); }
-  uint64_t evicted_keys() const { return evicted_keys_.load(std::memory_order_relaxed); }
-  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
-  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+  // Sums over the shards: each counter is kept per shard and bumped under that shard's
+  // lock, so two workers never write one shared cache line on every lookup.
+  uint64_t expired_keys() const { return SumStat(&ShardStats::expired_keys); }
+  uint64_t evicted_keys() const { return SumStat(&ShardStats::evicted_keys); }
+  uint64_t hits() const { return SumStat(&ShardStats::hits); }
+  uint64_t misses() const { return SumStat(&ShardStats::misses); }
   void ResetStats();
   // Approximate memory held by one entry (MEMORY USAGE).
   static size_t EntryMemory(const Entry& e);
 
  private:
+  // Written only under the shard's lock (a plain load+store, no read-modify-write);
+  // read by INFO from any thread.
+  struct ShardStats {
+    std::atomic<uint64_t> hits{0};
+    std::atomic<uint64_t> misses{0};
+    std::atomic<uint64_t> expired_keys{0};
+    std::atomic<uint64_t> evicted_keys{0};
+  };
   struct Shard {
     std::mutex mu;
+    ShardStats stats;  // next to the mutex: the lock already owns this cache line
     Table dbs[kNumDbs];
     std::mt19937_64 rng{0x5eed};
   };
   bool ExpireIfNeeded(Shard& shard, int db, Entry* e, int64_t now_ms);
-  Entry* Lookup(int db, std::string_view key, int64_t now_ms, bool touch);
+  enum class CountLookup { kNo, kYes };
+  Entry* Lookup(int db, std::string_view key, int64_t now_ms, bool touch, CountLookup count);
+  static void Bump(std::atomic<uint64_t>& counter) {
+    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+  uint64_t SumStat(std::atomic<uint64_t> ShardStats::*counter) const;
   static void FreeInBackground(std::vector<Table> tables);
   void Touch(Entry* e, int64_t now_ms);
   static void StampAccess(Entry* e, int64_t now_ms);  // the clocks only (new entries)
@@ -143,13 +159,9 @@ class Keyspace {
   int shard_bits_;
   std::vector<std::unique_ptr<Shard>> shards_;
   WriteListener* listener_ = nullptr;
-  std::atomic<uint64_t> expired_keys_{0};
-  std::atomic<uint64_t> evicted_keys_{0};
   std::atomic<bool> lfu_enabled_{false};
   std::atomic<int64_t> lfu_log_factor_{10};
   std::atomic<int64_t> lfu_decay_time_{1};
-  std::atomic<uint64_t> hits_{0};
-  std::atomic<uint64_t> misses_{0};
   std::atomic<size_t> expire_cursor_{0};
 };
 
