@@ -84,7 +84,13 @@ void Connection::ProcessInput() {
   }
   state_->query_buffer_bytes.store(in_.size(), std::memory_order_relaxed);
   if (in_.size() == 0) in_.ShrinkIfIdle(4 * kReadChunk);
-  Flush();
+  RequestFlush();
+}
+
+void Connection::RequestFlush() {
+  if (flush_requested_ || closing_) return;
+  flush_requested_ = true;
+  worker_->RequestFlush(this);
 }
 
 void Connection::Flush() {
@@ -167,7 +173,7 @@ void Connection::Push(const std::function<void(protocol::ReplyWriter&)>& fn) {
   if (closing_) return;
   writer_.set_resp(state_->resp.load(std::memory_order_relaxed));
   fn(writer_);
-  if (!OverOutputLimit()) Flush();
+  if (!OverOutputLimit()) RequestFlush();
 }
 
 void Connection::Close() {

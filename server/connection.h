@@ -1,10 +1,11 @@
 // Connection: one client socket on one worker loop, for its whole life.
 //
-// Reads into an input buffer, parses every complete command in it, runs each through
-// the worker's Dispatcher, and sends all their replies with a single uv_write (one per
-// read batch, not one per command), first with uv_try_write (no request, no callback)
-// and only for the rest, if the socket is full, with uv_write. At most one write is in
-// flight; replies produced meanwhile wait in `out_` and leave when it completes.
+// Reads into an input buffer, parses every complete command in it and runs each through
+// the worker's Dispatcher. Their replies leave together at the end of the loop
+// iteration (Worker::RequestFlush), with one write per connection: first uv_try_write
+// (no request, no callback) and only for the rest, if the socket is full, uv_write. At
+// most one write is in flight; replies produced meanwhile wait in `out_` and leave when
+// it completes.
 //
 // Back-pressure: while more than kPauseReadingBytes of replies are unsent the socket is
 // not read, so a pipelining client that reads slowly cannot grow our memory. A client
@@ -54,6 +55,12 @@ class Connection {
   // sends it. Loop-thread only; the caller checks closing() first.
   void Push(const std::function<void(protocol::ReplyWriter&)>& fn);
 
+  // Called by the worker at the end of the loop iteration after RequestFlush.
+  void FlushRequested() {
+    flush_requested_ = false;
+    Flush();
+  }
+
   ClientState& state() { return *state_; }
   const std::shared_ptr<ClientState>& shared_state() const { return state_; }
   bool closing() const { return closing_; }
@@ -67,6 +74,8 @@ class Connection {
 
   void ProcessInput();
   void Flush();
+  // Flush at the end of this loop iteration (once, however often it is asked).
+  void RequestFlush();
   size_t UnsentBytes() const { return out_.size() + writing_.size(); }
   bool OverOutputLimit();
 
@@ -83,6 +92,7 @@ class Connection {
   bool paused_ = false;
   bool close_after_write_ = false;
   bool closing_ = false;
+  bool flush_requested_ = false;
   protocol::RespParser parser_;
   protocol::ReplyWriter writer_;
   std::vector<std::string_view> argv_;

@@ -42,6 +42,8 @@ Worker::Worker(int index, ServerState* state)
   async_.data = this;
   uv_timer_init(&loop_, &tick_);
   tick_.data = this;
+  uv_check_init(&loop_, &flush_check_);
+  flush_check_.data = this;
 }
 
 Worker::~Worker() {
@@ -73,6 +75,7 @@ Status Worker::AdoptPipeListener(int fd) {
 
 void Worker::Start() {
   uv_timer_start(&tick_, OnTick, 1000, 1000);
+  uv_check_start(&flush_check_, OnCheck);
   thread_ = std::thread([this] {
     uv_run(&loop_, UV_RUN_DEFAULT);
   });
@@ -102,6 +105,14 @@ void Worker::OnAsync(uv_async_t* handle) {
     tasks.swap(w->tasks_);
   }
   for (auto& t : tasks) t();
+}
+
+void Worker::OnCheck(uv_check_t* handle) {
+  auto* w = static_cast<Worker*>(handle->data);
+  // Swapped out first: a flush can close a connection or queue another flush.
+  w->flushing_.swap(w->pending_flush_);
+  for (Connection* c : w->flushing_) c->FlushRequested();
+  w->flushing_.clear();
 }
 
 void Worker::OnTick(uv_timer_t* handle) {
@@ -191,6 +202,10 @@ void Worker::Accept(uv_stream_t* server) {
 }
 
 void Worker::OnConnectionClosed(Connection* c) {
+  // Close callbacks run after the check phase, so c is normally not queued; a close
+  // requested from a later flush in the same batch is the exception.
+  std::erase(pending_flush_, c);
+  std::erase(flushing_, c);
   uint64_t id = c->state().id();
   c->state().set_closer(nullptr);
   if (c->state().subscribed() && state_->pubsub() != nullptr) state_->pubsub()->RemoveClient(id);
@@ -212,6 +227,8 @@ void Worker::DoShutdown() {
   for (Connection* c : all) c->CloseAfterWrite();
   uv_timer_stop(&tick_);
   uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
+  uv_check_stop(&flush_check_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
   {
     std::lock_guard<std::mutex> lock(mu_);
     accepting_tasks_ = false;

@@ -5,6 +5,12 @@
 // connection stays on the worker that accepted it. Other threads talk to a worker only
 // through Post(), which queues a task and wakes the loop (uv_async).
 //
+// Replies leave once per loop iteration: a connection that produced output asks for a
+// flush (RequestFlush) and a uv_check handle, which libuv runs right after the poll
+// phase's callbacks, writes them all (Redis's beforeSleep). A client pipelining over
+// several connections, or many clients at once, then gets their replies in one burst
+// and finds more of them per wakeup, instead of one wakeup per reply.
+//
 // Shutdown: BeginShutdown() stops accepting, lets in-flight replies finish, closes
 // every connection and handle, and the loop (and thread) ends.
 #pragma once
@@ -49,6 +55,8 @@ class Worker {
   Dispatcher& dispatcher() { return dispatcher_; }
   int64_t NowMs() const { return state_->clock().NowMs(); }
   void OnConnectionClosed(Connection* c);
+  // Flushes c's replies at the end of this loop iteration. Loop-thread only.
+  void RequestFlush(Connection* c) { pending_flush_.push_back(c); }
   // The open connection of that client on this worker, or nullptr (Pub/Sub delivery).
   Connection* FindConnection(uint64_t client_id) {
     auto it = connections_.find(client_id);
@@ -59,6 +67,7 @@ class Worker {
   static void OnConnection(uv_stream_t* server, int status);
   static void OnAsync(uv_async_t* handle);
   static void OnTick(uv_timer_t* handle);
+  static void OnCheck(uv_check_t* handle);
   void Accept(uv_stream_t* server);
   void CloseIdleClients();
   void DoShutdown();
@@ -69,6 +78,9 @@ class Worker {
   uv_loop_t loop_;
   uv_async_t async_;
   uv_timer_t tick_;
+  uv_check_t flush_check_;
+  std::vector<Connection*> pending_flush_;  // connections with replies to flush
+  std::vector<Connection*> flushing_;       // the batch OnCheck is writing
   std::vector<uv_handle_t*> listeners_;
   std::unordered_map<uint64_t, Connection*> connections_;
   std::thread thread_;
