@@ -142,3 +142,24 @@ def test_many_clients_keep_their_own_keys(server, r):
         keys = ["client:%d:key:%d" % (i, k) for k in range(20)]
         expected = ["value-%d-%d" % (i, ops - 20 + k) for k in range(20)]
         assert [v.decode() for v in r.mget(keys)] == expected
+
+
+def test_concurrent_gets_count_every_hit_and_miss(server, r):
+    # keyspace_hits/misses are kept per shard; clients on both workers reading keys of
+    # every shard at once must find the totals exact.
+    r.mset({f"h:{i}": "v" for i in range(64)})
+    r.config_resetstat()
+    clients, per_client = 8, 400
+
+    def worker():
+        c = server.client()
+        try:
+            for i in range(per_client):
+                c.get(f"h:{i % 64}" if i % 2 == 0 else f"absent:{i}")
+        finally:
+            c.close()
+
+    run_threads([worker] * clients)
+    stats = r.info("stats")
+    assert stats["keyspace_hits"] == clients * per_client // 2
+    assert stats["keyspace_misses"] == clients * per_client // 2

@@ -136,6 +136,42 @@ TEST(KeyspaceThreadTest, ConcurrentIncrementsAreNotLost) {
   EXPECT_EQ(total, kThreads * kIters);
 }
 
+// The hit/miss counters live per shard and are bumped under the shard lock: threads
+// reading keys of all shards at once must lose no count, and ResetStats, racing them,
+// must leave the totals consistent (never more than what happened after it).
+TEST(KeyspaceThreadTest, HitAndMissCountsAreExactAcrossShards) {
+  Keyspace ks(4);
+  constexpr int kThreads = 8, kIters = 2000, kKeys = 64;
+  for (int k = 0; k < kKeys; k++) {
+    ShardLocks locks(&ks);
+    std::string key = "k" + std::to_string(k);
+    locks.AddKey(key);
+    locks.Acquire();
+    bool created;
+    ks.Upsert(0, key, kNow, &created)->str = "v";
+  }
+  ks.ResetStats();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; t++) {
+    threads.emplace_back([&ks, t] {
+      for (int i = 0; i < kIters; i++) {
+        // Even i: a key that exists; odd i: one that does not.
+        std::string key = (i % 2 == 0 ? "k" : "missing") + std::to_string((i + t) % kKeys);
+        ShardLocks locks(&ks);
+        locks.AddKey(key);
+        locks.Acquire();
+        ks.FindForRead(0, key, kNow);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ks.hits(), uint64_t{kThreads * kIters / 2});
+  EXPECT_EQ(ks.misses(), uint64_t{kThreads * kIters / 2});
+  ks.ResetStats();
+  EXPECT_EQ(ks.hits(), 0u);
+  EXPECT_EQ(ks.misses(), 0u);
+}
+
 // Multi-key atomicity: writers set a pair of keys (in different shards) to the same
 // value under both locks; readers lock both and must never see them differ.
 TEST(KeyspaceThreadTest, MultiKeyLocksAreAtomic) {
