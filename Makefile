@@ -62,6 +62,12 @@ fuzz: setup
 bench: build
 	bash bench/compare_with_redis.sh $(BENCH_MODE)
 
+# The same matrix with A = bench/null_server, a RESP server that does no work: the
+# ceiling of what compare.sh can measure on this machine.
+.PHONY: bench-ceiling
+bench-ceiling: build
+	bash bench/null_server_ceiling.sh $(BENCH_MODE)
+
 # Regenerates the command reference from the command table.
 docs: build
 	./$(BUILD)/vellumd --commands-markdown > docs/commands.md
