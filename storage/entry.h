@@ -3,12 +3,20 @@
 // Owned by exactly one Table (the one of its shard and database); touched only by a
 // thread holding that shard's lock. The value is a type tag plus its payload: strings
 // live in `str`, hashes in `hash_value`, sets in `set_value` (null for other types).
-// Copying an Entry (COPY) deep-copies whichever payload it holds.
+//
+// The key's bytes live right behind the Entry, in the same allocation: one allocation
+// per key instead of two, and a lookup compares the key on the cache lines it already
+// loaded for the hash. So entries are made and freed only through Entry::New, NewCopy,
+// NewRenamed and Delete (plain new/delete do not compile).
 #pragma once
 
 #include <cstdint>
+#include <cstring>
+#include <new>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "storage/hash_value.h"
 #include "storage/set_value.h"
@@ -56,9 +64,20 @@ class DeepPtr {
 };
 
 struct Entry {
+  // A new empty string entry for `key` (hash and clocks left to the caller).
+  static Entry* New(std::string_view key);
+  // A deep copy of src's value and expiry under `key` (COPY); the slot fields (next,
+  // hash, volatile_index) and the access statistics start fresh.
+  static Entry* NewCopy(const Entry& src, std::string_view key);
+  // src's value, expiry and statistics moved under `key` (MOVE, RENAME); src is freed.
+  static Entry* NewRenamed(Entry* src, std::string_view key);
+  static void Delete(Entry* e);
+  void operator delete(void*) = delete;
+
+  std::string_view key() const { return {reinterpret_cast<const char*>(this + 1), key_size}; }
+
   Entry* next = nullptr;  // chain within the bucket
   uint64_t hash = 0;      // XXH3_64bits(key)
-  std::string key;
   std::string str;                        // kString payload
   DeepPtr<HashValue> hash_value;          // kHash payload
   DeepPtr<SetValue> set_value;            // kSet payload
@@ -68,6 +87,7 @@ struct Entry {
   uint16_t access_ms = 0;                 // milliseconds part of the last access (LRU order)
   uint8_t lfu_counter = 5;                // LFU_INIT_VAL, logarithmic access counter
   ValueType type = ValueType::kString;
+  uint32_t key_size = 0;                  // the key's bytes follow the Entry
 
   bool HasExpire() const { return expire_at_ms != 0; }
   // Releases a hash or set payload (when the entry becomes a string).
@@ -75,6 +95,52 @@ struct Entry {
     hash_value.reset();
     set_value.reset();
   }
+
+ private:
+  Entry() = default;
+  Entry(const Entry&) = default;
+  Entry(Entry&&) = default;
+  // Room for an Entry and its key, with the key copied in place.
+  static void* Allocate(std::string_view key);
 };
+
+inline void* Entry::Allocate(std::string_view key) {
+  void* mem = ::operator new(sizeof(Entry) + key.size());
+  if (!key.empty()) std::memcpy(static_cast<char*>(mem) + sizeof(Entry), key.data(), key.size());
+  return mem;
+}
+
+inline Entry* Entry::New(std::string_view key) {
+  Entry* e = new (Allocate(key)) Entry();
+  e->key_size = static_cast<uint32_t>(key.size());
+  return e;
+}
+
+inline Entry* Entry::NewCopy(const Entry& src, std::string_view key) {
+  Entry* e = new (Allocate(key)) Entry(src);
+  e->key_size = static_cast<uint32_t>(key.size());
+  const Entry fresh;
+  e->next = nullptr;
+  e->volatile_index = fresh.volatile_index;
+  e->lfu_counter = fresh.lfu_counter;
+  e->access_clock = fresh.access_clock;
+  e->access_ms = fresh.access_ms;
+  return e;
+}
+
+inline Entry* Entry::NewRenamed(Entry* src, std::string_view key) {
+  Entry* e = new (Allocate(key)) Entry(std::move(*src));
+  e->key_size = static_cast<uint32_t>(key.size());
+  e->next = nullptr;
+  e->volatile_index = UINT32_MAX;
+  Delete(src);
+  return e;
+}
+
+inline void Entry::Delete(Entry* e) {
+  if (e == nullptr) return;
+  e->~Entry();
+  ::operator delete(static_cast<void*>(e));
+}
 
 }  // namespace vellum::storage

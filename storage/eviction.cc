@@ -103,7 +103,7 @@ void Evictor::Offer(uint64_t score, int db, const Entry& e) {
   // The same key sampled again replaces its older (possibly stale) candidate.
   for (int i = 0; i < pool_len_; i++) {
     Candidate& c = pool_[i];
-    if (c.hash == e.hash && c.db == db && c.key == e.key) {
+    if (c.hash == e.hash && c.db == db && c.key == e.key()) {
       std::rotate(pool_ + i, pool_ + i + 1, pool_ + pool_len_);
       pool_len_--;
       break;
@@ -117,7 +117,7 @@ void Evictor::Offer(uint64_t score, int db, const Entry& e) {
   std::rotate(pool_ + pos, pool_ + pool_len_ - 1, pool_ + pool_len_);
   Candidate& c = pool_[pos];
   c.score = score;
-  c.key.assign(e.key);
+  c.key.assign(e.key());
   c.hash = e.hash;
   c.db = db;
   c.access_clock = e.access_clock;
@@ -170,7 +170,7 @@ bool Evictor::EvictRandom(const EvictionSettings& s) {
   for (size_t i = 0; i < n; i++) {
     found.clear();
     ks_->SampleShard((start + i) % n, 1, volatile_only,
-                     [&](int db, const Entry& e) { found.emplace_back(db, e.key); });
+                     [&](int db, const Entry& e) { found.emplace_back(db, e.key()); });
     if (found.empty()) continue;
     auto& [db, key] = found[rng_() % found.size()];
     if (ks_->EvictKey(db, key, HashKey(key), [&](const Entry& e) {

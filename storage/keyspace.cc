@@ -76,10 +76,10 @@ void Keyspace::SetLfu(bool enabled, int64_t log_factor, int64_t decay_time) {
 
 bool Keyspace::ExpireIfNeeded(Shard& shard, int db, Entry* e, int64_t now_ms) {
   if (e->expire_at_ms == 0 || e->expire_at_ms > now_ms) return false;
-  Entry* gone = shard.dbs[db].Unlink(e->key, e->hash);
+  Entry* gone = shard.dbs[db].Unlink(e->key(), e->hash);
   Bump(shard.stats.expired_keys);
-  if (listener_) listener_->OnKeyExpired(db, gone->key);
-  delete gone;
+  if (listener_) listener_->OnKeyExpired(db, gone->key());
+  Entry::Delete(gone);
   return true;
 }
 
@@ -121,9 +121,8 @@ Entry* Keyspace::FindForWrite(int db, std::string_view key, int64_t now_ms) {
 Entry* Keyspace::Create(int db, std::string_view key, int64_t now_ms) {
   uint64_t h = HashKey(key);
   Shard& shard = *shards_[ShardOfHash(h)];
-  auto* e = new Entry();
+  Entry* e = Entry::New(key);
   e->hash = h;
-  e->key.assign(key.data(), key.size());
   StampAccess(e, now_ms);
   shard.dbs[db].Insert(e);
   if (listener_) listener_->OnKeyWritten(db, key);
@@ -142,7 +141,7 @@ bool Keyspace::Erase(int db, std::string_view key) {
   Entry* e = shard.dbs[db].Unlink(key, h);
   if (e == nullptr) return false;
   if (listener_) listener_->OnKeyDeleted(db, key);
-  delete e;
+  Entry::Delete(e);
   return true;
 }
 
@@ -150,14 +149,13 @@ bool Keyspace::Move(int db, std::string_view key, int dst_db, std::string_view d
                     int64_t now_ms) {
   if (Find(db, key, now_ms) == nullptr) return false;
   uint64_t h = HashKey(key);
-  Entry* e = shards_[ShardOfHash(h)]->dbs[db].Unlink(key, h);
+  Entry* src = shards_[ShardOfHash(h)]->dbs[db].Unlink(key, h);
   if (listener_) listener_->OnKeyDeleted(db, key);
   uint64_t dh = HashKey(dst_key);
   Table& dst = shards_[ShardOfHash(dh)]->dbs[dst_db];
-  if (Entry* old = dst.Unlink(dst_key, dh)) delete old;
-  e->key.assign(dst_key.data(), dst_key.size());
+  Entry::Delete(dst.Unlink(dst_key, dh));
+  Entry* e = Entry::NewRenamed(src, dst_key);
   e->hash = dh;
-  e->volatile_index = UINT32_MAX;
   dst.Insert(e);
   if (listener_) listener_->OnKeyWritten(dst_db, dst_key);
   return true;
@@ -167,18 +165,14 @@ bool Keyspace::Copy(int db, std::string_view key, int dst_db, std::string_view d
                     int64_t now_ms) {
   const Entry* src = Find(db, key, now_ms);
   if (src == nullptr) return false;
-  // Copy-construct, so that every payload the Entry holds (and its expiry) is duplicated,
-  // then reset what belongs to the slot rather than to the value.
-  auto* e = new Entry(*src);
+  // Every payload the Entry holds (and its expiry) is duplicated; what belongs to the
+  // slot rather than to the value starts fresh.
+  Entry* e = Entry::NewCopy(*src, dst_key);
   uint64_t dh = HashKey(dst_key);
-  e->next = nullptr;
   e->hash = dh;
-  e->key.assign(dst_key.data(), dst_key.size());
-  e->volatile_index = UINT32_MAX;
-  e->lfu_counter = Entry().lfu_counter;
   StampAccess(e, now_ms);
   Table& dst = shards_[ShardOfHash(dh)]->dbs[dst_db];
-  if (Entry* old = dst.Unlink(dst_key, dh)) delete old;
+  Entry::Delete(dst.Unlink(dst_key, dh));
   dst.Insert(e);
   if (listener_) listener_->OnKeyWritten(dst_db, dst_key);
   return true;
@@ -300,7 +294,7 @@ bool Keyspace::RandomKey(int db, int64_t now_ms, std::string* out) {
     Entry* e = s.dbs[db].Random(rng);
     if (e == nullptr) continue;
     if (ExpireIfNeeded(s, db, e, now_ms)) continue;
-    *out = e->key;
+    *out = e->key();
     return true;
   }
   for (size_t i = 0; i < n; i++) {
@@ -310,7 +304,7 @@ bool Keyspace::RandomKey(int db, int64_t now_ms, std::string* out) {
       Entry* e = s.dbs[db].Random(rng);
       if (e == nullptr) break;
       if (ExpireIfNeeded(s, db, e, now_ms)) continue;
-      *out = e->key;
+      *out = e->key();
       return true;
     }
   }
@@ -373,7 +367,7 @@ bool Keyspace::EvictKey(int db, std::string_view key, uint64_t hash,
   shard.dbs[db].Unlink(key, hash);
   Bump(shard.stats.evicted_keys);
   if (listener_) listener_->OnKeyDeleted(db, key);
-  delete e;
+  Entry::Delete(e);
   return true;
 }
 
@@ -392,7 +386,7 @@ size_t Keyspace::EntryMemory(const Entry& e) {
   auto heap = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
   size_t collections = (e.hash_value ? e.hash_value->MemoryUsage() : 0) +
                        (e.set_value ? e.set_value->MemoryUsage() : 0);
-  return sizeof(Entry) + heap(e.key) + heap(e.str) + sizeof(Entry*) + collections;
+  return sizeof(Entry) + e.key_size + heap(e.str) + sizeof(Entry*) + collections;
 }
 
 void ShardLocks::AddShard(size_t shard) {

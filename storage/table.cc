@@ -29,7 +29,7 @@ Table& Table::operator=(Table&& other) noexcept {
 Entry* Table::Find(std::string_view key, uint64_t hash) const {
   if (buckets_.empty()) return nullptr;
   for (Entry* e = buckets_[hash & (buckets_.size() - 1)]; e != nullptr; e = e->next) {
-    if (e->hash == hash && e->key == key) return e;
+    if (e->hash == hash && e->key() == key) return e;
   }
   return nullptr;
 }
@@ -52,7 +52,7 @@ Entry* Table::Unlink(std::string_view key, uint64_t hash) {
   Entry** link = &buckets_[hash & (buckets_.size() - 1)];
   while (*link != nullptr) {
     Entry* e = *link;
-    if (e->hash == hash && e->key == key) {
+    if (e->hash == hash && e->key() == key) {
       *link = e->next;
       e->next = nullptr;
       size_--;
@@ -94,7 +94,7 @@ void Table::Clear() {
   for (Entry*& head : buckets_) {
     while (head != nullptr) {
       Entry* next = head->next;
-      delete head;
+      Entry::Delete(head);
       head = next;
     }
   }

@@ -162,7 +162,7 @@ Status Keys(CommandContext& ctx) {
   const bool all = pattern == "*";
   std::vector<std::string> keys;
   uint64_t cursor = ctx.keyspace.Scan(ctx.db, 0, SIZE_MAX, ctx.now_ms, [&](const Entry& e) {
-    if (all || GlobMatch(pattern, e.key)) keys.push_back(e.key);
+    if (all || GlobMatch(pattern, e.key())) keys.push_back(std::string(e.key()));
   });
   (void)cursor;  // 0: a budget of SIZE_MAX buckets walks the whole database in one call
   ctx.reply.ArrayHeader(keys.size());
@@ -199,9 +199,9 @@ Status Scan(CommandContext& ctx) {
   std::vector<std::string> keys;
   uint64_t next = ctx.keyspace.Scan(
       ctx.db, cursor, static_cast<size_t>(count), ctx.now_ms, [&](const Entry& e) {
-        if (use_pattern && !GlobMatch(pattern, e.key)) return;
+        if (use_pattern && !GlobMatch(pattern, e.key())) return;
         if (use_type && !EqualsIgnoreCase(type, storage::TypeName(e.type))) return;
-        keys.push_back(e.key);
+        keys.push_back(std::string(e.key()));
       });
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(next));

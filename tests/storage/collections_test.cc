@@ -255,21 +255,43 @@ TEST(ScanCursorTest, VisitsEveryBucketOnce) {
 }
 
 TEST(EntryTest, CopyDeepCopiesCollections) {
-  Entry a;
-  a.type = ValueType::kHash;
-  a.hash_value.emplace()->Set("f", "v");
-  Entry b(a);
-  b.hash_value->Set("f", "changed");
-  EXPECT_EQ(*a.hash_value->Get("f"), "v");
+  Entry* a = Entry::New("a");
+  a->type = ValueType::kHash;
+  a->hash_value.emplace()->Set("f", "v");
+  Entry* b = Entry::NewCopy(*a, "b");
+  b->hash_value->Set("f", "changed");
+  EXPECT_EQ(*a->hash_value->Get("f"), "v");
   EXPECT_STREQ(TypeName(ValueType::kHash), "hash");
   EXPECT_STREQ(TypeName(ValueType::kSet), "set");
 
-  Entry c;
-  c.type = ValueType::kSet;
-  c.set_value.emplace()->Add("m");
-  Entry d(c);
-  d.set_value->Remove("m");
-  EXPECT_TRUE(c.set_value->Contains("m"));
+  Entry* c = Entry::New("c");
+  c->type = ValueType::kSet;
+  c->set_value.emplace()->Add("m");
+  Entry* d = Entry::NewCopy(*c, "d");
+  d->set_value->Remove("m");
+  EXPECT_TRUE(c->set_value->Contains("m"));
+  for (Entry* e : {a, b, c, d}) Entry::Delete(e);
+}
+
+TEST(EntryTest, KeyLivesBehindTheEntry) {
+  const std::string long_key(300, 'k');
+  Entry* e = Entry::New(long_key);
+  EXPECT_EQ(e->key(), long_key);
+  EXPECT_EQ(static_cast<const void*>(e->key().data()), static_cast<const void*>(e + 1));
+  e->str = "value";
+  e->expire_at_ms = 42;
+  e->access_clock = 7;
+  Entry* copy = Entry::NewCopy(*e, "");
+  EXPECT_EQ(copy->key(), "");
+  EXPECT_EQ(copy->str, "value");
+  EXPECT_EQ(copy->expire_at_ms, 42);
+  EXPECT_EQ(copy->access_clock, 0u);  // fresh statistics
+  Entry* renamed = Entry::NewRenamed(e, "new-name");  // frees e
+  EXPECT_EQ(renamed->key(), "new-name");
+  EXPECT_EQ(renamed->str, "value");
+  EXPECT_EQ(renamed->access_clock, 7u);  // a rename keeps them
+  Entry::Delete(copy);
+  Entry::Delete(renamed);
 }
 
 TEST(KeyspaceCollectionsTest, CopyAndMemoryUsage) {

@@ -55,7 +55,7 @@ TEST_F(KeyspaceOpsTest, CopyDuplicatesValueAndTtl) {
   Entry* dst = ks_.Find(0, "dst", now());
   ASSERT_NE(dst, nullptr);
   EXPECT_EQ(dst->str, "hello");
-  EXPECT_EQ(dst->key, "dst");
+  EXPECT_EQ(dst->key(), "dst");
   EXPECT_EQ(dst->expire_at_ms, now() + 5000);
   EXPECT_EQ(ks_.VolatileSize(0), 2u);
   // The copy is independent of its source.
@@ -213,7 +213,7 @@ TEST_F(KeyspaceOpsTest, ScanWithSmallCountReturnsEveryKey) {
   uint64_t cursor = 0;
   int calls = 0;
   do {
-    cursor = ks_.Scan(0, cursor, 10, now(), [&](const Entry& e) { seen.insert(e.key); });
+    cursor = ks_.Scan(0, cursor, 10, now(), [&](const Entry& e) { seen.insert(std::string(e.key())); });
     ASSERT_LT(++calls, 10000);
   } while (cursor != 0);
   EXPECT_EQ(seen, want);
@@ -224,14 +224,13 @@ TEST_F(KeyspaceOpsTest, ScanSkipsExpiredEntries) {
   SetString(0, "dead", "v", now() + 1);
   clock_.Advance(1);
   std::vector<std::string> seen;
-  EXPECT_EQ(ks_.Scan(0, 0, SIZE_MAX, now(), [&](const Entry& e) { seen.push_back(e.key); }), 0u);
+  EXPECT_EQ(ks_.Scan(0, 0, SIZE_MAX, now(), [&](const Entry& e) { seen.push_back(std::string(e.key())); }), 0u);
   EXPECT_EQ(seen, std::vector<std::string>{"live"});
 }
 
 // Builds an entry as Keyspace does, for direct Table tests.
 Entry* NewEntry(const std::string& key) {
-  auto* e = new Entry();
-  e->key = key;
+  Entry* e = Entry::New(key);
   e->hash = HashKey(key);
   return e;
 }
@@ -248,7 +247,7 @@ TEST(TableOpsTest, ScanReturnsEveryKeyAcrossResize) {
   uint64_t cursor = 0;
   int step = 0;
   do {
-    cursor = t.ScanStep(cursor, [&](Entry* e) { seen.insert(e->key); });
+    cursor = t.ScanStep(cursor, [&](Entry* e) { seen.insert(std::string(e->key())); });
     // Grow the table a lot mid-scan (several doublings).
     if (step++ == 5) {
       for (int i = 0; i < 1000; i++) t.Insert(NewEntry("new:" + std::to_string(i)));
@@ -270,11 +269,11 @@ TEST(TableOpsTest, ScanReturnsEveryKeyAcrossShrink) {
   uint64_t cursor = 0;
   int step = 0;
   do {
-    cursor = t.ScanStep(cursor, [&](Entry* e) { seen.insert(e->key); });
+    cursor = t.ScanStep(cursor, [&](Entry* e) { seen.insert(std::string(e->key())); });
     if (step++ == 7) {  // delete almost everything: the table shrinks several times
       for (int i = 0; i < 1024; i++) {
         std::string k = "k:" + std::to_string(i);
-        if (!kept.count(k)) delete t.Unlink(k, HashKey(k));
+        if (!kept.count(k)) Entry::Delete(t.Unlink(k, HashKey(k)));
       }
     }
     ASSERT_LT(step, 100000);

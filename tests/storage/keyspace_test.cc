@@ -68,7 +68,7 @@ TEST(KeyspaceTest, ScanVisitsEveryKeyOnce) {
   uint64_t cursor = 0;
   int calls = 0;
   do {
-    cursor = ks.Scan(0, cursor, 10, kNow, [&](const Entry& e) { seen.insert(e.key); });
+    cursor = ks.Scan(0, cursor, 10, kNow, [&](const Entry& e) { seen.insert(std::string(e.key())); });
   } while (cursor != 0 && ++calls < 100000);
   EXPECT_EQ(seen.size(), 1000u);
   std::set<std::string> unique(seen.begin(), seen.end());

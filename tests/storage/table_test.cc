@@ -11,8 +11,7 @@ namespace vellum::storage {
 namespace {
 
 Entry* Make(const std::string& key) {
-  auto* e = new Entry();
-  e->key = key;
+  Entry* e = Entry::New(key);
   e->hash = HashKey(key);
   return e;
 }
@@ -27,7 +26,7 @@ TEST(TableTest, InsertFindUnlink) {
   }
   Entry* e = t.Unlink("k5", HashKey("k5"));
   ASSERT_NE(e, nullptr);
-  delete e;
+  Entry::Delete(e);
   EXPECT_EQ(t.Find("k5", HashKey("k5")), nullptr);
   EXPECT_EQ(t.size(), 999u);
 }
@@ -38,7 +37,7 @@ TEST(TableTest, ShrinksWhenMostlyEmpty) {
   size_t big = t.bucket_count();
   for (int i = 0; i < 1020; i++) {
     std::string k = "k" + std::to_string(i);
-    delete t.Unlink(k, HashKey(k));
+    Entry::Delete(t.Unlink(k, HashKey(k)));
   }
   EXPECT_LT(t.bucket_count(), big);
 }
@@ -50,7 +49,7 @@ TEST(TableTest, ScanReturnsEveryKeyAcrossGrowth) {
   uint64_t cursor = 0;
   int steps = 0;
   do {
-    cursor = t.ScanStep(cursor, [&](Entry* e) { seen.insert(e->key); });
+    cursor = t.ScanStep(cursor, [&](Entry* e) { seen.insert(std::string(e->key())); });
     // Grow the table in the middle of the scan.
     if (++steps == 10) {
       for (int i = 0; i < 1000; i++) t.Insert(Make("b" + std::to_string(i)));
@@ -66,11 +65,11 @@ TEST(TableTest, ScanReturnsEveryKeyAcrossShrink) {
   uint64_t cursor = 0;
   int steps = 0;
   do {
-    cursor = t.ScanStep(cursor, [&](Entry* e) { seen.insert(e->key); });
+    cursor = t.ScanStep(cursor, [&](Entry* e) { seen.insert(std::string(e->key())); });
     if (++steps == 50) {
       for (int i = 100; i < 2000; i++) {
         std::string k = "k" + std::to_string(i);
-        delete t.Unlink(k, HashKey(k));
+        Entry::Delete(t.Unlink(k, HashKey(k)));
       }
     }
   } while (cursor != 0 && steps < 100000);
