@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -105,6 +106,7 @@ struct Entry {
 };
 
 inline void* Entry::Allocate(std::string_view key) {
+  if (key.size() > UINT32_MAX) throw std::length_error("key longer than 4 GiB");
   void* mem = ::operator new(sizeof(Entry) + key.size());
   if (!key.empty()) std::memcpy(static_cast<char*>(mem) + sizeof(Entry), key.data(), key.size());
   return mem;
@@ -117,7 +119,14 @@ inline Entry* Entry::New(std::string_view key) {
 }
 
 inline Entry* Entry::NewCopy(const Entry& src, std::string_view key) {
-  Entry* e = new (Allocate(key)) Entry(src);
+  void* mem = Allocate(key);
+  Entry* e;
+  try {
+    e = new (mem) Entry(src);  // deep-copies a hash or set: may throw bad_alloc
+  } catch (...) {
+    ::operator delete(mem);
+    throw;
+  }
   e->key_size = static_cast<uint32_t>(key.size());
   const Entry fresh;
   e->next = nullptr;
