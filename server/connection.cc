@@ -37,7 +37,10 @@ void Connection::OnAlloc(uv_handle_t* h, size_t /*suggested*/, uv_buf_t* buf) {
 void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* /*buf*/) {
   auto* c = static_cast<Connection*>(s->data);
   if (nread < 0) {
-    c->Close();
+    // The client half-closed: it still gets the replies to what it sent (they may be
+    // queued for the end of this loop iteration). A read error closes at once.
+    if (nread == UV_EOF) c->CloseAfterWrite();
+    else c->Close();
     return;
   }
   if (nread == 0 || c->closing_) return;
@@ -84,7 +87,14 @@ void Connection::ProcessInput() {
   }
   state_->query_buffer_bytes.store(in_.size(), std::memory_order_relaxed);
   if (in_.size() == 0) in_.ShrinkIfIdle(4 * kReadChunk);
-  RequestFlush();
+  FlushOrRequest();
+}
+
+void Connection::FlushOrRequest() {
+  // Past the pause threshold, write (and stop reading) now: libuv may call OnRead again
+  // in this same iteration, and back-pressure must not wait for the end of it.
+  if (UnsentBytes() > kPauseReadingBytes) Flush();
+  else RequestFlush();
 }
 
 void Connection::RequestFlush() {
@@ -173,7 +183,7 @@ void Connection::Push(const std::function<void(protocol::ReplyWriter&)>& fn) {
   if (closing_) return;
   writer_.set_resp(state_->resp.load(std::memory_order_relaxed));
   fn(writer_);
-  if (!OverOutputLimit()) RequestFlush();
+  if (!OverOutputLimit()) FlushOrRequest();
 }
 
 void Connection::Close() {

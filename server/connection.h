@@ -76,6 +76,8 @@ class Connection {
   void Flush();
   // Flush at the end of this loop iteration (once, however often it is asked).
   void RequestFlush();
+  // RequestFlush, or Flush now when the unsent replies already call for back-pressure.
+  void FlushOrRequest();
   size_t UnsentBytes() const { return out_.size() + writing_.size(); }
   bool OverOutputLimit();
 

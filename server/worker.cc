@@ -202,10 +202,10 @@ void Worker::Accept(uv_stream_t* server) {
 }
 
 void Worker::OnConnectionClosed(Connection* c) {
-  // Close callbacks run after the check phase, so c is normally not queued; a close
-  // requested from a later flush in the same batch is the exception.
+  // A connection closed while queued (say, its client went away after its commands ran)
+  // leaves the queue here. Close callbacks run in libuv's closing phase, after the check
+  // phase, so OnCheck is never walking `flushing_` at this point.
   std::erase(pending_flush_, c);
-  std::erase(flushing_, c);
   uint64_t id = c->state().id();
   c->state().set_closer(nullptr);
   if (c->state().subscribed() && state_->pubsub() != nullptr) state_->pubsub()->RemoveClient(id);

@@ -3,6 +3,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -196,3 +197,59 @@ def test_requirepass_set_at_runtime_keeps_connected_clients_authenticated():
         assert a.set("k", "v")  # connected before the password: still in, as Redis
         out = s.raw(b"GET k\r\n", read_timeout=0.5)
         assert out == b"-NOAUTH Authentication required.\r\n"
+
+
+def test_half_closed_client_gets_every_reply():
+    # Exactly 64 KiB of pipelined commands fills the read buffer, so libuv reads on and
+    # finds the end of stream in the same loop iteration that runs them; the replies are
+    # still sent before the connection closes (as redis-cli --pipe or `nc -N` expect).
+    with Vellumd() as s:
+        ping = b"*1\r\n$4\r\nPING\r\n"
+        pings = 4000
+        head = ping * pings
+        # SET pad <value> sized so the whole request is 65536 bytes.
+        room = 65536 - len(head) - len(b"*3\r\n$3\r\nSET\r\n$3\r\npad\r\n$\r\n\r\n")
+        n = room - len(str(room))
+        assert len(str(n)) == len(str(room))
+        req = head + b"*3\r\n$3\r\nSET\r\n$3\r\npad\r\n$%d\r\n%s\r\n" % (n, b"x" * n)
+        assert len(req) == 65536
+        sock = socket.create_connection(("127.0.0.1", s.port))
+        sock.settimeout(10)
+        sock.sendall(req)
+        sock.shutdown(socket.SHUT_WR)
+        out = b""
+        while True:
+            chunk = sock.recv(1 << 16)
+            if not chunk:
+                break
+            out += chunk
+        sock.close()
+        assert out == b"+PONG\r\n" * pings + b"+OK\r\n"
+
+
+def test_pipelining_client_that_reads_slowly_is_paused_not_disconnected():
+    # Each 64 KiB read of GETs asks for ~12 MB of 4 KiB replies. Reading stops as soon as
+    # the unsent replies pass the pause threshold (4 MiB), within the read that crossed
+    # it, so a slow reader stays far below the 48 MB limit and gets everything.
+    with Vellumd("--server.output-buffer-limit", "48mb") as s:
+        c = s.client()
+        c.set("v", b"x" * 4096)
+        get = b"*2\r\n$3\r\nGET\r\n$1\r\nv\r\n"
+        count = (4 << 20) // len(get)  # 4 MiB of requests, ~780 MB of replies
+        reply = b"$4096\r\n" + b"x" * 4096 + b"\r\n"
+        sock = socket.create_connection(("127.0.0.1", s.port))
+        sock.settimeout(30)
+        sender = threading.Thread(target=lambda: sock.sendall(get * count), daemon=True)
+        sender.start()
+        time.sleep(1.0)  # the server has read what it will before pausing
+        assert c.info("stats").get("client_output_buffer_limit_disconnections", 0) == 0
+        received = 0
+        deadline = time.time() + 60
+        while received < count * len(reply) and time.time() < deadline:
+            chunk = sock.recv(1 << 20)
+            assert chunk, "disconnected at %d of %d bytes" % (received, count * len(reply))
+            received += len(chunk)
+        sender.join(timeout=10)
+        sock.close()
+        assert received == count * len(reply)
+        assert c.info("stats").get("client_output_buffer_limit_disconnections", 0) == 0
