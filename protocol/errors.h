@@ -16,6 +16,8 @@ inline constexpr char kDbOutOfRange[] = "ERR DB index is out of range";
 inline constexpr char kSameObject[] = "ERR source and destination objects are the same";
 inline constexpr char kInvalidCursor[] = "ERR invalid cursor";
 inline constexpr char kStringTooLong[] = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+// Vellum's own: an entry keeps its key's length in 32 bits.
+inline constexpr char kKeyTooLong[] = "ERR key exceeds maximum allowed size (4294967295 bytes)";
 inline constexpr char kOffsetOutOfRange[] = "ERR offset is out of range";
 inline constexpr char kNoAuth[] = "NOAUTH Authentication required.";
 inline constexpr char kWrongPass[] = "WRONGPASS invalid username-password pair or user is disabled.";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 #include <vector>
 
 #include "common/clock.h"
@@ -215,7 +216,13 @@ void Dispatcher::Invoke(const Command* cmd, std::span<const std::string_view> ar
   const int64_t start_us = MonotonicUs();
   CommandContext ctx{argv,   reply, server_->keyspace(), client, *server_, server_->clock().NowMs(),
                      client.db.load(std::memory_order_relaxed)};
-  Status status = spec.handler(ctx);
+  Status status;
+  try {
+    status = spec.handler(ctx);
+  } catch (const std::length_error&) {
+    // A key over 4 GiB (storage::Entry), refused before anything changed.
+    status = Status::Error(protocol::err::kKeyTooLong);
+  }
   const int64_t duration_us = MonotonicUs() - start_us;
 
   CommandStat& st = stats_->command[cmd->id];

@@ -70,8 +70,11 @@ struct Entry {
   // A deep copy of src's value and expiry under `key` (COPY); the slot fields (next,
   // hash, volatile_index) and the access statistics start fresh.
   static Entry* NewCopy(const Entry& src, std::string_view key);
-  // src's value, expiry and statistics moved under `key` (MOVE, RENAME); src is freed.
-  static Entry* NewRenamed(Entry* src, std::string_view key);
+  // src's value, expiry and statistics moved under `key` (MOVE, RENAME) into `mem`, from
+  // AllocateFor(key) (taken first, so that a failed allocation changes nothing); src is
+  // freed.
+  static void* AllocateFor(std::string_view key) { return Allocate(key); }
+  static Entry* NewRenamed(void* mem, Entry* src, std::string_view key) noexcept;
   static void Delete(Entry* e);
   void operator delete(void*) = delete;
 
@@ -137,8 +140,8 @@ inline Entry* Entry::NewCopy(const Entry& src, std::string_view key) {
   return e;
 }
 
-inline Entry* Entry::NewRenamed(Entry* src, std::string_view key) {
-  Entry* e = new (Allocate(key)) Entry(std::move(*src));
+inline Entry* Entry::NewRenamed(void* mem, Entry* src, std::string_view key) noexcept {
+  Entry* e = new (mem) Entry(std::move(*src));
   e->key_size = static_cast<uint32_t>(key.size());
   e->next = nullptr;
   e->volatile_index = UINT32_MAX;

@@ -148,13 +148,14 @@ bool Keyspace::Erase(int db, std::string_view key) {
 bool Keyspace::Move(int db, std::string_view key, int dst_db, std::string_view dst_key,
                     int64_t now_ms) {
   if (Find(db, key, now_ms) == nullptr) return false;
+  void* mem = Entry::AllocateFor(dst_key);  // may throw: before anything changes
   uint64_t h = HashKey(key);
   Entry* src = shards_[ShardOfHash(h)]->dbs[db].Unlink(key, h);
   if (listener_) listener_->OnKeyDeleted(db, key);
   uint64_t dh = HashKey(dst_key);
   Table& dst = shards_[ShardOfHash(dh)]->dbs[dst_db];
   Entry::Delete(dst.Unlink(dst_key, dh));
-  Entry* e = Entry::NewRenamed(src, dst_key);
+  Entry* e = Entry::NewRenamed(mem, src, dst_key);
   e->hash = dh;
   dst.Insert(e);
   if (listener_) listener_->OnKeyWritten(dst_db, dst_key);

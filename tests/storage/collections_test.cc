@@ -8,6 +8,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -273,6 +274,14 @@ TEST(EntryTest, CopyDeepCopiesCollections) {
   for (Entry* e : {a, b, c, d}) Entry::Delete(e);
 }
 
+TEST(EntryTest, KeyOver4GiBIsRefusedBeforeAllocating) {
+  const char byte = 'k';
+  // Only the length is looked at before the refusal; no byte past the first is read.
+  const std::string_view huge(&byte, size_t{UINT32_MAX} + 1);
+  EXPECT_THROW(Entry::New(huge), std::length_error);
+  EXPECT_THROW(Entry::AllocateFor(huge), std::length_error);
+}
+
 TEST(EntryTest, KeyLivesBehindTheEntry) {
   const std::string long_key(300, 'k');
   Entry* e = Entry::New(long_key);
@@ -286,7 +295,7 @@ TEST(EntryTest, KeyLivesBehindTheEntry) {
   EXPECT_EQ(copy->str, "value");
   EXPECT_EQ(copy->expire_at_ms, 42);
   EXPECT_EQ(copy->access_clock, 0u);  // fresh statistics
-  Entry* renamed = Entry::NewRenamed(e, "new-name");  // frees e
+  Entry* renamed = Entry::NewRenamed(Entry::AllocateFor("new-name"), e, "new-name");  // frees e
   EXPECT_EQ(renamed->key(), "new-name");
   EXPECT_EQ(renamed->str, "value");
   EXPECT_EQ(renamed->access_clock, 7u);  // a rename keeps them
