@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/counter.h"
 #include "conf/config.h"
 #include "server/client_state.h"
 #include "server/command_table.h"
@@ -29,13 +30,6 @@ class PubSub;          // server/pubsub.h
 class KeyspaceEvents;  // server/keyspace_events.h
 class WatchRegistry;   // server/watch_registry.h
 class Acl;             // server/acl.h
-
-// Adds to a counter that only one thread writes (its worker) while others may read it:
-// a plain load and store, without the locked read-modify-write of fetch_add on the hot
-// path. (A concurrent CONFIG RESETSTAT may lose against an increment in flight.)
-inline void AddToCounter(std::atomic<uint64_t>& counter, uint64_t n) {
-  counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-}
 
 struct CommandStat {
   std::atomic<uint64_t> calls{0};

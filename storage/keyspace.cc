@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/clock.h"
+#include "common/counter.h"
 #include "storage/eviction.h"
 
 namespace vellum::storage {
@@ -77,7 +78,7 @@ void Keyspace::SetLfu(bool enabled, int64_t log_factor, int64_t decay_time) {
 bool Keyspace::ExpireIfNeeded(Shard& shard, int db, Entry* e, int64_t now_ms) {
   if (e->expire_at_ms == 0 || e->expire_at_ms > now_ms) return false;
   Entry* gone = shard.dbs[db].Unlink(e->key(), e->hash);
-  Bump(shard.stats.expired_keys);
+  AddToCounter(shard.stats.expired_keys, 1);
   if (listener_) listener_->OnKeyExpired(db, gone->key());
   Entry::Delete(gone);
   return true;
@@ -89,7 +90,7 @@ Entry* Keyspace::Lookup(int db, std::string_view key, int64_t now_ms, bool touch
   Shard& shard = *shards_[ShardOfHash(h)];
   Entry* e = shard.dbs[db].Find(key, h);
   if (e != nullptr && ExpireIfNeeded(shard, db, e, now_ms)) e = nullptr;
-  if (count == CountLookup::kYes) Bump(e ? shard.stats.hits : shard.stats.misses);
+  if (count == CountLookup::kYes) AddToCounter(e ? shard.stats.hits : shard.stats.misses, 1);
   if (e != nullptr && touch) Touch(e, now_ms);
   return e;
 }
@@ -366,14 +367,14 @@ bool Keyspace::EvictKey(int db, std::string_view key, uint64_t hash,
   Entry* e = shard.dbs[db].Find(key, hash);
   if (e == nullptr || !still_wanted(*e)) return false;
   shard.dbs[db].Unlink(key, hash);
-  Bump(shard.stats.evicted_keys);
+  AddToCounter(shard.stats.evicted_keys, 1);
   if (listener_) listener_->OnKeyDeleted(db, key);
   Entry::Delete(e);
   return true;
 }
 
 void Keyspace::ResetStats() {
-  // Under each shard's lock, so a reset cannot be undone by a concurrent Bump.
+  // Under each shard's lock, so a reset cannot be undone by a concurrent increment.
   for (auto& shard : shards_) {
     IterationLock lock(shard->mu);
     shard->stats.hits.store(0, std::memory_order_relaxed);

@@ -131,7 +131,7 @@ class Keyspace {
   static size_t EntryMemory(const Entry& e);
 
  private:
-  // Written only under the shard's lock (a plain load+store, no read-modify-write);
+  // Written only under the shard's lock, with AddToCounter (common/counter.h);
   // read by INFO from any thread.
   struct ShardStats {
     std::atomic<uint64_t> hits{0};
@@ -148,9 +148,6 @@ class Keyspace {
   bool ExpireIfNeeded(Shard& shard, int db, Entry* e, int64_t now_ms);
   enum class CountLookup { kNo, kYes };
   Entry* Lookup(int db, std::string_view key, int64_t now_ms, bool touch, CountLookup count);
-  static void Bump(std::atomic<uint64_t>& counter) {
-    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  }
   uint64_t SumStat(std::atomic<uint64_t> ShardStats::*counter) const;
   static void FreeInBackground(std::vector<Table> tables);
   void Touch(Entry* e, int64_t now_ms);
