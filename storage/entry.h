@@ -70,10 +70,12 @@ struct Entry {
   // A deep copy of src's value and expiry under `key` (COPY); the slot fields (next,
   // hash, volatile_index) and the access statistics start fresh.
   static Entry* NewCopy(const Entry& src, std::string_view key);
+  // Room for an Entry and its key, with the key copied in place. Throws length_error
+  // for a key over 4 GiB, bad_alloc when out of memory.
+  static void* AllocateFor(std::string_view key);
   // src's value, expiry and statistics moved under `key` (MOVE, RENAME) into `mem`, from
   // AllocateFor(key) (taken first, so that a failed allocation changes nothing); src is
   // freed.
-  static void* AllocateFor(std::string_view key) { return Allocate(key); }
   static Entry* NewRenamed(void* mem, Entry* src, std::string_view key) noexcept;
   static void Delete(Entry* e);
   void operator delete(void*) = delete;
@@ -104,11 +106,9 @@ struct Entry {
   Entry() = default;
   Entry(const Entry&) = default;
   Entry(Entry&&) = default;
-  // Room for an Entry and its key, with the key copied in place.
-  static void* Allocate(std::string_view key);
 };
 
-inline void* Entry::Allocate(std::string_view key) {
+inline void* Entry::AllocateFor(std::string_view key) {
   if (key.size() > UINT32_MAX) throw std::length_error("key longer than 4 GiB");
   void* mem = ::operator new(sizeof(Entry) + key.size());
   if (!key.empty()) std::memcpy(static_cast<char*>(mem) + sizeof(Entry), key.data(), key.size());
@@ -116,13 +116,13 @@ inline void* Entry::Allocate(std::string_view key) {
 }
 
 inline Entry* Entry::New(std::string_view key) {
-  Entry* e = new (Allocate(key)) Entry();
+  Entry* e = new (AllocateFor(key)) Entry();
   e->key_size = static_cast<uint32_t>(key.size());
   return e;
 }
 
 inline Entry* Entry::NewCopy(const Entry& src, std::string_view key) {
-  void* mem = Allocate(key);
+  void* mem = AllocateFor(key);
   Entry* e;
   try {
     e = new (mem) Entry(src);  // deep-copies a hash or set: may throw bad_alloc
