@@ -7,23 +7,10 @@
 #        NULL_THREADS=2 for a two-thread null server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/side_by_side.sh
 MODE=${1:-full}
-COMPARE=${COMPARE:-../shared/bench/compare.sh}
 NULLD=${NULLD:-./build/bench/null_server}
 [ -x "$NULLD" ] || { echo "build it first (make build)" >&2; exit 1; }
-[ -f "$COMPARE" ] || { echo "compare.sh not found at $COMPARE" >&2; exit 1; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-PA=$(free_port); PB=$(free_port)
-TMP=$(mktemp -d)
-"$NULLD" "$PA" "${NULL_THREADS:-1}" >"$TMP/null.log" 2>&1 &
-NP=$!
-redis-server --bind 127.0.0.1 --port "$PB" --save '' --appendonly no --dir "$TMP" \
-  --daemonize no >"$TMP/redis.log" 2>&1 &
-RP=$!
-trap 'kill $NP $RP 2>/dev/null; wait $NP $RP 2>/dev/null; rm -rf "$TMP"' EXIT
-for p in $PA $PB; do
-  for _ in $(seq 100); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.1; done
-done
-echo "# A = null_server, ${NULL_THREADS:-1} thread(s) ($PA), B = redis-server $(redis-server --version | awk '{print $3}') ($PB)"
-bash "$COMPARE" "$PA" "$PB" "$MODE"
+start_a() { "$NULLD" "$1" "${NULL_THREADS:-1}" >"$2/null.log" 2>&1 & }
+run_side_by_side "null_server, ${NULL_THREADS:-1} thread(s)"
