@@ -89,6 +89,17 @@ uint64_t UsedMemory() {
   return v > 0 ? static_cast<uint64_t>(v) : 0;
 }
 
+namespace {
+std::atomic<uint64_t> g_not_counted{0};
+}  // namespace
+
+void SetNotCountedMemory(uint64_t bytes) { g_not_counted.store(bytes, std::memory_order_relaxed); }
+uint64_t NotCountedMemory() { return g_not_counted.load(std::memory_order_relaxed); }
+uint64_t UsedMemoryForEviction() {
+  uint64_t used = UsedMemory(), not_counted = NotCountedMemory();
+  return used > not_counted ? used - not_counted : 0;
+}
+
 uint64_t PeakMemory() {
   int64_t peak = g_peak.load(std::memory_order_relaxed);
   uint64_t used = UsedMemory();

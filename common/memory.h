@@ -23,6 +23,14 @@ inline constexpr int64_t kMemoryFlushBytes = 64 * 1024;
 uint64_t UsedMemory();
 // The highest UsedMemory() value seen at a flush (INFO used_memory_peak).
 uint64_t PeakMemory();
+// Bytes of UsedMemory() that maxmemory does not count (Redis's "not counted" memory,
+// there AOF and replica buffers; here RocksDB's block cache and memtables, which have
+// their own fixed budget). Published by the persister; 0 without persistence.
+void SetNotCountedMemory(uint64_t bytes);
+uint64_t NotCountedMemory();
+// UsedMemory() less NotCountedMemory(): what eviction compares with maxmemory.
+uint64_t UsedMemoryForEviction();
+
 // Resident set size of this process, from /proc/self/statm (INFO used_memory_rss); 0 if
 // it cannot be read.
 uint64_t ProcessRssBytes();

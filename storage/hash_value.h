@@ -145,6 +145,10 @@ class HashValue {
   // Bytes held by the hash (MEMORY USAGE); O(1).
   size_t MemoryUsage() const;
 
+  // The version its fields/members carry on disk (storage/FORMAT.md), set by the
+  // persister when it writes the collection whole; 0 = not written yet.
+  uint64_t disk_version = 0;
+
  private:
   CollectionTable<Field> table_;
   size_t heap_bytes_ = 0;  // the fields' heap blocks

@@ -184,6 +184,16 @@ void Keyspace::SetExpire(int db, Entry* e, int64_t at_ms) {
   shards_[ShardOfHash(e->hash)]->dbs[db].SetExpire(e, at_ms);
 }
 
+void Keyspace::MarkFieldsWritten(int db, std::string_view key,
+                                 std::span<const std::string_view> fields) {
+  if (listener_) listener_->OnFieldsWritten(db, key, fields);
+}
+
+Entry* Keyspace::Peek(int db, std::string_view key) {
+  uint64_t h = HashKey(key);
+  return shards_[ShardOfHash(h)]->dbs[db].Find(key, h);
+}
+
 void Keyspace::MarkWritten(int db, std::string_view key) {
   if (listener_) listener_->OnKeyWritten(db, key);
 }

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,13 @@ class WriteListener {
  public:
   virtual ~WriteListener() = default;
   virtual void OnKeyWritten(int db, std::string_view key) = 0;
+  // Some fields of a hash (members of a set) at key were set or removed; the rest of
+  // the value is unchanged. Listeners that care only about keys take it as a write.
+  virtual void OnFieldsWritten(int db, std::string_view key,
+                               std::span<const std::string_view> fields) {
+    (void)fields;
+    OnKeyWritten(db, key);
+  }
   virtual void OnKeyDeleted(int db, std::string_view key) = 0;
   virtual void OnKeyExpired(int db, std::string_view key) = 0;
   virtual void OnDbFlushed(int db) = 0;  // db == -1: all databases
@@ -80,6 +88,12 @@ class Keyspace {
   void SetExpire(int db, Entry* e, int64_t at_ms);
   // Reports a modification done in place through an Entry* from Find (e.g. TOUCH-free).
   void MarkWritten(int db, std::string_view key);
+  // As MarkWritten, for a change to these fields (members) of a hash (set) only: the
+  // persister then writes those fields, not the whole collection.
+  void MarkFieldsWritten(int db, std::string_view key, std::span<const std::string_view> fields);
+  // The entry as stored, expired or not, without side effects: no expiry, no access
+  // clock, no stats, no listener call. For the persister, which holds the shard lock.
+  Entry* Peek(int db, std::string_view key);
 
   // ---- whole keyspace; every shard must be locked ----
   void FlushDb(int db);

@@ -85,6 +85,10 @@ class SetValue {
   // Bytes held by the set (MEMORY USAGE); O(1).
   size_t MemoryUsage() const;
 
+  // The version its fields/members carry on disk (storage/FORMAT.md), set by the
+  // persister when it writes the collection whole; 0 = not written yet.
+  uint64_t disk_version = 0;
+
  private:
   CollectionTable<Member> table_;
   size_t heap_bytes_ = 0;  // the members' strings beyond their inline buffers

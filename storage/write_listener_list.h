@@ -19,6 +19,10 @@ class WriteListenerList final : public WriteListener {
   void OnKeyWritten(int db, std::string_view key) override {
     for (WriteListener* l : listeners_) l->OnKeyWritten(db, key);
   }
+  void OnFieldsWritten(int db, std::string_view key,
+                       std::span<const std::string_view> fields) override {
+    for (WriteListener* l : listeners_) l->OnFieldsWritten(db, key, fields);
+  }
   void OnKeyDeleted(int db, std::string_view key) override {
     for (WriteListener* l : listeners_) l->OnKeyDeleted(db, key);
   }

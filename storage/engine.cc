@@ -1,0 +1,347 @@
+#include "storage/engine.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/compaction_filter.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <vector>
+
+namespace vellum::storage {
+namespace {
+
+constexpr const char* kMetaCf = "meta";
+constexpr const char* kSubCf = "sub";
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+rocksdb::Slice Sl(std::string_view s) { return {s.data(), s.size()}; }
+
+// Converts a RocksDB error at this edge, with the directory and what was being done.
+Status Convert(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::Ok();
+  return Status::Error(what + ": " + s.ToString());
+}
+
+// meta: drops a key whose expiry has passed (reads check expiry themselves, so a key the
+// filter has not reached yet is still never served).
+class ExpiredMetaFilter final : public rocksdb::CompactionFilter {
+ public:
+  bool Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value, std::string*,
+              bool*) const override {
+    int64_t at = 0;
+    return codec::PeekExpire(View(value), &at) && at != 0 && at <= WallMs();
+  }
+  const char* Name() const override { return "vellum.ExpiredMeta"; }
+};
+
+// sub: drops a field or member whose key's meta record is gone, expired, or of another
+// version (the key was deleted, replaced or rewritten whole since).
+class OrphanSubFilter final : public rocksdb::CompactionFilter {
+ public:
+  explicit OrphanSubFilter(std::atomic<rocksdb::DB*>* db, std::atomic<rocksdb::ColumnFamilyHandle*>* meta)
+      : db_(db), meta_(meta) {}
+  bool Filter(int, const rocksdb::Slice& key, const rocksdb::Slice&, std::string*,
+              bool*) const override {
+    rocksdb::DB* db = db_->load(std::memory_order_acquire);
+    rocksdb::ColumnFamilyHandle* meta = meta_->load(std::memory_order_acquire);
+    if (db == nullptr || meta == nullptr) return false;  // still opening: keep
+    std::string_view meta_key, field;
+    uint64_t version = 0;
+    if (!codec::ParseSubKey(View(key), &meta_key, &version, &field)) return false;
+    std::string raw;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), meta, Sl(meta_key), &raw);
+    if (s.IsNotFound()) return true;
+    if (!s.ok()) return false;
+    codec::Meta m;
+    if (!codec::DecodeMeta(raw, &m).ok()) return false;
+    if (m.type == codec::DiskType::kString || m.version != version) return true;
+    return m.expire_at_ms != 0 && m.expire_at_ms <= WallMs();
+  }
+  const char* Name() const override { return "vellum.OrphanSub"; }
+
+ private:
+  std::atomic<rocksdb::DB*>* db_;
+  std::atomic<rocksdb::ColumnFamilyHandle*>* meta_;
+};
+
+rocksdb::CompressionType ParseCompression(const std::string& name) {
+  if (name == "zstd") return rocksdb::kZSTD;
+  if (name == "none") return rocksdb::kNoCompression;
+  return rocksdb::kLZ4Compression;
+}
+
+}  // namespace
+
+// ---- EngineBatch ------------------------------------------------------------------------
+
+struct EngineBatch::Rep {
+  rocksdb::WriteBatch batch;
+  rocksdb::ColumnFamilyHandle* def = nullptr;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+  rocksdb::ColumnFamilyHandle* sub = nullptr;
+};
+
+EngineBatch::EngineBatch(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+EngineBatch::~EngineBatch() = default;
+
+void EngineBatch::PutMeta(std::string_view key, std::string_view value) {
+  rep_->batch.Put(rep_->meta, Sl(key), Sl(value));
+}
+void EngineBatch::DeleteMeta(std::string_view key) { rep_->batch.Delete(rep_->meta, Sl(key)); }
+void EngineBatch::PutSub(std::string_view key, std::string_view value) {
+  rep_->batch.Put(rep_->sub, Sl(key), Sl(value));
+}
+void EngineBatch::DeleteSub(std::string_view key) { rep_->batch.Delete(rep_->sub, Sl(key)); }
+void EngineBatch::DeleteDb(uint8_t pdb) {
+  std::string b = codec::DbBegin(pdb), e = codec::DbEnd(pdb);
+  rep_->batch.DeleteRange(rep_->meta, b, e);
+  rep_->batch.DeleteRange(rep_->sub, b, e);
+}
+void EngineBatch::PutDbMap(const uint8_t (&map)[codec::kNumPhysicalDbs]) {
+  rep_->batch.Put(rep_->def, Sl(codec::kDbMapKey), codec::EncodeDbMap(map));
+}
+size_t EngineBatch::count() const { return rep_->batch.Count(); }
+size_t EngineBatch::bytes() const { return rep_->batch.GetDataSize(); }
+void EngineBatch::Clear() { rep_->batch.Clear(); }
+
+// ---- Engine -----------------------------------------------------------------------------
+
+struct Engine::Rep {
+  // Published once open, for the sub filter (compactions may run before that).
+  std::atomic<rocksdb::DB*> db_for_filter{nullptr};
+  std::atomic<rocksdb::ColumnFamilyHandle*> meta_for_filter{nullptr};
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // default, meta, sub
+  std::shared_ptr<rocksdb::Cache> cache;
+  std::unique_ptr<ExpiredMetaFilter> meta_filter;
+  std::unique_ptr<OrphanSubFilter> sub_filter;
+  uint8_t db_map[codec::kNumPhysicalDbs];
+  rocksdb::ColumnFamilyHandle* def() const { return handles[0]; }
+  rocksdb::ColumnFamilyHandle* meta() const { return handles[1]; }
+  rocksdb::ColumnFamilyHandle* sub() const { return handles[2]; }
+};
+
+struct Engine::Iterator::Rep {
+  std::unique_ptr<rocksdb::Iterator> it;
+};
+
+Engine::Engine(std::unique_ptr<Rep> rep, std::string dir) : rep_(std::move(rep)), dir_(std::move(dir)) {}
+
+Engine::~Engine() {
+  rep_->db_for_filter.store(nullptr, std::memory_order_release);
+  rep_->meta_for_filter.store(nullptr, std::memory_order_release);
+  for (auto* h : rep_->handles) rep_->db->DestroyColumnFamilyHandle(h);
+  rep_->handles.clear();
+  (void)rep_->db->Close();
+  rep_->db.reset();
+}
+
+bool Engine::Exists(const std::string& dir) {
+  std::error_code ec;
+  return std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", ec);
+}
+
+Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
+  namespace fs = std::filesystem;
+  const std::string& dir = options.dir;
+  const bool exists = Exists(dir);
+  if (options.read_only && !exists) return Status::Error("no database in " + dir);
+  if (!exists) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return Status::Error("can't create the data directory " + dir + ": " + ec.message());
+  }
+
+  auto rep = std::make_unique<Rep>();
+  rep->cache = rocksdb::NewLRUCache(static_cast<size_t>(options.block_cache_bytes));
+  rep->meta_filter = std::make_unique<ExpiredMetaFilter>();
+  rep->sub_filter = std::make_unique<OrphanSubFilter>(&rep->db_for_filter, &rep->meta_for_filter);
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = !exists;
+  db_options.create_missing_column_families = !exists;
+  db_options.max_background_jobs = static_cast<int>(options.background_jobs);
+  db_options.paranoid_checks = true;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_options.keep_log_file_num = 4;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rep->cache;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.cache_index_and_filter_blocks = true;
+  auto cf_options = [&](const rocksdb::CompactionFilter* filter, bool blobs) {
+    rocksdb::ColumnFamilyOptions cf;
+    cf.write_buffer_size = static_cast<size_t>(options.write_buffer_bytes);
+    cf.compression = ParseCompression(options.compression);
+    cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    cf.compaction_filter = filter;
+    if (blobs && options.min_blob_bytes > 0) {
+      // Pages of kilobytes to megabytes live in blob files: compaction then moves small
+      // records, not the pages, and garbage collection reclaims overwritten pages.
+      cf.enable_blob_files = true;
+      cf.min_blob_size = static_cast<uint64_t>(options.min_blob_bytes);
+      cf.enable_blob_garbage_collection = true;
+      cf.blob_compression_type = cf.compression;
+    }
+    return cf;
+  };
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {rocksdb::kDefaultColumnFamilyName, cf_options(nullptr, false)},
+      {kMetaCf, cf_options(rep->meta_filter.get(), true)},
+      {kSubCf, cf_options(rep->sub_filter.get(), true)},
+  };
+  if (exists) {
+    std::vector<std::string> names;
+    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_options, dir, &names);
+    if (!s.ok()) return Convert(s, "can't read the database in " + dir);
+    if (names.size() != 3 || names[1] != kMetaCf || names[2] != kSubCf) {
+      return Status::Error("the database in " + dir +
+                           " is not a Vellum database (unexpected column families)");
+    }
+  }
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, dir, cfs, &rep->handles, &raw, false)
+          : rocksdb::DB::Open(db_options, dir, cfs, &rep->handles, &raw);
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return Status::Error("the data directory " + dir +
+                           " is in use by another process (RocksDB's LOCK is held): " +
+                           s.ToString());
+    }
+    return Convert(s, "can't open the database in " + dir);
+  }
+  rep->db.reset(raw);
+  auto engine = std::unique_ptr<Engine>(new Engine(std::move(rep), dir));
+  Rep& r = *engine->rep_;
+
+  // Format version: written once, when the database is created; checked on every open.
+  std::string version;
+  s = r.db->Get(rocksdb::ReadOptions(), r.def(), Sl(codec::kFormatKey), &version);
+  if (!exists) {
+    for (int i = 0; i < codec::kNumPhysicalDbs; i++) r.db_map[i] = static_cast<uint8_t>(i);
+    rocksdb::WriteBatch init;
+    init.Put(r.def(), Sl(codec::kFormatKey), std::to_string(codec::kFormatVersion));
+    init.Put(r.def(), Sl(codec::kDbMapKey), codec::EncodeDbMap(r.db_map));
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = r.db->Write(wo, &init);
+    if (!s.ok()) return Convert(s, "can't initialise the database in " + dir);
+  } else {
+    if (s.IsNotFound()) {
+      return Status::Error("the database in " + dir + " has no Vellum format version");
+    }
+    if (!s.ok()) return Convert(s, "can't read the format version in " + dir);
+    if (version != std::to_string(codec::kFormatVersion)) {
+      return Status::Error("the database in " + dir + " has format version " + version +
+                           ", this vellumd reads version " +
+                           std::to_string(codec::kFormatVersion) + "; nothing was changed");
+    }
+    std::string map;
+    s = r.db->Get(rocksdb::ReadOptions(), r.def(), Sl(codec::kDbMapKey), &map);
+    if (!s.ok()) return Convert(s, "can't read the db map in " + dir);
+    Status st = codec::DecodeDbMap(map, r.db_map);
+    if (!st.ok()) return Status::Error("the database in " + dir + ": " + st.message());
+  }
+  r.meta_for_filter.store(r.meta(), std::memory_order_release);
+  r.db_for_filter.store(r.db.get(), std::memory_order_release);
+  return engine;
+}
+
+std::unique_ptr<EngineBatch> Engine::NewBatch() {
+  auto rep = std::make_unique<EngineBatch::Rep>();
+  rep->def = rep_->def();
+  rep->meta = rep_->meta();
+  rep->sub = rep_->sub();
+  return std::unique_ptr<EngineBatch>(new EngineBatch(std::move(rep)));
+}
+
+Status Engine::Write(EngineBatch& batch, bool sync) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  return Convert(rep_->db->Write(wo, &batch.rep_->batch), "write to " + dir_);
+}
+
+Status Engine::SyncWal() { return Convert(rep_->db->SyncWAL(), "sync the WAL in " + dir_); }
+
+void Engine::LoadedDbMap(uint8_t (&map)[codec::kNumPhysicalDbs]) const {
+  for (int i = 0; i < codec::kNumPhysicalDbs; i++) map[i] = rep_->db_map[i];
+}
+
+Engine::Iterator::Iterator(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+Engine::Iterator::~Iterator() = default;
+void Engine::Iterator::SeekToFirst() { rep_->it->SeekToFirst(); }
+void Engine::Iterator::Seek(std::string_view target) { rep_->it->Seek(Sl(target)); }
+bool Engine::Iterator::Valid() const { return rep_->it->Valid(); }
+void Engine::Iterator::Next() { rep_->it->Next(); }
+std::string_view Engine::Iterator::key() const { return View(rep_->it->key()); }
+std::string_view Engine::Iterator::value() const { return View(rep_->it->value()); }
+Status Engine::Iterator::status() const { return Convert(rep_->it->status(), "iterate"); }
+
+std::unique_ptr<Engine::Iterator> Engine::NewMetaIterator() {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;  // a full walk (start-up) would only evict the hot blocks
+  auto rep = std::make_unique<Iterator::Rep>();
+  rep->it.reset(rep_->db->NewIterator(ro, rep_->meta()));
+  return std::unique_ptr<Iterator>(new Iterator(std::move(rep)));
+}
+
+std::unique_ptr<Engine::Iterator> Engine::NewSubIterator() {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  auto rep = std::make_unique<Iterator::Rep>();
+  rep->it.reset(rep_->db->NewIterator(ro, rep_->sub()));
+  return std::unique_ptr<Iterator>(new Iterator(std::move(rep)));
+}
+
+Status Engine::GetMeta(std::string_view key, std::string* value, bool* found) {
+  rocksdb::Status s = rep_->db->Get(rocksdb::ReadOptions(), rep_->meta(), Sl(key), value);
+  *found = s.ok();
+  if (s.IsNotFound()) return Status::Ok();
+  return Convert(s, "read from " + dir_);
+}
+
+uint64_t Engine::BlockCacheBytes() const { return rep_->cache->GetUsage(); }
+
+uint64_t Engine::MemtableBytes() const {
+  uint64_t v = 0;
+  rep_->db->GetAggregatedIntProperty(rocksdb::DB::Properties::kSizeAllMemTables, &v);
+  return v;
+}
+
+uint64_t Engine::EstimatedKeys() const {
+  uint64_t v = 0;
+  rep_->db->GetIntProperty(rep_->meta(), rocksdb::DB::Properties::kEstimateNumKeys, &v);
+  return v;
+}
+
+uint64_t Engine::LiveDataBytes() const {
+  uint64_t v = 0;
+  rep_->db->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimateLiveDataSize, &v);
+  return v;
+}
+
+Status Engine::CompactAll() {
+  rocksdb::CompactRangeOptions o;
+  o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (auto* h : {rep_->meta(), rep_->sub()}) {
+    rocksdb::Status s = rep_->db->CompactRange(o, h, nullptr, nullptr);
+    if (!s.ok()) return Convert(s, "compact " + dir_);
+  }
+  return Status::Ok();
+}
+
+}  // namespace vellum::storage

@@ -1,0 +1,124 @@
+// Engine: Vellum's one RocksDB database, and the only unit that sees rocksdb::DB.
+//
+// It opens (or creates) the database under a directory with three column families
+// (default: format version and db map; meta: one record per key; sub: one record per hash
+// field or set member), holds RocksDB's LOCK file so a second daemon on the same
+// directory is refused, checks the format version before anything is written, and turns
+// every rocksdb::Status into a Vellum Status. The record layout is codec.h's.
+//
+// Expired keys are dropped by a compaction filter on `meta`; sub records whose meta is
+// gone, replaced (another version) or expired by one on `sub`.
+//
+// Thread-safe as RocksDB is: Write, SyncWal and the getters may be called from any thread.
+// An Iterator belongs to the thread that made it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "storage/codec.h"
+
+namespace vellum::storage {
+
+struct EngineOptions {
+  std::string dir;
+  int64_t block_cache_bytes = 32 << 20;
+  int64_t write_buffer_bytes = 16 << 20;
+  std::string compression = "lz4";  // none | lz4 | zstd
+  int64_t background_jobs = 2;
+  int64_t min_blob_bytes = 4096;    // values this large go to blob files; 0 disables them
+  // Open an existing database without writing anything (not even the WAL's replay): the
+  // daemon loads from a read-only open first, so a corrupt or missing file is found
+  // before RocksDB rewrites its MANIFEST or deletes an old log.
+  bool read_only = false;
+};
+
+// A group of changes applied atomically by Engine::Write; made by Engine::NewBatch.
+class EngineBatch {
+ public:
+  ~EngineBatch();
+  EngineBatch(const EngineBatch&) = delete;
+  EngineBatch& operator=(const EngineBatch&) = delete;
+
+  void PutMeta(std::string_view key, std::string_view value);
+  void DeleteMeta(std::string_view key);
+  void PutSub(std::string_view key, std::string_view value);
+  void DeleteSub(std::string_view key);
+  // Every meta and sub record of physical db `pdb` (FLUSHDB), as range deletions.
+  void DeleteDb(uint8_t pdb);
+  void PutDbMap(const uint8_t (&map)[codec::kNumPhysicalDbs]);
+
+  size_t count() const;  // operations in the batch
+  size_t bytes() const;
+  bool empty() const { return count() == 0; }
+  void Clear();
+
+ private:
+  friend class Engine;
+  struct Rep;
+  explicit EngineBatch(std::unique_ptr<Rep> rep);
+  std::unique_ptr<Rep> rep_;
+};
+
+class Engine {
+ public:
+  // Opens `options.dir`, creating it (and a fresh database of the current format) when it
+  // holds no database. Refuses, changing nothing: a directory locked by another process,
+  // a database of another format version or without one, a corrupt file.
+  static Result<std::unique_ptr<Engine>> Open(const EngineOptions& options);
+  // Whether `dir` holds a database (its CURRENT file).
+  static bool Exists(const std::string& dir);
+  ~Engine();  // closes the database (the caller has flushed what it wants durable)
+
+  std::unique_ptr<EngineBatch> NewBatch();
+  Status Write(EngineBatch& batch, bool sync);
+  // Makes every write so far durable (everysec's timer, shutdown).
+  Status SyncWal();
+
+  // The db map stored at open (identity for a new database).
+  void LoadedDbMap(uint8_t (&map)[codec::kNumPhysicalDbs]) const;
+
+  // Walks a column family in key order.
+  class Iterator {
+   public:
+    ~Iterator();
+    void SeekToFirst();
+    void Seek(std::string_view target);
+    bool Valid() const;
+    void Next();
+    std::string_view key() const;
+    std::string_view value() const;
+    Status status() const;
+
+   private:
+    friend class Engine;
+    struct Rep;
+    explicit Iterator(std::unique_ptr<Rep> rep);
+    std::unique_ptr<Rep> rep_;
+  };
+  std::unique_ptr<Iterator> NewMetaIterator();
+  std::unique_ptr<Iterator> NewSubIterator();
+  // Reads one meta record; NotFound is an ok Status with *found = false.
+  Status GetMeta(std::string_view key, std::string* value, bool* found);
+
+  // Figures for INFO: RocksDB's block cache and memtable bytes, live data estimates.
+  uint64_t BlockCacheBytes() const;
+  uint64_t MemtableBytes() const;
+  uint64_t EstimatedKeys() const;
+  uint64_t LiveDataBytes() const;
+  // Compacts everything now (tests: makes the compaction filters run).
+  Status CompactAll();
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  struct Rep;
+  explicit Engine(std::unique_ptr<Rep> rep, std::string dir);
+  std::unique_ptr<Rep> rep_;
+  std::string dir_;
+};
+
+}  // namespace vellum::storage

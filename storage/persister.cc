@@ -1,0 +1,348 @@
+#include "storage/persister.h"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+
+#include "common/log.h"
+#include "common/memory.h"
+
+namespace vellum::storage {
+namespace {
+
+thread_local uint64_t t_ticket = 0;
+
+int64_t WallSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+uint64_t WallMicros() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+}  // namespace
+
+Persister::Persister(Keyspace* keyspace, Engine* engine, Mode mode, uint64_t min_version)
+    : keyspace_(keyspace),
+      engine_(engine),
+      mode_(mode),
+      dirty_(keyspace->shard_count()),
+      pending_words_((keyspace->shard_count() + 63) / 64),
+      collecting_(engine->NewBatch()),
+      writing_(engine->NewBatch()),
+      // Versions only need to grow per key; starting from the clock keeps them growing
+      // across restarts even if a newer version was never loaded (a deleted key).
+      next_version_(std::max(min_version + 1, WallMicros())) {
+  pending_bits_ = std::make_unique<std::atomic<uint64_t>[]>(pending_words_);
+  for (size_t i = 0; i < pending_words_; i++) pending_bits_[i].store(0);
+  engine->LoadedDbMap(db_map_);
+  for (int i = 0; i < codec::kNumPhysicalDbs; i++) logical_of_[db_map_[i]] = static_cast<uint8_t>(i);
+}
+
+Persister::~Persister() { Stop(); }
+
+void Persister::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void Persister::Stop() {
+  if (!thread_.joinable()) return;
+  stop_.store(true, std::memory_order_seq_cst);
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    wake_cv_.notify_one();
+  }
+  thread_.join();
+}
+
+uint64_t Persister::TakeThreadTicket() {
+  uint64_t t = t_ticket;
+  t_ticket = 0;
+  return t;
+}
+
+std::string Persister::last_error() const {
+  std::lock_guard<std::mutex> lock(error_mu_);
+  return last_error_.empty() ? "ok" : last_error_;
+}
+
+void Persister::NoteTicket() {
+  // Cycles 1..started_ have started: this write is collected by cycle started_ at the
+  // earliest (if that cycle has not visited the shard yet) and by started_ + 1 at the
+  // latest (it cannot visit the shard before this command releases the lock). The ticket
+  // is the latest, so cycle started_ + 1 must run even if started_ collected the write:
+  // written_since_start_ says so. Order matters (all seq_cst): the dirty bit, then
+  // started_, then the flag here; RunCycle resets the flag, then bumps started_.
+  uint64_t ticket = started_.load(std::memory_order_seq_cst) + 1;
+  if (ticket > t_ticket) t_ticket = ticket;
+  if (!written_since_start_.load(std::memory_order_seq_cst)) {
+    written_since_start_.store(true, std::memory_order_seq_cst);
+    Wake();
+  }
+}
+
+void Persister::Wake() {
+  if (sleeping_.load(std::memory_order_seq_cst)) {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    wake_cv_.notify_one();
+  }
+}
+
+void Persister::MarkDirty(int db, std::string_view key) {
+  auto it = Dirty(db, key, /*whole=*/true);
+  it->second.reset();  // whole, whatever fields were noted before
+  NoteTicket();
+}
+
+void Persister::OnFieldsWritten(int db, std::string_view key,
+                                std::span<const std::string_view> fields) {
+  auto it = Dirty(db, key, /*whole=*/false);
+  if (it->second != nullptr) {
+    for (std::string_view f : fields) {
+      if (it->second->find(f) == it->second->end()) it->second->emplace(f);
+    }
+  }
+  NoteTicket();
+}
+
+Persister::DirtyKeys::iterator Persister::Dirty(int db, std::string_view key, bool whole) {
+  const size_t shard = keyspace_->ShardOf(key);
+  DirtyKeys& keys = dirty_[shard].keys[db_map_[db]];
+  auto it = keys.find(key);
+  if (it != keys.end()) return it;  // already dirty: one record will cover both writes
+  it = keys.emplace(std::string(key), whole ? nullptr : std::make_unique<FieldSet>()).first;
+  pending_keys_.fetch_add(1, std::memory_order_relaxed);
+  const uint64_t bit = uint64_t{1} << (shard & 63);
+  std::atomic<uint64_t>& word = pending_bits_[shard >> 6];
+  if ((word.load(std::memory_order_relaxed) & bit) == 0) {
+    word.fetch_or(bit, std::memory_order_seq_cst);
+    Wake();
+  }
+  return it;
+}
+
+void Persister::OnDbFlushed(int db) {
+  // Every shard lock is held: no cycle is inside a shard, and no write can interleave.
+  {
+  std::lock_guard<std::mutex> lock(batch_mu_);
+  for (int pdb = 0; pdb < codec::kNumPhysicalDbs; pdb++) {
+    if (db != -1 && pdb != db_map_[db]) continue;
+    collecting_->DeleteDb(static_cast<uint8_t>(pdb));
+    // Keys dirty in that db are gone in memory too: drop them rather than write deletes.
+    for (ShardDirty& d : dirty_) {
+      pending_keys_.fetch_sub(static_cast<int64_t>(d.keys[pdb].size()), std::memory_order_relaxed);
+      d.keys[pdb].clear();
+    }
+  }
+  barrier_pending_.store(true, std::memory_order_seq_cst);
+  }
+  NoteTicket();
+  Wake();
+}
+
+void Persister::OnDbSwapped(int a, int b) {
+  {
+    std::lock_guard<std::mutex> lock(batch_mu_);
+    std::swap(db_map_[a], db_map_[b]);
+    logical_of_[db_map_[a]] = static_cast<uint8_t>(a);
+    logical_of_[db_map_[b]] = static_cast<uint8_t>(b);
+    collecting_->PutDbMap(db_map_);
+    barrier_pending_.store(true, std::memory_order_seq_cst);
+  }
+  NoteTicket();
+  Wake();
+}
+
+bool Persister::AnyShardPending() const {
+  for (size_t i = 0; i < pending_words_; i++) {
+    if (pending_bits_[i].load(std::memory_order_seq_cst) != 0) return true;
+  }
+  return false;
+}
+
+void Persister::EncodeKey(uint8_t pdb, const std::string& key, const FieldSet* fields,
+                          EngineBatch* out) {
+  const int db = logical_of_[pdb];
+  Entry* e = keyspace_->Peek(db, key);
+  if (e == nullptr) {
+    out->DeleteMeta(codec::MetaKey(pdb, key));  // its sub records are orphans for the filter
+    return;
+  }
+  // Only some fields changed, and the disk holds this collection's version: write those.
+  uint64_t version = 0;
+  if (fields != nullptr) {
+    if (e->type == ValueType::kHash) version = e->hash_value->disk_version;
+    if (e->type == ValueType::kSet) version = e->set_value->disk_version;
+  }
+  if (version == 0) {
+    EncodeWhole(pdb, key, e, out);
+    return;
+  }
+  std::string sub = codec::SubPrefix(pdb, key, version);
+  const size_t prefix = sub.size();
+  for (const std::string& f : *fields) {
+    sub.resize(prefix);
+    sub.append(f);
+    if (e->type == ValueType::kHash) {
+      std::optional<std::string_view> v = e->hash_value->Get(f);
+      if (v) out->PutSub(sub, *v);
+      else out->DeleteSub(sub);
+    } else if (e->set_value->Contains(f)) {
+      out->PutSub(sub, {});
+    } else {
+      out->DeleteSub(sub);
+    }
+  }
+}
+
+void Persister::EncodeWhole(uint8_t pdb, const std::string& key, Entry* e, EngineBatch* out) {
+  std::string meta_key = codec::MetaKey(pdb, key);
+  std::string value;
+  switch (e->type) {
+    case ValueType::kString:
+      codec::EncodeStringMeta(&value, e->expire_at_ms, e->str);
+      out->PutMeta(meta_key, value);
+      return;
+    case ValueType::kHash: {
+      const uint64_t version = next_version_++;
+      e->hash_value->disk_version = version;
+      codec::EncodeCollectionMeta(&value, codec::DiskType::kHash, e->expire_at_ms, version);
+      out->PutMeta(meta_key, value);
+      std::string sub = codec::SubPrefix(pdb, key, version);
+      const size_t prefix = sub.size();
+      for (const HashValue::Field& f : e->hash_value->fields()) {
+        sub.resize(prefix);
+        sub.append(f.name());
+        out->PutSub(sub, f.value());
+      }
+      return;
+    }
+    case ValueType::kSet: {
+      const uint64_t version = next_version_++;
+      e->set_value->disk_version = version;
+      codec::EncodeCollectionMeta(&value, codec::DiskType::kSet, e->expire_at_ms, version);
+      out->PutMeta(meta_key, value);
+      std::string sub = codec::SubPrefix(pdb, key, version);
+      const size_t prefix = sub.size();
+      e->set_value->ForEach([&](std::string_view member) {
+        sub.resize(prefix);
+        sub.append(member);
+        out->PutSub(sub, {});
+      });
+      return;
+    }
+  }
+}
+
+void Persister::CollectShard(size_t shard) {
+  std::lock_guard<std::mutex> shard_lock(keyspace_->ShardMutex(shard));
+  std::lock_guard<std::mutex> lock(batch_mu_);
+  pending_bits_[shard >> 6].fetch_and(~(uint64_t{1} << (shard & 63)), std::memory_order_seq_cst);
+  ShardDirty& d = dirty_[shard];
+  int64_t n = 0;
+  for (int pdb = 0; pdb < codec::kNumPhysicalDbs; pdb++) {
+    for (const auto& [key, fields] : d.keys[pdb]) {
+      EncodeKey(static_cast<uint8_t>(pdb), key, fields.get(), collecting_.get());
+    }
+    n += static_cast<int64_t>(d.keys[pdb].size());
+    d.keys[pdb].clear();
+  }
+  pending_keys_.fetch_sub(n, std::memory_order_relaxed);
+}
+
+bool Persister::RunCycle(bool sync) {
+  if (writing_->empty()) {
+    // A new cycle: everything dirty now, and every barrier appended meanwhile.
+    written_since_start_.store(false, std::memory_order_seq_cst);
+    started_.fetch_add(1, std::memory_order_seq_cst);
+    for (size_t w = 0; w < pending_words_; w++) {
+      uint64_t bits = pending_bits_[w].load(std::memory_order_seq_cst);
+      while (bits != 0) {
+        const int b = __builtin_ctzll(bits);
+        bits &= bits - 1;
+        CollectShard(w * 64 + static_cast<size_t>(b));
+      }
+    }
+    std::lock_guard<std::mutex> lock(batch_mu_);
+    std::swap(collecting_, writing_);
+    barrier_pending_.store(false, std::memory_order_seq_cst);
+  }
+  // (A retried batch keeps its cycle number: started_ did not move for it.)
+  if (!writing_->empty()) {
+    Status st = engine_->Write(*writing_, sync);
+    if (!st.ok()) {
+      write_errors_.fetch_add(1, std::memory_order_relaxed);
+      if (!failing_.exchange(true)) VLOG_WARNING("Persister: %s", st.message().c_str());
+      std::lock_guard<std::mutex> lock(error_mu_);
+      last_error_ = st.message();
+      return false;
+    }
+    if (failing_.exchange(false)) {
+      VLOG_NOTICE("Persister: writes to disk resumed");
+      std::lock_guard<std::mutex> lock(error_mu_);
+      last_error_.clear();
+    }
+    records_.fetch_add(writing_->count(), std::memory_order_relaxed);
+    bytes_.fetch_add(writing_->bytes(), std::memory_order_relaxed);
+    if (sync) {
+      syncs_.fetch_add(1, std::memory_order_relaxed);
+      last_sync_s_.store(WallSeconds(), std::memory_order_relaxed);
+    }
+    writing_->Clear();
+  }
+  completed_.store(started_.load(std::memory_order_acquire), std::memory_order_release);
+  PublishEngineMemory();
+  if (on_cycle_) on_cycle_();
+  return true;
+}
+
+void Persister::PublishEngineMemory() {
+  SetNotCountedMemory(engine_->BlockCacheBytes() + engine_->MemtableBytes());
+}
+
+void Persister::Run() {
+  using Clock = std::chrono::steady_clock;
+  const bool always = mode_ == Mode::kAlways;
+  auto last_sync = Clock::now();
+  bool unsynced = false;
+  for (;;) {
+    const bool stopping = stop_.load(std::memory_order_seq_cst);
+    const bool work = written_since_start_.load(std::memory_order_seq_cst) ||
+                      barrier_pending_.load(std::memory_order_seq_cst) || AnyShardPending() || !writing_->empty();
+    if (work) {
+      if (RunCycle(always || stopping)) {
+        unsynced = !always && !stopping;
+      } else {
+        // The disk refuses writes: keep the batch, retry after a pause (RocksDB's own
+        // background recovery may clear the error meanwhile).
+        std::unique_lock<std::mutex> lock(wake_mu_);
+        wake_cv_.wait_for(lock, std::chrono::milliseconds(100));
+        if (stopping) break;  // give up at shutdown: nothing more can be made durable
+        continue;
+      }
+    }
+    if (!always && unsynced && Clock::now() - last_sync >= std::chrono::seconds(1)) {
+      if (engine_->SyncWal().ok()) {
+        syncs_.fetch_add(1, std::memory_order_relaxed);
+        last_sync_s_.store(WallSeconds(), std::memory_order_relaxed);
+        unsynced = false;
+      }
+      last_sync = Clock::now();
+    }
+    if (stopping && !work) break;
+    if (!work) PublishEngineMemory();  // flushes and compactions change it too
+    if (work) continue;
+    std::unique_lock<std::mutex> lock(wake_mu_);
+    sleeping_.store(true, std::memory_order_seq_cst);
+    if (!written_since_start_.load(std::memory_order_seq_cst) &&
+        !barrier_pending_.load(std::memory_order_seq_cst) && !AnyShardPending() && !stop_.load(std::memory_order_seq_cst)) {
+      wake_cv_.wait_for(lock, std::chrono::milliseconds(unsynced ? 200 : 1000));
+    }
+    sleeping_.store(false, std::memory_order_seq_cst);
+  }
+  if (unsynced) (void)engine_->SyncWal();
+}
+
+}  // namespace vellum::storage

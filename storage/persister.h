@@ -1,0 +1,176 @@
+// Persister: carries every change of the in-memory Keyspace to the Engine (RocksDB), in
+// group commits, on its own thread, so no worker ever waits on the disk.
+//
+// How a write travels. The Keyspace reports each write to its WriteListener while the
+// key's shard lock is held; the Persister (one of those listeners) then only records the
+// key as dirty, in a set that belongs to the shard and is guarded by that same shard lock:
+// no lock of its own, no copy of the value. Its thread runs cycles: cycle c visits each
+// shard with dirty keys, locks it, reads the current value of every dirty key and encodes
+// it (codec.h) into one batch, then writes the batch to RocksDB (synced to the WAL in
+// `always`; into the WAL's page cache in `everysec`, whose WAL is synced once a second).
+// Repeated writes to one hot key between two cycles cost one record. A hash or set is
+// written whole under a new version (FORMAT.md); records of older versions are garbage
+// that the engine's compaction filter removes.
+//
+// Acknowledgements. A write made while cycles 1..c have started is in cycle c or c+1, so
+// the writing thread gets ticket c+1 (TakeThreadTicket); its reply may leave once
+// completed_cycles() >= ticket. The server holds the connection's replies until then,
+// without blocking its loop (server/connection.cc); on_cycle wakes the workers.
+//
+// Whole-keyspace changes (FLUSHDB, FLUSHALL, SWAPDB) arrive with every shard lock held.
+// They are appended to the batch being collected at that moment, so they land between
+// the writes that came before them and those that come after. SWAPDB swaps two entries
+// of the persisted db map (logical db -> physical db of the on-disk keys): one record,
+// not a copy of two databases.
+//
+// Ordering across keys: a cycle visits shards one after another, so after a crash the
+// disk holds every acknowledged write plus, possibly, writes that were never
+// acknowledged (not necessarily a prefix of them). Snapshots that need an exact cut lock
+// every shard (Cut, a later issue).
+//
+// Threads: WriteListener calls come from any thread holding the key's shard lock (all of
+// them for flush and swap). Start/Stop from the thread that owns the Persister. The
+// counters may be read from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "common/status.h"
+#include "storage/codec.h"
+#include "storage/engine.h"
+#include "storage/keyspace.h"
+
+namespace vellum::storage {
+
+class Persister final : public WriteListener {
+ public:
+  enum class Mode { kEverysec, kAlways };
+
+  // `min_version`: every version given to a collection is above it (the loader's highest).
+  Persister(Keyspace* keyspace, Engine* engine, Mode mode, uint64_t min_version);
+  ~Persister() override;
+  Persister(const Persister&) = delete;
+  Persister& operator=(const Persister&) = delete;
+
+  // Called on the persister's thread after each cycle is written (wake the workers).
+  // Set before Start().
+  void set_on_cycle(std::function<void()> fn) { on_cycle_ = std::move(fn); }
+  void Start();
+  // Writes everything still dirty, syncs the WAL, stops the thread. Idempotent.
+  void Stop();
+
+  // The ticket of the writes this thread made since its last call (0: none), reset.
+  static uint64_t TakeThreadTicket();
+  uint64_t completed_cycles() const { return completed_.load(std::memory_order_acquire); }
+  bool Durable(uint64_t ticket) const { return completed_cycles() >= ticket; }
+
+  // ---- figures for INFO (any thread) ----
+  uint64_t cycles() const { return completed_.load(std::memory_order_relaxed); }
+  uint64_t records_written() const { return records_.load(std::memory_order_relaxed); }
+  uint64_t bytes_written() const { return bytes_.load(std::memory_order_relaxed); }
+  uint64_t syncs() const { return syncs_.load(std::memory_order_relaxed); }
+  uint64_t write_errors() const { return write_errors_.load(std::memory_order_relaxed); }
+  // Dirty keys not yet collected (approximate).
+  int64_t pending_keys() const { return pending_keys_.load(std::memory_order_relaxed); }
+  // "ok", or the last write error while the disk refuses writes.
+  std::string last_error() const;
+  bool failing() const { return failing_.load(std::memory_order_acquire); }
+  int64_t last_sync_unix_s() const { return last_sync_s_.load(std::memory_order_relaxed); }
+
+  // ---- WriteListener (the shard lock of `key` is held; all of them for flush/swap) ----
+  void OnKeyWritten(int db, std::string_view key) override { MarkDirty(db, key); }
+  void OnFieldsWritten(int db, std::string_view key,
+                       std::span<const std::string_view> fields) override;
+  void OnKeyDeleted(int db, std::string_view key) override { MarkDirty(db, key); }
+  void OnKeyExpired(int db, std::string_view key) override { MarkDirty(db, key); }
+  void OnDbFlushed(int db) override;
+  void OnDbSwapped(int a, int b) override;
+
+ private:
+  // Dirty keys of one shard, per physical db. Guarded by the shard's lock.
+  struct KeyHash {
+    using is_transparent = void;  // find(string_view) without making a string
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using FieldSet = std::unordered_set<std::string, KeyHash, std::equal_to<>>;
+  // A dirty key: nullptr means "write it whole" (meta record, and every field or member
+  // under a new version); a set means "only these fields or members changed".
+  using DirtyKeys =
+      std::unordered_map<std::string, std::unique_ptr<FieldSet>, KeyHash, std::equal_to<>>;
+  struct ShardDirty {
+    DirtyKeys keys[codec::kNumPhysicalDbs];
+  };
+
+  void MarkDirty(int db, std::string_view key);
+  // The key's dirty record, inserted (as `whole`) if it had none; sets the shard's bit.
+  DirtyKeys::iterator Dirty(int db, std::string_view key, bool whole);
+  void NoteTicket();
+  void Wake();
+  void Run();
+  // One cycle: collect every dirty shard into batch_, write it. Returns false after a
+  // failed write (the batch is kept and retried first next time).
+  bool RunCycle(bool sync);
+  void CollectShard(size_t shard);
+  void EncodeKey(uint8_t pdb, const std::string& key, const FieldSet* fields, EngineBatch* out);
+  void EncodeWhole(uint8_t pdb, const std::string& key, Entry* e, EngineBatch* out);
+  bool AnyShardPending() const;
+  // RocksDB's own memory, which maxmemory does not count (common/memory.h).
+  void PublishEngineMemory();
+
+  Keyspace* keyspace_;
+  Engine* engine_;
+  const Mode mode_;
+  std::vector<ShardDirty> dirty_;  // one per shard
+  // Bit per shard: has dirty keys. Set by writers (under the shard lock), cleared by the
+  // persister (under it too).
+  std::unique_ptr<std::atomic<uint64_t>[]> pending_bits_;
+  size_t pending_words_;
+
+  // logical db -> physical db, and back. Changed only under every shard lock (SWAPDB),
+  // so reading them under any one shard lock is consistent.
+  uint8_t db_map_[codec::kNumPhysicalDbs];
+  uint8_t logical_of_[codec::kNumPhysicalDbs];
+
+  // The batch being collected (barriers are appended to it too) and the one being
+  // written or retried. Lock order: shard lock(s), then batch_mu_; wake_mu_ is never held
+  // with either.
+  std::mutex batch_mu_;
+  std::unique_ptr<EngineBatch> collecting_;
+  std::unique_ptr<EngineBatch> writing_;
+  // A flush or swap was appended to collecting_ (set under batch_mu_; read by the
+  // persister without it, to decide whether to sleep).
+  std::atomic<bool> barrier_pending_{false};
+
+  uint64_t next_version_;  // persister thread only (and EncodeKey under the shard lock)
+  std::atomic<uint64_t> started_{0};
+  // A write was noted since the current cycle started: one more cycle must complete
+  // (see NoteTicket). Read mostly; set once per cycle at most.
+  std::atomic<bool> written_since_start_{false};
+  std::atomic<uint64_t> completed_{0};
+
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  std::atomic<bool> sleeping_{false};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::function<void()> on_cycle_;
+
+  std::atomic<uint64_t> records_{0}, bytes_{0}, syncs_{0}, write_errors_{0};
+  std::atomic<int64_t> pending_keys_{0};
+  std::atomic<bool> failing_{false};
+  std::atomic<int64_t> last_sync_s_{0};
+  mutable std::mutex error_mu_;
+  std::string last_error_;
+};
+
+}  // namespace vellum::storage

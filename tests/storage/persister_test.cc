@@ -1,0 +1,346 @@
+// The persister, engine and loader together on a real RocksDB in a temporary directory:
+// what the keyspace holds when the persister stops is what a new keyspace loads, for
+// every type, database, expiry, flush and swap; the engine refuses what it must refuse.
+// PersisterThreadTest races writers on several threads against the persister (run under
+// TSan by `make tsan`).
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/engine.h"
+#include "storage/keyspace.h"
+#include "storage/loader.h"
+#include "storage/persister.h"
+
+namespace vellum::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "vellum-persister-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string db() const { return path_ + "/db"; }
+
+ private:
+  std::string path_;
+};
+
+std::unique_ptr<Engine> OpenOk(const std::string& dir) {
+  EngineOptions o;
+  o.dir = dir;
+  auto e = Engine::Open(o);
+  EXPECT_TRUE(e.ok()) << e.status().message();
+  return e.ok() ? std::move(*e) : nullptr;
+}
+
+// A keyspace with a persister attached; Reopen() stops it and loads a fresh keyspace from
+// the same directory, as a restart does.
+class PersisterTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(Persister::Mode::kEverysec); }
+  void TearDown() override { Close(); }
+
+  void Open(Persister::Mode mode) {
+    engine_ = OpenOk(dir_.db());
+    ASSERT_NE(engine_, nullptr);
+    ks_ = std::make_unique<Keyspace>(4);
+    auto loaded = LoadKeyspace(*engine_, *ks_, WallMs());
+    ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+    loaded_ = *loaded;
+    persister_ = std::make_unique<Persister>(ks_.get(), engine_.get(), mode, loaded_.max_version);
+    ks_->set_listener(persister_.get());
+    persister_->Start();
+  }
+  void Close() {
+    if (persister_) persister_->Stop();
+    persister_.reset();
+    engine_.reset();
+  }
+  void Reopen() {
+    Close();
+    Open(Persister::Mode::kEverysec);
+  }
+
+  // Each write locks its shard, as the dispatcher does.
+  void Set(int db, const std::string& key, const std::string& value, int64_t expire_at = 0) {
+    std::lock_guard<std::mutex> lock(ks_->ShardMutex(ks_->ShardOf(key)));
+    bool created;
+    Entry* e = ks_->Upsert(db, key, WallMs(), &created);
+    e->DropCollections();
+    e->type = ValueType::kString;
+    e->str = value;
+    ks_->SetExpire(db, e, expire_at);
+  }
+  void HSet(int db, const std::string& key, const std::string& field, const std::string& value) {
+    std::lock_guard<std::mutex> lock(ks_->ShardMutex(ks_->ShardOf(key)));
+    Entry* e = ks_->Find(db, key, WallMs());
+    if (e == nullptr) {
+      e = ks_->Create(db, key, WallMs());
+      e->type = ValueType::kHash;
+      e->hash_value.emplace();
+    }
+    e->hash_value->Set(field, value);
+    ks_->MarkWritten(db, key);
+  }
+  void SAdd(int db, const std::string& key, const std::string& member) {
+    std::lock_guard<std::mutex> lock(ks_->ShardMutex(ks_->ShardOf(key)));
+    Entry* e = ks_->Find(db, key, WallMs());
+    if (e == nullptr) {
+      e = ks_->Create(db, key, WallMs());
+      e->type = ValueType::kSet;
+      e->set_value.emplace();
+    }
+    e->set_value->Add(member);
+    ks_->MarkWritten(db, key);
+  }
+  void Del(int db, const std::string& key) {
+    std::lock_guard<std::mutex> lock(ks_->ShardMutex(ks_->ShardOf(key)));
+    ks_->Erase(db, key);
+  }
+  template <typename Fn>
+  void WithAllLocks(Fn fn) {
+    ShardLocks locks(ks_.get());
+    locks.AddAll();
+    locks.Acquire();
+    fn();
+  }
+  // The string at (db, key), "(nil)" if absent, "(type)" for another type.
+  std::string Get(int db, const std::string& key) {
+    std::lock_guard<std::mutex> lock(ks_->ShardMutex(ks_->ShardOf(key)));
+    Entry* e = ks_->Find(db, key, WallMs());
+    if (e == nullptr) return "(nil)";
+    if (e->type != ValueType::kString) return std::string("(") + TypeName(e->type) + ")";
+    return e->str;
+  }
+  Entry* Raw(int db, const std::string& key) {
+    return ks_->Find(db, key, WallMs());  // single-threaded checks after Reopen
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Keyspace> ks_;
+  std::unique_ptr<Persister> persister_;
+  LoadResult loaded_;
+};
+
+TEST_F(PersisterTest, EveryTypeAndDatabaseSurvivesARestart) {
+  Set(0, "page:/", "<html>home</html>");
+  Set(15, "page:/", "db15");
+  Set(3, std::string("bin\0key", 7), std::string(10000, 'x'));  // a blob-sized value
+  HSet(1, "session:1", "user", "ada");
+  HSet(1, "session:1", "cart", "3");
+  SAdd(2, "tags", "a");
+  SAdd(2, "tags", "b");
+  Reopen();
+  EXPECT_EQ(loaded_.keys, 5u);
+  EXPECT_EQ(Get(0, "page:/"), "<html>home</html>");
+  EXPECT_EQ(Get(15, "page:/"), "db15");
+  EXPECT_EQ(Get(3, std::string("bin\0key", 7)), std::string(10000, 'x'));
+  Entry* h = Raw(1, "session:1");
+  ASSERT_NE(h, nullptr);
+  ASSERT_EQ(h->type, ValueType::kHash);
+  EXPECT_EQ(h->hash_value->size(), 2u);
+  EXPECT_EQ(h->hash_value->Get("user").value_or(""), "ada");
+  Entry* s = Raw(2, "tags");
+  ASSERT_NE(s, nullptr);
+  ASSERT_EQ(s->type, ValueType::kSet);
+  EXPECT_TRUE(s->set_value->Contains("a"));
+  EXPECT_TRUE(s->set_value->Contains("b"));
+}
+
+TEST_F(PersisterTest, OverwritesAndDeletesAreWhatLoads) {
+  HSet(0, "k", "f1", "v1");
+  Reopen();
+  Set(0, "k", "now a string");  // a hash replaced by a string: its fields must not return
+  Set(0, "gone", "x");
+  Reopen();
+  Del(0, "gone");
+  HSet(0, "k2", "a", "1");
+  Reopen();
+  HSet(0, "k2", "b", "2");  // written whole under a new version; the old one is garbage
+  Reopen();
+  EXPECT_EQ(Get(0, "k"), "now a string");
+  EXPECT_EQ(Get(0, "gone"), "(nil)");
+  EXPECT_EQ(Raw(0, "k2")->hash_value->size(), 2u);
+  EXPECT_EQ(loaded_.keys, 2u);
+}
+
+TEST_F(PersisterTest, ExpiryIsKeptAndPassedExpiryIsGone) {
+  const int64_t later = WallMs() + 3'600'000;
+  Set(0, "keep", "v", later);
+  Set(0, "soon", "v", WallMs() + 150);
+  Reopen();
+  EXPECT_EQ(Raw(0, "keep")->expire_at_ms, later);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  Reopen();
+  EXPECT_EQ(Get(0, "soon"), "(nil)");
+  EXPECT_EQ(Get(0, "keep"), "v");
+}
+
+TEST_F(PersisterTest, FlushDbRemovesOnlyThatDatabaseInOrder) {
+  Set(0, "a", "1");
+  Set(1, "b", "2");
+  WithAllLocks([&] { ks_->FlushDb(0); });
+  Set(0, "after", "3");  // written after the flush: must survive it
+  Reopen();
+  EXPECT_EQ(Get(0, "a"), "(nil)");
+  EXPECT_EQ(Get(0, "after"), "3");
+  EXPECT_EQ(Get(1, "b"), "2");
+  WithAllLocks([&] { ks_->FlushAllAsync(); });
+  Reopen();
+  EXPECT_EQ(loaded_.keys, 0u);
+}
+
+TEST_F(PersisterTest, SwapDbIsOneRecordAndSurvives) {
+  Set(0, "zero", "0");
+  Set(1, "one", "1");
+  WithAllLocks([&] { ks_->SwapDb(0, 1); });
+  Set(0, "new-in-0", "x");
+  Reopen();
+  EXPECT_EQ(Get(1, "zero"), "0");
+  EXPECT_EQ(Get(0, "one"), "1");
+  EXPECT_EQ(Get(0, "new-in-0"), "x");
+  WithAllLocks([&] { ks_->FlushDb(1); });  // flushes the physical db that logical 1 maps to
+  Reopen();
+  EXPECT_EQ(Get(1, "zero"), "(nil)");
+  EXPECT_EQ(Get(0, "one"), "1");
+}
+
+TEST_F(PersisterTest, TicketOfAWriteBecomesDurable) {
+  (void)Persister::TakeThreadTicket();
+  Set(0, "k", "v");
+  uint64_t ticket = Persister::TakeThreadTicket();
+  ASSERT_GT(ticket, 0u);
+  EXPECT_EQ(Persister::TakeThreadTicket(), 0u);  // taken once
+  for (int i = 0; i < 500 && !persister_->Durable(ticket); i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_TRUE(persister_->Durable(ticket));
+  std::string raw;
+  bool found = false;
+  ASSERT_TRUE(engine_->GetMeta(codec::MetaKey(0, "k"), &raw, &found).ok());
+  EXPECT_TRUE(found);  // durable means: in RocksDB
+}
+
+TEST_F(PersisterTest, CompactionDropsExpiredKeysAndOrphanedFields) {
+  HSet(0, "h", "f", "v");
+  Reopen();
+  HSet(0, "h", "g", "w");  // new version: the old version's field is an orphan
+  Set(0, "short", "v", WallMs() + 50);
+  Reopen();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(engine_->CompactAll().ok());
+  std::string raw;
+  bool found = true;
+  ASSERT_TRUE(engine_->GetMeta(codec::MetaKey(0, "short"), &raw, &found).ok());
+  EXPECT_FALSE(found);
+  size_t subs = 0;
+  auto it = engine_->NewSubIterator();
+  for (it->SeekToFirst(); it->Valid(); it->Next()) subs++;
+  EXPECT_EQ(subs, 2u);  // f and g of the live version only
+}
+
+TEST(EngineTest, SecondOpenOfALockedDirectoryIsRefused) {
+  TempDir dir;
+  auto first = OpenOk(dir.db());
+  EngineOptions o;
+  o.dir = dir.db();
+  auto second = Engine::Open(o);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("in use by another process"), std::string::npos)
+      << second.status().message();
+}
+
+TEST(EngineTest, NewerFormatVersionIsRefusedUntouched) {
+  TempDir dir;
+  OpenOk(dir.db()).reset();
+  {
+    // Rewrite the format record as a future vellumd would.
+    rocksdb::DB* raw = nullptr;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{"default", {}}, {"meta", {}}, {"sub", {}}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir.db(), cfs, &handles, &raw).ok());
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[0], "vellum.format", "2").ok());
+    for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+    delete raw;
+  }
+  EngineOptions o;
+  o.dir = dir.db();
+  auto e = Engine::Open(o);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("format version 2"), std::string::npos) << e.status().message();
+  e = Engine::Open(o);  // still refused: nothing was rewritten
+  EXPECT_FALSE(e.ok());
+}
+
+TEST(EngineTest, ForeignDatabaseIsRefused) {
+  TempDir dir;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Options opts;
+  opts.create_if_missing = true;
+  fs::create_directories(dir.db());
+  ASSERT_TRUE(rocksdb::DB::Open(opts, dir.db(), &raw).ok());
+  ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), "someone", "else's").ok());
+  delete raw;
+  EngineOptions o;
+  o.dir = dir.db();
+  auto e = Engine::Open(o);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("not a Vellum database"), std::string::npos)
+      << e.status().message();
+}
+
+// Writers on four threads (as four workers) and the persister race; whatever interleaving
+// happened, what loads afterwards is each key's last value.
+TEST_F(PersisterTest, PersisterThreadRacesWritersAndLosesNothing) {
+  constexpr int kThreads = 4, kKeys = 200, kRounds = 20;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; t++) {
+    threads.emplace_back([&, t] {
+      for (int r = 0; r < kRounds; r++) {
+        for (int k = 0; k < kKeys; k++) {
+          std::string key = "t" + std::to_string(t) + ":" + std::to_string(k);
+          if (k % 3 == 0) HSet(t, key, "f" + std::to_string(r % 4), std::to_string(r));
+          else Set(t, key, std::to_string(r));
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  Reopen();
+  for (int t = 0; t < kThreads; t++) {
+    for (int k = 0; k < kKeys; k++) {
+      std::string key = "t" + std::to_string(t) + ":" + std::to_string(k);
+      if (k % 3 == 0) {
+        Entry* e = Raw(t, key);
+        ASSERT_NE(e, nullptr);
+        EXPECT_EQ(e->hash_value->size(), 4u);
+        EXPECT_EQ(e->hash_value->Get("f3").value_or(""), std::to_string(kRounds - 1));
+      } else {
+        EXPECT_EQ(Get(t, key), std::to_string(kRounds - 1)) << key;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace vellum::storage
