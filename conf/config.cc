@@ -104,8 +104,20 @@ std::vector<FieldSpec> BuildSchema() {
       Enum("log.level", "loglevel", "debug|verbose|notice|warning", kRuntime, &Config::loglevel,
            "Log verbosity: debug, verbose, notice or warning."),
       Str("storage.dir", "dir", kStartup, &Config::dir, "Directory for the data files."),
-      Enum("storage.durability", nullptr, "none", kStartup, &Config::durability,
-           "Write durability; none until persistence lands, which adds always and everysec."),
+      Enum("storage.durability", nullptr, "always|everysec|none", kStartup, &Config::durability,
+           "always: reply after the write is synced to RocksDB's WAL; everysec: after it is in "
+           "the WAL, synced every second; none: memory only, no RocksDB."),
+      Bytes("storage.block-cache-size", nullptr, 0, kStartup, &Config::block_cache_size,
+            "RocksDB block cache for on-disk reads."),
+      Bytes("storage.write-buffer-size", nullptr, 64 * kKb, kStartup, &Config::write_buffer_size,
+            "RocksDB memtable size per column family before it is flushed to a file."),
+      Enum("storage.compression", nullptr, "none|lz4|zstd", kStartup, &Config::compression,
+           "Compression of RocksDB's files and blob files: none, lz4 or zstd."),
+      Int("storage.background-jobs", nullptr, 1, 64, kStartup, &Config::background_jobs,
+          "RocksDB background flush and compaction threads."),
+      Bytes("storage.min-blob-size", nullptr, 0, kStartup, &Config::min_blob_size,
+            "Values at least this large go to RocksDB blob files (no rewrite on compaction); "
+            "0 keeps every value in the tables."),
       Bytes("memory.maxmemory", "maxmemory", 0, kRuntime, &Config::maxmemory,
             "Memory limit for the data (units such as 4gb allowed); 0 means no limit."),
       Enum("memory.maxmemory-policy", "maxmemory-policy",
@@ -771,6 +783,13 @@ std::vector<std::pair<std::string, std::string>> ConfigStore::Get(std::string_vi
       name = f.toml_name;
     }
     if (name) out.emplace_back(name, ValueText(config, f));
+  }
+  // Redis's AOF settings, read-only, as the equivalents of storage.durability: tools
+  // that check persistence read these two.
+  const bool persistent = config.durability != "none";
+  if (GlobMatch(pattern, "appendonly", true)) out.emplace_back("appendonly", persistent ? "yes" : "no");
+  if (GlobMatch(pattern, "appendfsync", true)) {
+    out.emplace_back("appendfsync", persistent ? config.durability : "everysec");
   }
   return out;
 }

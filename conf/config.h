@@ -59,7 +59,12 @@ struct Config {
   std::string loglevel = "notice"; // debug | verbose | notice | warning
   // [storage]
   std::string dir = "./data";
-  std::string durability = "none";  // none (only value until persistence lands)
+  std::string durability = "everysec";  // always | everysec | none (storage/persister.h)
+  int64_t block_cache_size = 32LL * 1024 * 1024;   // RocksDB block cache
+  int64_t write_buffer_size = 16LL * 1024 * 1024;  // RocksDB memtable per column family
+  std::string compression = "lz4";                 // none | lz4 | zstd
+  int64_t background_jobs = 2;                     // RocksDB flush/compaction threads
+  int64_t min_blob_size = 4096;                    // values >= this go to blob files; 0 = off
   // [memory]
   int64_t maxmemory = 0;            // bytes; 0 = no limit
   std::string maxmemory_policy = "noeviction";

@@ -29,6 +29,11 @@ inline constexpr char kMaxClients[] = "ERR max number of clients reached";
 inline constexpr char kTimeoutNotInteger[] = "ERR timeout is not an integer or out of range";
 inline constexpr char kTimeoutNegative[] = "ERR timeout is negative";
 inline constexpr char kOom[] = "OOM command not allowed when used memory > 'maxmemory'.";
+// Write commands while the persister cannot write (as Redis's after a failed AOF write);
+// the cause follows.
+inline constexpr char kMisconfPrefix[] =
+    "MISCONF Errors writing to the RocksDB database; write commands are disabled until the "
+    "disk accepts writes again. Cause: ";
 
 // Protocol errors: the reply is sent and the connection closed.
 inline constexpr char kProtoTooBigInline[] = "ERR Protocol error: too big inline request";

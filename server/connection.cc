@@ -77,6 +77,10 @@ void Connection::ProcessInput() {
       writer_.set_resp(state_->resp.load(std::memory_order_relaxed));
       worker_->dispatcher().Execute(argv_, *state_, writer_);
       AddToCounter(state_->commands, 1);
+      // A write holds this reply, and every later one, until the persister has it.
+      if (uint64_t ticket = storage::Persister::TakeThreadTicket(); ticket > durable_ticket_) {
+        durable_ticket_ = ticket;
+      }
       if (state_->close_after_reply) close_after_write_ = true;
       // Pub/Sub messages this command published to clients of this worker (itself
       // included) go out now, after its reply, in publish order.
@@ -103,9 +107,22 @@ void Connection::RequestFlush() {
   worker_->RequestFlush(this);
 }
 
+bool Connection::HeldForDurability() {
+  if (durable_ticket_ == 0) return false;
+  if (worker_->Durable(durable_ticket_)) {
+    durable_ticket_ = 0;
+    return false;
+  }
+  if (!awaiting_durable_) {
+    awaiting_durable_ = true;
+    worker_->AwaitDurable(this);
+  }
+  return true;
+}
+
 void Connection::Flush() {
   if (closing_) return;
-  if (!write_in_flight_ && !out_.empty()) {
+  if (!write_in_flight_ && !out_.empty() && !HeldForDurability()) {
     // Most batches of replies fit in the socket buffer: write them now, with no write
     // request and no deferred callback; only what the kernel did not take goes through
     // uv_write (and back-pressure).
@@ -133,7 +150,7 @@ void Connection::Flush() {
     }
   }
   state_->output_bytes.store(UnsentBytes(), std::memory_order_relaxed);
-  if (!write_in_flight_ && close_after_write_) {
+  if (!write_in_flight_ && close_after_write_ && (out_.empty() || durable_ticket_ == 0)) {
     Close();
     return;
   }

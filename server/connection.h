@@ -60,6 +60,11 @@ class Connection {
     flush_requested_ = false;
     Flush();
   }
+  // Called by the worker after a persister cycle while this connection awaits one.
+  void DurableProgress() {
+    awaiting_durable_ = false;
+    Flush();
+  }
 
   ClientState& state() { return *state_; }
   const std::shared_ptr<ClientState>& shared_state() const { return state_; }
@@ -74,6 +79,9 @@ class Connection {
 
   void ProcessInput();
   void Flush();
+  // True while out_ answers writes the persister has not made durable yet; then the
+  // connection is registered with its worker to be flushed after the next cycle.
+  bool HeldForDurability();
   // Flush at the end of this loop iteration (once, however often it is asked).
   void RequestFlush();
   // RequestFlush, or Flush now when the unsent replies already call for back-pressure.
@@ -95,6 +103,10 @@ class Connection {
   bool close_after_write_ = false;
   bool closing_ = false;
   bool flush_requested_ = false;
+  // Replies in out_ answer writes that must be durable first (storage.durability): they
+  // leave once the persister completes cycle durable_ticket_. 0: nothing held.
+  uint64_t durable_ticket_ = 0;
+  bool awaiting_durable_ = false;
   protocol::RespParser parser_;
   protocol::ReplyWriter writer_;
   std::vector<std::string_view> argv_;

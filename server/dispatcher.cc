@@ -197,6 +197,15 @@ void Dispatcher::Execute(std::span<const std::string_view> argv, ClientState& cl
     reply.Error(protocol::err::kOom);
     return;
   }
+  //    Disk failing (Redis's writeCommandsDeniedByDiskError): while the persister cannot
+  //    write, write commands are refused with the cause; reads go on. Writes resume by
+  //    themselves once a retried batch goes through.
+  if ((cmd->spec.flags & kWrite) && server_->persister() != nullptr &&
+      server_->persister()->failing()) {
+    stats_->command[cmd->id].rejected_calls.fetch_add(1, std::memory_order_relaxed);
+    reply.Error(std::string(protocol::err::kMisconfPrefix) + server_->persister()->last_error());
+    return;
+  }
   //    MULTI queueing: inside MULTI, every command but MULTI EXEC DISCARD WATCH QUIT RESET
   //    is queued (+QUEUED) for EXEC.
   rejection_guard.Admitted();

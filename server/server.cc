@@ -23,7 +23,11 @@
 #include "server/server_state.h"
 #include "server/watch_registry.h"
 #include "server/worker.h"
+#include "storage/dir_lock.h"
+#include "storage/engine.h"
 #include "storage/keyspace.h"
+#include "storage/loader.h"
+#include "storage/persister.h"
 #include "storage/write_listener_list.h"
 
 namespace vellum::server {
@@ -76,6 +80,62 @@ int RunServer(const conf::Config& config) {
   CommandTable table;
   RegisterAllCommands(table);
   storage::Keyspace keyspace(8);
+  SystemClock clock;
+  // Persistence: lock <dir>, load RocksDB's <dir>/db before anything listens to the
+  // keyspace (a loaded key is not a write), and only then open it for writing. The load
+  // reads from a read-only open, so a corrupt or missing file stops start-up before
+  // RocksDB's own open has rewritten or deleted anything.
+  std::unique_ptr<storage::DirLock> dir_lock;
+  std::unique_ptr<storage::Engine> engine;
+  std::unique_ptr<storage::Persister> persister;
+  if (config.durability != "none") {
+    const std::filesystem::path dir(config.dir.empty() ? "." : config.dir);
+    Result<std::unique_ptr<storage::DirLock>> locked =
+        storage::DirLock::Acquire((dir / "vellumd.lock").string());
+    if (!locked.ok()) {
+      VLOG_WARNING("Can't use the data directory: %s", locked.status().message().c_str());
+      return 1;
+    }
+    dir_lock = std::move(*locked);
+    storage::EngineOptions eo;
+    eo.dir = (dir / "db").string();
+    eo.block_cache_bytes = config.block_cache_size;
+    eo.write_buffer_bytes = config.write_buffer_size;
+    eo.compression = config.compression;
+    eo.background_jobs = config.background_jobs;
+    eo.min_blob_bytes = config.min_blob_size;
+    const int64_t load_start_us = MonotonicUs();
+    Result<storage::LoadResult> loaded = storage::LoadResult{};
+    if (storage::Engine::Exists(eo.dir)) {
+      storage::EngineOptions ro = eo;
+      ro.read_only = true;
+      Result<std::unique_ptr<storage::Engine>> reader = storage::Engine::Open(ro);
+      if (!reader.ok()) {
+        VLOG_WARNING("Can't open the data directory: %s", reader.status().message().c_str());
+        return 1;
+      }
+      loaded = storage::LoadKeyspace(**reader, keyspace, clock.NowMs());
+      if (!loaded.ok()) {
+        VLOG_WARNING("Can't load the data directory: %s", loaded.status().message().c_str());
+        return 1;
+      }
+    }
+    Result<std::unique_ptr<storage::Engine>> opened = storage::Engine::Open(eo);
+    if (!opened.ok()) {
+      VLOG_WARNING("Can't open the data directory: %s", opened.status().message().c_str());
+      return 1;
+    }
+    engine = std::move(*opened);
+    VLOG_NOTICE("DB loaded from disk: %llu keys (%llu expired skipped) in %.3f seconds",
+                static_cast<unsigned long long>(loaded->keys),
+                static_cast<unsigned long long>(loaded->expired),
+                static_cast<double>(MonotonicUs() - load_start_us) / 1e6);
+    persister = std::make_unique<storage::Persister>(
+        &keyspace, engine.get(),
+        config.durability == "always" ? storage::Persister::Mode::kAlways
+                                      : storage::Persister::Mode::kEverysec,
+        loaded->max_version);
+  }
   // Consumers of keyspace writes (WATCH, keyspace notifications, ...) add themselves here
   // before the workers start.
   storage::WriteListenerList write_listeners;
@@ -84,7 +144,7 @@ int RunServer(const conf::Config& config) {
   // so destroyed after every client), since a client's destructor unwatches.
   WatchRegistry watch_registry;
   write_listeners.Add(&watch_registry);
-  SystemClock clock;
+  if (persister) write_listeners.Add(persister.get());
   int threads = static_cast<int>(config.threads);
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // ACL users: "default" takes requirepass as its password (nopass without one), then the
@@ -107,6 +167,7 @@ int RunServer(const conf::Config& config) {
   ServerState state(&store, &table, &keyspace, &clock, threads);
   state.set_acl(&acl);
   state.set_watch_registry(&watch_registry);
+  state.set_persistence(persister.get(), engine.get());
   store.OnChange([&state](const conf::Config& c, const std::vector<std::string>&) {
     state.ApplyConfig(c);
     log::SetLevel(ParseLevel(c.loglevel));
@@ -212,6 +273,13 @@ int RunServer(const conf::Config& config) {
       },
       period_ms, period_ms);
 
+  if (persister) {
+    // After each cycle, workers whose connections hold replies for the disk flush them.
+    persister->set_on_cycle([&workers] {
+      for (auto& w : workers) w->NotifyDurable();
+    });
+    persister->Start();
+  }
   for (auto& w : workers) w->Start();
   VLOG_NOTICE("Vellum 0.1.0 started, pid=%d, %d worker threads", static_cast<int>(::getpid()),
               threads);
@@ -222,6 +290,8 @@ int RunServer(const conf::Config& config) {
   VLOG_NOTICE("User requested shutdown...");
   for (auto& w : workers) w->BeginShutdown();
   for (auto& w : workers) w->Join();
+  // Every worker has stopped writing: the last cycle, then the WAL synced.
+  if (persister) persister->Stop();
   workers.clear();
   uv_loop_close(&control.loop);
   if (!config.unixsocket.empty()) ::unlink(config.unixsocket.c_str());

@@ -57,7 +57,7 @@ ServerState::ServerState(conf::ConfigStore* config, const CommandTable* commands
   static const char kHex[] = "0123456789abcdef";
   for (int i = 0; i < 40; i++) run_id_.push_back(kHex[rd() % 16]);
   for (int i = 0; i < 40; i++) replid_.push_back(kHex[rd() % 16]);
-  evictor_ = std::make_unique<storage::Evictor>(keyspace, &UsedMemory);
+  evictor_ = std::make_unique<storage::Evictor>(keyspace, &UsedMemoryForEviction);
   ApplyConfig(config->Snapshot());
 }
 

@@ -23,6 +23,7 @@
 #include "server/slowlog.h"
 #include "storage/eviction.h"
 #include "storage/keyspace.h"
+#include "storage/persister.h"
 
 namespace vellum::server {
 
@@ -88,6 +89,11 @@ class ServerState {
   // then every client runs as an unrestricted default user).
   Acl* acl() { return acl_; }
   void set_acl(Acl* a) { acl_ = a; }
+  // The persister and its engine, owned by Server; null with storage.durability none (and
+  // in unit tests that build a bare ServerState).
+  storage::Persister* persister() { return persister_; }
+  storage::Engine* engine() { return engine_; }
+  void set_persistence(storage::Persister* p, storage::Engine* e) { persister_ = p; engine_ = e; }
 
   // Settings read on hot paths, refreshed whenever CONFIG SET changes them.
   void ApplyConfig(const conf::Config& c);
@@ -163,6 +169,8 @@ class ServerState {
   KeyspaceEvents* keyspace_events_ = nullptr;
   WatchRegistry* watch_registry_ = nullptr;
   Acl* acl_ = nullptr;
+  storage::Persister* persister_ = nullptr;
+  storage::Engine* engine_ = nullptr;
   std::atomic<bool> shutting_down_{false};
 };
 

@@ -44,6 +44,8 @@ Worker::Worker(int index, ServerState* state)
   tick_.data = this;
   uv_check_init(&loop_, &flush_check_);
   flush_check_.data = this;
+  uv_async_init(&loop_, &durable_async_, OnDurable);
+  durable_async_.data = this;
 }
 
 Worker::~Worker() {
@@ -113,6 +115,32 @@ void Worker::OnCheck(uv_check_t* handle) {
   w->flushing_.swap(w->pending_flush_);
   for (Connection* c : w->flushing_) c->FlushRequested();
   w->flushing_.clear();
+}
+
+void Worker::NotifyDurable() {
+  // Under the lock, as Post: once DoShutdown has closed the handle, nobody sends again.
+  std::lock_guard<std::mutex> lock(mu_);
+  if (durable_async_open_) uv_async_send(&durable_async_);
+}
+
+void Worker::MaybeCloseDurableAsync() {
+  if (!shutting_down_ || !durable_waiters_.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!durable_async_open_) return;
+    durable_async_open_ = false;
+  }
+  uv_close(reinterpret_cast<uv_handle_t*>(&durable_async_), nullptr);
+}
+
+void Worker::OnDurable(uv_async_t* handle) {
+  auto* w = static_cast<Worker*>(handle->data);
+  if (w->durable_waiters_.empty()) return;
+  // Each connection flushes what is now durable; one still held waits again.
+  std::vector<Connection*> waiting;
+  waiting.swap(w->durable_waiters_);
+  for (Connection* c : waiting) c->DurableProgress();
+  w->MaybeCloseDurableAsync();
 }
 
 void Worker::OnTick(uv_timer_t* handle) {
@@ -206,6 +234,8 @@ void Worker::OnConnectionClosed(Connection* c) {
   // leaves the queue here. Close callbacks run in libuv's closing phase, after the check
   // phase, so OnCheck is never walking `flushing_` at this point.
   std::erase(pending_flush_, c);
+  std::erase(durable_waiters_, c);
+  MaybeCloseDurableAsync();
   uint64_t id = c->state().id();
   c->state().set_closer(nullptr);
   if (c->state().subscribed() && state_->pubsub() != nullptr) state_->pubsub()->RemoveClient(id);
@@ -234,6 +264,9 @@ void Worker::DoShutdown() {
     accepting_tasks_ = false;
   }
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+  // Replies held for the persister still leave: the persister runs until every worker
+  // has joined, and the last of them closes this handle.
+  MaybeCloseDurableAsync();
 }
 
 }  // namespace vellum::server

@@ -57,6 +57,16 @@ class Worker {
   void OnConnectionClosed(Connection* c);
   // Flushes c's replies at the end of this loop iteration. Loop-thread only.
   void RequestFlush(Connection* c) { pending_flush_.push_back(c); }
+  // Durability (storage.durability always/everysec): c holds replies to writes that the
+  // persister has not yet made durable; it is flushed again once a persister cycle ends.
+  // Loop-thread only.
+  void AwaitDurable(Connection* c) { durable_waiters_.push_back(c); }
+  bool Durable(uint64_t ticket) const {
+    return state_->persister() == nullptr || state_->persister()->Durable(ticket);
+  }
+  // Called by the persister's thread after each cycle: wakes this loop if any of its
+  // connections waits. Thread-safe.
+  void NotifyDurable();
   // The open connection of that client on this worker, or nullptr (Pub/Sub delivery).
   Connection* FindConnection(uint64_t client_id) {
     auto it = connections_.find(client_id);
@@ -68,9 +78,12 @@ class Worker {
   static void OnAsync(uv_async_t* handle);
   static void OnTick(uv_timer_t* handle);
   static void OnCheck(uv_check_t* handle);
+  static void OnDurable(uv_async_t* handle);
   void Accept(uv_stream_t* server);
   void CloseIdleClients();
   void DoShutdown();
+  // At shutdown, once no connection awaits the persister (held replies still leave).
+  void MaybeCloseDurableAsync();
 
   const int index_;
   ServerState* state_;
@@ -79,6 +92,9 @@ class Worker {
   uv_async_t async_;
   uv_timer_t tick_;
   uv_check_t flush_check_;
+  uv_async_t durable_async_;
+  std::vector<Connection*> durable_waiters_;  // connections holding replies for the disk
+  bool durable_async_open_ = true;            // under mu_; closed once shut down and idle
   std::vector<Connection*> pending_flush_;  // connections with replies to flush
   std::vector<Connection*> flushing_;       // the batch OnCheck is writing
   std::vector<uv_handle_t*> listeners_;

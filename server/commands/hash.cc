@@ -57,12 +57,14 @@ Status WriteHash(CommandContext& ctx, std::string_view key, Entry** out, bool* c
   return Status::Ok();
 }
 
-// Reports a completed write to key: "new" if it was created, then `event`.
-void Written(CommandContext& ctx, std::string_view key, bool created, const char* event) {
+// Reports a completed write of `fields` to key: "new" if it was created (Create reported
+// the whole key), then `event`.
+void Written(CommandContext& ctx, std::string_view key, bool created, const char* event,
+             std::span<const std::string_view> fields) {
   if (created) {
     ctx.Notify(KeyspaceEvents::kNew, "new", key);
   } else {
-    ctx.keyspace.MarkWritten(ctx.db, key);
+    ctx.keyspace.MarkFieldsWritten(ctx.db, key, fields);
   }
   ctx.Notify(KeyspaceEvents::kHash, event, key);
 }
@@ -88,10 +90,13 @@ Status HSetGeneric(CommandContext& ctx, bool hmset) {
   VELLUM_RETURN_IF_ERROR(WriteHash(ctx, key, &e, &created));
   if (created) e->hash_value->Reserve((ctx.argc() - 2) / 2);  // no growth slack
   int64_t added = 0;
+  std::vector<std::string_view> fields;
+  fields.reserve((ctx.argc() - 2) / 2);
   for (size_t i = 2; i < ctx.argc(); i += 2) {
     if (e->hash_value->Set(ctx.arg(i), ctx.arg(i + 1))) added++;
+    fields.push_back(ctx.arg(i));
   }
-  Written(ctx, key, created, "hset");
+  Written(ctx, key, created, "hset", fields);
   if (hmset) {
     ctx.reply.Ok();
   } else {
@@ -117,7 +122,8 @@ Status HSetNx(CommandContext& ctx) {
   bool created = false;
   VELLUM_RETURN_IF_ERROR(WriteHash(ctx, key, &e, &created));
   e->hash_value->Set(ctx.arg(2), ctx.arg(3));
-  Written(ctx, key, created, "hset");
+  const std::string_view field = ctx.arg(2);
+  Written(ctx, key, created, "hset", {&field, 1});
   ctx.reply.Integer(1);
   return Status::Ok();
 }
@@ -132,9 +138,11 @@ Status HDel(CommandContext& ctx) {
   }
   if (e->type != ValueType::kHash) return Status::Error(protocol::err::kWrongType);
   int64_t removed = 0;
+  std::vector<std::string_view> fields;
   for (size_t i = 2; i < ctx.argc(); i++) {
     if (e->hash_value->Delete(ctx.arg(i))) {
       removed++;
+      fields.push_back(ctx.arg(i));
       if (e->hash_value->empty()) break;
     }
   }
@@ -143,7 +151,7 @@ Status HDel(CommandContext& ctx) {
     if (gone) {
       ctx.keyspace.Erase(ctx.db, key);
     } else {
-      ctx.keyspace.MarkWritten(ctx.db, key);
+      ctx.keyspace.MarkFieldsWritten(ctx.db, key, fields);
     }
     ctx.Notify(KeyspaceEvents::kHash, "hdel", key);
     if (gone) ctx.Notify(KeyspaceEvents::kGeneric, "del", key);
@@ -176,7 +184,7 @@ Status HIncrBy(CommandContext& ctx) {
   bool created = false;
   VELLUM_RETURN_IF_ERROR(WriteHash(ctx, key, &e, &created));
   e->hash_value->Set(field, std::to_string(value));
-  Written(ctx, key, created, "hincrby");
+  Written(ctx, key, created, "hincrby", {&field, 1});
   ctx.reply.Integer(value);
   return Status::Ok();
 }
@@ -205,7 +213,7 @@ Status HIncrByFloat(CommandContext& ctx) {
   bool created = false;
   VELLUM_RETURN_IF_ERROR(WriteHash(ctx, key, &e, &created));
   e->hash_value->Set(field, text);
-  Written(ctx, key, created, "hincrbyfloat");
+  Written(ctx, key, created, "hincrbyfloat", {&field, 1});
   ctx.reply.Bulk(text);
   return Status::Ok();
 }

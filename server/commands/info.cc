@@ -151,6 +151,7 @@ void MemorySection(const InfoInput& in, InfoText& out) {
       Printf("%.2f%%", peak ? 100.0 * static_cast<double>(used) / static_cast<double>(peak) : 0.0));
   out.Field("total_system_memory", system);
   out.Field("total_system_memory_human", BytesToHuman(system));
+  out.Field("mem_not_counted_for_evict", NotCountedMemory());
   out.Field("maxmemory", maxmemory);
   out.Field("maxmemory_human", BytesToHuman(maxmemory));
   out.Field("maxmemory_policy", in.config.maxmemory_policy);
@@ -168,12 +169,28 @@ void PersistenceSection(const InfoInput& in, InfoText& out) {
   out.Field("rdb_last_save_time", in.server.start_ms() / 1000);
   out.Field("rdb_last_bgsave_status", "ok");
   out.Field("rdb_saves", 0);
-  out.Field("aof_enabled", 0);
+  storage::Persister* p = in.server.persister();
+  storage::Engine* engine = in.server.engine();
+  out.Field("aof_enabled", p != nullptr ? 1 : 0);
   out.Field("aof_rewrite_in_progress", 0);
   out.Field("aof_rewrite_scheduled", 0);
   out.Field("aof_last_bgrewrite_status", "ok");
-  out.Field("aof_last_write_status", "ok");
+  out.Field("aof_last_write_status", p != nullptr && p->failing() ? "err" : "ok");
   out.Field("vellum_durability", in.config.durability);
+  if (p == nullptr || engine == nullptr) return;
+  out.Field("vellum_persister_cycles", p->cycles());
+  out.Field("vellum_persister_records", p->records_written());
+  out.Field("vellum_persister_bytes", p->bytes_written());
+  out.Field("vellum_persister_pending_keys", std::max<int64_t>(0, p->pending_keys()));
+  out.Field("vellum_persister_write_errors", p->write_errors());
+  out.Field("vellum_persister_last_error", p->last_error());
+  out.Field("vellum_wal_syncs", p->syncs());
+  out.Field("vellum_wal_last_sync_time", p->last_sync_unix_s());
+  out.Field("vellum_rocksdb_dir", engine->dir());
+  out.Field("vellum_rocksdb_estimated_keys", engine->EstimatedKeys());
+  out.Field("vellum_rocksdb_live_data_bytes", engine->LiveDataBytes());
+  out.Field("vellum_rocksdb_block_cache_bytes", engine->BlockCacheBytes());
+  out.Field("vellum_rocksdb_memtable_bytes", engine->MemtableBytes());
 }
 
 void StatsSection(const InfoInput& in, InfoText& out) {

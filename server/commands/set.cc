@@ -59,14 +59,15 @@ Entry* CreateSet(CommandContext& ctx, std::string_view key) {
   return e;
 }
 
-// After members were removed from the set at key: deletes it if empty (raising "del"
-// after `event`), else reports the write.
-void AfterRemoval(CommandContext& ctx, Entry* e, std::string_view key, const char* event) {
+// After `members` were removed from the set at key: deletes it if empty (raising "del"
+// after `event`), else reports the write of those members.
+void AfterRemoval(CommandContext& ctx, Entry* e, std::string_view key, const char* event,
+                  std::span<const std::string_view> members) {
   const bool gone = e->set_value->empty();
   if (gone) {
     ctx.keyspace.Erase(ctx.db, key);
   } else {
-    ctx.keyspace.MarkWritten(ctx.db, key);
+    ctx.keyspace.MarkFieldsWritten(ctx.db, key, members);
   }
   ctx.Notify(KeyspaceEvents::kSet, event, key);
   if (gone) ctx.Notify(KeyspaceEvents::kGeneric, "del", key);
@@ -91,12 +92,16 @@ Status SAdd(CommandContext& ctx) {
     e->set_value->Reserve(ctx.argc() - 2);  // no growth slack
   }
   int64_t added = 0;
+  std::vector<std::string_view> members;
   for (size_t i = 2; i < ctx.argc(); i++) {
-    if (e->set_value->Add(ctx.arg(i))) added++;
+    if (e->set_value->Add(ctx.arg(i))) {
+      added++;
+      if (!created) members.push_back(ctx.arg(i));
+    }
   }
   if (created) ctx.Notify(KeyspaceEvents::kNew, "new", key);
   if (added > 0) {
-    if (!created) ctx.keyspace.MarkWritten(ctx.db, key);
+    if (!created) ctx.keyspace.MarkFieldsWritten(ctx.db, key, members);
     ctx.Notify(KeyspaceEvents::kSet, "sadd", key);
   }
   ctx.reply.Integer(added);
@@ -110,13 +115,15 @@ Status SRem(CommandContext& ctx) {
   VELLUM_RETURN_IF_ERROR(FindSetForWrite(ctx, key, &e));
   int64_t removed = 0;
   if (e != nullptr) {
+    std::vector<std::string_view> members;
     for (size_t i = 2; i < ctx.argc(); i++) {
       if (e->set_value->Remove(ctx.arg(i))) {
         removed++;
+        members.push_back(ctx.arg(i));
         if (e->set_value->empty()) break;
       }
     }
-    if (removed > 0) AfterRemoval(ctx, e, key, "srem");
+    if (removed > 0) AfterRemoval(ctx, e, key, "srem", members);
   }
   ctx.reply.Integer(removed);
   return Status::Ok();
@@ -182,8 +189,10 @@ Status SPop(CommandContext& ctx) {
   if (!with_count) {
     const size_t i = s->RandomIndex(rng);
     ctx.reply.Bulk(s->at(i).name);
+    const std::string popped = s->at(i).name;
     s->RemoveAt(i);
-    AfterRemoval(ctx, e, key, "spop");
+    const std::string_view member = popped;
+    AfterRemoval(ctx, e, key, "spop", {&member, 1});
     return Status::Ok();
   }
   if (static_cast<uint64_t>(count) >= s->size()) {
@@ -194,12 +203,16 @@ Status SPop(CommandContext& ctx) {
     return Status::Ok();
   }
   ctx.reply.SetHeader(static_cast<size_t>(count));
+  std::vector<std::string> popped;
+  popped.reserve(static_cast<size_t>(count));
   for (int64_t n = 0; n < count; n++) {
     const size_t i = s->RandomIndex(rng);
     ctx.reply.Bulk(s->at(i).name);
+    popped.push_back(s->at(i).name);
     s->RemoveAt(i);
   }
-  AfterRemoval(ctx, e, key, "spop");
+  const std::vector<std::string_view> members(popped.begin(), popped.end());
+  AfterRemoval(ctx, e, key, "spop", members);
   return Status::Ok();
 }
 
@@ -293,14 +306,14 @@ Status SMove(CommandContext& ctx) {
     ctx.reply.Integer(0);
     return Status::Ok();
   }
-  AfterRemoval(ctx, se, src, "srem");
+  AfterRemoval(ctx, se, src, "srem", {&member, 1});
   const bool created = de == nullptr;
   if (created) de = CreateSet(ctx, dst);
   if (de->set_value->Add(member)) {
     if (created) {
       ctx.Notify(KeyspaceEvents::kNew, "new", dst);
     } else {
-      ctx.keyspace.MarkWritten(ctx.db, dst);
+      ctx.keyspace.MarkFieldsWritten(ctx.db, dst, {&member, 1});
     }
     ctx.Notify(KeyspaceEvents::kSet, "sadd", dst);
   }

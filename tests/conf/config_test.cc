@@ -182,8 +182,8 @@ TEST(ConfigTest, EnumListsItsChoices) {
             "F:2: 'memory.maxmemory-policy' must be one of volatile-lru|volatile-lfu|"
             "volatile-random|volatile-ttl|allkeys-lru|allkeys-lfu|allkeys-random|noeviction, "
             "got 'lru'");
-  EXPECT_EQ(LoadError("[storage]\ndurability = \"always\"\n"),
-            "F:2: 'storage.durability' must be one of none, got 'always'");
+  EXPECT_EQ(LoadError("[storage]\ndurability = \"sometimes\"\n"),
+            "F:2: 'storage.durability' must be one of always|everysec|none, got 'sometimes'");
 }
 
 TEST(ConfigTest, WrongTypeIsAnError) {
@@ -416,7 +416,10 @@ TEST(ConfigStoreTest, GetGlob) {
   for (const FieldSpec& f : Schema()) memory_rows += std::string(f.toml_name).rfind("memory.", 0) == 0;
   EXPECT_EQ(store.Get("memory.*").size(), memory_rows);
   EXPECT_GE(memory_rows, 3u);
-  EXPECT_EQ(store.Get("*").size(), Schema().size());
+  // Every row, plus Redis's appendonly and appendfsync derived from storage.durability.
+  EXPECT_EQ(store.Get("*").size(), Schema().size() + 2);
+  EXPECT_EQ(store.Get("append*"),
+            (Pairs{{"appendonly", "yes"}, {"appendfsync", "everysec"}}));
   EXPECT_EQ(store.Get("*").front(), (std::pair<std::string, std::string>{"bind", "127.0.0.1"}));
   EXPECT_TRUE(store.Get("nosuch").empty());
 }

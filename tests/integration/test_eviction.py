@@ -2,7 +2,9 @@
 
 Each test starts its own small server and sets maxmemory a couple of MB above the memory
 the empty server already uses, then writes 1 KiB values past it. Loops are bounded in
-count; nothing sleeps.
+count; nothing sleeps. The servers keep no RocksDB (storage.durability none), so
+used_memory is the keyspace's alone; eviction with persistence on is in
+test_persistence.py.
 """
 import pytest
 import redis
@@ -20,7 +22,7 @@ def info(c, section, field):
 
 
 def start(policy, *flags):
-    s = Vellumd("--maxmemory-policy", policy, *flags)
+    s = Vellumd("--maxmemory-policy", policy, "--storage.durability", "none", *flags)
     s.start()
     return s
 

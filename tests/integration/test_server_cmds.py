@@ -153,8 +153,10 @@ def test_info_persistence_fields(rr):
     f = info_fields(rr, "persistence")
     assert f["loading"] == "0"
     assert f["rdb_changes_since_last_save"] == "0"
-    assert f["aof_enabled"] == "0"
-    assert f["vellum_durability"] == "none"
+    # The default durability is everysec: Redis's appendonly yes, appendfsync everysec.
+    assert f["aof_enabled"] == "1"
+    assert f["aof_last_write_status"] == "ok"
+    assert f["vellum_durability"] == "everysec"
 
 
 def test_info_stats_fields(rr):
