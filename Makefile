@@ -58,12 +58,13 @@ fuzz: setup
 	./build-fuzz/tests/resp_parser_fuzz build-fuzz/corpus -dict=tests/fuzz/resp.dict \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1
 
-# Side-by-side redis-benchmark ratios against a real redis-server (both in memory only).
+# Side-by-side redis-benchmark ratios against a real redis-server (both in memory only),
+# measured by bench/compare.sh (BENCH_MODE=quick|full; WORKLOADS=... picks a subset).
 bench: build
 	bash bench/compare_with_redis.sh $(BENCH_MODE)
 
 # The same matrix with A = bench/null_server, a RESP server that does no work: the
-# ceiling of what compare.sh can measure on this machine.
+# ceiling of what bench/compare.sh can measure on this machine.
 .PHONY: bench-ceiling
 bench-ceiling: build
 	bash bench/null_server_ceiling.sh $(BENCH_MODE)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts vellumd and a real redis-server (persistence off on both) on free loopback
-# ports, runs ../shared/bench/compare.sh against them (A = Vellum, B = Redis), stops both.
+# ports, runs bench/compare.sh against them (A = Vellum, B = Redis), stops both.
 # Usage: bench/compare_with_redis.sh [quick|full]   (default: full)
+# Knobs: VELLUMD (default ./build/vellumd), VELLUM_ARGS (extra vellumd flags), REDIS_ARGS
+# (redis-server flags, see side_by_side.sh), and compare.sh's own (WORKLOADS, ...).
 #
 # redis-benchmark runs on this same machine and keeps one core busy, so vellumd gets one
 # worker per remaining core (--server.threads = cores - 1, at least 1) unless VELLUM_ARGS

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Runs ../shared/bench/compare.sh with A = bench/null_server (answers every request
-# without a keyspace: the least work any server can do) and B = a real redis-server, to
-# show the ceiling of what compare.sh can measure on this machine. Where the null server
+# Runs bench/compare.sh with A = bench/null_server (answers every request without a
+# keyspace: the least work any server can do) and B = a real redis-server, to show the
+# ceiling of what compare.sh can measure on this machine. Where the null server
 # itself scores about 1.0, the benchmark client, not the server, sets the pace.
 # Usage: bench/null_server_ceiling.sh [quick|full]   (default: full)
-#        NULL_THREADS=2 for a two-thread null server.
+#        NULL_THREADS=2 for a two-thread null server; NULLD (default
+#        ./build/bench/null_server), REDIS_ARGS and compare.sh's knobs as in
+#        compare_with_redis.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/side_by_side.sh
