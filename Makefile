@@ -41,7 +41,7 @@ asan: setup
 # detect_deadlocks=0: TSan's lock-order detector cannot track one thread holding more than
 # 64 mutexes, and FLUSHALL/SWAPDB/EXEC hold all 256 shard locks (always in ascending
 # order, which is what rules deadlock out).
-TSAN_TESTS ?= test_concurrency.py test_transactions.py
+TSAN_TESTS ?= test_concurrency.py test_transactions.py test_persistence.py
 tsan: setup
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVELLUM_TSAN=ON -DVELLUM_BENCH=OFF >/dev/null
 	@cmake --build build-tsan -j$(JOBS) --target unit_tests vellumd
@@ -62,6 +62,22 @@ fuzz: setup
 # measured by bench/compare.sh (BENCH_MODE=quick|full; WORKLOADS=... picks a subset).
 bench: build
 	bash bench/compare_with_redis.sh $(BENCH_MODE)
+
+# The same matrix with persistence on both sides, like with like: Vellum everysec against
+# redis-server --appendonly yes --appendfsync everysec, then always against always, with
+# the value-size rows added (WORKLOADS=... overrides; PERSIST_MODES="always" runs one).
+PERSIST_MODES ?= everysec always
+PERSIST_WORKLOADS ?= set-32B-P1 get-32B-P1 set-1K-P1 set-4K-P1 get-4K-P1 set-32K-P1 get-32K-P1 \
+  set-1K-P16 set-4K-P16 get-4K-P16 set-32K-P16 mset-10x1K mixed-90get10set-4K-P1
+.PHONY: bench-persist
+bench-persist: build
+	@for mode in $(PERSIST_MODES); do \
+	  echo "== durability $$mode"; \
+	  WORKLOADS="$${WORKLOADS:-$(PERSIST_WORKLOADS)}" \
+	  VELLUM_ARGS="--storage.durability $$mode $(VELLUM_ARGS)" \
+	  REDIS_ARGS="--save '' --appendonly yes --appendfsync $$mode" \
+	  bash bench/compare_with_redis.sh $(BENCH_MODE) || exit 1; \
+	done
 
 # The same matrix with A = bench/null_server, a RESP server that does no work: the
 # ceiling of what bench/compare.sh can measure on this machine.

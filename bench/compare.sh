@@ -67,6 +67,11 @@ set-4K-P16              test   4096   16  -     set
 get-4K-P16              test   4096   16  fill  get
 mset-10x1K              test   1024   1   -     mset
 mixed-90get10set-4K-P1  mixed  4096   1   fill  -
+# Value sizes for persistence (make bench-persist adds them to the default matrix):
+# large pages must not make SET collapse next to small ones.
+set-1K-P1               test   1024   1   -     set
+set-1K-P16              test   1024   16  -     set
+set-32K-P16             test   32768  16  -     set
 # Not in the default matrix (the README figures stay comparable); examples of the
 # other row shapes, run with WORKLOADS=... on servers that have these commands.
 sadd-P1                 cmd    0      1   -     SADD myset element:__rand_int__
