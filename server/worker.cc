@@ -265,7 +265,13 @@ void Worker::DoShutdown() {
   }
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
   // Replies held for the persister still leave: the persister runs until every worker
-  // has joined, and the last of them closes this handle.
+  // has joined, and the last of them closes this handle. Unless the disk is failing:
+  // then they would never leave, and were never acknowledged; drop them.
+  if (state_->persister() != nullptr && state_->persister()->failing()) {
+    std::vector<Connection*> held;
+    held.swap(durable_waiters_);
+    for (Connection* c : held) c->Close();
+  }
   MaybeCloseDurableAsync();
 }
 

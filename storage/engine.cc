@@ -1,8 +1,11 @@
 #include "storage/engine.h"
 
 #include <rocksdb/cache.h>
+#include <rocksdb/comparator.h>
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
@@ -76,6 +79,90 @@ class OrphanSubFilter final : public rocksdb::CompactionFilter {
   std::atomic<rocksdb::ColumnFamilyHandle*>* meta_;
 };
 
+// Write faults on demand (Engine::SetWriteFaults): every writable file RocksDB opens is
+// wrapped, and while the switch is on its writes fail as on a dead or full disk.
+std::atomic<bool> g_write_faults{false};
+
+rocksdb::IOStatus InjectedFault() {
+  return rocksdb::IOStatus::IOError("injected write fault (DEBUG DISK-FAULTS ON)");
+}
+
+class FaultableFile final : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  using FSWritableFileOwnerWrapper::FSWritableFileOwnerWrapper;
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
+                           rocksdb::IODebugContext* dbg) override {
+    if (g_write_faults.load(std::memory_order_relaxed)) return InjectedFault();
+    return FSWritableFileOwnerWrapper::Append(data, o, dbg);
+  }
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
+                           const rocksdb::DataVerificationInfo& info,
+                           rocksdb::IODebugContext* dbg) override {
+    if (g_write_faults.load(std::memory_order_relaxed)) return InjectedFault();
+    return FSWritableFileOwnerWrapper::Append(data, o, info, dbg);
+  }
+  rocksdb::IOStatus Flush(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
+    if (g_write_faults.load(std::memory_order_relaxed)) return InjectedFault();
+    return FSWritableFileOwnerWrapper::Flush(o, dbg);
+  }
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
+    if (g_write_faults.load(std::memory_order_relaxed)) return InjectedFault();
+    return FSWritableFileOwnerWrapper::Sync(o, dbg);
+  }
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
+    if (g_write_faults.load(std::memory_order_relaxed)) return InjectedFault();
+    return FSWritableFileOwnerWrapper::Fsync(o, dbg);
+  }
+};
+
+class FaultableFileSystem final : public rocksdb::FileSystemWrapper {
+ public:
+  using FileSystemWrapper::FileSystemWrapper;
+  const char* Name() const override { return "vellum.FaultableFileSystem"; }
+  rocksdb::IOStatus NewWritableFile(const std::string& f, const rocksdb::FileOptions& o,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* r,
+                                    rocksdb::IODebugContext* dbg) override {
+    if (g_write_faults.load(std::memory_order_relaxed)) return InjectedFault();
+    std::unique_ptr<rocksdb::FSWritableFile> file;
+    rocksdb::IOStatus s = target()->NewWritableFile(f, o, &file, dbg);
+    if (s.ok()) *r = std::make_unique<FaultableFile>(std::move(file));
+    return s;
+  }
+  rocksdb::IOStatus ReopenWritableFile(const std::string& f, const rocksdb::FileOptions& o,
+                                       std::unique_ptr<rocksdb::FSWritableFile>* r,
+                                       rocksdb::IODebugContext* dbg) override {
+    if (g_write_faults.load(std::memory_order_relaxed)) return InjectedFault();
+    std::unique_ptr<rocksdb::FSWritableFile> file;
+    rocksdb::IOStatus s = target()->ReopenWritableFile(f, o, &file, dbg);
+    if (s.ok()) *r = std::make_unique<FaultableFile>(std::move(file));
+    return s;
+  }
+};
+
+// A column family as a WriteBatch sees it: its id (and comparator, for the timestamp
+// size). Batches hold these rather than the database's own handles, which a Reopen
+// destroys while a worker may be appending a FLUSHDB to a batch.
+class StableCfHandle final : public rocksdb::ColumnFamilyHandle {
+ public:
+  StableCfHandle(std::string name, uint32_t id) : name_(std::move(name)), id_(id) {}
+  const std::string& GetName() const override { return name_; }
+  uint32_t GetID() const override { return id_; }
+  rocksdb::Status GetDescriptor(rocksdb::ColumnFamilyDescriptor*) override {
+    return rocksdb::Status::NotSupported("a batch-only handle");
+  }
+  const rocksdb::Comparator* GetComparator() const override {
+    return rocksdb::BytewiseComparator();
+  }
+
+ private:
+  std::string name_;
+  uint32_t id_;
+};
+
+Status Closed() {
+  return Status::Error("the database is closed (a reopen after a write failure failed)");
+}
+
 rocksdb::CompressionType ParseCompression(const std::string& name) {
   if (name == "zstd") return rocksdb::kZSTD;
   if (name == "none") return rocksdb::kNoCompression;
@@ -119,6 +206,10 @@ void EngineBatch::Clear() { rep_->batch.Clear(); }
 // ---- Engine -----------------------------------------------------------------------------
 
 struct Engine::Rep {
+  // The file system RocksDB writes through (fault injection), and the Env over it; both
+  // outlive the DB (declared first, destroyed last).
+  std::shared_ptr<rocksdb::FileSystem> fs;
+  std::unique_ptr<rocksdb::Env> env;
   // Published once open, for the sub filter (compactions may run before that).
   std::atomic<rocksdb::DB*> db_for_filter{nullptr};
   std::atomic<rocksdb::ColumnFamilyHandle*> meta_for_filter{nullptr};
@@ -128,6 +219,16 @@ struct Engine::Rep {
   std::unique_ptr<ExpiredMetaFilter> meta_filter;
   std::unique_ptr<OrphanSubFilter> sub_filter;
   uint8_t db_map[codec::kNumPhysicalDbs];
+  ~Rep() {
+    db_for_filter.store(nullptr, std::memory_order_release);
+    meta_for_filter.store(nullptr, std::memory_order_release);
+    if (db) {
+      for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+      handles.clear();
+      (void)db->Close();
+      db.reset();
+    }
+  }
   rocksdb::ColumnFamilyHandle* def() const { return handles[0]; }
   rocksdb::ColumnFamilyHandle* meta() const { return handles[1]; }
   rocksdb::ColumnFamilyHandle* sub() const { return handles[2]; }
@@ -137,15 +238,28 @@ struct Engine::Iterator::Rep {
   std::unique_ptr<rocksdb::Iterator> it;
 };
 
-Engine::Engine(std::unique_ptr<Rep> rep, std::string dir) : rep_(std::move(rep)), dir_(std::move(dir)) {}
+Engine::Engine(std::unique_ptr<Rep> rep, EngineOptions options)
+    : rep_(std::move(rep)), options_(std::move(options)), dir_(options_.dir) {
+  for (size_t i = 0; i < batch_cfs_.size(); i++) {
+    batch_cfs_[i] = std::make_unique<StableCfHandle>(rep_->handles[i]->GetName(),
+                                                     rep_->handles[i]->GetID());
+  }
+}
 
-Engine::~Engine() {
-  rep_->db_for_filter.store(nullptr, std::memory_order_release);
-  rep_->meta_for_filter.store(nullptr, std::memory_order_release);
-  for (auto* h : rep_->handles) rep_->db->DestroyColumnFamilyHandle(h);
-  rep_->handles.clear();
-  (void)rep_->db->Close();
-  rep_->db.reset();
+Engine::~Engine() = default;  // Rep's destructor closes the database
+
+Status Engine::Reopen() {
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  rep_.reset();  // closed first: RocksDB's LOCK would refuse a second open in this process
+  Result<std::unique_ptr<Engine>> fresh = Open(options_);
+  if (!fresh.ok()) return fresh.status();
+  for (size_t i = 0; i < batch_cfs_.size(); i++) {
+    if ((*fresh)->rep_->handles[i]->GetID() != batch_cfs_[i]->GetID()) {
+      return Status::Error("column family ids changed across a reopen of " + dir_);
+    }
+  }
+  rep_ = std::move((*fresh)->rep_);
+  return Status::Ok();
 }
 
 bool Engine::Exists(const std::string& dir) {
@@ -169,7 +283,10 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   rep->meta_filter = std::make_unique<ExpiredMetaFilter>();
   rep->sub_filter = std::make_unique<OrphanSubFilter>(&rep->db_for_filter, &rep->meta_for_filter);
 
+  rep->fs = std::make_shared<FaultableFileSystem>(rocksdb::FileSystem::Default());
+  rep->env = rocksdb::NewCompositeEnv(rep->fs);
   rocksdb::DBOptions db_options;
+  db_options.env = rep->env.get();
   db_options.create_if_missing = !exists;
   db_options.create_missing_column_families = !exists;
   db_options.max_background_jobs = static_cast<int>(options.background_jobs);
@@ -225,7 +342,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
     return Convert(s, "can't open the database in " + dir);
   }
   rep->db.reset(raw);
-  auto engine = std::unique_ptr<Engine>(new Engine(std::move(rep), dir));
+  auto engine = std::unique_ptr<Engine>(new Engine(std::move(rep), options));
   Rep& r = *engine->rep_;
 
   // Format version: written once, when the database is created; checked on every open.
@@ -263,19 +380,25 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
 
 std::unique_ptr<EngineBatch> Engine::NewBatch() {
   auto rep = std::make_unique<EngineBatch::Rep>();
-  rep->def = rep_->def();
-  rep->meta = rep_->meta();
-  rep->sub = rep_->sub();
+  rep->def = batch_cfs_[0].get();
+  rep->meta = batch_cfs_[1].get();
+  rep->sub = batch_cfs_[2].get();
   return std::unique_ptr<EngineBatch>(new EngineBatch(std::move(rep)));
 }
 
 Status Engine::Write(EngineBatch& batch, bool sync) {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  if (!rep_) return Closed();
   rocksdb::WriteOptions wo;
   wo.sync = sync;
   return Convert(rep_->db->Write(wo, &batch.rep_->batch), "write to " + dir_);
 }
 
-Status Engine::SyncWal() { return Convert(rep_->db->SyncWAL(), "sync the WAL in " + dir_); }
+Status Engine::SyncWal() {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  if (!rep_) return Closed();
+  return Convert(rep_->db->SyncWAL(), "sync the WAL in " + dir_);
+}
 
 void Engine::LoadedDbMap(uint8_t (&map)[codec::kNumPhysicalDbs]) const {
   for (int i = 0; i < codec::kNumPhysicalDbs; i++) map[i] = rep_->db_map[i];
@@ -308,33 +431,56 @@ std::unique_ptr<Engine::Iterator> Engine::NewSubIterator() {
 }
 
 Status Engine::GetMeta(std::string_view key, std::string* value, bool* found) {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  *found = false;
+  if (!rep_) return Closed();
   rocksdb::Status s = rep_->db->Get(rocksdb::ReadOptions(), rep_->meta(), Sl(key), value);
   *found = s.ok();
   if (s.IsNotFound()) return Status::Ok();
   return Convert(s, "read from " + dir_);
 }
 
-uint64_t Engine::BlockCacheBytes() const { return rep_->cache->GetUsage(); }
+uint64_t Engine::BlockCacheBytes() const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  return rep_ ? rep_->cache->GetUsage() : 0;
+}
 
 uint64_t Engine::MemtableBytes() const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
   uint64_t v = 0;
+  if (!rep_) return 0;
   rep_->db->GetAggregatedIntProperty(rocksdb::DB::Properties::kSizeAllMemTables, &v);
   return v;
 }
 
 uint64_t Engine::EstimatedKeys() const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
   uint64_t v = 0;
+  if (!rep_) return 0;
   rep_->db->GetIntProperty(rep_->meta(), rocksdb::DB::Properties::kEstimateNumKeys, &v);
   return v;
 }
 
 uint64_t Engine::LiveDataBytes() const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
   uint64_t v = 0;
+  if (!rep_) return 0;
   rep_->db->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimateLiveDataSize, &v);
   return v;
 }
 
+Status Engine::Resume() {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  if (!rep_) return Closed();
+  return Convert(rep_->db->Resume(), "resume writes to " + dir_);
+}
+
+void Engine::SetWriteFaults(bool on) { g_write_faults.store(on, std::memory_order_relaxed); }
+bool Engine::write_faults() { return g_write_faults.load(std::memory_order_relaxed); }
+
 Status Engine::CompactAll() {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  if (!rep_) return Closed();
   rocksdb::CompactRangeOptions o;
   o.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   for (auto* h : {rep_->meta(), rep_->sub()}) {

@@ -13,13 +13,19 @@
 // An Iterator belongs to the thread that made it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 
 #include "common/status.h"
 #include "storage/codec.h"
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+}
 
 namespace vellum::storage {
 
@@ -81,7 +87,7 @@ class Engine {
   // The db map stored at open (identity for a new database).
   void LoadedDbMap(uint8_t (&map)[codec::kNumPhysicalDbs]) const;
 
-  // Walks a column family in key order.
+  // Walks a column family in key order. Not across a Reopen (start-up and tests only).
   class Iterator {
    public:
     ~Iterator();
@@ -111,14 +117,32 @@ class Engine {
   uint64_t LiveDataBytes() const;
   // Compacts everything now (tests: makes the compaction filters run).
   Status CompactAll();
+  // Clears a background error RocksDB entered after a failed write (DB::Resume), so that
+  // writes go through again once the disk accepts them.
+  Status Resume();
+  // Closes and opens the database again (what recovers from errors Resume cannot clear,
+  // such as a failed WAL write). Only the writer (the persister) calls it; readers wait.
+  Status Reopen();
+
+  // Fault injection for tests (DEBUG DISK-FAULTS): while on, every write to any file of
+  // every open engine fails with an I/O error, as a full or failing disk would. Process-
+  // wide; thread-safe.
+  static void SetWriteFaults(bool on);
+  static bool write_faults();
 
   const std::string& dir() const { return dir_; }
 
  private:
   struct Rep;
-  explicit Engine(std::unique_ptr<Rep> rep, std::string dir);
+  Engine(std::unique_ptr<Rep> rep, EngineOptions options);
+  // rep_ is replaced by Reopen (exclusive) and read by everything else (shared); null
+  // while a reopen has failed.
+  mutable std::shared_mutex mu_;
   std::unique_ptr<Rep> rep_;
-  std::string dir_;
+  const EngineOptions options_;
+  const std::string dir_;
+  // default, meta, sub as batches name them: same ids for the engine's whole life.
+  std::array<std::unique_ptr<rocksdb::ColumnFamilyHandle>, 3> batch_cfs_;
 };
 
 }  // namespace vellum::storage

@@ -274,9 +274,14 @@ bool Persister::RunCycle(bool sync) {
     Status st = engine_->Write(*writing_, sync);
     if (!st.ok()) {
       write_errors_.fetch_add(1, std::memory_order_relaxed);
-      if (!failing_.exchange(true)) VLOG_WARNING("Persister: %s", st.message().c_str());
-      std::lock_guard<std::mutex> lock(error_mu_);
-      last_error_ = st.message();
+      if (!failing_.load(std::memory_order_relaxed)) {
+        // The first error of an outage is its cause; later retries may only say that
+        // the database is being reopened.
+        VLOG_WARNING("Persister: %s", st.message().c_str());
+        std::lock_guard<std::mutex> lock(error_mu_);
+        last_error_ = st.message();
+      }
+      failing_.store(true, std::memory_order_release);
       return false;
     }
     if (failing_.exchange(false)) {
@@ -315,11 +320,21 @@ void Persister::Run() {
       if (RunCycle(always || stopping)) {
         unsynced = !always && !stopping;
       } else {
-        // The disk refuses writes: keep the batch, retry after a pause (RocksDB's own
-        // background recovery may clear the error meanwhile).
-        std::unique_lock<std::mutex> lock(wake_mu_);
-        wake_cv_.wait_for(lock, std::chrono::milliseconds(100));
+        // The disk refuses writes: keep the batch, retry after a pause. RocksDB holds a
+        // background error after a failed WAL write until Resume() clears it, which
+        // succeeds once the disk takes writes again.
         if (stopping) break;  // give up at shutdown: nothing more can be made durable
+        {
+          std::unique_lock<std::mutex> lock(wake_mu_);
+          wake_cv_.wait_for(lock, std::chrono::milliseconds(100));
+        }
+        // Some errors (a failed WAL write) Resume cannot clear: then reopen the database
+        // (the WAL replays what was written) and retry the same batch, whose puts and
+        // deletes are idempotent.
+        if (!engine_->Resume().ok()) {
+          Status reopened = engine_->Reopen();
+          if (!reopened.ok()) VLOG_VERBOSE("Persister: %s", reopened.message().c_str());
+        }
         continue;
       }
     }
@@ -343,6 +358,10 @@ void Persister::Run() {
     sleeping_.store(false, std::memory_order_seq_cst);
   }
   if (unsynced) (void)engine_->SyncWal();
+  if (!writing_->empty()) {
+    VLOG_WARNING("Persister: stopped with %zu changes the disk refused; their replies were "
+                 "never sent", writing_->count());
+  }
 }
 
 }  // namespace vellum::storage

@@ -82,7 +82,7 @@ class Persister final : public WriteListener {
   uint64_t write_errors() const { return write_errors_.load(std::memory_order_relaxed); }
   // Dirty keys not yet collected (approximate).
   int64_t pending_keys() const { return pending_keys_.load(std::memory_order_relaxed); }
-  // "ok", or the last write error while the disk refuses writes.
+  // "ok", or the error that started the current outage while the disk refuses writes.
   std::string last_error() const;
   bool failing() const { return failing_.load(std::memory_order_acquire); }
   int64_t last_sync_unix_s() const { return last_sync_s_.load(std::memory_order_relaxed); }

@@ -31,6 +31,7 @@
 #include "server/commands/info.h"
 #include "server/commands/registry.h"
 #include "server/server_state.h"
+#include "storage/engine.h"
 #include "storage/eviction.h"
 
 namespace vellum::server {
@@ -109,9 +110,26 @@ Status DebugSleep(CommandContext& ctx) {
   return Status::Ok();
 }
 
+// DEBUG DISK-FAULTS ON|OFF: every RocksDB write fails while on (tests of the failing-disk
+// path: MISCONF on writes, reads going on, recovery once off).
+Status DebugDiskFaults(CommandContext& ctx) {
+  std::string_view v = ctx.arg(2);
+  if (EqualsIgnoreCase(v, "on")) {
+    storage::Engine::SetWriteFaults(true);
+  } else if (EqualsIgnoreCase(v, "off")) {
+    storage::Engine::SetWriteFaults(false);
+  } else {
+    return Status::Error(protocol::err::kSyntax);
+  }
+  ctx.reply.Ok();
+  return Status::Ok();
+}
+
 Status DebugHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "DEBUG",
-            {"SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed."});
+            {"SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
+             "DISK-FAULTS ON|OFF",
+             "    Make every write to the data files fail (ON) or work again (OFF)."});
   return Status::Ok();
 }
 
@@ -619,6 +637,8 @@ void RegisterServerCommands(CommandTable& table) {
   std::vector<CommandSpec> debug = {
       {"sleep", 3, kAdminFlags, kAdminCats, 0, 0, 0, "server", "1.0.0",
        "Blocks the worker thread for a number of seconds.", DebugSleep},
+      {"disk-faults", 3, kAdminFlags, kAdminCats, 0, 0, 0, "server", "1.0.0",
+       "Makes every write to the data files fail, or work again.", DebugDiskFaults},
       {"help", 2, kHelpFlags, kCatSlow, 0, 0, 0, "server", "1.0.0", kHelpSummary, DebugHelp}};
   table.Register({"debug", -2, kAdminFlags, kAdminCats, 0, 0, 0, "server", "1.0.0",
                   "A container for debugging commands.", nullptr, std::move(debug)});

@@ -188,6 +188,63 @@ def test_corrupt_data_file_stops_start_up_and_changes_nothing(durable):
     assert file_digests(data_dir(s)) == before
 
 
+def wait_for(predicate, seconds=10.0):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_failing_disk_refuses_writes_serves_reads_and_recovers(durable):
+    s = durable()
+    c = s.client()
+    c.set("before", "1")
+    c.execute_command("DEBUG", "DISK-FAULTS", "ON")
+    try:
+        # The write that meets the failure is never acknowledged while the disk fails.
+        held = s.client(socket_timeout=0.5)
+        with pytest.raises(redis.TimeoutError):
+            held.set("during", "x")
+        held.close()
+        assert wait_for(lambda: c.info("persistence")["aof_last_write_status"] == "err")
+        with pytest.raises(redis.ResponseError) as e:
+            c.set("refused", "y")
+        assert str(e.value).startswith("MISCONF Errors writing to the RocksDB database")
+        assert "injected write fault" in str(e.value)
+        assert "injected write fault" in c.info("persistence")["vellum_persister_last_error"]
+        assert c.get("before") == b"1"  # reads go on
+        assert c.hgetall("nothing") == {}
+    finally:
+        c.execute_command("DEBUG", "DISK-FAULTS", "OFF")
+    # Writes resume by themselves, with no restart.
+    assert wait_for(lambda: c.info("persistence")["aof_last_write_status"] == "ok")
+    assert c.set("after", "z")
+    assert c.info("persistence")["vellum_persister_write_errors"] > 0
+    c.close()
+    os.kill(s.proc.pid, signal.SIGKILL)
+    t = restart(s)
+    c = t.client()
+    assert c.get("before") == b"1" and c.get("after") == b"z"
+    assert c.get("refused") is None
+    c.close()
+
+
+def test_shutdown_with_a_failing_disk_does_not_hang(durable):
+    s = durable()
+    c = s.client()
+    c.set("k", "v")
+    c.execute_command("DEBUG", "DISK-FAULTS", "ON")
+    held = s.client(socket_timeout=0.5)
+    with pytest.raises(redis.TimeoutError):
+        held.set("never", "acknowledged")
+    assert wait_for(lambda: c.info("persistence")["aof_last_write_status"] == "err")
+    s.proc.send_signal(signal.SIGTERM)
+    assert s.proc.wait(timeout=10) == 0
+    held.close(), c.close()
+
+
 def test_200k_keys_come_back_after_restart(durable):
     s = durable()
     n = 200_000
