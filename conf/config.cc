@@ -112,7 +112,7 @@ std::vector<FieldSpec> BuildSchema() {
       Bytes("storage.write-buffer-size", nullptr, 64 * kKb, kStartup, &Config::write_buffer_size,
             "RocksDB memtable size per column family before it is flushed to a file."),
       Enum("storage.compression", nullptr, "none|lz4|zstd", kStartup, &Config::compression,
-           "Compression of RocksDB's files and blob files: none, lz4 or zstd."),
+           "Compression of RocksDB's files below level 1, and of blob files: none, lz4 or zstd."),
       Int("storage.background-jobs", nullptr, 1, 64, kStartup, &Config::background_jobs,
           "RocksDB background flush and compaction threads."),
       Bytes("storage.min-blob-size", nullptr, 0, kStartup, &Config::min_blob_size,

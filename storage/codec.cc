@@ -90,6 +90,11 @@ void EncodeStringMeta(std::string* out, int64_t expire_at_ms, std::string_view v
   out->append(value);
 }
 
+void EncodeStringMetaHeader(char (&out)[kStringMetaHeaderSize], int64_t expire_at_ms) {
+  out[0] = static_cast<char>(DiskType::kString);
+  for (int i = 0; i < 8; i++) out[1 + i] = static_cast<char>(static_cast<uint64_t>(expire_at_ms) >> (8 * i));
+}
+
 void EncodeCollectionMeta(std::string* out, DiskType type, int64_t expire_at_ms,
                           uint64_t version) {
   out->clear();

@@ -53,6 +53,10 @@ struct Meta {
   std::string_view payload;   // kString: the value (points into the decoded bytes)
 };
 void EncodeStringMeta(std::string* out, int64_t expire_at_ms, std::string_view value);
+// The first bytes of a string's meta value (type and expiry); the value's bytes follow.
+// Lets the persister hand RocksDB the header and the value as two parts, with no copy.
+inline constexpr size_t kStringMetaHeaderSize = 1 + 8;
+void EncodeStringMetaHeader(char (&out)[kStringMetaHeaderSize], int64_t expire_at_ms);
 void EncodeCollectionMeta(std::string* out, DiskType type, int64_t expire_at_ms,
                           uint64_t version);
 Status DecodeMeta(std::string_view raw, Meta* out);

@@ -50,6 +50,8 @@ class EngineBatch {
   EngineBatch& operator=(const EngineBatch&) = delete;
 
   void PutMeta(std::string_view key, std::string_view value);
+  // PutMeta of the concatenation head + tail, without building it.
+  void PutMeta(std::string_view key, std::string_view head, std::string_view tail);
   void DeleteMeta(std::string_view key);
   void PutSub(std::string_view key, std::string_view value);
   void DeleteSub(std::string_view key);

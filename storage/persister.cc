@@ -201,10 +201,12 @@ void Persister::EncodeWhole(uint8_t pdb, const std::string& key, Entry* e, Engin
   std::string meta_key = codec::MetaKey(pdb, key);
   std::string value;
   switch (e->type) {
-    case ValueType::kString:
-      codec::EncodeStringMeta(&value, e->expire_at_ms, e->str);
-      out->PutMeta(meta_key, value);
+    case ValueType::kString: {
+      char header[codec::kStringMetaHeaderSize];
+      codec::EncodeStringMetaHeader(header, e->expire_at_ms);
+      out->PutMeta(meta_key, {header, sizeof(header)}, e->str);  // the page is copied once
       return;
+    }
     case ValueType::kHash: {
       const uint64_t version = next_version_++;
       e->hash_value->disk_version = version;

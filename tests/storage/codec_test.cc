@@ -74,6 +74,14 @@ TEST(CodecTest, StringMetaRoundTrips) {
   EXPECT_EQ(at, 1234567890123);
 }
 
+TEST(CodecTest, StringMetaHeaderIsTheStartOfTheWholeEncoding) {
+  std::string whole;
+  EncodeStringMeta(&whole, 987654321, "page");
+  char header[kStringMetaHeaderSize];
+  EncodeStringMetaHeader(header, 987654321);
+  EXPECT_EQ(std::string(header, sizeof(header)) + "page", whole);
+}
+
 TEST(CodecTest, CollectionMetaRoundTrips) {
   std::string raw;
   EncodeCollectionMeta(&raw, DiskType::kSet, 0, 42);
