@@ -198,10 +198,12 @@ void Dispatcher::Execute(std::span<const std::string_view> argv, ClientState& cl
     return;
   }
   //    Disk failing (Redis's writeCommandsDeniedByDiskError): while the persister cannot
-  //    write, write commands are refused with the cause; reads go on. Writes resume by
-  //    themselves once a retried batch goes through.
-  if ((cmd->spec.flags & kWrite) && server_->persister() != nullptr &&
-      server_->persister()->failing()) {
+  //    write, write commands (and an EXEC whose queue holds one) are refused with the
+  //    cause; reads go on. Writes resume by themselves once a retried batch goes through.
+  const bool writes = (cmd->spec.flags & kWrite) ||
+                      (cmd->fullname == "exec" && client.txn != nullptr &&
+                       client.txn->in_multi() && client.txn->queued_writes());
+  if (writes && server_->persister() != nullptr && server_->persister()->failing()) {
     stats_->command[cmd->id].rejected_calls.fetch_add(1, std::memory_order_relaxed);
     reply.Error(std::string(protocol::err::kMisconfPrefix) + server_->persister()->last_error());
     return;

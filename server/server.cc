@@ -106,7 +106,12 @@ int RunServer(const conf::Config& config) {
     eo.min_blob_bytes = config.min_blob_size;
     const int64_t load_start_us = MonotonicUs();
     Result<storage::LoadResult> loaded = storage::LoadResult{};
-    if (storage::Engine::Exists(eo.dir)) {
+    Result<bool> exists = storage::Engine::Exists(eo.dir);
+    if (!exists.ok()) {
+      VLOG_WARNING("Can't open the data directory: %s", exists.status().message().c_str());
+      return 1;
+    }
+    if (*exists) {
       storage::EngineOptions ro = eo;
       ro.read_only = true;
       Result<std::unique_ptr<storage::Engine>> reader = storage::Engine::Open(ro);

@@ -10,6 +10,13 @@
 #include "server/dispatcher.h"
 
 namespace vellum::server {
+
+bool Transaction::queued_writes() const {
+  for (const Queued& q : queued_) {
+    if (q.cmd->spec.flags & kWrite) return true;
+  }
+  return false;
+}
 namespace {
 
 // The commands Redis runs at once inside MULTI instead of queueing them.

@@ -41,6 +41,8 @@ class Transaction {
   bool in_multi() const { return in_multi_; }
   bool has_error() const { return has_error_; }
   size_t queued_count() const { return queued_.size(); }
+  // Whether a queued command writes (EXEC then counts as a write, as in Redis).
+  bool queued_writes() const;
   WatchSet& watches() { return watches_; }
   WatchRegistry* registry() const { return registry_; }
 

@@ -124,7 +124,9 @@ void Worker::NotifyDurable() {
 }
 
 void Worker::MaybeCloseDurableAsync() {
-  if (!shutting_down_ || !durable_waiters_.empty()) return;
+  // Open while any connection lives: one whose write was in flight at shutdown may still
+  // come to wait for the persister.
+  if (!shutting_down_ || !connections_.empty()) return;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!durable_async_open_) return;
@@ -136,11 +138,16 @@ void Worker::MaybeCloseDurableAsync() {
 void Worker::OnDurable(uv_async_t* handle) {
   auto* w = static_cast<Worker*>(handle->data);
   if (w->durable_waiters_.empty()) return;
-  // Each connection flushes what is now durable; one still held waits again.
   std::vector<Connection*> waiting;
   waiting.swap(w->durable_waiters_);
+  if (w->shutting_down_ && w->state_->persister()->failing()) {
+    // Shutting down while the disk refuses writes: these replies would never leave, and
+    // were never acknowledged.
+    for (Connection* c : waiting) c->Close();
+    return;
+  }
+  // Each connection flushes what is now durable; one still held waits again.
   for (Connection* c : waiting) c->DurableProgress();
-  w->MaybeCloseDurableAsync();
 }
 
 void Worker::OnTick(uv_timer_t* handle) {
@@ -235,11 +242,11 @@ void Worker::OnConnectionClosed(Connection* c) {
   // phase, so OnCheck is never walking `flushing_` at this point.
   std::erase(pending_flush_, c);
   std::erase(durable_waiters_, c);
-  MaybeCloseDurableAsync();
   uint64_t id = c->state().id();
   c->state().set_closer(nullptr);
   if (c->state().subscribed() && state_->pubsub() != nullptr) state_->pubsub()->RemoveClient(id);
   if (connections_.erase(id) > 0) state_->clients().Remove(id);
+  MaybeCloseDurableAsync();
 }
 
 void Worker::DoShutdown() {

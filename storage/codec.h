@@ -19,6 +19,9 @@ inline constexpr int kNumPhysicalDbs = 16;
 // Records of the default column family.
 inline constexpr std::string_view kFormatKey = "vellum.format";
 inline constexpr std::string_view kDbMapKey = "vellum.dbmap";
+// u64 little-endian: every collection version below it was handed out (versions are never
+// reused for a key, even when the clock steps back; FORMAT.md).
+inline constexpr std::string_view kVersionMarkKey = "vellum.versions";
 
 // On-disk type tags (the first byte of a meta value). New types get new tags; a tag is
 // never reused.

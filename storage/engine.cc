@@ -3,6 +3,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/comparator.h>
 #include <rocksdb/compaction_filter.h>
+#include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
@@ -14,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <vector>
 
 namespace vellum::storage {
@@ -49,22 +51,33 @@ class ExpiredMetaFilter final : public rocksdb::CompactionFilter {
   const char* Name() const override { return "vellum.ExpiredMeta"; }
 };
 
-// sub: drops a field or member whose key's meta record is gone, expired, or of another
-// version (the key was deleted, replaced or rewritten whole since).
+// What the sub filter may look at: the database and, above all, a snapshot of what is
+// durable (synced to the WAL). Deciding from the live state would let a compaction drop
+// the fields of a key's synced version because of a newer, unsynced change that a power
+// loss could still take back. Guarded by mu (the persister publishes, compactions read).
+struct DurableView {
+  std::mutex mu;
+  rocksdb::DB* db = nullptr;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+  const rocksdb::Snapshot* snapshot = nullptr;  // null until the first sync: keep all
+};
+
+// sub: drops a field or member whose key's meta record, in the durable snapshot, is
+// gone, expired, or of another version (the key was deleted, replaced or rewritten whole).
 class OrphanSubFilter final : public rocksdb::CompactionFilter {
  public:
-  explicit OrphanSubFilter(std::atomic<rocksdb::DB*>* db, std::atomic<rocksdb::ColumnFamilyHandle*>* meta)
-      : db_(db), meta_(meta) {}
+  explicit OrphanSubFilter(DurableView* view) : view_(view) {}
   bool Filter(int, const rocksdb::Slice& key, const rocksdb::Slice&, std::string*,
               bool*) const override {
-    rocksdb::DB* db = db_->load(std::memory_order_acquire);
-    rocksdb::ColumnFamilyHandle* meta = meta_->load(std::memory_order_acquire);
-    if (db == nullptr || meta == nullptr) return false;  // still opening: keep
     std::string_view meta_key, field;
     uint64_t version = 0;
     if (!codec::ParseSubKey(View(key), &meta_key, &version, &field)) return false;
     std::string raw;
-    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), meta, Sl(meta_key), &raw);
+    std::lock_guard<std::mutex> lock(view_->mu);
+    if (view_->db == nullptr || view_->snapshot == nullptr) return false;  // keep
+    rocksdb::ReadOptions ro;
+    ro.snapshot = view_->snapshot;
+    rocksdb::Status s = view_->db->Get(ro, view_->meta, Sl(meta_key), &raw);
     if (s.IsNotFound()) return true;
     if (!s.ok()) return false;
     codec::Meta m;
@@ -75,8 +88,7 @@ class OrphanSubFilter final : public rocksdb::CompactionFilter {
   const char* Name() const override { return "vellum.OrphanSub"; }
 
  private:
-  std::atomic<rocksdb::DB*>* db_;
-  std::atomic<rocksdb::ColumnFamilyHandle*>* meta_;
+  DurableView* view_;
 };
 
 // Write faults on demand (Engine::SetWriteFaults): every writable file RocksDB opens is
@@ -201,6 +213,11 @@ void EngineBatch::DeleteDb(uint8_t pdb) {
   rep_->batch.DeleteRange(rep_->meta, b, e);
   rep_->batch.DeleteRange(rep_->sub, b, e);
 }
+void EngineBatch::PutVersionMark(uint64_t next_version) {
+  char b[8];
+  for (int i = 0; i < 8; i++) b[i] = static_cast<char>(next_version >> (8 * i));
+  rep_->batch.Put(rep_->def, Sl(codec::kVersionMarkKey), rocksdb::Slice(b, 8));
+}
 void EngineBatch::PutDbMap(const uint8_t (&map)[codec::kNumPhysicalDbs]) {
   rep_->batch.Put(rep_->def, Sl(codec::kDbMapKey), codec::EncodeDbMap(map));
 }
@@ -215,19 +232,37 @@ struct Engine::Rep {
   // outlive the DB (declared first, destroyed last).
   std::shared_ptr<rocksdb::FileSystem> fs;
   std::unique_ptr<rocksdb::Env> env;
-  // Published once open, for the sub filter (compactions may run before that).
-  std::atomic<rocksdb::DB*> db_for_filter{nullptr};
-  std::atomic<rocksdb::ColumnFamilyHandle*> meta_for_filter{nullptr};
+  // For the sub filter; its db is set once open (compactions may run before that).
+  DurableView view;
   std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;  // default, meta, sub
   std::shared_ptr<rocksdb::Cache> cache;
   std::unique_ptr<ExpiredMetaFilter> meta_filter;
   std::unique_ptr<OrphanSubFilter> sub_filter;
   uint8_t db_map[codec::kNumPhysicalDbs];
+  uint64_t version_mark = 0;
+  // Everything written so far is durable: the sub filter may now act on it.
+  void PublishDurable() {
+    const rocksdb::Snapshot* fresh = db->GetSnapshot();
+    const rocksdb::Snapshot* old;
+    {
+      std::lock_guard<std::mutex> lock(view.mu);
+      old = view.snapshot;
+      view.snapshot = fresh;
+    }
+    if (old != nullptr) db->ReleaseSnapshot(old);
+  }
   ~Rep() {
-    db_for_filter.store(nullptr, std::memory_order_release);
-    meta_for_filter.store(nullptr, std::memory_order_release);
     if (db) {
+      // Compactions (and their filters) stop before anything they use is destroyed.
+      rocksdb::CancelAllBackgroundWork(db.get(), /*wait=*/true);
+      {
+        std::lock_guard<std::mutex> lock(view.mu);
+        if (view.snapshot != nullptr) db->ReleaseSnapshot(view.snapshot);
+        view.snapshot = nullptr;
+        view.db = nullptr;
+        view.meta = nullptr;
+      }
       for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
       handles.clear();
       (void)db->Close();
@@ -256,7 +291,9 @@ Engine::~Engine() = default;  // Rep's destructor closes the database
 Status Engine::Reopen() {
   std::unique_lock<std::shared_mutex> lock(mu_);
   rep_.reset();  // closed first: RocksDB's LOCK would refuse a second open in this process
-  Result<std::unique_ptr<Engine>> fresh = Open(options_);
+  EngineOptions again = options_;
+  again.existing_only = true;  // never a new, empty database in place of the lost one
+  Result<std::unique_ptr<Engine>> fresh = Open(again);
   if (!fresh.ok()) return fresh.status();
   for (size_t i = 0; i < batch_cfs_.size(); i++) {
     if ((*fresh)->rep_->handles[i]->GetID() != batch_cfs_[i]->GetID()) {
@@ -267,16 +304,25 @@ Status Engine::Reopen() {
   return Status::Ok();
 }
 
-bool Engine::Exists(const std::string& dir) {
+Result<bool> Engine::Exists(const std::string& dir) {
   std::error_code ec;
-  return std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", ec);
+  std::filesystem::file_status st = std::filesystem::status(std::filesystem::path(dir) / "CURRENT", ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    // Only "no such file" means no database: a failing disk must not look like an empty one.
+    return Status::Error("can't check " + dir + " for a database: " + ec.message());
+  }
+  return !ec && std::filesystem::exists(st);
 }
 
 Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   namespace fs = std::filesystem;
   const std::string& dir = options.dir;
-  const bool exists = Exists(dir);
-  if (options.read_only && !exists) return Status::Error("no database in " + dir);
+  Result<bool> found = Exists(dir);
+  if (!found.ok()) return found.status();
+  const bool exists = *found;
+  if ((options.read_only || options.existing_only) && !exists) {
+    return Status::Error("no database in " + dir);
+  }
   if (!exists) {
     std::error_code ec;
     fs::create_directories(dir, ec);
@@ -286,7 +332,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   auto rep = std::make_unique<Rep>();
   rep->cache = rocksdb::NewLRUCache(static_cast<size_t>(options.block_cache_bytes));
   rep->meta_filter = std::make_unique<ExpiredMetaFilter>();
-  rep->sub_filter = std::make_unique<OrphanSubFilter>(&rep->db_for_filter, &rep->meta_for_filter);
+  rep->sub_filter = std::make_unique<OrphanSubFilter>(&rep->view);
 
   rep->fs = std::make_shared<FaultableFileSystem>(rocksdb::FileSystem::Default());
   rep->env = rocksdb::NewCompositeEnv(rep->fs);
@@ -378,14 +424,26 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
                            ", this vellumd reads version " +
                            std::to_string(codec::kFormatVersion) + "; nothing was changed");
     }
+    std::string mark;
+    s = r.db->Get(rocksdb::ReadOptions(), r.def(), Sl(codec::kVersionMarkKey), &mark);
+    if (s.ok() && mark.size() == 8) {
+      for (int i = 7; i >= 0; i--) r.version_mark = (r.version_mark << 8) | static_cast<uint8_t>(mark[i]);
+    }
     std::string map;
     s = r.db->Get(rocksdb::ReadOptions(), r.def(), Sl(codec::kDbMapKey), &map);
     if (!s.ok()) return Convert(s, "can't read the db map in " + dir);
     Status st = codec::DecodeDbMap(map, r.db_map);
     if (!st.ok()) return Status::Error("the database in " + dir + ": " + st.message());
   }
-  r.meta_for_filter.store(r.meta(), std::memory_order_release);
-  r.db_for_filter.store(r.db.get(), std::memory_order_release);
+  if (!options.read_only) {
+    {
+      std::lock_guard<std::mutex> lock(r.view.mu);
+      r.view.db = r.db.get();
+      r.view.meta = r.meta();
+    }
+    // Recovery replayed the WAL and flushed it to table files: what is there is durable.
+    r.PublishDurable();
+  }
   return engine;
 }
 
@@ -402,13 +460,34 @@ Status Engine::Write(EngineBatch& batch, bool sync) {
   if (!rep_) return Closed();
   rocksdb::WriteOptions wo;
   wo.sync = sync;
-  return Convert(rep_->db->Write(wo, &batch.rep_->batch), "write to " + dir_);
+  Status st = Convert(rep_->db->Write(wo, &batch.rep_->batch), "write to " + dir_);
+  if (st.ok() && sync) rep_->PublishDurable();
+  return st;
 }
 
 Status Engine::SyncWal() {
   std::shared_lock<std::shared_mutex> lock(mu_);
   if (!rep_) return Closed();
-  return Convert(rep_->db->SyncWAL(), "sync the WAL in " + dir_);
+  // What was written before the sync is what the sync makes durable.
+  const rocksdb::Snapshot* before = rep_->db->GetSnapshot();
+  Status st = Convert(rep_->db->SyncWAL(), "sync the WAL in " + dir_);
+  if (st.ok()) {
+    const rocksdb::Snapshot* old;
+    {
+      std::lock_guard<std::mutex> lock(rep_->view.mu);
+      old = rep_->view.snapshot;
+      rep_->view.snapshot = before;
+    }
+    if (old != nullptr) rep_->db->ReleaseSnapshot(old);
+  } else {
+    rep_->db->ReleaseSnapshot(before);
+  }
+  return st;
+}
+
+uint64_t Engine::LoadedVersionMark() const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  return rep_ ? rep_->version_mark : 0;
 }
 
 void Engine::LoadedDbMap(uint8_t (&map)[codec::kNumPhysicalDbs]) const {

@@ -40,6 +40,8 @@ struct EngineOptions {
   // daemon loads from a read-only open first, so a corrupt or missing file is found
   // before RocksDB rewrites its MANIFEST or deletes an old log.
   bool read_only = false;
+  // Refuse to create a database (a reopen after a failure must find the one it had).
+  bool existing_only = false;
 };
 
 // A group of changes applied atomically by Engine::Write; made by Engine::NewBatch.
@@ -58,6 +60,8 @@ class EngineBatch {
   // Every meta and sub record of physical db `pdb` (FLUSHDB), as range deletions.
   void DeleteDb(uint8_t pdb);
   void PutDbMap(const uint8_t (&map)[codec::kNumPhysicalDbs]);
+  // Every collection version below next_version was handed out (FORMAT.md).
+  void PutVersionMark(uint64_t next_version);
 
   size_t count() const;  // operations in the batch
   size_t bytes() const;
@@ -78,7 +82,9 @@ class Engine {
   // a database of another format version or without one, a corrupt file.
   static Result<std::unique_ptr<Engine>> Open(const EngineOptions& options);
   // Whether `dir` holds a database (its CURRENT file).
-  static bool Exists(const std::string& dir);
+  // Whether `dir` holds a database (its CURRENT file); an error other than "no such file"
+  // (a failing disk) is an error, not "no".
+  static Result<bool> Exists(const std::string& dir);
   ~Engine();  // closes the database (the caller has flushed what it wants durable)
 
   std::unique_ptr<EngineBatch> NewBatch();
@@ -88,6 +94,8 @@ class Engine {
 
   // The db map stored at open (identity for a new database).
   void LoadedDbMap(uint8_t (&map)[codec::kNumPhysicalDbs]) const;
+  // The version mark stored at open (0 if none).
+  uint64_t LoadedVersionMark() const;
 
   // Walks a column family in key order. Not across a Reopen (start-up and tests only).
   class Iterator {

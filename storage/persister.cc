@@ -36,7 +36,7 @@ Persister::Persister(Keyspace* keyspace, Engine* engine, Mode mode, uint64_t min
       writing_(engine->NewBatch()),
       // Versions only need to grow per key; starting from the clock keeps them growing
       // across restarts even if a newer version was never loaded (a deleted key).
-      next_version_(std::max(min_version + 1, WallMicros())) {
+      next_version_(std::max({min_version + 1, engine->LoadedVersionMark(), WallMicros()})) {
   pending_bits_ = std::make_unique<std::atomic<uint64_t>[]>(pending_words_);
   for (size_t i = 0; i < pending_words_; i++) pending_bits_[i].store(0);
   engine->LoadedDbMap(db_map_);
@@ -268,6 +268,10 @@ bool Persister::RunCycle(bool sync) {
       }
     }
     std::lock_guard<std::mutex> lock(batch_mu_);
+    if (next_version_ != version_mark_written_) {
+      collecting_->PutVersionMark(next_version_);  // in the same batch as the versions
+      version_mark_written_ = next_version_;
+    }
     std::swap(collecting_, writing_);
     barrier_pending_.store(false, std::memory_order_seq_cst);
   }
@@ -275,22 +279,10 @@ bool Persister::RunCycle(bool sync) {
   if (!writing_->empty()) {
     Status st = engine_->Write(*writing_, sync);
     if (!st.ok()) {
-      write_errors_.fetch_add(1, std::memory_order_relaxed);
-      if (!failing_.load(std::memory_order_relaxed)) {
-        // The first error of an outage is its cause; later retries may only say that
-        // the database is being reopened.
-        VLOG_WARNING("Persister: %s", st.message().c_str());
-        std::lock_guard<std::mutex> lock(error_mu_);
-        last_error_ = st.message();
-      }
-      failing_.store(true, std::memory_order_release);
+      NoteDiskError(st, &write_failing_);
       return false;
     }
-    if (failing_.exchange(false)) {
-      VLOG_NOTICE("Persister: writes to disk resumed");
-      std::lock_guard<std::mutex> lock(error_mu_);
-      last_error_.clear();
-    }
+    ClearDiskError(&write_failing_);
     records_.fetch_add(writing_->count(), std::memory_order_relaxed);
     bytes_.fetch_add(writing_->bytes(), std::memory_order_relaxed);
     if (sync) {
@@ -303,6 +295,41 @@ bool Persister::RunCycle(bool sync) {
   PublishEngineMemory();
   if (on_cycle_) on_cycle_();
   return true;
+}
+
+void Persister::NoteDiskError(const Status& st, std::atomic<bool>* which) {
+  write_errors_.fetch_add(1, std::memory_order_relaxed);
+  if (!failing()) {
+    // The first error of an outage is its cause; later retries may only say that the
+    // database is being reopened.
+    VLOG_WARNING("Persister: %s", st.message().c_str());
+    std::lock_guard<std::mutex> lock(error_mu_);
+    last_error_ = st.message();
+  }
+  which->store(true, std::memory_order_release);
+  failing_.store(true, std::memory_order_release);
+  if (on_cycle_) on_cycle_();  // workers shutting down drop replies that cannot leave now
+}
+
+void Persister::ClearDiskError(std::atomic<bool>* which) {
+  if (!which->exchange(false, std::memory_order_acq_rel)) return;
+  if (write_failing_.load(std::memory_order_acquire) || sync_failing_.load(std::memory_order_acquire)) {
+    return;
+  }
+  failing_.store(false, std::memory_order_release);
+  VLOG_NOTICE("Persister: writes to disk resumed");
+  std::lock_guard<std::mutex> lock(error_mu_);
+  last_error_.clear();
+}
+
+void Persister::Recover() {
+  // RocksDB keeps some errors (a failed WAL write) as a background error that Resume
+  // cannot clear: then reopen the database (the WAL replays what was written); a kept
+  // batch is retried whole, its puts and deletes being idempotent.
+  if (!engine_->Resume().ok()) {
+    Status reopened = engine_->Reopen();
+    if (!reopened.ok()) VLOG_VERBOSE("Persister: %s", reopened.message().c_str());
+  }
 }
 
 void Persister::PublishEngineMemory() {
@@ -330,21 +357,23 @@ void Persister::Run() {
           std::unique_lock<std::mutex> lock(wake_mu_);
           wake_cv_.wait_for(lock, std::chrono::milliseconds(100));
         }
-        // Some errors (a failed WAL write) Resume cannot clear: then reopen the database
-        // (the WAL replays what was written) and retry the same batch, whose puts and
-        // deletes are idempotent.
-        if (!engine_->Resume().ok()) {
-          Status reopened = engine_->Reopen();
-          if (!reopened.ok()) VLOG_VERBOSE("Persister: %s", reopened.message().c_str());
-        }
+        Recover();
         continue;
       }
     }
-    if (!always && unsynced && Clock::now() - last_sync >= std::chrono::seconds(1)) {
-      if (engine_->SyncWal().ok()) {
+    if (!always && (unsynced || sync_failing_.load(std::memory_order_acquire)) &&
+        Clock::now() - last_sync >= std::chrono::seconds(1)) {
+      Status st = engine_->SyncWal();
+      if (st.ok()) {
         syncs_.fetch_add(1, std::memory_order_relaxed);
         last_sync_s_.store(WallSeconds(), std::memory_order_relaxed);
         unsynced = false;
+        ClearDiskError(&sync_failing_);
+      } else {
+        // As Redis after a failed everysec fsync: refuse writes until a sync succeeds
+        // (after an fsync error the kernel may have dropped the dirty pages).
+        NoteDiskError(st, &sync_failing_);
+        Recover();
       }
       last_sync = Clock::now();
     }
@@ -359,7 +388,9 @@ void Persister::Run() {
     }
     sleeping_.store(false, std::memory_order_seq_cst);
   }
-  if (unsynced) (void)engine_->SyncWal();
+  // Always, in everysec: RocksDB's Close does not sync the WAL, and the last cycles may
+  // have been written without a sync.
+  if (!always) (void)engine_->SyncWal();
   if (!writing_->empty()) {
     VLOG_WARNING("Persister: stopped with %zu changes the disk refused; their replies were "
                  "never sent", writing_->count());

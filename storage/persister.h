@@ -62,7 +62,8 @@ class Persister final : public WriteListener {
   Persister(const Persister&) = delete;
   Persister& operator=(const Persister&) = delete;
 
-  // Called on the persister's thread after each cycle is written (wake the workers).
+  // Called on the persister's thread after each cycle is written, and when the disk
+  // starts failing (wake the workers).
   // Set before Start().
   void set_on_cycle(std::function<void()> fn) { on_cycle_ = std::move(fn); }
   void Start();
@@ -126,6 +127,12 @@ class Persister final : public WriteListener {
   bool AnyShardPending() const;
   // RocksDB's own memory, which maxmemory does not count (common/memory.h).
   void PublishEngineMemory();
+  // A failed write or sync: counted, the outage's first cause kept, writes refused
+  // (failing()), workers told. Cleared once both writes and syncs succeed again.
+  void NoteDiskError(const Status& st, std::atomic<bool>* which);
+  void ClearDiskError(std::atomic<bool>* which);
+  // Resume, or reopen the database when Resume cannot clear the error.
+  void Recover();
 
   Keyspace* keyspace_;
   Engine* engine_;
@@ -142,8 +149,9 @@ class Persister final : public WriteListener {
   uint8_t logical_of_[codec::kNumPhysicalDbs];
 
   // The batch being collected (barriers are appended to it too) and the one being
-  // written or retried. Lock order: shard lock(s), then batch_mu_; wake_mu_ is never held
-  // with either.
+  // written or retried. Lock order: shard lock(s), then batch_mu_, then wake_mu_ (Wake()
+  // may run under either); the persister never takes a shard lock or batch_mu_ while it
+  // holds wake_mu_.
   std::mutex batch_mu_;
   std::unique_ptr<EngineBatch> collecting_;
   std::unique_ptr<EngineBatch> writing_;
@@ -167,7 +175,10 @@ class Persister final : public WriteListener {
 
   std::atomic<uint64_t> records_{0}, bytes_{0}, syncs_{0}, write_errors_{0};
   std::atomic<int64_t> pending_keys_{0};
-  std::atomic<bool> failing_{false};
+  std::atomic<bool> failing_{false};        // write_failing_ || sync_failing_
+  std::atomic<bool> write_failing_{false};
+  std::atomic<bool> sync_failing_{false};
+  uint64_t version_mark_written_ = 0;       // persister thread only
   std::atomic<int64_t> last_sync_s_{0};
   mutable std::mutex error_mu_;
   std::string last_error_;

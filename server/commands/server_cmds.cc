@@ -31,6 +31,7 @@
 #include "server/commands/info.h"
 #include "server/commands/registry.h"
 #include "server/server_state.h"
+#include "storage/digest.h"
 #include "storage/engine.h"
 #include "storage/eviction.h"
 
@@ -125,9 +126,42 @@ Status DebugDiskFaults(CommandContext& ctx) {
   return Status::Ok();
 }
 
+// DEBUG DIGEST: one digest of every key of every database (storage/digest.h), with all
+// shards locked, so it is a consistent cut. 32 hex digits; all zeros when empty.
+Status DebugDigest(CommandContext& ctx) {
+  storage::Digest total;
+  for (int db = 0; db < storage::kNumDbs; db++) {
+    uint64_t cursor = 0;
+    do {
+      cursor = ctx.keyspace.Scan(db, cursor, SIZE_MAX, ctx.now_ms, [&](const storage::Entry& e) {
+        total.Add(storage::KeyDigest(db, e));
+      });
+    } while (cursor != 0);
+  }
+  ctx.reply.Simple(total.Hex());
+  return Status::Ok();
+}
+
+// DEBUG DIGEST-VALUE key [key ...]: each key's digest in the client's database (zeros
+// for a missing or expired key).
+Status DebugDigestValue(CommandContext& ctx) {
+  ctx.reply.ArrayHeader(ctx.argc() - 2);
+  for (size_t i = 2; i < ctx.argc(); i++) {
+    const storage::Entry* e = ctx.keyspace.Peek(ctx.db, ctx.arg(i));
+    storage::Digest d;
+    if (e != nullptr && (e->expire_at_ms == 0 || e->expire_at_ms > ctx.now_ms)) {
+      d = storage::KeyDigest(ctx.db, *e);
+    }
+    ctx.reply.Simple(d.Hex());
+  }
+  return Status::Ok();
+}
+
 Status DebugHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "DEBUG",
             {"SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
+             "DIGEST", "    Output a hex digest of the whole keyspace (all databases).",
+             "DIGEST-VALUE <key> [<key> ...]", "    Output a hex digest of each key's value.",
              "DISK-FAULTS ON|OFF",
              "    Make every write to the data files fail (ON) or work again (OFF)."});
   return Status::Ok();
@@ -637,6 +671,10 @@ void RegisterServerCommands(CommandTable& table) {
   std::vector<CommandSpec> debug = {
       {"sleep", 3, kAdminFlags, kAdminCats, 0, 0, 0, "server", "1.0.0",
        "Blocks the worker thread for a number of seconds.", DebugSleep},
+      {"digest", 2, kAdminFlags | kLockAll, kAdminCats, 0, 0, 0, "server", "1.0.0",
+       "Outputs a digest of the whole keyspace.", DebugDigest},
+      {"digest-value", -3, kAdminFlags, kAdminCats, 2, -1, 1, "server", "1.0.0",
+       "Outputs a digest of each key's value.", DebugDigestValue},
       {"disk-faults", 3, kAdminFlags, kAdminCats, 0, 0, 0, "server", "1.0.0",
        "Makes every write to the data files fail, or work again.", DebugDiskFaults},
       {"help", 2, kHelpFlags, kCatSlow, 0, 0, 0, "server", "1.0.0", kHelpSummary, DebugHelp}};

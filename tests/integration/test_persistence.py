@@ -73,6 +73,36 @@ def test_restart_keeps_every_type_database_and_ttl(durable):
     c.close(), c5.close()
 
 
+def test_digest_is_equal_after_restart_and_independent_of_build_order(durable):
+    s = durable()
+    c = s.client()
+    assert c.execute_command("DEBUG", "DIGEST") == b"0" * 32  # empty
+    c.hset("h", mapping={"a": "1", "b": "2", "c": "3"})
+    c.sadd("s", *["m%d" % i for i in range(100)])
+    c.set("t", "x", ex=1000)
+    s.client(db=9).set("nine", "9")
+    before = c.execute_command("DEBUG", "DIGEST")
+    per_key = c.execute_command("DEBUG", "DIGEST-VALUE", "h", "s", "missing")
+    assert per_key[2] == b"0" * 32
+    c.close()
+    t = restart(s)
+    c = t.client()
+    assert c.execute_command("DEBUG", "DIGEST") == before
+    assert c.execute_command("DEBUG", "DIGEST-VALUE", "h", "s", "missing") == per_key
+    # The same data built in another order on another server: the same digest.
+    other = durable("--storage.durability", "none")
+    o = other.client()
+    o.sadd("s", *["m%d" % i for i in reversed(range(100))])
+    o.hset("h", mapping={"c": "3", "b": "2", "a": "1"})
+    o.set("t", "x")
+    o.pexpireat("t", c.pexpiretime("t"))
+    other.client(db=9).set("nine", "9")
+    assert o.execute_command("DEBUG", "DIGEST") == before
+    o.hset("h", "a", "changed")
+    assert o.execute_command("DEBUG", "DIGEST") != before
+    c.close(), o.close()
+
+
 def test_keys_that_expired_while_down_are_gone(durable):
     s = durable()
     c = s.client()
@@ -229,6 +259,36 @@ def test_failing_disk_refuses_writes_serves_reads_and_recovers(durable):
     assert c.get("before") == b"1" and c.get("after") == b"z"
     assert c.get("refused") is None
     c.close()
+
+
+def test_exec_of_queued_writes_is_refused_while_the_disk_fails(durable):
+    s = durable()
+    c = s.client()
+    c.set("k", "1")
+    tx = s.client(single_connection_client=True)
+    ro = s.client(single_connection_client=True)
+    assert tx.execute_command("MULTI") == b"OK"
+    assert tx.execute_command("INCR", "k") == b"QUEUED"  # queued before the outage
+    assert ro.execute_command("MULTI") == b"OK"
+    assert ro.execute_command("GET", "k") == b"QUEUED"
+    c.execute_command("DEBUG", "DISK-FAULTS", "ON")
+    try:
+        held = s.client(socket_timeout=0.5)
+        with pytest.raises(redis.TimeoutError):
+            held.set("probe", "x")
+        assert wait_for(lambda: c.info("persistence")["aof_last_write_status"] == "err")
+        # As Redis 7 answers a refused EXEC: the reason inside EXECABORT (redis-py's
+        # ExecAbortError), the queue discarded.
+        with pytest.raises(redis.exceptions.ExecAbortError) as e:
+            tx.execute_command("EXEC")
+        assert str(e.value).startswith("Transaction discarded because of: MISCONF")
+        assert ro.execute_command("EXEC") == [b"1"]  # a read-only transaction still runs
+    finally:
+        c.execute_command("DEBUG", "DISK-FAULTS", "OFF")
+    assert wait_for(lambda: c.info("persistence")["aof_last_write_status"] == "ok")
+    assert c.get("k") == b"1"  # the refused INCR never ran
+    for cl in (c, tx, ro):
+        cl.close()
 
 
 def test_shutdown_with_a_failing_disk_does_not_hang(durable):

@@ -259,6 +259,67 @@ TEST_F(PersisterTest, CompactionDropsExpiredKeysAndOrphanedFields) {
   EXPECT_EQ(subs, 2u);  // f and g of the live version only
 }
 
+size_t CountSubs(Engine& engine) {
+  size_t n = 0;
+  auto it = engine.NewSubIterator();
+  for (it->SeekToFirst(); it->Valid(); it->Next()) n++;
+  return n;
+}
+
+// A power loss may take back what was written but not synced; the compaction filter must
+// not drop the fields of a synced version because of an unsynced change to its key.
+TEST(EngineTest, OrphanFilterActsOnlyOnDurableState) {
+  TempDir dir;
+  auto engine = OpenOk(dir.db());
+  std::string meta;
+  codec::EncodeCollectionMeta(&meta, codec::DiskType::kHash, 0, 7);
+  auto synced = engine->NewBatch();
+  synced->PutMeta(codec::MetaKey(0, "h"), meta);
+  synced->PutSub(codec::SubKey(0, "h", 7, "f"), "v");
+  ASSERT_TRUE(engine->Write(*synced, /*sync=*/true).ok());
+  auto unsynced = engine->NewBatch();
+  codec::EncodeStringMeta(&meta, 0, "now a string");
+  unsynced->PutMeta(codec::MetaKey(0, "h"), meta);
+  ASSERT_TRUE(engine->Write(*unsynced, /*sync=*/false).ok());
+  ASSERT_TRUE(engine->CompactAll().ok());
+  EXPECT_EQ(CountSubs(*engine), 1u);  // the synced version still owns its field
+  ASSERT_TRUE(engine->SyncWal().ok());
+  ASSERT_TRUE(engine->CompactAll().ok());
+  EXPECT_EQ(CountSubs(*engine), 0u);  // now the change is durable: the field is garbage
+}
+
+TEST(EngineTest, VersionMarkSurvivesReopen) {
+  TempDir dir;
+  {
+    auto engine = OpenOk(dir.db());
+    EXPECT_EQ(engine->LoadedVersionMark(), 0u);
+    auto b = engine->NewBatch();
+    b->PutVersionMark(123456789);
+    ASSERT_TRUE(engine->Write(*b, true).ok());
+  }
+  EXPECT_EQ(OpenOk(dir.db())->LoadedVersionMark(), 123456789u);
+}
+
+TEST(EngineTest, ReopenFindsTheSameDatabaseAndNeverCreatesOne) {
+  TempDir dir;
+  auto engine = OpenOk(dir.db());
+  auto b = engine->NewBatch();
+  b->PutMeta(codec::MetaKey(0, "k"), "x");
+  ASSERT_TRUE(engine->Write(*b, true).ok());
+  ASSERT_TRUE(engine->Reopen().ok());
+  std::string raw;
+  bool found = false;
+  ASSERT_TRUE(engine->GetMeta(codec::MetaKey(0, "k"), &raw, &found).ok());
+  EXPECT_TRUE(found);
+  // A batch made before the reopen still writes (its column families are the same).
+  b->Clear();
+  b->PutMeta(codec::MetaKey(0, "j"), "y");
+  ASSERT_TRUE(engine->Write(*b, true).ok());
+  fs::remove(dir.db() + "/CURRENT");  // the database vanished (an unmounted disk, say)
+  EXPECT_FALSE(engine->Reopen().ok());
+  EXPECT_FALSE(fs::exists(dir.db() + "/CURRENT"));
+}
+
 TEST(EngineTest, SecondOpenOfALockedDirectoryIsRefused) {
   TempDir dir;
   auto first = OpenOk(dir.db());

@@ -1,0 +1,79 @@
+#include "storage/digest.h"
+
+#include <xxhash.h>
+
+#include <cstdio>
+#include <cstring>
+
+namespace vellum::storage {
+namespace {
+
+// Feeds length-prefixed fields into one XXH3-128 state, so ("ab","c") != ("a","bc").
+class Hasher {
+ public:
+  Hasher() {
+    state_ = XXH3_createState();
+    XXH3_128bits_reset(state_);
+  }
+  ~Hasher() { XXH3_freeState(state_); }
+  Hasher(const Hasher&) = delete;
+  Hasher& operator=(const Hasher&) = delete;
+
+  void Int(uint64_t v) { XXH3_128bits_update(state_, &v, sizeof(v)); }
+  void Bytes(std::string_view s) {
+    Int(s.size());
+    XXH3_128bits_update(state_, s.data(), s.size());
+  }
+  void Part(const Digest& d) {
+    Int(d.hi);
+    Int(d.lo);
+  }
+  Digest Done() const {
+    XXH128_hash_t h = XXH3_128bits_digest(state_);
+    return {h.high64, h.low64};
+  }
+
+ private:
+  XXH3_state_t* state_;
+};
+
+Digest Of(std::string_view a, std::string_view b = {}) {
+  Hasher h;
+  h.Bytes(a);
+  h.Bytes(b);
+  return h.Done();
+}
+
+}  // namespace
+
+std::string Digest::Hex() const {
+  char buf[33];
+  std::snprintf(buf, sizeof(buf), "%016llx%016llx", static_cast<unsigned long long>(hi),
+                static_cast<unsigned long long>(lo));
+  return buf;
+}
+
+Digest KeyDigest(int db, const Entry& e) {
+  // The value's digest first: for collections the sum of their elements' digests.
+  Digest value;
+  switch (e.type) {
+    case ValueType::kString:
+      value = Of(e.str);
+      break;
+    case ValueType::kHash:
+      for (const HashValue::Field& f : e.hash_value->fields()) value.Add(Of(f.name(), f.value()));
+      break;
+    case ValueType::kSet:
+      e.set_value->ForEach([&](std::string_view m) { value.Add(Of(m)); });
+      break;
+  }
+  Hasher h;
+  h.Int(static_cast<uint64_t>(db));
+  h.Bytes(e.key());
+  h.Int(static_cast<uint64_t>(e.type));
+  h.Int(static_cast<uint64_t>(e.expire_at_ms));
+  h.Part(value);
+  return h.Done();
+}
+
+}  // namespace vellum::storage
