@@ -13,10 +13,11 @@
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
-#include <chrono>
 #include <filesystem>
 #include <mutex>
 #include <vector>
+
+#include "common/clock.h"
 
 namespace vellum::storage {
 namespace {
@@ -24,11 +25,6 @@ namespace {
 constexpr const char* kMetaCf = "meta";
 constexpr const char* kSubCf = "sub";
 
-int64_t WallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 rocksdb::Slice Sl(std::string_view s) { return {s.data(), s.size()}; }
@@ -46,7 +42,7 @@ class ExpiredMetaFilter final : public rocksdb::CompactionFilter {
   bool Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value, std::string*,
               bool*) const override {
     int64_t at = 0;
-    return codec::PeekExpire(View(value), &at) && at != 0 && at <= WallMs();
+    return codec::PeekExpire(View(value), &at) && at != 0 && at <= SystemClock().NowMs();
   }
   const char* Name() const override { return "vellum.ExpiredMeta"; }
 };
@@ -83,7 +79,7 @@ class OrphanSubFilter final : public rocksdb::CompactionFilter {
     codec::Meta m;
     if (!codec::DecodeMeta(raw, &m).ok()) return false;
     if (m.type == codec::DiskType::kString || m.version != version) return true;
-    return m.expire_at_ms != 0 && m.expire_at_ms <= WallMs();
+    return m.expire_at_ms != 0 && m.expire_at_ms <= SystemClock().NowMs();
   }
   const char* Name() const override { return "vellum.OrphanSub"; }
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/memory.h"
 
@@ -12,17 +13,6 @@ namespace {
 
 thread_local uint64_t t_ticket = 0;
 
-int64_t WallSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-uint64_t WallMicros() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
 
 }  // namespace
 
@@ -36,7 +26,7 @@ Persister::Persister(Keyspace* keyspace, Engine* engine, Mode mode, uint64_t min
       writing_(engine->NewBatch()),
       // Versions only need to grow per key; starting from the clock keeps them growing
       // across restarts even if a newer version was never loaded (a deleted key).
-      next_version_(std::max({min_version + 1, engine->LoadedVersionMark(), WallMicros()})) {
+      next_version_(std::max({min_version + 1, engine->LoadedVersionMark(), static_cast<uint64_t>(SystemClock().NowUs())})) {
   pending_bits_ = std::make_unique<std::atomic<uint64_t>[]>(pending_words_);
   for (size_t i = 0; i < pending_words_; i++) pending_bits_[i].store(0);
   engine->LoadedDbMap(db_map_);
@@ -287,7 +277,7 @@ bool Persister::RunCycle(bool sync) {
     bytes_.fetch_add(writing_->bytes(), std::memory_order_relaxed);
     if (sync) {
       syncs_.fetch_add(1, std::memory_order_relaxed);
-      last_sync_s_.store(WallSeconds(), std::memory_order_relaxed);
+      last_sync_s_.store(SystemClock().NowMs() / 1000, std::memory_order_relaxed);
     }
     writing_->Clear();
   }
@@ -337,9 +327,9 @@ void Persister::PublishEngineMemory() {
 }
 
 void Persister::Run() {
-  using Clock = std::chrono::steady_clock;
+  using Steady = std::chrono::steady_clock;
   const bool always = mode_ == Mode::kAlways;
-  auto last_sync = Clock::now();
+  auto last_sync = Steady::now();
   bool unsynced = false;
   for (;;) {
     const bool stopping = stop_.load(std::memory_order_seq_cst);
@@ -362,11 +352,11 @@ void Persister::Run() {
       }
     }
     if (!always && (unsynced || sync_failing_.load(std::memory_order_acquire)) &&
-        Clock::now() - last_sync >= std::chrono::seconds(1)) {
+        Steady::now() - last_sync >= std::chrono::seconds(1)) {
       Status st = engine_->SyncWal();
       if (st.ok()) {
         syncs_.fetch_add(1, std::memory_order_relaxed);
-        last_sync_s_.store(WallSeconds(), std::memory_order_relaxed);
+        last_sync_s_.store(SystemClock().NowMs() / 1000, std::memory_order_relaxed);
         unsynced = false;
         ClearDiskError(&sync_failing_);
       } else {
@@ -375,7 +365,7 @@ void Persister::Run() {
         NoteDiskError(st, &sync_failing_);
         Recover();
       }
-      last_sync = Clock::now();
+      last_sync = Steady::now();
     }
     if (stopping && !work) break;
     if (!work) PublishEngineMemory();  // flushes and compactions change it too
