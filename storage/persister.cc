@@ -116,17 +116,18 @@ Persister::DirtyKeys::iterator Persister::Dirty(int db, std::string_view key, bo
 void Persister::OnDbFlushed(int db) {
   // Every shard lock is held: no cycle is inside a shard, and no write can interleave.
   {
-  std::lock_guard<std::mutex> lock(batch_mu_);
-  for (int pdb = 0; pdb < codec::kNumPhysicalDbs; pdb++) {
-    if (db != -1 && pdb != db_map_[db]) continue;
-    collecting_->DeleteDb(static_cast<uint8_t>(pdb));
-    // Keys dirty in that db are gone in memory too: drop them rather than write deletes.
-    for (ShardDirty& d : dirty_) {
-      pending_keys_.fetch_sub(static_cast<int64_t>(d.keys[pdb].size()), std::memory_order_relaxed);
-      d.keys[pdb].clear();
+    std::lock_guard<std::mutex> lock(batch_mu_);
+    for (int pdb = 0; pdb < codec::kNumPhysicalDbs; pdb++) {
+      if (db != -1 && pdb != db_map_[db]) continue;
+      collecting_->DeleteDb(static_cast<uint8_t>(pdb));
+      // Keys dirty in that db are gone in memory too: drop them rather than write deletes.
+      for (ShardDirty& d : dirty_) {
+        pending_keys_.fetch_sub(static_cast<int64_t>(d.keys[pdb].size()),
+                                std::memory_order_relaxed);
+        d.keys[pdb].clear();
+      }
     }
-  }
-  barrier_pending_.store(true, std::memory_order_seq_cst);
+    barrier_pending_.store(true, std::memory_order_seq_cst);
   }
   NoteTicket();
   Wake();
@@ -145,11 +146,20 @@ void Persister::OnDbSwapped(int a, int b) {
   Wake();
 }
 
-bool Persister::AnyShardPending() const {
+bool Persister::HasNewWork() const {
+  if (written_since_start_.load(std::memory_order_seq_cst) ||
+      barrier_pending_.load(std::memory_order_seq_cst)) {
+    return true;
+  }
   for (size_t i = 0; i < pending_words_; i++) {
     if (pending_bits_[i].load(std::memory_order_seq_cst) != 0) return true;
   }
   return false;
+}
+
+void Persister::NoteSynced() {
+  syncs_.fetch_add(1, std::memory_order_relaxed);
+  last_sync_s_.store(SystemClock().NowMs() / 1000, std::memory_order_relaxed);
 }
 
 void Persister::EncodeKey(uint8_t pdb, const std::string& key, const FieldSet* fields,
@@ -275,10 +285,7 @@ bool Persister::RunCycle(bool sync) {
     ClearDiskError(&write_failing_);
     records_.fetch_add(writing_->count(), std::memory_order_relaxed);
     bytes_.fetch_add(writing_->bytes(), std::memory_order_relaxed);
-    if (sync) {
-      syncs_.fetch_add(1, std::memory_order_relaxed);
-      last_sync_s_.store(SystemClock().NowMs() / 1000, std::memory_order_relaxed);
-    }
+    if (sync) NoteSynced();
     writing_->Clear();
   }
   completed_.store(started_.load(std::memory_order_acquire), std::memory_order_release);
@@ -333,8 +340,7 @@ void Persister::Run() {
   bool unsynced = false;
   for (;;) {
     const bool stopping = stop_.load(std::memory_order_seq_cst);
-    const bool work = written_since_start_.load(std::memory_order_seq_cst) ||
-                      barrier_pending_.load(std::memory_order_seq_cst) || AnyShardPending() || !writing_->empty();
+    const bool work = HasNewWork() || !writing_->empty();
     if (work) {
       if (RunCycle(always || stopping)) {
         unsynced = !always && !stopping;
@@ -355,8 +361,7 @@ void Persister::Run() {
         Steady::now() - last_sync >= std::chrono::seconds(1)) {
       Status st = engine_->SyncWal();
       if (st.ok()) {
-        syncs_.fetch_add(1, std::memory_order_relaxed);
-        last_sync_s_.store(SystemClock().NowMs() / 1000, std::memory_order_relaxed);
+        NoteSynced();
         unsynced = false;
         ClearDiskError(&sync_failing_);
       } else {
@@ -372,8 +377,7 @@ void Persister::Run() {
     if (work) continue;
     std::unique_lock<std::mutex> lock(wake_mu_);
     sleeping_.store(true, std::memory_order_seq_cst);
-    if (!written_since_start_.load(std::memory_order_seq_cst) &&
-        !barrier_pending_.load(std::memory_order_seq_cst) && !AnyShardPending() && !stop_.load(std::memory_order_seq_cst)) {
+    if (!HasNewWork() && !stop_.load(std::memory_order_seq_cst)) {
       wake_cv_.wait_for(lock, std::chrono::milliseconds(unsynced ? 200 : 1000));
     }
     sleeping_.store(false, std::memory_order_seq_cst);

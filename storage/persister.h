@@ -124,7 +124,10 @@ class Persister final : public WriteListener {
   void CollectShard(size_t shard);
   void EncodeKey(uint8_t pdb, const std::string& key, const FieldSet* fields, EngineBatch* out);
   void EncodeWhole(uint8_t pdb, const std::string& key, Entry* e, EngineBatch* out);
-  bool AnyShardPending() const;
+  // Something to collect: a dirty shard, a barrier, or a write noted since the current
+  // cycle started (NoteTicket's rule). A batch kept after a failed write is not counted.
+  bool HasNewWork() const;
+  void NoteSynced();  // counts a WAL sync for INFO
   // RocksDB's own memory, which maxmemory does not count (common/memory.h).
   void PublishEngineMemory();
   // A failed write or sync: counted, the outage's first cause kept, writes refused
