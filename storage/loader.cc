@@ -25,6 +25,13 @@ Result<LoadResult> LoadKeyspace(Engine& engine, Keyspace& keyspace, int64_t now_
   LoadResult result;
   auto meta = engine.NewMetaIterator();
   auto sub = engine.NewSubIterator();
+  // Calls fn(name, value) for each sub record of (pdb, key, version).
+  auto for_each_element = [&](uint8_t pdb, std::string_view key, uint64_t version, auto fn) {
+    const std::string prefix = codec::SubPrefix(pdb, key, version);
+    for (sub->Seek(prefix); sub->Valid() && sub->key().starts_with(prefix); sub->Next()) {
+      fn(sub->key().substr(prefix.size()), sub->value());
+    }
+  };
   for (meta->SeekToFirst(); meta->Valid(); meta->Next()) {
     uint8_t pdb = 0;
     std::string_view key;
@@ -52,20 +59,16 @@ Result<LoadResult> LoadKeyspace(Engine& engine, Keyspace& keyspace, int64_t now_
         e->type = ValueType::kHash;
         HashValue* h = e->hash_value.emplace();
         h->disk_version = m.version;
-        const std::string prefix = codec::SubPrefix(pdb, key, m.version);
-        for (sub->Seek(prefix); sub->Valid() && sub->key().starts_with(prefix); sub->Next()) {
-          h->Set(sub->key().substr(prefix.size()), sub->value());
-        }
+        for_each_element(pdb, key, m.version,
+                         [&](std::string_view f, std::string_view v) { h->Set(f, v); });
         break;
       }
       case codec::DiskType::kSet: {
         e->type = ValueType::kSet;
         SetValue* s = e->set_value.emplace();
         s->disk_version = m.version;
-        const std::string prefix = codec::SubPrefix(pdb, key, m.version);
-        for (sub->Seek(prefix); sub->Valid() && sub->key().starts_with(prefix); sub->Next()) {
-          s->Add(sub->key().substr(prefix.size()));
-        }
+        for_each_element(pdb, key, m.version,
+                         [&](std::string_view member, std::string_view) { s->Add(member); });
         break;
       }
     }

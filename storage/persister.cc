@@ -13,6 +13,24 @@ namespace {
 
 thread_local uint64_t t_ticket = 0;
 
+// A hash or set written whole: its meta record under `version`, then one sub record per
+// element. for_each(put) calls put(name, value) for every field (member, with "").
+template <typename ForEach>
+void PutCollection(uint8_t pdb, const std::string& key, codec::DiskType type,
+                   int64_t expire_at_ms, uint64_t version, ForEach&& for_each,
+                   EngineBatch* out) {
+  std::string meta;
+  codec::EncodeCollectionMeta(&meta, type, expire_at_ms, version);
+  out->PutMeta(codec::MetaKey(pdb, key), meta);
+  std::string sub = codec::SubPrefix(pdb, key, version);
+  const size_t prefix = sub.size();
+  for_each([&](std::string_view name, std::string_view value) {
+    sub.resize(prefix);
+    sub.append(name);
+    out->PutSub(sub, value);
+  });
+}
+
 
 }  // namespace
 
@@ -198,41 +216,26 @@ void Persister::EncodeKey(uint8_t pdb, const std::string& key, const FieldSet* f
 }
 
 void Persister::EncodeWhole(uint8_t pdb, const std::string& key, Entry* e, EngineBatch* out) {
-  std::string meta_key = codec::MetaKey(pdb, key);
-  std::string value;
   switch (e->type) {
     case ValueType::kString: {
       char header[codec::kStringMetaHeaderSize];
       codec::EncodeStringMetaHeader(header, e->expire_at_ms);
-      out->PutMeta(meta_key, {header, sizeof(header)}, e->str);  // the page is copied once
+      // The page is copied once, into the batch.
+      out->PutMeta(codec::MetaKey(pdb, key), {header, sizeof(header)}, e->str);
       return;
     }
     case ValueType::kHash: {
-      const uint64_t version = next_version_++;
-      e->hash_value->disk_version = version;
-      codec::EncodeCollectionMeta(&value, codec::DiskType::kHash, e->expire_at_ms, version);
-      out->PutMeta(meta_key, value);
-      std::string sub = codec::SubPrefix(pdb, key, version);
-      const size_t prefix = sub.size();
-      for (const HashValue::Field& f : e->hash_value->fields()) {
-        sub.resize(prefix);
-        sub.append(f.name());
-        out->PutSub(sub, f.value());
-      }
+      const uint64_t version = e->hash_value->disk_version = next_version_++;
+      PutCollection(pdb, key, codec::DiskType::kHash, e->expire_at_ms, version, [&](auto put) {
+        for (const HashValue::Field& f : e->hash_value->fields()) put(f.name(), f.value());
+      }, out);
       return;
     }
     case ValueType::kSet: {
-      const uint64_t version = next_version_++;
-      e->set_value->disk_version = version;
-      codec::EncodeCollectionMeta(&value, codec::DiskType::kSet, e->expire_at_ms, version);
-      out->PutMeta(meta_key, value);
-      std::string sub = codec::SubPrefix(pdb, key, version);
-      const size_t prefix = sub.size();
-      e->set_value->ForEach([&](std::string_view member) {
-        sub.resize(prefix);
-        sub.append(member);
-        out->PutSub(sub, {});
-      });
+      const uint64_t version = e->set_value->disk_version = next_version_++;
+      PutCollection(pdb, key, codec::DiskType::kSet, e->expire_at_ms, version, [&](auto put) {
+        e->set_value->ForEach([&](std::string_view member) { put(member, {}); });
+      }, out);
       return;
     }
   }
