@@ -124,11 +124,26 @@ def test_auth_without_password_configured(server):
     assert out.startswith(b"-ERR AUTH <password> called without any password configured")
 
 
+def _connect_when_slot_free(s, deadline_s=5.0):
+    """The readiness probe's connection frees its slot only once its worker has seen the
+    close, which may be after the next accept on another worker; wait for that, bounded."""
+    deadline = time.time() + deadline_s
+    while True:
+        c = s.client()
+        try:
+            c.ping()
+            return c
+        except redis.exceptions.ConnectionError as e:
+            c.close()
+            if "max number of clients" not in str(e) or time.time() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def test_maxclients_flag():
     with Vellumd("--maxclients", "2") as s:
-        a, b = s.client(), s.client()
-        a.ping()
-        b.ping()
+        a = _connect_when_slot_free(s)
+        b = _connect_when_slot_free(s)
         # The rejection is written at accept; send nothing, or the unread request would
         # turn the server's close into a reset before the error is read.
         out = s.raw(b"", read_timeout=2.0)
