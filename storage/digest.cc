@@ -53,6 +53,19 @@ std::string Digest::Hex() const {
   return buf;
 }
 
+Digest ElementDigest(std::string_view a, std::string_view b) { return Of(a, b); }
+
+Digest KeyDigestOf(int db, std::string_view key, ValueType type, int64_t expire_at_ms,
+                   const Digest& value) {
+  Hasher h;
+  h.Int(static_cast<uint64_t>(db));
+  h.Bytes(key);
+  h.Int(static_cast<uint64_t>(type));
+  h.Int(static_cast<uint64_t>(expire_at_ms));
+  h.Part(value);
+  return h.Done();
+}
+
 Digest KeyDigest(int db, const Entry& e) {
   // The value's digest first: for collections the sum of their elements' digests.
   Digest value;
@@ -67,13 +80,7 @@ Digest KeyDigest(int db, const Entry& e) {
       e.set_value->ForEach([&](std::string_view m) { value.Add(Of(m)); });
       break;
   }
-  Hasher h;
-  h.Int(static_cast<uint64_t>(db));
-  h.Bytes(e.key());
-  h.Int(static_cast<uint64_t>(e.type));
-  h.Int(static_cast<uint64_t>(e.expire_at_ms));
-  h.Part(value);
-  return h.Done();
+  return KeyDigestOf(db, e.key(), e.type, e.expire_at_ms, value);
 }
 
 }  // namespace vellum::storage

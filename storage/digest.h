@@ -32,4 +32,11 @@ struct Digest {
 
 Digest KeyDigest(int db, const Entry& e);
 
+// The parts KeyDigest is made of, for digests computed from something other than an
+// Entry (the records on disk, storage/disk_walk.h): one hash field (name, value) or one
+// set member (member, empty); a value's digest is the sum of its elements' digests.
+Digest ElementDigest(std::string_view a, std::string_view b = {});
+Digest KeyDigestOf(int db, std::string_view key, ValueType type, int64_t expire_at_ms,
+                   const Digest& value);
+
 }  // namespace vellum::storage

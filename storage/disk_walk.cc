@@ -1,0 +1,91 @@
+#include "storage/disk_walk.h"
+
+#include <string>
+
+namespace vellum::storage {
+
+std::string PrintableKey(std::string_view key) {
+  std::string out;
+  for (char c : key.substr(0, 64)) out.push_back(c >= 32 && c < 127 ? c : '?');
+  return out;
+}
+
+void DiskKey::ForEachElement(
+    const std::function<void(std::string_view, std::string_view)>& fn) const {
+  if (meta.type == codec::DiskType::kString) return;
+  const std::string prefix = codec::SubPrefix(pdb_, key, meta.version);
+  const bool is_set = meta.type == codec::DiskType::kSet;
+  for (sub_->Seek(prefix); sub_->Valid() && sub_->key().starts_with(prefix); sub_->Next()) {
+    fn(sub_->key().substr(prefix.size()), is_set ? std::string_view() : sub_->value());
+  }
+}
+
+Status WalkKeys(Engine& engine, int64_t now_ms, const std::function<Status(const DiskKey&)>& fn,
+                WalkStats* stats) {
+  WalkStats ignored;
+  if (stats == nullptr) stats = &ignored;
+  uint8_t db_map[codec::kNumPhysicalDbs];
+  engine.LoadedDbMap(db_map);
+  uint8_t logical_of[codec::kNumPhysicalDbs];
+  for (int i = 0; i < codec::kNumPhysicalDbs; i++) logical_of[db_map[i]] = static_cast<uint8_t>(i);
+
+  auto meta = engine.NewMetaIterator();
+  auto sub = engine.NewSubIterator();
+  DiskKey k;
+  k.sub_ = sub.get();
+  for (meta->SeekToFirst(); meta->Valid(); meta->Next()) {
+    if (!codec::ParseMetaKey(meta->key(), &k.pdb_, &k.key)) {
+      return Status::Error("corrupt key record in the meta column family of " + engine.dir());
+    }
+    Status st = codec::DecodeMeta(meta->value(), &k.meta);
+    if (!st.ok()) {
+      return Status::Error("corrupt record of key '" + PrintableKey(k.key) + "' in " +
+                           engine.dir() + ": " + st.message());
+    }
+    if (k.meta.type != codec::DiskType::kString && k.meta.version > stats->max_version) {
+      stats->max_version = k.meta.version;
+    }
+    if (k.meta.expire_at_ms != 0 && k.meta.expire_at_ms <= now_ms) {
+      stats->expired++;
+      continue;
+    }
+    k.db = logical_of[k.pdb_];
+    st = fn(k);
+    if (!st.ok()) return st;
+    if (!sub->status().ok()) return sub->status();
+  }
+  return meta->status();
+}
+
+Result<DiskSummary> SummarizeDisk(Engine& engine, int64_t now_ms) {
+  DiskSummary out;
+  WalkStats stats;
+  Status st = WalkKeys(
+      engine, now_ms,
+      [&](const DiskKey& k) {
+        Digest value;
+        ValueType type = ValueType::kString;
+        switch (k.meta.type) {
+          case codec::DiskType::kString:
+            value = ElementDigest(k.meta.payload);
+            break;
+          case codec::DiskType::kHash:
+            type = ValueType::kHash;
+            break;
+          case codec::DiskType::kSet:
+            type = ValueType::kSet;
+            break;
+        }
+        k.ForEachElement([&](std::string_view a, std::string_view b) { value.Add(ElementDigest(a, b)); });
+        out.digest.Add(KeyDigestOf(k.db, k.key, type, k.meta.expire_at_ms, value));
+        out.keys_by_db[k.db]++;
+        out.keys++;
+        return Status::Ok();
+      },
+      &stats);
+  if (!st.ok()) return st;
+  out.expired = stats.expired;
+  return out;
+}
+
+}  // namespace vellum::storage

@@ -1,0 +1,60 @@
+// DiskWalk: every live key of an Engine, decoded, in key order; and the summary of a
+// database on disk (key counts and digest) that snapshots record and verify.
+//
+// A key is live when its meta record decodes and its expiry (if any) is after `now_ms`.
+// A hash's or set's elements are the sub records of the meta's version; records of other
+// versions are garbage awaiting the compaction filter and are never visited. A record
+// that does not decode stops the walk with a Status naming the key and the directory.
+//
+// Reads through the Engine's iterators: one thread per walk.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+#include "common/status.h"
+#include "storage/codec.h"
+#include "storage/digest.h"
+#include "storage/engine.h"
+
+namespace vellum::storage {
+
+struct WalkStats {
+  uint64_t expired = 0;      // keys skipped because their expiry had passed
+  uint64_t max_version = 0;  // highest collection version seen, expired keys included
+};
+
+class DiskKey {
+ public:
+  int db = 0;                 // logical database (the stored db map applied)
+  std::string_view key;
+  codec::Meta meta;
+  // Calls fn(name, value) for each field of a hash, fn(member, "") for each member of a
+  // set; nothing for a string. Check the walk's Status for read errors.
+  void ForEachElement(const std::function<void(std::string_view, std::string_view)>& fn) const;
+
+ private:
+  friend Status WalkKeys(Engine&, int64_t, const std::function<Status(const DiskKey&)>&,
+                         WalkStats*);
+  Engine::Iterator* sub_ = nullptr;
+  uint8_t pdb_ = 0;
+};
+
+// Calls fn for each live key; stops at the first error fn returns.
+Status WalkKeys(Engine& engine, int64_t now_ms, const std::function<Status(const DiskKey&)>& fn,
+                WalkStats* stats = nullptr);
+
+struct DiskSummary {
+  std::array<uint64_t, codec::kNumPhysicalDbs> keys_by_db{};
+  uint64_t keys = 0;
+  uint64_t expired = 0;
+  Digest digest;  // equal to DEBUG DIGEST of a server holding exactly these keys
+};
+Result<DiskSummary> SummarizeDisk(Engine& engine, int64_t now_ms);
+
+// The key as text for an error message: at most 64 bytes, unprintable bytes as '?'.
+std::string PrintableKey(std::string_view key);
+
+}  // namespace vellum::storage
