@@ -10,10 +10,12 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <vector>
 
@@ -348,6 +350,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   auto cf_options = [&](const rocksdb::CompactionFilter* filter, bool blobs) {
     rocksdb::ColumnFamilyOptions cf;
     cf.write_buffer_size = static_cast<size_t>(options.write_buffer_bytes);
+    cf.disable_auto_compactions = !options.auto_compactions;
     cf.compression = ParseCompression(options.compression);
     // L0 and L1 are rewritten soon anyway: compressing them spends a write-heavy cache's
     // CPU on files compaction replaces shortly (RocksDB's usual advice; on this machine
@@ -563,6 +566,28 @@ Status Engine::Resume() {
 
 void Engine::SetWriteFaults(bool on) { g_write_faults.store(on, std::memory_order_relaxed); }
 bool Engine::write_faults() { return g_write_faults.load(std::memory_order_relaxed); }
+
+rocksdb::DB* Engine::raw_db() const { return rep_ ? rep_->db.get() : nullptr; }
+
+Status Engine::CreateCheckpoint(const std::string& dir, uint64_t* sequence) {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  if (!rep_) return Closed();
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(rep_->db.get(), &raw);
+  if (!s.ok()) return Convert(s, "checkpoint " + dir_);
+  std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+  s = cp->CreateCheckpoint(dir, std::numeric_limits<uint64_t>::max(), sequence);
+  return Convert(s, "checkpoint " + dir_ + " into " + dir);
+}
+
+Status Engine::Flush() {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  if (!rep_) return Closed();
+  rocksdb::FlushOptions o;
+  o.wait = true;
+  o.allow_write_stall = true;
+  return Convert(rep_->db->Flush(o, rep_->handles), "flush " + dir_);
+}
 
 Status Engine::CompactAll() {
   std::shared_lock<std::shared_mutex> lock(mu_);

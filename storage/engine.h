@@ -25,6 +25,7 @@
 
 namespace rocksdb {
 class ColumnFamilyHandle;
+class DB;
 }
 
 namespace vellum::storage {
@@ -42,6 +43,9 @@ struct EngineOptions {
   bool read_only = false;
   // Refuse to create a database (a reopen after a failure must find the one it had).
   bool existing_only = false;
+  // Off for a checkpoint opened only to be backed up or read: nothing to gain from
+  // rewriting its files.
+  bool auto_compactions = true;
 };
 
 // A group of changes applied atomically by Engine::Write; made by Engine::NewBatch.
@@ -125,6 +129,15 @@ class Engine {
   uint64_t MemtableBytes() const;
   uint64_t EstimatedKeys() const;
   uint64_t LiveDataBytes() const;
+  // A RocksDB checkpoint of the database as of now in `dir` (which must not exist): hard
+  // links to the table and blob files when `dir` is on the same file system, and a copy of
+  // the live WAL instead of a flush (so it takes milliseconds, not a flush's time).
+  // `sequence` gets the last sequence number it holds. Called by the writer between two
+  // batches, it is a cut between them.
+  Status CreateCheckpoint(const std::string& dir, uint64_t* sequence);
+  // Flushes every memtable to table files and waits (writes go on meanwhile). Before a
+  // checkpoint, so that what it holds is shared table files, not a WAL to replay.
+  Status Flush();
   // Compacts everything now (tests: makes the compaction filters run).
   Status CompactAll();
   // Clears a background error RocksDB entered after a failed write (DB::Resume), so that
@@ -143,6 +156,9 @@ class Engine {
   const std::string& dir() const { return dir_; }
 
  private:
+  friend class BackupStore;  // hands the database to RocksDB's BackupEngine
+  // The open database (null while a reopen has failed); the caller holds mu_.
+  rocksdb::DB* raw_db() const;
   struct Rep;
   Engine(std::unique_ptr<Rep> rep, EngineOptions options);
   // rep_ is replaced by Reopen (exclusive) and read by everything else (shared); null

@@ -241,8 +241,9 @@ void Persister::EncodeWhole(uint8_t pdb, const std::string& key, Entry* e, Engin
   }
 }
 
-void Persister::CollectShard(size_t shard) {
-  std::lock_guard<std::mutex> shard_lock(keyspace_->ShardMutex(shard));
+void Persister::CollectShard(size_t shard, bool locked) {
+  std::unique_lock<std::mutex> shard_lock(keyspace_->ShardMutex(shard), std::defer_lock);
+  if (!locked) shard_lock.lock();
   std::lock_guard<std::mutex> lock(batch_mu_);
   pending_bits_[shard >> 6].fetch_and(~(uint64_t{1} << (shard & 63)), std::memory_order_seq_cst);
   ShardDirty& d = dirty_[shard];
@@ -257,9 +258,14 @@ void Persister::CollectShard(size_t shard) {
   pending_keys_.fetch_sub(n, std::memory_order_relaxed);
 }
 
-bool Persister::RunCycle(bool sync) {
+bool Persister::RunCycle(bool sync, bool cut) {
   if (writing_->empty()) {
     // A new cycle: everything dirty now, and every barrier appended meanwhile.
+    ShardLocks all(keyspace_);
+    if (cut) {
+      all.AddAll();
+      all.Acquire();
+    }
     written_since_start_.store(false, std::memory_order_seq_cst);
     started_.fetch_add(1, std::memory_order_seq_cst);
     for (size_t w = 0; w < pending_words_; w++) {
@@ -267,7 +273,7 @@ bool Persister::RunCycle(bool sync) {
       while (bits != 0) {
         const int b = __builtin_ctzll(bits);
         bits &= bits - 1;
-        CollectShard(w * 64 + static_cast<size_t>(b));
+        CollectShard(w * 64 + static_cast<size_t>(b), cut);
       }
     }
     std::lock_guard<std::mutex> lock(batch_mu_);
@@ -343,6 +349,10 @@ void Persister::Run() {
   bool unsynced = false;
   for (;;) {
     const bool stopping = stop_.load(std::memory_order_seq_cst);
+    if (checkpoint_pending_.load(std::memory_order_seq_cst)) {
+      RunCheckpoints(always || stopping);
+      unsynced = !always && !stopping;
+    }
     const bool work = HasNewWork() || !writing_->empty();
     if (work) {
       if (RunCycle(always || stopping)) {
@@ -380,7 +390,8 @@ void Persister::Run() {
     if (work) continue;
     std::unique_lock<std::mutex> lock(wake_mu_);
     sleeping_.store(true, std::memory_order_seq_cst);
-    if (!HasNewWork() && !stop_.load(std::memory_order_seq_cst)) {
+    if (!HasNewWork() && !stop_.load(std::memory_order_seq_cst) &&
+        !checkpoint_pending_.load(std::memory_order_seq_cst)) {
       wake_cv_.wait_for(lock, std::chrono::milliseconds(unsynced ? 200 : 1000));
     }
     sleeping_.store(false, std::memory_order_seq_cst);
@@ -391,6 +402,54 @@ void Persister::Run() {
   if (!writing_->empty()) {
     VLOG_WARNING("Persister: stopped with %zu changes the disk refused; their replies were "
                  "never sent", writing_->count());
+  }
+  FailCheckpoints("the server is shutting down");
+}
+
+Result<uint64_t> Persister::Checkpoint(const std::string& dir) {
+  std::future<Result<uint64_t>> done;
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    if (stop_.load(std::memory_order_seq_cst) || !thread_.joinable()) {
+      return Status::Error("the server is shutting down");
+    }
+    checkpoints_.push_back({dir, {}});
+    done = checkpoints_.back().done.get_future();
+    checkpoint_pending_.store(true, std::memory_order_seq_cst);
+    wake_cv_.notify_one();
+  }
+  return done.get();
+}
+
+void Persister::FailCheckpoints(const std::string& why) {
+  std::vector<CheckpointRequest> requests;
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    requests.swap(checkpoints_);
+    checkpoint_pending_.store(false, std::memory_order_seq_cst);
+  }
+  for (auto& r : requests) r.done.set_value(Status::Error(why));
+}
+
+void Persister::RunCheckpoints(bool sync) {
+  std::vector<CheckpointRequest> requests;
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    requests.swap(checkpoints_);
+    checkpoint_pending_.store(false, std::memory_order_seq_cst);
+  }
+  // A batch the disk refused earlier goes first; then the cut cycle.
+  bool ok = writing_->empty() || RunCycle(sync);
+  if (ok) ok = RunCycle(sync, /*cut=*/true);
+  for (auto& r : requests) {
+    if (!ok) {
+      r.done.set_value(Status::Error("the disk refuses writes: " + last_error()));
+      continue;
+    }
+    uint64_t seq = 0;
+    Status st = engine_->CreateCheckpoint(r.dir, &seq);
+    if (st.ok()) r.done.set_value(seq);
+    else r.done.set_value(st);
   }
 }
 

@@ -25,8 +25,11 @@
 //
 // Ordering across keys: a cycle visits shards one after another, so after a crash the
 // disk holds every acknowledged write plus, possibly, writes that were never
-// acknowledged (not necessarily a prefix of them). Snapshots that need an exact cut lock
-// every shard (Cut, a later issue).
+// acknowledged (not necessarily a prefix of them). A snapshot needs an exact cut:
+// Checkpoint runs one cycle that collects with every shard lock held (the keyspace as it
+// was at one instant, every write applied before it and none after), writes it, and
+// takes a RocksDB checkpoint before the next cycle starts. The workers pause only while
+// that cycle collects; the checkpoint's hard links and WAL copy pause only the persister.
 //
 // Threads: WriteListener calls come from any thread holding the key's shard lock (all of
 // them for flush and swap). Start/Stop from the thread that owns the Persister. The
@@ -37,6 +40,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -66,6 +70,11 @@ class Persister final : public WriteListener {
   // starts failing (wake the workers).
   // Set before Start().
   void set_on_cycle(std::function<void()> fn) { on_cycle_ = std::move(fn); }
+  // Takes a point-in-time checkpoint of the database into `dir` (see "Ordering" above)
+  // and returns its RocksDB sequence number. Blocks the caller (not a worker: the
+  // snapshot service's thread) until the persister has done it. Fails while the disk
+  // refuses writes and once Stop has begun.
+  Result<uint64_t> Checkpoint(const std::string& dir);
   void Start();
   // Writes everything still dirty, syncs the WAL, stops the thread. Idempotent.
   void Stop();
@@ -120,8 +129,12 @@ class Persister final : public WriteListener {
   void Run();
   // One cycle: collect every dirty shard into batch_, write it. Returns false after a
   // failed write (the batch is kept and retried first next time).
-  bool RunCycle(bool sync);
-  void CollectShard(size_t shard);
+  // `cut`: collect with every shard lock held (Checkpoint).
+  bool RunCycle(bool sync, bool cut = false);
+  void CollectShard(size_t shard, bool locked);
+  // Serves the pending Checkpoint requests (persister thread, between cycles).
+  void RunCheckpoints(bool sync);
+  void FailCheckpoints(const std::string& why);
   void EncodeKey(uint8_t pdb, const std::string& key, const FieldSet* fields, EngineBatch* out);
   void EncodeWhole(uint8_t pdb, const std::string& key, Entry* e, EngineBatch* out);
   // Something to collect: a dirty shard, a barrier, or a write noted since the current
@@ -169,8 +182,14 @@ class Persister final : public WriteListener {
   std::atomic<bool> written_since_start_{false};
   std::atomic<uint64_t> completed_{0};
 
+  struct CheckpointRequest {
+    std::string dir;
+    std::promise<Result<uint64_t>> done;
+  };
   std::mutex wake_mu_;
   std::condition_variable wake_cv_;
+  std::vector<CheckpointRequest> checkpoints_;  // guarded by wake_mu_
+  std::atomic<bool> checkpoint_pending_{false};
   std::atomic<bool> sleeping_{false};
   std::atomic<bool> stop_{false};
   std::thread thread_;
