@@ -1,0 +1,237 @@
+#include "snapshot/snapshot_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <system_error>
+
+#include "common/clock.h"
+#include "storage/disk_walk.h"
+
+namespace vellum::snapshot {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr char kRestoring[] = "db.restoring.tmp";
+
+Status Decode(const storage::BackupRecord& r, Manifest* m) {
+  Status st = DecodeManifest(r.metadata, m);
+  if (!st.ok()) {
+    return Status::Error("snapshot " + std::to_string(r.id) + " has a bad manifest: " + st.message());
+  }
+  m->id = r.id;
+  m->total_bytes = r.bytes;
+  m->files = r.file_count;
+  return Status::Ok();
+}
+
+void RemoveAll(const fs::path& p) {
+  std::error_code ec;
+  fs::remove_all(p, ec);
+}
+
+// 20261205-213000: for the name of an old database moved aside.
+std::string TimeTag(int64_t unix_ms) {
+  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", &tm);
+  return buf;
+}
+
+int64_t SteadyMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+void RemoveRestoreDebris(const std::string& data_dir) { RemoveAll(fs::path(data_dir) / kRestoring); }
+
+Result<std::unique_ptr<SnapshotStore>> SnapshotStore::Open(const std::string& dir,
+                                                           uint64_t max_bytes_per_sec,
+                                                           bool read_only) {
+  auto backups = storage::BackupStore::Open(dir, max_bytes_per_sec, read_only);
+  if (!backups.ok()) return backups.status();
+  return std::unique_ptr<SnapshotStore>(new SnapshotStore(std::move(*backups)));
+}
+
+Result<Manifest> SnapshotStore::Create(const std::string& checkpoint_dir, Manifest manifest,
+                                       const storage::EngineOptions& engine_options) {
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { RemoveAll(dir); }
+  } cleanup{checkpoint_dir};
+  uint32_t id = 0;
+  {
+    storage::EngineOptions o = engine_options;
+    o.dir = checkpoint_dir;
+    o.existing_only = true;
+    o.auto_compactions = false;
+    auto engine = storage::Engine::Open(o);
+    if (!engine.ok()) return engine.status();
+    auto summary = storage::SummarizeDisk(**engine, manifest.created_ms);
+    if (!summary.ok()) return summary.status();
+    manifest.keys = summary->keys;
+    manifest.keys_by_db = summary->keys_by_db;
+    manifest.digest = summary->digest.Hex();
+    auto created = backups_->Create(**engine, EncodeManifest(manifest));
+    if (!created.ok()) return created.status();
+    id = *created;
+  }
+  return Info(id);
+}
+
+Result<std::vector<Manifest>> SnapshotStore::List() const {
+  std::vector<storage::BackupRecord> records = backups_->List(/*with_files=*/true);
+  std::sort(records.begin(), records.end(),
+            [](const auto& a, const auto& b) { return a.id < b.id; });
+  // A file is "added" by the oldest snapshot still held that has it.
+  std::set<std::string> seen;
+  std::vector<Manifest> out;
+  out.reserve(records.size());
+  for (const storage::BackupRecord& r : records) {
+    Manifest m;
+    Status st = Decode(r, &m);
+    if (!st.ok()) return st;
+    for (const storage::BackupFile& f : r.files) {
+      if (seen.insert(f.path).second) m.added_bytes += f.size;
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+Result<Manifest> SnapshotStore::Info(uint32_t id) const {
+  auto all = List();
+  if (!all.ok()) return all.status();
+  for (Manifest& m : *all) {
+    if (m.id == id) return std::move(m);
+  }
+  return Status::Error("no such snapshot " + std::to_string(id) + " in " + dir());
+}
+
+Result<uint32_t> SnapshotStore::Latest() const {
+  std::vector<storage::BackupRecord> records = backups_->List(false);
+  if (records.empty()) return Status::Error("no snapshot in " + dir());
+  uint32_t id = 0;
+  for (const auto& r : records) id = std::max(id, r.id);
+  return id;
+}
+
+Status SnapshotStore::Verify(uint32_t id) const {
+  auto record = backups_->Get(id, false);
+  if (!record.ok()) return record.status();
+  Status st = backups_->Verify(id);
+  if (!st.ok()) return st;
+  Manifest m;
+  st = Decode(*record, &m);
+  if (!st.ok()) return st;
+  if (m.format_version > storage::codec::kFormatVersion) {
+    return Status::Error("snapshot " + std::to_string(id) + " has on-disk format " +
+                         std::to_string(m.format_version) + "; this build reads up to " +
+                         std::to_string(storage::codec::kFormatVersion));
+  }
+  return Status::Ok();
+}
+
+Status SnapshotStore::Delete(uint32_t id) {
+  auto record = backups_->Get(id, false);
+  if (!record.ok()) return record.status();
+  return backups_->Delete(id);
+}
+
+Result<std::vector<uint32_t>> SnapshotStore::Prune(uint32_t keep_last, int64_t max_age_ms,
+                                                   int64_t now_ms) {
+  auto all = List();
+  if (!all.ok()) return all.status();
+  std::vector<uint32_t> deleted;
+  if (all->empty()) return deleted;
+  const uint32_t newest = all->back().id;
+  // Newest first: the first keep_last unmarked ones stay.
+  uint32_t kept = 0;
+  for (auto it = all->rbegin(); it != all->rend(); ++it) {
+    const Manifest& m = *it;
+    if (m.keep) continue;
+    const bool over_count = keep_last != 0 && kept >= keep_last;
+    const bool too_old = max_age_ms > 0 && now_ms - m.created_ms > max_age_ms;
+    if (m.id != newest && (over_count || too_old)) {
+      Status st = backups_->Delete(m.id);
+      if (!st.ok()) return st;
+      deleted.push_back(m.id);
+    } else {
+      kept++;
+    }
+  }
+  std::reverse(deleted.begin(), deleted.end());
+  return deleted;
+}
+
+Result<Manifest> SnapshotStore::RestoreAndCheck(uint32_t id, const std::string& db_dir,
+                                                const storage::EngineOptions& engine_options) {
+  Status st = Verify(id);
+  if (!st.ok()) return st;
+  auto m = Info(id);
+  if (!m.ok()) return m.status();
+  st = backups_->Restore(id, db_dir);
+  if (!st.ok()) return st;
+  storage::EngineOptions o = engine_options;
+  o.dir = db_dir;
+  o.read_only = true;
+  auto engine = storage::Engine::Open(o);
+  if (!engine.ok()) return engine.status();
+  auto summary = storage::SummarizeDisk(**engine, m->created_ms);
+  if (!summary.ok()) return summary.status();
+  if (summary->keys != m->keys || summary->digest.Hex() != m->digest) {
+    return Status::Error("snapshot " + std::to_string(id) + " restored with " +
+                         std::to_string(summary->keys) + " keys and digest " +
+                         summary->digest.Hex() + ", but its manifest records " +
+                         std::to_string(m->keys) + " keys and digest " + m->digest);
+  }
+  return m;
+}
+
+Result<RestoreReport> SnapshotStore::Restore(uint32_t id, const std::string& data_dir, bool force,
+                                             const storage::EngineOptions& engine_options) {
+  const int64_t start = SteadyMs();
+  const fs::path data(data_dir);
+  const fs::path db = data / "db";
+  std::error_code ec;
+  const bool has_db = fs::exists(db, ec) && !fs::is_empty(db, ec);
+  if (has_db && !force) {
+    return Status::Error("the data directory " + data_dir +
+                         " already holds a database; restore with --force to move it aside");
+  }
+  fs::create_directories(data, ec);
+  if (ec) return Status::Error("can't create " + data_dir + ": " + ec.message());
+  const fs::path staging = data / kRestoring;
+  RemoveAll(staging);
+  auto m = RestoreAndCheck(id, staging.string(), engine_options);
+  if (!m.ok()) {
+    RemoveAll(staging);
+    return m.status();
+  }
+  RestoreReport report;
+  report.manifest = *m;
+  if (!has_db) {
+    RemoveAll(db);  // an empty directory in the way
+  } else {
+    fs::path aside = data / ("db.before-restore-" + TimeTag(SystemClock().NowMs()));
+    for (int n = 1; fs::exists(aside, ec); n++) {
+      aside = data / ("db.before-restore-" + TimeTag(SystemClock().NowMs()) + "-" + std::to_string(n));
+    }
+    fs::rename(db, aside, ec);
+    if (ec) return Status::Error("can't move " + db.string() + " aside: " + ec.message());
+    report.moved_aside = aside.string();
+  }
+  fs::rename(staging, db, ec);
+  if (ec) return Status::Error("can't move the restored database into " + db.string() + ": " + ec.message());
+  report.duration_ms = SteadyMs() - start;
+  return report;
+}
+
+}  // namespace vellum::snapshot

@@ -1,0 +1,83 @@
+// SnapshotStore: Vellum's snapshots in one directory (`snapshot.dir`): create from a
+// checkpoint, list, verify, delete, prune, restore. Shared by the daemon (through
+// SnapshotService) and by vellumctl working offline.
+//
+// A snapshot is a RocksDB backup (storage/backup_store.h: incremental, checksummed,
+// published by an atomic rename) whose metadata is Vellum's Manifest. Its id is the
+// backup's id (1, 2, 3...: never reused while the directory lives).
+//
+// Restoring replaces the database of a data directory (`<dir>/db`): the snapshot is
+// verified first (every checksum, then its manifest), written into `<dir>/db.restoring.tmp`,
+// its content checked against the manifest (key count and digest), and only then is the
+// old database moved aside (`<dir>/db.before-restore-<time>`, never deleted) and the new
+// one renamed into place. A crash at any point leaves the old database or the new one,
+// plus debris that the next restore or daemon start removes.
+//
+// Not thread-safe; one SnapshotStore per directory per process.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "snapshot/manifest.h"
+#include "storage/backup_store.h"
+#include "storage/engine.h"
+
+namespace vellum::snapshot {
+
+struct RestoreReport {
+  Manifest manifest;
+  std::string moved_aside;  // where the old database went; empty if there was none
+  int64_t duration_ms = 0;
+};
+
+class SnapshotStore {
+ public:
+  static Result<std::unique_ptr<SnapshotStore>> Open(const std::string& dir,
+                                                     uint64_t max_bytes_per_sec, bool read_only);
+
+  // Makes a snapshot of the checkpoint in `checkpoint_dir` (Persister::Checkpoint), taken
+  // at manifest.created_ms with manifest.sequence: counts and digests its keys as of that
+  // time, backs it up with the manifest, and removes the checkpoint (also on failure).
+  Result<Manifest> Create(const std::string& checkpoint_dir, Manifest manifest,
+                          const storage::EngineOptions& engine_options);
+
+  // Every snapshot, oldest first, with its sizes. An unreadable manifest is an error
+  // naming the snapshot.
+  Result<std::vector<Manifest>> List() const;
+  Result<Manifest> Info(uint32_t id) const;
+  // Every file's size and checksum, then the manifest. The error names the file.
+  Status Verify(uint32_t id) const;
+  Status Delete(uint32_t id);
+  // Deletes the snapshots beyond the newest `keep_last` (0: no limit) and those older than
+  // `max_age_ms` (0: no limit) at `now_ms`, except those marked keep and the newest one.
+  // Returns the ids deleted.
+  Result<std::vector<uint32_t>> Prune(uint32_t keep_last, int64_t max_age_ms, int64_t now_ms);
+
+  // Restores snapshot `id` as the database of data directory `data_dir` (see above).
+  // Refuses a data directory that holds a database unless `force`.
+  Result<RestoreReport> Restore(uint32_t id, const std::string& data_dir, bool force,
+                                const storage::EngineOptions& engine_options);
+  // Restores into `db_dir` (which must not exist) and checks the content against the
+  // manifest: the drill, and the middle step of Restore.
+  Result<Manifest> RestoreAndCheck(uint32_t id, const std::string& db_dir,
+                                   const storage::EngineOptions& engine_options);
+  // The newest snapshot's id (error if none).
+  Result<uint32_t> Latest() const;
+
+  storage::BackupStore& backups() { return *backups_; }
+  const std::string& dir() const { return backups_->dir(); }
+
+ private:
+  explicit SnapshotStore(std::unique_ptr<storage::BackupStore> backups)
+      : backups_(std::move(backups)) {}
+  std::unique_ptr<storage::BackupStore> backups_;
+};
+
+// Removes what an interrupted checkpoint or restore left in data directory `data_dir`.
+void RemoveRestoreDebris(const std::string& data_dir);
+
+}  // namespace vellum::snapshot
