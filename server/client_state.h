@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 
+#include "protocol/reply_writer.h"
 #include "server/transaction.h"
 
 namespace vellum::server {
@@ -39,6 +40,9 @@ class ClientState {
   std::atomic<int> resp{2};
   bool authenticated = false;
   bool close_after_reply = false;  // QUIT, protocol error, CLIENT KILL of itself
+  // The reply of the command just run comes later (SNAPSHOT CREATE, SAVE): its connection
+  // runs no further command of this client until then. Loop thread only; see Defer().
+  bool awaiting_reply = false;
 
   std::atomic<int> db{0};
   std::atomic<int64_t> last_interaction_ms{0};
@@ -101,6 +105,19 @@ class ClientState {
   bool close_requested() const { return close_requested_.load(); }
   void set_closer(std::function<void()> fn) { std::lock_guard<std::mutex> l(mu_); closer_ = std::move(fn); }
 
+  // A reply written later, on the client's loop thread, with its protocol version.
+  using DeferredReply = std::function<void(protocol::ReplyWriter&)>;
+  using ReplySink = std::function<void(DeferredReply)>;
+  // For a handler whose reply comes from another thread: marks this command's reply as
+  // awaited and returns the function to call (once, from any thread) with the reply. If
+  // the client has gone by then, the reply is dropped. Set by the Connection.
+  ReplySink Defer() {
+    awaiting_reply = true;
+    std::lock_guard<std::mutex> l(mu_);
+    return reply_sink_;
+  }
+  void set_reply_sink(ReplySink fn) { std::lock_guard<std::mutex> l(mu_); reply_sink_ = std::move(fn); }
+
   // One line of CLIENT LIST / CLIENT INFO, in Redis's field order.
   std::string InfoLine(int64_t now_ms) const;
 
@@ -117,6 +134,7 @@ class ClientState {
   std::atomic<const std::string*> last_command_{nullptr};
   mutable std::atomic<bool> close_requested_{false};
   std::function<void()> closer_;
+  ReplySink reply_sink_;
 };
 
 }  // namespace vellum::server

@@ -36,6 +36,7 @@ enum CommandFlag : uint32_t {
   kNoAuth = 1u << 9,
   kSkipSlowlog = 1u << 10,
   kAllowBusy = 1u << 11,
+  kNoMulti = 1u << 12,  // refused inside MULTI (its reply comes later, or it stops the server)
   // Vellum's own (not reported): how the dispatcher locks the keyspace.
   kLockAll = 1u << 24,  // lock every shard (FLUSHALL, SWAPDB, ...): atomic over the keyspace
 };

@@ -71,7 +71,7 @@ std::vector<std::string> FlagNames(uint32_t flags) {
       {kWrite, "write"},       {kReadonly, "readonly"},   {kDenyOom, "denyoom"},
       {kAdmin, "admin"},       {kPubSub, "pubsub"},       {kNoScript, "noscript"},
       {kLoading, "loading"},   {kStale, "stale"},         {kSkipSlowlog, "skip_slowlog"},
-      {kFast, "fast"},         {kNoAuth, "no_auth"},      {kAllowBusy, "allow_busy"},
+      {kFast, "fast"},         {kNoAuth, "no_auth"},      {kAllowBusy, "allow_busy"}, {kNoMulti, "no_multi"},
   };
   std::vector<std::string> out;
   for (const auto& [bit, name] : kNames) {

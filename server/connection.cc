@@ -61,7 +61,7 @@ bool Connection::OverOutputLimit() {
 }
 
 void Connection::ProcessInput() {
-  while (!closing_ && !close_after_write_ && in_.size() > 0) {
+  while (!closing_ && !close_after_write_ && !state_->awaiting_reply && in_.size() > 0) {
     size_t consumed = 0;
     protocol::ParseStatus st = parser_.Parse(in_.data(), in_.size(), &consumed, &argv_);
     if (st == protocol::ParseStatus::kIncomplete) break;
@@ -92,6 +92,14 @@ void Connection::ProcessInput() {
   state_->query_buffer_bytes.store(in_.size(), std::memory_order_relaxed);
   if (in_.size() == 0) in_.ShrinkIfIdle(4 * kReadChunk);
   FlushOrRequest();
+}
+
+void Connection::DeliverDeferred(const ClientState::DeferredReply& reply) {
+  if (closing_ || !state_->awaiting_reply) return;
+  state_->awaiting_reply = false;
+  writer_.set_resp(state_->resp.load(std::memory_order_relaxed));
+  reply(writer_);
+  ProcessInput();  // what the client sent meanwhile; flushes
 }
 
 void Connection::FlushOrRequest() {

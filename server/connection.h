@@ -60,6 +60,9 @@ class Connection {
     flush_requested_ = false;
     Flush();
   }
+  // The reply the last command deferred (ClientState::Defer); then runs the commands that
+  // arrived meanwhile. Loop thread only.
+  void DeliverDeferred(const ClientState::DeferredReply& reply);
   // Called by the worker after a persister cycle while this connection awaits one.
   void DurableProgress() {
     awaiting_durable_ = false;

@@ -68,6 +68,12 @@ void Transaction::Unwatch() {
 bool Transaction::MaybeQueue(const Command* cmd, std::span<const std::string_view> argv,
                              protocol::ReplyWriter& reply) {
   if (!in_multi_ || RoleOf(cmd) != Role::kQueued) return false;
+  if (cmd->spec.flags & kNoMulti) {
+    // As Redis: refused, and EXEC will answer EXECABORT.
+    has_error_ = true;
+    reply.Error("ERR Command not allowed inside a transaction");
+    return true;
+  }
   queued_.push_back(Queued{cmd, std::vector<std::string>(argv.begin(), argv.end())});
   reply.Simple("QUEUED");
   return true;

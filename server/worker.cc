@@ -233,6 +233,12 @@ void Worker::Accept(uv_stream_t* server) {
       if (it != connections_.end()) it->second->CloseAfterWrite();
     });
   });
+  client->set_reply_sink([this, id](ClientState::DeferredReply reply) {
+    Post([this, id, reply = std::move(reply)] {
+      auto it = connections_.find(id);
+      if (it != connections_.end()) it->second->DeliverDeferred(reply);
+    });
+  });
   conn->Start();
 }
 

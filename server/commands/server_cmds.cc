@@ -665,7 +665,7 @@ void RegisterServerCommands(CommandTable& table) {
                   "1.0.0", "Returns information and statistics about the server.", Info});
   table.Register({"time", 1, kLoading | kStale | kFast, kCatFast, 0, 0, 0, "server", "2.6.0",
                   "Returns the server time.", Time});
-  table.Register({"shutdown", -1, kAdminFlags | kAllowBusy, kAdminCats, 0, 0, 0, "server", "1.0.0",
+  table.Register({"shutdown", -1, kAdminFlags | kAllowBusy | kNoMulti, kAdminCats, 0, 0, 0, "server", "1.0.0",
                   "Shuts down the server.", Shutdown});
 
   std::vector<CommandSpec> debug = {
