@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -60,6 +61,13 @@ FieldSpec KeyspaceEvents(const char* toml, const char* redis, std::string Config
   FieldSpec f = Str(toml, redis, kRuntime, field, doc);
   f.normalize = NormalizeKeyspaceEvents;
   f.invalid = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+  return f;
+}
+
+FieldSpec Duration(const char* toml, bool runtime, std::string Config::*field, const char* doc) {
+  FieldSpec f = Str(toml, nullptr, runtime, field, doc);
+  f.normalize = NormalizeDuration;
+  f.invalid = "a duration such as 30s, 15m, 1h or 7d, or off";
   return f;
 }
 
@@ -118,6 +126,20 @@ std::vector<FieldSpec> BuildSchema() {
       Bytes("storage.min-blob-size", nullptr, 0, kStartup, &Config::min_blob_size,
             "Values at least this large go to RocksDB blob files (no rewrite on compaction); "
             "0 keeps every value in the tables."),
+      Str("snapshot.dir", nullptr, kStartup, &Config::snapshot_dir,
+          "Directory of the snapshots (RocksDB backups; may be another disk); empty for "
+          "<storage.dir>/snapshots."),
+      Int("snapshot.max-mb-per-sec", nullptr, 0, 1000000, kStartup,
+          &Config::snapshot_max_mb_per_sec,
+          "Most megabytes per second a snapshot copies; 0 for no limit."),
+      Duration("snapshot.interval", kStartup, &Config::snapshot_interval,
+               "Take a snapshot this often (30s, 15m, 1h...); off for none."),
+      Int("snapshot.keep-last", nullptr, 0, 1000000, kStartup, &Config::snapshot_keep_last,
+          "Keep only this many snapshots, pruned after each new one (KEEP ones apart); 0 keeps "
+          "all."),
+      Duration("snapshot.max-age", kStartup, &Config::snapshot_max_age,
+               "Prune snapshots older than this (7d...); the newest is always kept; off keeps "
+               "all."),
       Bytes("memory.maxmemory", "maxmemory", 0, kRuntime, &Config::maxmemory,
             "Memory limit for the data (units such as 4gb allowed); 0 means no limit."),
       Enum("memory.maxmemory-policy", "maxmemory-policy",
@@ -680,6 +702,30 @@ std::string ValueText(const Config& config, const FieldSpec& field) {
       return config.*field.string_field;
   }
   return "";
+}
+
+std::optional<std::string> NormalizeDuration(std::string_view text) {
+  std::string t;
+  for (char c : text) t.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  if (t == "off" || t == "0") return std::string("off");
+  size_t digits = 0;
+  while (digits < t.size() && t[digits] >= '0' && t[digits] <= '9') digits++;
+  if (digits == 0 || digits > 12) return std::nullopt;
+  const std::string unit = t.substr(digits);
+  if (unit != "ms" && unit != "s" && unit != "m" && unit != "h" && unit != "d") return std::nullopt;
+  return t;
+}
+
+int64_t DurationMs(std::string_view text) {
+  std::optional<std::string> t = NormalizeDuration(text);
+  if (!t || *t == "off") return 0;
+  size_t digits = 0;
+  while ((*t)[digits] >= '0' && (*t)[digits] <= '9') digits++;
+  const int64_t n = std::stoll(t->substr(0, digits));
+  const std::string unit = t->substr(digits);
+  const int64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000
+                        : unit == "h" ? 3600000 : 86400000;
+  return n * scale;
 }
 
 bool ParseBytes(std::string_view text, int64_t* out) {

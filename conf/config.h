@@ -65,6 +65,12 @@ struct Config {
   std::string compression = "lz4";                 // none | lz4 | zstd
   int64_t background_jobs = 2;                     // RocksDB flush/compaction threads
   int64_t min_blob_size = 4096;                    // values >= this go to blob files; 0 = off
+  // [snapshot]
+  std::string snapshot_dir;              // empty: <storage.dir>/snapshots
+  int64_t snapshot_max_mb_per_sec = 0;   // copy rate limit; 0 = unlimited
+  std::string snapshot_interval = "off"; // a duration ("15m", "1h") or off
+  int64_t snapshot_keep_last = 0;        // 0 = keep every snapshot
+  std::string snapshot_max_age = "off";  // a duration ("7d") or off
   // [memory]
   int64_t maxmemory = 0;            // bytes; 0 = no limit
   std::string maxmemory_policy = "noeviction";
@@ -114,6 +120,12 @@ const std::vector<FieldSpec>& Schema();
 // 7.0's CONFIG GET shows them ("KEA" -> "AKE", "Ex" -> "xE"), or nullopt if a character is
 // not a class (server/keyspace_events.h maps the letters to flags).
 std::optional<std::string> NormalizeKeyspaceEvents(std::string_view classes);
+
+// A duration: "off" (or "0"), or a whole number with a unit: ms, s, m, h, d ("90s",
+// "15m"). Canonical spelling as given, lower case; nullopt if invalid.
+std::optional<std::string> NormalizeDuration(std::string_view text);
+// Milliseconds of a valid duration; 0 for off.
+int64_t DurationMs(std::string_view text);
 
 // The field called `name`: its TOML name ("server.port") or Redis name ("port"), any case.
 const FieldSpec* FindField(std::string_view name);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -23,6 +24,8 @@
 #include "server/server_state.h"
 #include "server/watch_registry.h"
 #include "server/worker.h"
+#include "snapshot/snapshot_service.h"
+#include "snapshot/snapshot_store.h"
 #include "storage/dir_lock.h"
 #include "storage/engine.h"
 #include "storage/keyspace.h"
@@ -68,7 +71,7 @@ std::vector<std::string> SplitSpaces(const std::string& s) {
 
 }  // namespace
 
-int RunServer(const conf::Config& config) {
+int RunServer(const conf::Config& config, const StartupRestore& restore) {
   log::SetLevel(ParseLevel(config.loglevel));
   if (!config.logfile.empty() && !log::SetFile(config.logfile.c_str())) {
     VLOG_WARNING("Can't open the log file: %s", config.logfile.c_str());
@@ -88,6 +91,12 @@ int RunServer(const conf::Config& config) {
   std::unique_ptr<storage::DirLock> dir_lock;
   std::unique_ptr<storage::Engine> engine;
   std::unique_ptr<storage::Persister> persister;
+  storage::EngineOptions engine_options;
+  std::optional<snapshot::RestoreReport> startup_restore;
+  if (config.durability == "none" && !restore.from.empty()) {
+    VLOG_WARNING("Can't restore a snapshot with storage.durability none (no data directory)");
+    return 1;
+  }
   if (config.durability != "none") {
     const std::filesystem::path dir(config.dir.empty() ? "." : config.dir);
     Result<std::unique_ptr<storage::DirLock>> locked =
@@ -104,6 +113,32 @@ int RunServer(const conf::Config& config) {
     eo.compression = config.compression;
     eo.background_jobs = config.background_jobs;
     eo.min_blob_bytes = config.min_blob_size;
+    engine_options = eo;
+    snapshot::RemoveRestoreDebris(dir.string());
+    if (!restore.from.empty()) {
+      // Verified, restored into a staging directory and checked against its manifest
+      // before the current database is moved aside: a bad snapshot changes nothing.
+      auto from = snapshot::SnapshotStore::Open(restore.from, 0, /*read_only=*/true);
+      Result<uint32_t> id = !from.ok() ? Result<uint32_t>(from.status())
+                            : restore.id != 0 ? Result<uint32_t>(restore.id)
+                                              : (*from)->Latest();
+      Result<snapshot::RestoreReport> report =
+          id.ok() ? (*from)->Restore(*id, dir.string(), /*force=*/true, eo)
+                  : Result<snapshot::RestoreReport>(id.status());
+      if (!report.ok()) {
+        VLOG_WARNING("Can't restore from %s: %s", restore.from.c_str(),
+                     report.status().message().c_str());
+        return 1;
+      }
+      VLOG_NOTICE("Restored snapshot %u (label '%s', taken at %lld ms, %llu keys) from %s in "
+                  "%lld ms%s%s", report->manifest.id, report->manifest.label.c_str(),
+                  static_cast<long long>(report->manifest.created_ms),
+                  static_cast<unsigned long long>(report->manifest.keys), restore.from.c_str(),
+                  static_cast<long long>(report->duration_ms),
+                  report->moved_aside.empty() ? "" : "; the previous database is now ",
+                  report->moved_aside.c_str());
+      startup_restore = std::move(*report);
+    }
     const int64_t load_start_us = MonotonicUs();
     Result<storage::LoadResult> loaded = storage::LoadResult{};
     Result<bool> exists = storage::Engine::Exists(eo.dir);
@@ -207,6 +242,31 @@ int RunServer(const conf::Config& config) {
     keyspace_events.SetFlags(std::max(0, KeyspaceEvents::ParseFlags(c.notify_keyspace_events)));
   });
 
+  // Snapshots: events go to the __vellum__:snapshots channel.
+  std::unique_ptr<snapshot::SnapshotService> snapshots;
+  if (persister) {
+    snapshot::ServiceOptions so;
+    const std::filesystem::path dir(config.dir.empty() ? "." : config.dir);
+    so.data_dir = dir.string();
+    so.snapshot_dir = config.snapshot_dir.empty() ? (dir / "snapshots").string() : config.snapshot_dir;
+    so.max_bytes_per_sec = static_cast<uint64_t>(config.snapshot_max_mb_per_sec) << 20;
+    so.interval_ms = conf::DurationMs(config.snapshot_interval);
+    so.keep_last = static_cast<uint32_t>(config.snapshot_keep_last);
+    so.max_age_ms = conf::DurationMs(config.snapshot_max_age);
+    so.engine_options = engine_options;
+    so.engine_options.block_cache_bytes = 8 << 20;  // a checkpoint is read once
+    auto opened = snapshot::SnapshotService::Open(
+        std::move(so), engine.get(), persister.get(),
+        [&pubsub](const std::string& json) { pubsub.Publish("__vellum__:snapshots", json); });
+    if (!opened.ok()) {
+      VLOG_WARNING("Can't open the snapshot directory: %s", opened.status().message().c_str());
+      return 1;
+    }
+    snapshots = std::move(*opened);
+    if (startup_restore) snapshots->NoteRestore(*startup_restore);
+    state.set_snapshots(snapshots.get());
+  }
+
   // TCP: one SO_REUSEPORT socket per worker per address; the first bind fixes port 0.
   int port = static_cast<int>(config.port);
   int backlog = static_cast<int>(config.tcp_backlog);
@@ -285,6 +345,7 @@ int RunServer(const conf::Config& config) {
     });
     persister->Start();
   }
+  if (snapshots) snapshots->Start();
   for (auto& w : workers) w->Start();
   VLOG_NOTICE("Vellum 0.1.0 started, pid=%d, %d worker threads", static_cast<int>(::getpid()),
               threads);
@@ -293,6 +354,9 @@ int RunServer(const conf::Config& config) {
   uv_run(&control.loop, UV_RUN_DEFAULT);
 
   VLOG_NOTICE("User requested shutdown...");
+  // A snapshot in progress finishes (it needs the persister); queued requests fail, and
+  // their clients get the error while the workers still run.
+  if (snapshots) snapshots->Stop();
   for (auto& w : workers) w->BeginShutdown();
   for (auto& w : workers) w->Join();
   // Every worker has stopped writing: the last cycle, then the WAL synced.

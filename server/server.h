@@ -5,11 +5,21 @@
 // expiry cycle (hz times a second, bounded in time), and the shutdown request.
 #pragma once
 
+#include <cstdint>
+#include <string>
+
 #include "conf/config.h"
 
 namespace vellum::server {
 
 // Runs the daemon; returns the process exit code.
-int RunServer(const conf::Config& config);
+// vellumd --restore-from DIR [--snapshot ID]: restore a snapshot into the data directory
+// before loading it (snapshot/snapshot_store.h; the old database is moved aside).
+struct StartupRestore {
+  std::string from;  // a snapshot directory; empty: no restore
+  uint32_t id = 0;   // 0: the newest
+};
+
+int RunServer(const conf::Config& config, const StartupRestore& restore = {});
 
 }  // namespace vellum::server

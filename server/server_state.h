@@ -25,6 +25,10 @@
 #include "storage/keyspace.h"
 #include "storage/persister.h"
 
+namespace vellum::snapshot {
+class SnapshotService;
+}
+
 namespace vellum::server {
 
 class PubSub;          // server/pubsub.h
@@ -94,6 +98,9 @@ class ServerState {
   storage::Persister* persister() { return persister_; }
   storage::Engine* engine() { return engine_; }
   void set_persistence(storage::Persister* p, storage::Engine* e) { persister_ = p; engine_ = e; }
+  // Snapshots (snapshot/snapshot_service.h), owned by Server; null without persistence.
+  snapshot::SnapshotService* snapshots() { return snapshots_; }
+  void set_snapshots(snapshot::SnapshotService* s) { snapshots_ = s; }
 
   // Settings read on hot paths, refreshed whenever CONFIG SET changes them.
   void ApplyConfig(const conf::Config& c);
@@ -171,6 +178,7 @@ class ServerState {
   Acl* acl_ = nullptr;
   storage::Persister* persister_ = nullptr;
   storage::Engine* engine_ = nullptr;
+  snapshot::SnapshotService* snapshots_ = nullptr;
   std::atomic<bool> shutting_down_{false};
 };
 

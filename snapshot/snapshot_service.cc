@@ -41,6 +41,10 @@ Result<std::unique_ptr<SnapshotService>> SnapshotService::Open(ServiceOptions op
       new SnapshotService(std::move(options), engine, persister, std::move(publish),
                           std::move(*store)));
   s->Refresh();
+  for (uint32_t bad : s->store_->backups().Corrupt()) {
+    VLOG_WARNING("Snapshot %u in %s is damaged and will not be listed or restored; "
+                 "`vellumctl snapshot verify %u` says why", bad, s->options_.snapshot_dir.c_str(), bad);
+  }
   {
     std::lock_guard<std::mutex> lock(s->mu_);
     if (!s->cache_.empty()) s->stats_.last_save_unix_s = s->cache_.back().created_ms / 1000;

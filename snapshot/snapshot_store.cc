@@ -55,9 +55,23 @@ void RemoveRestoreDebris(const std::string& data_dir) { RemoveAll(fs::path(data_
 Result<std::unique_ptr<SnapshotStore>> SnapshotStore::Open(const std::string& dir,
                                                            uint64_t max_bytes_per_sec,
                                                            bool read_only) {
+  std::unique_ptr<storage::DirLock> lock;
+  if (!read_only) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return Status::Error("can't create the snapshot directory " + dir + ": " + ec.message());
+    auto locked = storage::DirLock::Acquire((fs::path(dir) / "vellum-snapshots.lock").string());
+    if (!locked.ok()) {
+      if (locked.status().message().find("in use") == std::string::npos) return locked.status();
+      return Status::Error("the snapshot directory " + dir +
+                           " is in use by another process (a running vellumd holds its "
+                           "vellum-snapshots.lock): stop it, or work through it with -h/-p");
+    }
+    lock = std::move(*locked);
+  }
   auto backups = storage::BackupStore::Open(dir, max_bytes_per_sec, read_only);
   if (!backups.ok()) return backups.status();
-  return std::unique_ptr<SnapshotStore>(new SnapshotStore(std::move(*backups)));
+  return std::unique_ptr<SnapshotStore>(new SnapshotStore(std::move(lock), std::move(*backups)));
 }
 
 Result<Manifest> SnapshotStore::Create(const std::string& checkpoint_dir, Manifest manifest,

@@ -13,6 +13,10 @@
 // one renamed into place. A crash at any point leaves the old database or the new one,
 // plus debris that the next restore or daemon start removes.
 //
+// Writers exclude each other: a store opened for writing holds an flock on
+// `<dir>/vellum-snapshots.lock` (the daemon for its whole life), so vellumctl cannot
+// delete, prune or import offline while a daemon owns the directory. Readers take no lock.
+//
 // Not thread-safe; one SnapshotStore per directory per process.
 #pragma once
 
@@ -24,6 +28,7 @@
 #include "common/status.h"
 #include "snapshot/manifest.h"
 #include "storage/backup_store.h"
+#include "storage/dir_lock.h"
 #include "storage/engine.h"
 
 namespace vellum::snapshot {
@@ -72,8 +77,10 @@ class SnapshotStore {
   const std::string& dir() const { return backups_->dir(); }
 
  private:
-  explicit SnapshotStore(std::unique_ptr<storage::BackupStore> backups)
-      : backups_(std::move(backups)) {}
+  SnapshotStore(std::unique_ptr<storage::DirLock> lock,
+                std::unique_ptr<storage::BackupStore> backups)
+      : lock_(std::move(lock)), backups_(std::move(backups)) {}
+  std::unique_ptr<storage::DirLock> lock_;  // null when read-only
   std::unique_ptr<storage::BackupStore> backups_;
 };
 

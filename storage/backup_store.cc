@@ -108,8 +108,10 @@ std::vector<BackupRecord> BackupStore::List(bool with_files) const {
 Result<BackupRecord> BackupStore::Get(uint32_t id, bool with_files) const {
   rocksdb::BackupInfo info;
   rocksdb::Status s = reader_->GetBackupInfo(id, &info, with_files);
-  if (s.IsNotFound() || s.IsCorruption()) {
-    return Status::Error("no such snapshot " + std::to_string(id) + " in " + dir_);
+  if (s.IsNotFound()) return Status::Error("no such snapshot " + std::to_string(id) + " in " + dir_);
+  if (s.IsCorruption()) {
+    return Status::Error("snapshot " + std::to_string(id) + " in " + dir_ + " is damaged: " +
+                         s.ToString());
   }
   if (!s.ok()) return Convert(s, "can't read snapshot " + std::to_string(id) + " in " + dir_);
   return FromInfo(info, with_files);

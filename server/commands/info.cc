@@ -13,14 +13,16 @@
 #include <set>
 
 #include "common/memory.h"
+#include "common/version.h"
 #include "server/pubsub.h"
+#include "snapshot/snapshot_service.h"
 #include "storage/keyspace.h"
 
 namespace vellum::server {
 namespace {
 
 constexpr char kRedisVersion[] = "7.0.0";  // what clients feature-check against
-constexpr char kVellumVersion[] = "0.1.0";
+using vellum::kVellumVersion;
 
 // Appends one "name:value\r\n" line.
 class InfoText {
@@ -164,12 +166,22 @@ void PersistenceSection(const InfoInput& in, InfoText& out) {
   out.Header("Persistence");
   out.Field("loading", 0);
   out.Field("async_loading", 0);
-  out.Field("rdb_changes_since_last_save", 0);
-  out.Field("rdb_bgsave_in_progress", 0);
-  out.Field("rdb_last_save_time", in.server.start_ms() / 1000);
-  out.Field("rdb_last_bgsave_status", "ok");
-  out.Field("rdb_saves", 0);
   storage::Persister* p = in.server.persister();
+  // Redis's RDB fields, from the snapshots (snapshot/snapshot_service.h). "Changes" are
+  // the records the persister wrote since the last snapshot's cut.
+  snapshot::SnapshotService* snaps = in.server.snapshots();
+  snapshot::ServiceStats ss;
+  if (snaps != nullptr) ss = snaps->stats();
+  else ss.last_save_unix_s = in.server.start_ms() / 1000;
+  const uint64_t records = p != nullptr ? p->records_written() : 0;
+  out.Field("rdb_changes_since_last_save",
+            records > ss.records_at_last_save ? records - ss.records_at_last_save : 0);
+  out.Field("rdb_bgsave_in_progress", ss.in_progress ? 1 : 0);
+  out.Field("rdb_last_save_time", ss.last_save_unix_s);
+  out.Field("rdb_last_bgsave_status", ss.last_ok ? "ok" : "err");
+  out.Field("rdb_last_bgsave_time_sec",
+            ss.last_duration_ms < 0 ? -1 : (ss.last_duration_ms + 500) / 1000);
+  out.Field("rdb_saves", ss.saves);
   storage::Engine* engine = in.server.engine();
   out.Field("aof_enabled", p != nullptr ? 1 : 0);
   out.Field("aof_rewrite_in_progress", 0);
@@ -191,6 +203,32 @@ void PersistenceSection(const InfoInput& in, InfoText& out) {
   out.Field("vellum_rocksdb_live_data_bytes", engine->LiveDataBytes());
   out.Field("vellum_rocksdb_block_cache_bytes", engine->BlockCacheBytes());
   out.Field("vellum_rocksdb_memtable_bytes", engine->MemtableBytes());
+}
+
+// Vellum's own: the snapshots (snapshot/snapshot_service.h).
+void SnapshotSection(const InfoInput& in, InfoText& out) {
+  out.Header("Snapshot");
+  snapshot::SnapshotService* snaps = in.server.snapshots();
+  out.Field("snapshot_enabled", snaps != nullptr ? 1 : 0);
+  if (snaps == nullptr) return;
+  snapshot::ServiceStats ss = snaps->stats();
+  out.Field("snapshot_dir", snaps->dir());
+  out.Field("snapshots", static_cast<uint64_t>(ss.count));
+  out.Field("snapshot_in_progress", ss.in_progress ? 1 : 0);
+  out.Field("snapshot_interval_ms", snaps->interval_ms());
+  out.Field("snapshot_next_scheduled_time", ss.next_scheduled_unix_s);
+  out.Field("snapshot_saves", ss.saves);
+  out.Field("snapshot_failures", ss.failures);
+  out.Field("snapshot_last_status", ss.last_ok ? "ok" : "err");
+  out.Field("snapshot_last_error", ss.last_error);
+  out.Field("snapshot_last_id", static_cast<uint64_t>(ss.last.id));
+  out.Field("snapshot_last_label", ss.last.label);
+  out.Field("snapshot_last_duration_ms", ss.last_duration_ms);
+  out.Field("snapshot_last_keys", ss.last.keys);
+  out.Field("snapshot_last_total_bytes", ss.last.total_bytes);
+  out.Field("snapshot_last_added_bytes", ss.last.added_bytes);
+  out.Field("snapshot_restores", ss.restores);
+  out.Field("snapshot_last_restore_id", static_cast<uint64_t>(ss.last_restore.id));
 }
 
 void StatsSection(const InfoInput& in, InfoText& out) {
@@ -301,6 +339,7 @@ constexpr Section kSections[] = {
     {"clients", true, ClientsSection},
     {"memory", true, MemorySection},
     {"persistence", true, PersistenceSection},
+    {"snapshot", true, SnapshotSection},
     {"stats", true, StatsSection},
     {"replication", true, ReplicationSection},
     {"cpu", true, CpuSection},

@@ -17,6 +17,7 @@ void RegisterClientCommands(CommandTable& table);      // client.cc
 void RegisterPubSubCommands(CommandTable& table);      // pubsub.cc
 void RegisterTransactionCommands(CommandTable& table); // transaction.cc
 void RegisterAclCommands(CommandTable& table);         // acl.cc
+void RegisterSnapshotCommands(CommandTable& table);    // snapshot.cc
 
 inline void RegisterAllCommands(CommandTable& table) {
   RegisterConnectionCommands(table);
@@ -29,6 +30,7 @@ inline void RegisterAllCommands(CommandTable& table) {
   RegisterPubSubCommands(table);
   RegisterTransactionCommands(table);
   RegisterAclCommands(table);
+  RegisterSnapshotCommands(table);
 }
 
 }  // namespace vellum::server

@@ -1,0 +1,40 @@
+// RespClient: a minimal blocking Redis client for vellumctl (one connection, one command
+// at a time). Replies are parsed into a small tree; RESP2 and the RESP3 types Vellum sends.
+//
+// Not thread-safe; one per thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace vellum::snapshot {
+
+struct RespValue {
+  enum Type { kSimple, kError, kInteger, kBulk, kNull, kArray } type = kNull;
+  std::string str;  // simple, error, bulk
+  int64_t integer = 0;
+  std::vector<RespValue> elements;  // array, map (flattened key, value, ...)
+};
+
+class RespClient {
+ public:
+  static Result<std::unique_ptr<RespClient>> Connect(const std::string& host, int port,
+                                                     int timeout_s);
+  ~RespClient();
+  Result<RespValue> Call(const std::vector<std::string>& argv);
+
+ private:
+  explicit RespClient(int fd) : fd_(fd) {}
+  Status Fill();
+  Result<std::string> Line();
+  Result<RespValue> Read();
+  int fd_;
+  std::string buf_;
+  size_t pos_ = 0;
+};
+
+}  // namespace vellum::snapshot
