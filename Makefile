@@ -41,7 +41,7 @@ asan: setup
 # detect_deadlocks=0: TSan's lock-order detector cannot track one thread holding more than
 # 64 mutexes, and FLUSHALL/SWAPDB/EXEC hold all 256 shard locks (always in ascending
 # order, which is what rules deadlock out).
-TSAN_TESTS ?= test_concurrency.py test_transactions.py test_persistence.py
+TSAN_TESTS ?= test_concurrency.py test_transactions.py test_persistence.py test_snapshots.py
 tsan: setup
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVELLUM_TSAN=ON -DVELLUM_BENCH=OFF >/dev/null
 	@cmake --build build-tsan -j$(JOBS) --target unit_tests vellumd

@@ -339,7 +339,7 @@ constexpr Section kSections[] = {
     {"clients", true, ClientsSection},
     {"memory", true, MemorySection},
     {"persistence", true, PersistenceSection},
-    {"snapshot", true, SnapshotSection},
+    {"snapshot", false, SnapshotSection},  // Vellum's own: asked for by name, or "all"
     {"stats", true, StatsSection},
     {"replication", true, ReplicationSection},
     {"cpu", true, CpuSection},

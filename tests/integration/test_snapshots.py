@@ -746,3 +746,40 @@ def test_drill_prints_drill_ok(servers):
     s.stop()
     p = ok(ctl("snapshot", "drill", sid, "--snapshot-dir", snap_dir(s)))
     assert "drill ok" in p.stdout
+
+
+def test_snapshot_create_holds_only_its_own_client(servers):
+    # One worker thread: every client shares its loop. A throttled snapshot takes seconds;
+    # the client that asked waits for it, the others are served meanwhile.
+    s = servers("--server.threads", "1", "--snapshot.max-mb-per-sec", "1")
+    c = s.client()
+    fill(c, 3000, 1024)  # ~3 MB to copy at 1 MB/s
+    result = {}
+
+    def take():
+        result["id"] = s.client().execute_command("SNAPSHOT", "CREATE")
+
+    t = threading.Thread(target=take)
+    t.start()
+    other = s.client()
+    assert wait_for(lambda: other.info("persistence")["rdb_bgsave_in_progress"] == 1, 10)
+    start = time.time()
+    for _ in range(20):
+        assert other.ping()
+    assert time.time() - start < 1.0
+    t.join(timeout=60)
+    assert not t.is_alive()
+    assert result["id"] == 1
+
+
+def test_save_snapshot_and_shutdown_are_refused_inside_multi(servers):
+    s = servers()
+    c = s.client()
+    for cmd in (("SAVE",), ("SNAPSHOT", "CREATE"), ("SHUTDOWN",)):
+        raw = s.raw(b"MULTI\r\n" + b"".join(
+            b"*%d\r\n" % len(cmd) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a.encode()) for a in cmd)
+            for _ in [0]) + b"EXEC\r\n")
+        assert b"-ERR Command not allowed inside a transaction" in raw, raw
+        assert b"-EXECABORT" in raw, raw
+    assert c.ping()  # the server still runs
+    assert snapshots(c) == []
