@@ -89,6 +89,9 @@ Result<uint32_t> BackupStore::Create(Engine& source, const std::string& metadata
   if (db == nullptr) return Status::Error("the database in " + source.dir() + " is closed");
   rocksdb::CreateBackupOptions options;
   options.flush_before_backup = true;  // the backup holds table files only, no WAL
+  // Copying and checksumming yield the CPU to the workers serving clients.
+  options.decrease_background_thread_cpu_priority = true;
+  options.background_thread_cpu_priority = rocksdb::CpuPriority::kIdle;
   rocksdb::BackupID id = 0;
   rocksdb::IOStatus s =
       writer_->CreateNewBackupWithMetadata(options, db, metadata, &id);

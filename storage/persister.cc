@@ -262,9 +262,20 @@ bool Persister::RunCycle(bool sync, bool cut) {
   if (writing_->empty()) {
     // A new cycle: everything dirty now, and every barrier appended meanwhile.
     ShardLocks all(keyspace_);
+    struct LockTimer {
+      std::atomic<int64_t>* out = nullptr;
+      std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+      ~LockTimer() {
+        if (out == nullptr) return;
+        out->store(std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::steady_clock::now() - start).count(),
+                   std::memory_order_relaxed);
+      }
+    } lock_timer;
     if (cut) {
       all.AddAll();
       all.Acquire();
+      lock_timer = {&cut_lock_us_, std::chrono::steady_clock::now()};
     }
     written_since_start_.store(false, std::memory_order_seq_cst);
     started_.fetch_add(1, std::memory_order_seq_cst);
@@ -447,7 +458,11 @@ void Persister::RunCheckpoints(bool sync) {
       continue;
     }
     uint64_t seq = 0;
+    const auto start = std::chrono::steady_clock::now();
     Status st = engine_->CreateCheckpoint(r.dir, &seq);
+    checkpoint_us_.store(std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::steady_clock::now() - start).count(),
+                         std::memory_order_relaxed);
     if (st.ok()) r.done.set_value(seq);
     else r.done.set_value(st);
   }

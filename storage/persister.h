@@ -75,6 +75,10 @@ class Persister final : public WriteListener {
   // snapshot service's thread) until the persister has done it. Fails while the disk
   // refuses writes and once Stop has begun.
   Result<uint64_t> Checkpoint(const std::string& dir);
+  // The last Checkpoint's pauses, for its event and INFO: how long every shard was locked
+  // (the workers' pause) and how long the checkpoint itself took (the persister's).
+  int64_t last_cut_lock_us() const { return cut_lock_us_.load(std::memory_order_relaxed); }
+  int64_t last_checkpoint_us() const { return checkpoint_us_.load(std::memory_order_relaxed); }
   void Start();
   // Writes everything still dirty, syncs the WAL, stops the thread. Idempotent.
   void Stop();
@@ -190,6 +194,7 @@ class Persister final : public WriteListener {
   std::condition_variable wake_cv_;
   std::vector<CheckpointRequest> checkpoints_;  // guarded by wake_mu_
   std::atomic<bool> checkpoint_pending_{false};
+  std::atomic<int64_t> cut_lock_us_{0}, checkpoint_us_{0};
   std::atomic<bool> sleeping_{false};
   std::atomic<bool> stop_{false};
   std::thread thread_;

@@ -224,6 +224,12 @@ void SnapshotSection(const InfoInput& in, InfoText& out) {
   out.Field("snapshot_last_id", static_cast<uint64_t>(ss.last.id));
   out.Field("snapshot_last_label", ss.last.label);
   out.Field("snapshot_last_duration_ms", ss.last_duration_ms);
+  if (in.server.persister() != nullptr) {
+    // The cut: every shard locked while one persister cycle collects (the workers'
+    // pause), then RocksDB's checkpoint (the persister's).
+    out.Field("snapshot_last_cut_lock_us", in.server.persister()->last_cut_lock_us());
+    out.Field("snapshot_last_checkpoint_us", in.server.persister()->last_checkpoint_us());
+  }
   out.Field("snapshot_last_keys", ss.last.keys);
   out.Field("snapshot_last_total_bytes", ss.last.total_bytes);
   out.Field("snapshot_last_added_bytes", ss.last.added_bytes);

@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""Snapshots side by side: vellumd's SNAPSHOT CREATE against redis-server's BGSAVE.
+
+Loads the same N keys of S bytes (default 1,000,000 x 1 KiB; values are slices of a
+random pool, so neither server can compress them) into each server in turn and measures:
+  - first snapshot: wall time from the request to the snapshot being complete (vellumd:
+    SNAPSHOT CREATE's reply; redis: BGSAVE until rdb_bgsave_in_progress is 0) and size
+    (vellumd: the snapshot's total_bytes; redis: dump.rdb);
+  - second snapshot after overwriting 1% of the keys: time and added size (vellumd shares
+    unchanged table files; redis writes a whole new RDB);
+  - p99 of GET/SET (redis-benchmark, -c 50, 1 KiB values) without a snapshot, and again
+    while snapshots run back to back for the whole benchmark;
+  - vellumd only: `vellumctl snapshot restore` and `drill` times.
+vellumd runs with storage.durability everysec; redis-server with appendonly yes and
+appendfsync everysec (like for like: both persist every write; redis's RDB is the
+snapshot). Both bind 127.0.0.1 on free ports in one temporary directory, removed at the
+end. One server runs at a time (the machine has 2 cores).
+
+Usage: python3 bench/snapshot_time.py [--keys N] [--value-size S] [--requests R]
+"""
+import argparse
+import csv
+import io
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cli(port, *args, timeout=600):
+    return subprocess.run(["redis-cli", "-p", str(port)] + [str(a) for a in args],
+                          capture_output=True, text=True, timeout=timeout).stdout.strip()
+
+
+def wait_pong(port, proc, limit_s=600):
+    start = time.time()
+    while time.time() - start < limit_s:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited with %s" % proc.returncode)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(64).startswith(b"+PONG"):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.01)
+    raise RuntimeError("no PONG within %d s" % limit_s)
+
+
+POOL = random.Random(42).randbytes(1 << 20)
+
+
+def value(i, size):
+    off = (i * 7919) % (len(POOL) - size)
+    return POOL[off:off + size]
+
+
+def load(port, keys, size, first=0, step=1):
+    """SETs key:0000000.. through redis-cli --pipe (the same bytes for both servers)."""
+    p = subprocess.Popen(["redis-cli", "-p", str(port), "--pipe"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    batch = []
+    for i in range(first, keys, step):
+        batch.append(b"*3\r\n$3\r\nSET\r\n$11\r\nkey:%07d\r\n$%d\r\n%s\r\n" %
+                     (i, size, value(i + 1 if step > 1 else i, size)))
+        if len(batch) == 10000:
+            p.stdin.write(b"".join(batch))
+            batch = []
+    p.stdin.write(b"".join(batch))
+    p.stdin.close()
+    out = p.stdout.read().decode()
+    p.wait()
+    if "errors: 0" not in out:
+        raise RuntimeError("load failed: " + out)
+
+
+def info(port, section):
+    out = {}
+    for line in cli(port, "INFO", section).splitlines():
+        if ":" in line:
+            k, v = line.split(":", 1)
+            out[k] = v.strip()
+    return out
+
+
+def p99(port, requests, keys, size):
+    """p99 (ms) of SET and GET from redis-benchmark's CSV."""
+    r = subprocess.run(["redis-benchmark", "-p", str(port), "-t", "set,get", "-n", str(requests),
+                        "-c", "50", "-d", str(size), "-r", str(keys), "--csv"],
+                       capture_output=True, text=True, timeout=900)
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    return {row["test"]: float(row["p99_latency_ms"]) for row in rows}
+
+
+class Background:
+    """Runs fn in a loop on a thread until stopped; counts the runs."""
+
+    def __init__(self, fn):
+        self.fn, self.runs, self.stop = fn, 0, threading.Event()
+        self.thread = threading.Thread(target=self.loop)
+
+    def loop(self):
+        while not self.stop.is_set():
+            self.fn()
+            self.runs += 1
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+
+def vellum_snapshot(port):
+    t = time.time()
+    sid = int(cli(port, "SNAPSHOT", "CREATE"))
+    took = time.time() - t
+    f = cli(port, "SNAPSHOT", "INFO", sid).splitlines()
+    m = dict(zip(f[::2], f[1::2]))
+    return took, int(m["total_bytes"]), int(m["added_bytes"]), sid
+
+
+def redis_bgsave(port, rdb):
+    t = time.time()
+    cli(port, "BGSAVE")
+    while info(port, "persistence").get("rdb_bgsave_in_progress") != "0":
+        time.sleep(0.01)
+    took = time.time() - t
+    size = os.path.getsize(rdb)
+    return took, size, size, 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--keys", type=int, default=1_000_000)
+    ap.add_argument("--value-size", type=int, default=1024)
+    ap.add_argument("--requests", type=int, default=200_000)
+    ap.add_argument("--vellumd", default=os.path.join(HERE, "../build/vellumd"))
+    ap.add_argument("--vellumctl", default=os.path.join(HERE, "../build/vellumctl"))
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="vellum-snapbench-")
+    rows = {}
+    try:
+        for name in ("vellumd", "redis-server"):
+            port = free_port()
+            d = os.path.join(tmp, name)
+            os.makedirs(d)
+            if name == "vellumd":
+                argv = [a.vellumd, "--bind", "127.0.0.1", "--port", str(port), "--dir", d,
+                        "--storage.durability", "everysec", "--server.threads", "2"]
+                snap = lambda: vellum_snapshot(port)  # noqa: E731
+            else:
+                argv = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", d,
+                        "--save", "", "--appendonly", "yes", "--appendfsync", "everysec"]
+                snap = lambda: redis_bgsave(port, os.path.join(d, "dump.rdb"))  # noqa: E731
+            log = open(os.path.join(tmp, name + ".log"), "ab")
+            proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+            try:
+                wait_pong(port, proc)
+                load(port, a.keys, a.value_size)
+                time.sleep(2)  # let the last writes settle (vellumd: the persister's cycle)
+                first = snap()
+                load(port, a.keys, a.value_size, first=0, step=100)  # 1% of the keys
+                second = snap()
+                quiet = p99(port, a.requests, a.keys, a.value_size)
+                with Background(snap) as bg:
+                    busy = p99(port, a.requests, a.keys, a.value_size)
+                rows[name] = dict(first=first, second=second, quiet=quiet, busy=busy, runs=bg.runs)
+                last_sid = second[3]
+            finally:
+                proc.terminate()
+                proc.wait(timeout=300)
+                log.close()
+            if name == "vellumd":
+                snapdir = os.path.join(d, "snapshots")
+                t = time.time()
+                subprocess.run([a.vellumctl, "snapshot", "restore", str(last_sid), "--to",
+                                os.path.join(tmp, "restored"), "--snapshot-dir", snapdir],
+                               check=True, capture_output=True)
+                rows[name]["restore"] = time.time() - t
+                t = time.time()
+                subprocess.run([a.vellumctl, "snapshot", "drill", str(last_sid), "--snapshot-dir",
+                                snapdir], check=True, capture_output=True)
+                rows[name]["drill"] = time.time() - t
+                shutil.rmtree(os.path.join(tmp, "restored"), ignore_errors=True)
+            shutil.rmtree(d, ignore_errors=True)
+
+        mb = 1 << 20
+        print("# %d keys x %d B; vellumd everysec vs redis-server appendfsync everysec"
+              % (a.keys, a.value_size))
+        print("%-13s %9s %9s %10s %10s %11s %11s %11s %11s %5s" %
+              ("server", "snap1_s", "snap1_MB", "snap2_s", "snap2+_MB", "p99set_ms",
+               "p99set_busy", "p99get_ms", "p99get_busy", "snaps"))
+        for name, r in rows.items():
+            print("%-13s %9.2f %9.1f %10.2f %10.1f %11.3f %11.3f %11.3f %11.3f %5d" %
+                  (name, r["first"][0], r["first"][1] / mb, r["second"][0], r["second"][2] / mb,
+                   r["quiet"]["SET"], r["busy"]["SET"], r["quiet"]["GET"], r["busy"]["GET"],
+                   r["runs"]))
+        v, rd = rows["vellumd"], rows["redis-server"]
+        print("ratio snapshot time vellumd/redis: first %.3f, second %.3f" %
+              (v["first"][0] / rd["first"][0], v["second"][0] / rd["second"][0]))
+        print("ratio added size of the second snapshot vellumd/redis: %.3f" %
+              (v["second"][2] / rd["second"][2]))
+        for name, r in rows.items():
+            print("%s p99 during/without snapshots: SET %.2fx, GET %.2fx" %
+                  (name, r["busy"]["SET"] / r["quiet"]["SET"], r["busy"]["GET"] / r["quiet"]["GET"]))
+        print("vellumd restore %.2f s, drill %.2f s" % (v["restore"], v["drill"]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
