@@ -140,6 +140,9 @@ std::vector<FieldSpec> BuildSchema() {
       Duration("snapshot.max-age", kStartup, &Config::snapshot_max_age,
                "Prune snapshots older than this (7d...); the newest is always kept; off keeps "
                "all."),
+      Str("snapshot.export-dir", nullptr, kStartup, &Config::snapshot_export_dir,
+          "Also write every scheduled snapshot there as one archive (a mounted bucket, an "
+          "NFS share); empty for none."),
       Bytes("memory.maxmemory", "maxmemory", 0, kRuntime, &Config::maxmemory,
             "Memory limit for the data (units such as 4gb allowed); 0 means no limit."),
       Enum("memory.maxmemory-policy", "maxmemory-policy",

@@ -71,6 +71,7 @@ struct Config {
   std::string snapshot_interval = "off"; // a duration ("15m", "1h") or off
   int64_t snapshot_keep_last = 0;        // 0 = keep every snapshot
   std::string snapshot_max_age = "off";  // a duration ("7d") or off
+  std::string snapshot_export_dir;       // empty: no archives of scheduled snapshots
   // [memory]
   int64_t maxmemory = 0;            // bytes; 0 = no limit
   std::string maxmemory_policy = "noeviction";

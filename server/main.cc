@@ -13,8 +13,9 @@ namespace {
 constexpr char kUsage[] =
     "Usage: vellumd [/path/to/vellum.toml] [--config FILE] [--key value]...\n"
     "       vellumd --commands-markdown   (print the command reference and exit)\n"
-    "       vellumd ... --restore-from SNAPSHOT_DIR [--snapshot ID]\n"
-    "           (restore a snapshot, the newest by default, into storage.dir, then serve)\n"
+    "       vellumd ... --restore-from SNAPSHOT_DIR|ARCHIVE [--snapshot ID]\n"
+    "           (restore a snapshot, the newest by default, or an exported archive, into\n"
+    "            storage.dir, then serve)\n"
     "Keys are the TOML names (--server.port 7000, --storage.durability none) or\n"
     "Redis's names where Redis has the setting (--port 7000 --maxmemory 1gb).\n";
 }  // namespace

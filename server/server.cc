@@ -115,13 +115,41 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
     eo.min_blob_bytes = config.min_blob_size;
     engine_options = eo;
     snapshot::RemoveRestoreDebris(dir.string());
+    {
+      std::error_code ec;  // an archive unpacked by a restore that crashed
+      std::filesystem::remove_all(dir / "restore-archive.tmp", ec);
+    }
     if (!restore.from.empty()) {
       // Verified, restored into a staging directory and checked against its manifest
       // before the current database is moved aside: a bad snapshot changes nothing.
-      auto from = snapshot::SnapshotStore::Open(restore.from, 0, /*read_only=*/true);
+      // An exported archive is checked whole and unpacked into a scratch snapshot
+      // directory first (removed once restored).
+      std::string from_dir = restore.from;
+      const std::filesystem::path unpacked = dir / "restore-archive.tmp";
+      std::error_code ec;
+      std::filesystem::remove_all(unpacked, ec);
+      struct Cleanup {
+        std::filesystem::path p;
+        ~Cleanup() {
+          std::error_code e;
+          std::filesystem::remove_all(p, e);
+        }
+      } cleanup{unpacked};
+      uint32_t archive_id = 0;
+      if (std::filesystem::is_regular_file(restore.from, ec)) {
+        auto id = snapshot::UnpackArchive(restore.from, unpacked.string());
+        if (!id.ok()) {
+          VLOG_WARNING("Can't restore from %s: %s", restore.from.c_str(), id.status().message().c_str());
+          return 1;
+        }
+        archive_id = *id;
+        from_dir = unpacked.string();
+      }
+      auto from = snapshot::SnapshotStore::Open(from_dir, 0, /*read_only=*/true);
       Result<uint32_t> id = !from.ok() ? Result<uint32_t>(from.status())
-                            : restore.id != 0 ? Result<uint32_t>(restore.id)
-                                              : (*from)->Latest();
+                            : archive_id != 0  ? Result<uint32_t>(archive_id)
+                            : restore.id != 0  ? Result<uint32_t>(restore.id)
+                                               : (*from)->Latest();
       Result<snapshot::RestoreReport> report =
           id.ok() ? (*from)->Restore(*id, dir.string(), /*force=*/true, eo)
                   : Result<snapshot::RestoreReport>(id.status());
@@ -253,6 +281,7 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
     so.interval_ms = conf::DurationMs(config.snapshot_interval);
     so.keep_last = static_cast<uint32_t>(config.snapshot_keep_last);
     so.max_age_ms = conf::DurationMs(config.snapshot_max_age);
+    so.export_dir = config.snapshot_export_dir;
     so.engine_options = engine_options;
     so.engine_options.block_cache_bytes = 8 << 20;  // a checkpoint is read once
     auto opened = snapshot::SnapshotService::Open(

@@ -161,6 +161,28 @@ ServiceStats SnapshotService::stats() const {
   return s;
 }
 
+void SnapshotService::ExportScheduled(const Manifest& m) {
+  const std::string file = (std::filesystem::path(options_.export_dir) /
+                            ("vellum-snapshot-" + std::to_string(m.id) + ".varc")).string();
+  std::error_code ec;
+  std::filesystem::create_directories(options_.export_dir, ec);
+  const int64_t start = SteadyMs();
+  Status st = store_->Export(m.id, file);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    (st.ok() ? stats_.exports : stats_.export_failures)++;
+  }
+  if (!st.ok()) {
+    VLOG_WARNING("Snapshot %u: export to %s failed: %s", m.id, options_.export_dir.c_str(),
+                 st.message().c_str());
+    Event("{\"event\":\"export_failed\",\"id\":" + std::to_string(m.id) +
+          ",\"error\":" + JsonString(st.message()) + "}");
+    return;
+  }
+  Event("{\"event\":\"exported\",\"id\":" + std::to_string(m.id) + ",\"file\":" +
+        JsonString(file) + ",\"duration_ms\":" + std::to_string(SteadyMs() - start) + "}");
+}
+
 void SnapshotService::NoteRestore(const RestoreReport& report) {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -201,7 +223,7 @@ void SnapshotService::Run() {
         if (next_due_ms_ != 0 && SteadyMs() >= next_due_ms_) {
           // The schedule: a failed snapshot is retried at the next interval.
           next_due_ms_ = SteadyMs() + options_.interval_ms;
-          jobs_.push_back({Job::kCreate, "scheduled", false, 0, {}, {}});
+          jobs_.push_back({Job::kCreate, "scheduled", false, 0, {}, {}, /*scheduled=*/true});
           break;
         }
         if (next_due_ms_ != 0) cv_.wait_for(lock, std::chrono::milliseconds(next_due_ms_ - SteadyMs()));
@@ -231,6 +253,7 @@ void SnapshotService::RunJob(Job& job) {
   switch (job.kind) {
     case Job::kCreate: {
       Result<Manifest> r = MakeSnapshot(job.label, job.keep);
+      if (r.ok() && job.scheduled && !options_.export_dir.empty()) ExportScheduled(*r);
       if (job.create_done) job.create_done(r);
       return;
     }
@@ -304,6 +327,9 @@ Result<Manifest> SnapshotService::MakeSnapshot(const std::string& label, bool ke
   Refresh();
   std::string created = EventJson("created", *made, duration);
   created.pop_back();
+  const SnapshotStore::CreateTimings t = store_->last_create_timings();
+  created += ",\"open_ms\":" + std::to_string(t.open_ms) + ",\"digest_ms\":" +
+             std::to_string(t.digest_ms) + ",\"backup_ms\":" + std::to_string(t.backup_ms);
   created += ",\"cut_lock_us\":" + std::to_string(persister_->last_cut_lock_us()) +
              ",\"checkpoint_us\":" + std::to_string(persister_->last_checkpoint_us()) + "}";
   Event(created);

@@ -41,6 +41,7 @@ struct ServiceOptions {
   int64_t interval_ms = 0;         // 0: no schedule
   uint32_t keep_last = 0;          // 0: no limit
   int64_t max_age_ms = 0;          // 0: no limit
+  std::string export_dir;          // scheduled snapshots also become archives there
   storage::EngineOptions engine_options;  // for opening checkpoints
 };
 
@@ -56,6 +57,8 @@ struct ServiceStats {
   Manifest last;                    // the last snapshot made (id 0: none since start)
   size_t count = 0;                 // snapshots in the directory
   int64_t next_scheduled_unix_s = 0;  // 0: no schedule
+  uint64_t exports = 0;             // archives written to export_dir
+  uint64_t export_failures = 0;
   uint64_t restores = 0;
   Manifest last_restore;
 };
@@ -101,12 +104,15 @@ class SnapshotService {
     uint32_t id = 0;
     CreateDone create_done;
     StatusDone status_done;
+    bool scheduled = false;  // made by snapshot.interval
   };
   SnapshotService(ServiceOptions options, storage::Engine* engine, storage::Persister* persister,
                   Publish publish, std::unique_ptr<SnapshotStore> store);
   void Run();
   void RunJob(Job& job);
   Result<Manifest> MakeSnapshot(const std::string& label, bool keep);
+  // snapshot.export-dir: <dir>/vellum-snapshot-<id>.varc, written under a temporary name.
+  void ExportScheduled(const Manifest& m);
   void Refresh();  // reloads the cached list (service thread)
   void Event(const std::string& json);
   bool CreateQueuedLocked() const;

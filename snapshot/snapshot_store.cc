@@ -8,7 +8,10 @@
 #include <set>
 #include <system_error>
 
+#include <unistd.h>
+
 #include "common/clock.h"
+#include "snapshot/archive.h"
 #include "storage/disk_walk.h"
 
 namespace vellum::snapshot {
@@ -86,16 +89,20 @@ Result<Manifest> SnapshotStore::Create(const std::string& checkpoint_dir, Manife
     o.dir = checkpoint_dir;
     o.existing_only = true;
     o.auto_compactions = false;
+    int64_t t0 = SteadyMs();
     auto engine = storage::Engine::Open(o);
     if (!engine.ok()) return engine.status();
+    int64_t t1 = SteadyMs();
     auto summary = storage::SummarizeDisk(**engine, manifest.created_ms);
     if (!summary.ok()) return summary.status();
+    int64_t t2 = SteadyMs();
     manifest.keys = summary->keys;
     manifest.keys_by_db = summary->keys_by_db;
     manifest.digest = summary->digest.Hex();
     auto created = backups_->Create(**engine, EncodeManifest(manifest));
     if (!created.ok()) return created.status();
     id = *created;
+    timings_ = {t1 - t0, t2 - t1, SteadyMs() - t2};
   }
   return Info(id);
 }
@@ -207,6 +214,68 @@ Result<Manifest> SnapshotStore::RestoreAndCheck(uint32_t id, const std::string& 
                          std::to_string(m->keys) + " keys and digest " + m->digest);
   }
   return m;
+}
+
+Status SnapshotStore::Export(uint32_t id, const std::string& file) const {
+  Status st = Verify(id);
+  if (!st.ok()) return st;
+  auto record = backups_->Get(id, /*with_files=*/true);
+  if (!record.ok()) return record.status();
+  std::vector<std::string> files = {"meta/" + std::to_string(id)};
+  for (const storage::BackupFile& f : record->files) files.push_back(f.path);
+  return WriteArchive(dir(), files, file);
+}
+
+Result<uint32_t> UnpackArchive(const std::string& file, const std::string& dir) {
+  ArchiveLimits limits;
+  auto entries = CheckArchive(file, limits);
+  if (!entries.ok()) return entries.status();
+  // Every entry must be one backup's file: meta/N, private/N/..., shared_checksum/...
+  uint32_t id = 0;
+  for (const ArchiveEntry& e : *entries) {
+    if (e.path.starts_with("meta/")) {
+      char* end = nullptr;
+      const std::string digits = e.path.substr(5);
+      unsigned long n = std::strtoul(digits.c_str(), &end, 10);
+      if (id != 0 || digits.empty() || *end != '\0' || n == 0 || n > UINT32_MAX) {
+        return Status::Error("archive " + file + ": entry '" + e.path +
+                             "' is not one snapshot's meta file");
+      }
+      id = static_cast<uint32_t>(n);
+    } else if (!e.path.starts_with("private/") && !e.path.starts_with("shared_checksum/")) {
+      return Status::Error("archive " + file + ": entry '" + e.path + "' is not a snapshot file");
+    }
+  }
+  if (id == 0) return Status::Error("archive " + file + ": no snapshot in it (no meta/ entry)");
+  std::error_code ec;
+  if (fs::exists(dir, ec)) return Status::Error("can't unpack " + file + ": " + dir + " exists");
+  fs::create_directories(dir, ec);
+  if (ec) return Status::Error("can't create " + dir + ": " + ec.message());
+  Status st = ExtractArchive(file, dir, limits);
+  if (!st.ok()) {
+    RemoveAll(dir);
+    return st;
+  }
+  return id;
+}
+
+Result<Manifest> SnapshotStore::Import(const std::string& file,
+                                       const storage::EngineOptions& engine_options) {
+  const fs::path scratch = fs::path(dir()).lexically_normal().parent_path() /
+                           (".vellum-import-" + std::to_string(::getpid()));
+  RemoveAll(scratch);
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() { RemoveAll(p); }
+  } cleanup{scratch};
+  auto id = UnpackArchive(file, (scratch / "snapshots").string());
+  if (!id.ok()) return id.status();
+  auto from = SnapshotStore::Open((scratch / "snapshots").string(), 0, /*read_only=*/true);
+  if (!from.ok()) return from.status();
+  const std::string db = (scratch / "db").string();
+  auto m = (*from)->RestoreAndCheck(*id, db, engine_options);
+  if (!m.ok()) return m.status();
+  return Create(db, *m, engine_options);
 }
 
 Result<RestoreReport> SnapshotStore::Restore(uint32_t id, const std::string& data_dir, bool force,

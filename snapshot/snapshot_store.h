@@ -70,10 +70,22 @@ class SnapshotStore {
   // manifest: the drill, and the middle step of Restore.
   Result<Manifest> RestoreAndCheck(uint32_t id, const std::string& db_dir,
                                    const storage::EngineOptions& engine_options);
+  // Writes snapshot `id` (verified first) as one archive (snapshot/archive.h) at `file`.
+  Status Export(uint32_t id, const std::string& file) const;
+  // Adds the snapshot of an archive: checked whole, unpacked into a scratch directory
+  // next to this store's, restored and checked against its manifest, then backed up here
+  // under this directory's next id (sharing files with the snapshots already here).
+  Result<Manifest> Import(const std::string& file, const storage::EngineOptions& engine_options);
   // The newest snapshot's id (error if none).
   Result<uint32_t> Latest() const;
 
   storage::BackupStore& backups() { return *backups_; }
+  // Where the last Create spent its time (ms): opening the checkpoint (replaying its WAL),
+  // counting and digesting its keys, backing it up.
+  struct CreateTimings {
+    int64_t open_ms = 0, digest_ms = 0, backup_ms = 0;
+  };
+  CreateTimings last_create_timings() const { return timings_; }
   const std::string& dir() const { return backups_->dir(); }
 
  private:
@@ -81,8 +93,14 @@ class SnapshotStore {
                 std::unique_ptr<storage::BackupStore> backups)
       : lock_(std::move(lock)), backups_(std::move(backups)) {}
   std::unique_ptr<storage::DirLock> lock_;  // null when read-only
+  CreateTimings timings_;
   std::unique_ptr<storage::BackupStore> backups_;
 };
+
+// Checks an exported archive and unpacks it into `dir` (which must not exist) as a
+// snapshot directory holding that one snapshot; returns its id. Refuses, naming the
+// entry, anything that is not one snapshot's files.
+Result<uint32_t> UnpackArchive(const std::string& file, const std::string& dir);
 
 // Removes what an interrupted checkpoint or restore left in data directory `data_dir`.
 void RemoveRestoreDebris(const std::string& data_dir);

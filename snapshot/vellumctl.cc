@@ -23,7 +23,6 @@
 
 #include "common/version.h"
 #include "conf/config.h"
-#include "snapshot/archive.h"
 #include "snapshot/manifest.h"
 #include "snapshot/resp_client.h"
 #include "snapshot/snapshot_store.h"
@@ -252,51 +251,17 @@ struct Scratch {
 };
 
 int Export(SnapshotStore& store, uint32_t id, const std::string& file) {
-  Status st = store.Verify(id);
+  Status st = store.Export(id, file);
   if (!st.ok()) return Fail(st.message());
-  auto record = store.backups().Get(id, /*with_files=*/true);
-  if (!record.ok()) return Fail(record.status().message());
-  std::vector<std::string> files = {"meta/" + std::to_string(id)};
-  for (const storage::BackupFile& f : record->files) files.push_back(f.path);
-  st = WriteArchive(store.dir(), files, file);
-  if (!st.ok()) return Fail(st.message());
-  std::printf("exported snapshot %u (%zu files) to %s\n", id, files.size(), file.c_str());
+  std::printf("exported snapshot %u to %s\n", id, file.c_str());
   return 0;
 }
 
 int Import(SnapshotStore& store, const std::string& file) {
-  ArchiveLimits limits;
-  auto entries = CheckArchive(file, limits);
-  if (!entries.ok()) return Fail(entries.status().message());
-  // Every entry must be a backup's file: meta/N, private/N/..., shared_checksum/...
-  uint32_t id = 0;
-  for (const ArchiveEntry& e : *entries) {
-    if (e.path.starts_with("meta/")) {
-      if (id != 0 || !ParseId(e.path.substr(5), &id)) {
-        return Fail("archive " + file + ": entry '" + e.path + "' is not one snapshot's meta file");
-      }
-    } else if (!e.path.starts_with("private/") && !e.path.starts_with("shared_checksum/")) {
-      return Fail("archive " + file + ": entry '" + e.path + "' is not a snapshot file");
-    }
-  }
-  if (id == 0) return Fail("archive " + file + ": no snapshot in it (no meta/ entry)");
-  Scratch scratch(store.dir(), "import");
-  const fs::path unpacked = scratch.path / "snapshots";
-  std::error_code ec;
-  fs::create_directories(unpacked, ec);
-  Status st = ExtractArchive(file, unpacked.string(), limits);
-  if (!st.ok()) return Fail(st.message());
-  auto from = SnapshotStore::Open(unpacked.string(), 0, /*read_only=*/true);
-  if (!from.ok()) return Fail(from.status().message());
-  // Restored and checked against its manifest, then backed up here: it gets this
-  // directory's next id and shares files with the snapshots already here.
-  const fs::path db = scratch.path / "db";
-  auto m = (*from)->RestoreAndCheck(id, db.string(), ToolEngineOptions());
-  if (!m.ok()) return Fail(m.status().message());
-  auto added = store.Create(db.string(), *m, ToolEngineOptions());
+  auto added = store.Import(file, ToolEngineOptions());
   if (!added.ok()) return Fail(added.status().message());
-  std::printf("imported snapshot %u of %s as snapshot %u (%llu keys)\n", id, file.c_str(),
-              added->id, static_cast<unsigned long long>(added->keys));
+  std::printf("imported %s as snapshot %u (%llu keys, label '%s')\n", file.c_str(), added->id,
+              static_cast<unsigned long long>(added->keys), added->label.c_str());
   return 0;
 }
 

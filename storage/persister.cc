@@ -273,9 +273,9 @@ bool Persister::RunCycle(bool sync, bool cut) {
       }
     } lock_timer;
     if (cut) {
+      lock_timer = {&cut_lock_us_, std::chrono::steady_clock::now()};
       all.AddAll();
       all.Acquire();
-      lock_timer = {&cut_lock_us_, std::chrono::steady_clock::now()};
     }
     written_since_start_.store(false, std::memory_order_seq_cst);
     started_.fetch_add(1, std::memory_order_seq_cst);

@@ -233,6 +233,8 @@ void SnapshotSection(const InfoInput& in, InfoText& out) {
   out.Field("snapshot_last_keys", ss.last.keys);
   out.Field("snapshot_last_total_bytes", ss.last.total_bytes);
   out.Field("snapshot_last_added_bytes", ss.last.added_bytes);
+  out.Field("snapshot_exports", ss.exports);
+  out.Field("snapshot_export_failures", ss.export_failures);
   out.Field("snapshot_restores", ss.restores);
   out.Field("snapshot_last_restore_id", static_cast<uint64_t>(ss.last_restore.id));
 }

@@ -783,3 +783,50 @@ def test_save_snapshot_and_shutdown_are_refused_inside_multi(servers):
         assert b"-EXECABORT" in raw, raw
     assert c.ping()  # the server still runs
     assert snapshots(c) == []
+
+
+def test_export_import_round_trip_and_tampered_archive_refused(servers, tmp_path):
+    s = servers()
+    c = s.client()
+    c.set("page:/", "<html>home</html>")
+    c.hset("session:1", mapping={"user": "ada", "cart": "3"})
+    c.sadd("tags", "a", "b")
+    want = digest(c)
+    sid = create(c, "LABEL", "shipped")
+    c.close()
+    s.stop()
+    archive = str(tmp_path / "snap.varc")
+    ok(ctl("snapshot", "export", sid, archive, "--snapshot-dir", snap_dir(s)))
+
+    # A tampered archive is refused, naming the problem, and adds nothing.
+    other = str(tmp_path / "other-snapshots")
+    bad = str(tmp_path / "bad.varc")
+    blob = bytearray(open(archive, "rb").read())
+    blob[len(blob) // 2] ^= 0x5A
+    open(bad, "wb").write(bytes(blob))
+    p = ctl("snapshot", "import", bad, "--snapshot-dir", other)
+    assert p.returncode == 1 and "checksum" in p.stderr, p.stderr
+    assert json.loads(ok(ctl("snapshot", "list", "--snapshot-dir", other, "--json")).stdout) == []
+
+    out = ok(ctl("snapshot", "import", archive, "--snapshot-dir", other)).stdout
+    assert "as snapshot 1" in out, out
+    listed = json.loads(ok(ctl("snapshot", "list", "--snapshot-dir", other, "--json")).stdout)
+    assert [m["label"] for m in listed] == ["shipped"]
+    assert listed[0]["digest"] == want
+
+    # The daemon restores straight from the archive at start.
+    t = servers(start=False)
+    t.args += ["--restore-from", archive]
+    boot(t)
+    c = t.client()
+    assert digest(c) == want
+    assert c.hget("session:1", "user") == b"ada"
+    assert t.client().info("snapshot")["snapshot_restores"] == 1
+
+
+def test_export_dir_gets_an_archive_of_each_scheduled_snapshot(servers, tmp_path):
+    export = tmp_path / "bucket"
+    s = servers("--snapshot.interval", "1s", "--snapshot.export-dir", str(export))
+    s.client().set("k", "v")
+    assert wait_for(lambda: any(p.suffix == ".varc" for p in export.glob("*")), 20)
+    assert s.client().info("snapshot")["snapshot_exports"] >= 1
