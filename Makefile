@@ -44,11 +44,11 @@ asan: setup
 TSAN_TESTS ?= test_concurrency.py test_transactions.py test_persistence.py test_snapshots.py
 tsan: setup
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVELLUM_TSAN=ON -DVELLUM_BENCH=OFF >/dev/null
-	@cmake --build build-tsan -j$(JOBS) --target unit_tests vellumd
+	@cmake --build build-tsan -j$(JOBS) --target unit_tests vellumd vellumctl
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 detect_deadlocks=0" \
 	  ctest --output-on-failure -j$(JOBS) -L unit -R 'Thread'
 	cd tests/integration && TSAN_OPTIONS="halt_on_error=1 detect_deadlocks=0" \
-	  VELLUMD=$(CURDIR)/build-tsan/vellumd /usr/bin/python3 -m pytest -q -p no:cacheprovider $(TSAN_TESTS)
+	  VELLUMD=$(CURDIR)/build-tsan/vellumd VELLUMCTL=$(CURDIR)/build-tsan/vellumctl /usr/bin/python3 -m pytest -q -p no:cacheprovider $(TSAN_TESTS)
 
 # The RESP parser under libFuzzer (clang), from the seed corpus, for FUZZ_SECONDS.
 fuzz: setup

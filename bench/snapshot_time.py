@@ -11,8 +11,8 @@ random pool, so neither server can compress them) into each server in turn and m
   - p99 of GET/SET (redis-benchmark, -c 50, 1 KiB values) without a snapshot, and again
     while snapshots run back to back for the whole benchmark;
   - vellumd only: `vellumctl snapshot restore` and `drill` times.
-vellumd runs with storage.durability everysec; redis-server with appendonly yes and
-appendfsync everysec (like for like: both persist every write; redis's RDB is the
+vellumd runs with storage.durability everysec; redis-server with appendonly yes,
+appendfsync everysec and no automatic AOF rewrite (like for like: both persist every write; redis's RDB is the
 snapshot). Both bind 127.0.0.1 on free ports in one temporary directory, removed at the
 end. One server runs at a time (the machine has 2 cores).
 
@@ -138,7 +138,9 @@ def vellum_snapshot(port):
 
 def redis_bgsave(port, rdb):
     t = time.time()
-    cli(port, "BGSAVE")
+    reply = cli(port, "BGSAVE")
+    if "started" not in reply:
+        raise RuntimeError("BGSAVE: " + reply)
     while info(port, "persistence").get("rdb_bgsave_in_progress") != "0":
         time.sleep(0.01)
     took = time.time() - t
@@ -153,6 +155,8 @@ def main():
     ap.add_argument("--requests", type=int, default=200_000)
     ap.add_argument("--vellumd", default=os.path.join(HERE, "../build/vellumd"))
     ap.add_argument("--vellumctl", default=os.path.join(HERE, "../build/vellumctl"))
+    ap.add_argument("--vellum-args", default="", help="extra vellumd flags, e.g. "
+                    "'--storage.min-blob-size 1024'")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="vellum-snapbench-")
     rows = {}
@@ -164,10 +168,13 @@ def main():
             if name == "vellumd":
                 argv = [a.vellumd, "--bind", "127.0.0.1", "--port", str(port), "--dir", d,
                         "--storage.durability", "everysec", "--server.threads", "2"]
+                argv += a.vellum_args.split()
                 snap = lambda: vellum_snapshot(port)  # noqa: E731
             else:
                 argv = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", d,
-                        "--save", "", "--appendonly", "yes", "--appendfsync", "everysec"]
+                        "--save", "", "--appendonly", "yes", "--appendfsync", "everysec",
+                        # no AOF rewrite: its fork would refuse BGSAVE and muddle the p99
+                        "--auto-aof-rewrite-percentage", "0"]
                 snap = lambda: redis_bgsave(port, os.path.join(d, "dump.rdb"))  # noqa: E731
             log = open(os.path.join(tmp, name + ".log"), "ab")
             proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)

@@ -147,6 +147,8 @@ Result<uint32_t> SnapshotStore::Latest() const {
 Status SnapshotStore::Verify(uint32_t id) const {
   auto record = backups_->Get(id, false);
   if (!record.ok()) return record.status();
+  Progress("verifying snapshot " + std::to_string(id) + ": " + std::to_string(record->file_count) +
+           " files, " + std::to_string(record->bytes) + " bytes, every checksum");
   Status st = backups_->Verify(id);
   if (!st.ok()) return st;
   Manifest m;
@@ -198,6 +200,7 @@ Result<Manifest> SnapshotStore::RestoreAndCheck(uint32_t id, const std::string& 
   if (!st.ok()) return st;
   auto m = Info(id);
   if (!m.ok()) return m.status();
+  Progress("restoring snapshot " + std::to_string(id) + " into " + db_dir);
   st = backups_->Restore(id, db_dir);
   if (!st.ok()) return st;
   storage::EngineOptions o = engine_options;
@@ -205,6 +208,7 @@ Result<Manifest> SnapshotStore::RestoreAndCheck(uint32_t id, const std::string& 
   o.read_only = true;
   auto engine = storage::Engine::Open(o);
   if (!engine.ok()) return engine.status();
+  Progress("checking " + std::to_string(m->keys) + " keys and the digest against the manifest");
   auto summary = storage::SummarizeDisk(**engine, m->created_ms);
   if (!summary.ok()) return summary.status();
   if (summary->keys != m->keys || summary->digest.Hex() != m->digest) {
@@ -223,6 +227,7 @@ Status SnapshotStore::Export(uint32_t id, const std::string& file) const {
   if (!record.ok()) return record.status();
   std::vector<std::string> files = {"meta/" + std::to_string(id)};
   for (const storage::BackupFile& f : record->files) files.push_back(f.path);
+  Progress("writing " + std::to_string(files.size()) + " files into " + file);
   return WriteArchive(dir(), files, file);
 }
 
@@ -268,6 +273,7 @@ Result<Manifest> SnapshotStore::Import(const std::string& file,
     fs::path p;
     ~Cleanup() { RemoveAll(p); }
   } cleanup{scratch};
+  Progress("checking and unpacking " + file);
   auto id = UnpackArchive(file, (scratch / "snapshots").string());
   if (!id.ok()) return id.status();
   auto from = SnapshotStore::Open((scratch / "snapshots").string(), 0, /*read_only=*/true);
@@ -275,6 +281,7 @@ Result<Manifest> SnapshotStore::Import(const std::string& file,
   const std::string db = (scratch / "db").string();
   auto m = (*from)->RestoreAndCheck(*id, db, engine_options);
   if (!m.ok()) return m.status();
+  Progress("adding it to " + dir());
   return Create(db, *m, engine_options);
 }
 

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -80,6 +81,9 @@ class SnapshotStore {
   Result<uint32_t> Latest() const;
 
   storage::BackupStore& backups() { return *backups_; }
+  // Called at the start of each stage of a long operation ("verifying snapshot 3 ..."),
+  // for vellumctl's progress on a terminal. Empty: silent.
+  void set_progress(std::function<void(const std::string& stage)> fn) { progress_ = std::move(fn); }
   // Where the last Create spent its time (ms): opening the checkpoint (replaying its WAL),
   // counting and digesting its keys, backing it up.
   struct CreateTimings {
@@ -94,6 +98,10 @@ class SnapshotStore {
       : lock_(std::move(lock)), backups_(std::move(backups)) {}
   std::unique_ptr<storage::DirLock> lock_;  // null when read-only
   CreateTimings timings_;
+  std::function<void(const std::string&)> progress_;
+  void Progress(const std::string& stage) const {
+    if (progress_) progress_(stage);
+  }
   std::unique_ptr<storage::BackupStore> backups_;
 };
 

@@ -272,6 +272,14 @@ int Offline(const Options& o, const std::string& dir) {
   auto opened = SnapshotStore::Open(dir, 0, /*read_only=*/!writes);
   if (!opened.ok()) return Fail(opened.status().message());
   SnapshotStore& store = **opened;
+  if (!o.json && ::isatty(STDERR_FILENO)) {
+    // Stages of the long operations, with the time so far, on a terminal only.
+    const int64_t start = SteadyMs();
+    store.set_progress([start](const std::string& stage) {
+      std::fprintf(stderr, "[%6.1fs] %s\n", static_cast<double>(SteadyMs() - start) / 1000.0,
+                   stage.c_str());
+    });
+  }
   uint32_t id = 0;
   auto need_id = [&]() { return o.args.size() >= 2 && ParseId(o.args[1], &id); };
   if (cmd == "list") {
