@@ -830,3 +830,25 @@ def test_export_dir_gets_an_archive_of_each_scheduled_snapshot(servers, tmp_path
     s.client().set("k", "v")
     assert wait_for(lambda: any(p.suffix == ".varc" for p in export.glob("*")), 20)
     assert s.client().info("snapshot")["snapshot_exports"] >= 1
+
+
+def test_failed_snapshot_is_reported_counted_and_the_next_one_works(servers):
+    s = servers()
+    c = s.client()
+    c.set("k", "v")
+    p = subscribe(s)
+    c.execute_command("DEBUG", "DISK-FAULTS", "ON")
+    try:
+        with pytest.raises(redis.ResponseError) as e:
+            c.execute_command("SNAPSHOT", "CREATE")
+        assert "snapshot failed" in str(e.value)
+        f = c.info("persistence")
+        assert f["rdb_last_bgsave_status"] == "err"
+        assert c.info("snapshot")["snapshot_failures"] == 1
+        assert ("failed", 0) in collect_events(p, {("failed", 0)})
+    finally:
+        c.execute_command("DEBUG", "DISK-FAULTS", "OFF")
+    assert wait_for(lambda: c.info("persistence")["aof_last_write_status"] == "ok", 20)
+    sid = create(c)
+    assert c.info("persistence")["rdb_last_bgsave_status"] == "ok"
+    assert [m["id"] for m in snapshots(c)] == [sid]
