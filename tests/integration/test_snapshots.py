@@ -375,6 +375,25 @@ def test_restore_from_at_start_takes_the_latest_or_the_given_snapshot(servers):
     c.close(), c3.close()
 
 
+def test_keys_whose_ttl_passed_since_the_snapshot_are_gone_after_restore(servers):
+    s = servers()
+    c = s.client()
+    c.set("short", "v", px=1500)
+    c.set("long", "v", ex=3600)
+    c.set("none", "v")
+    sid = create(c)
+    long_at = c.pexpiretime("long")
+    c.close()
+    s.stop()
+    time.sleep(1.6)  # "short" expires while no server holds it
+    t = boot(servers("--restore-from", snap_dir(s), "--snapshot", str(sid), start=False))
+    c = t.client()
+    assert c.get("short") is None
+    assert c.get("long") == b"v" and c.pexpiretime("long") == long_at
+    assert c.get("none") == b"v" and c.ttl("none") == -1
+    assert c.dbsize() == 2
+
+
 def test_restore_into_a_non_empty_dir_needs_force_and_keeps_the_old_contents(servers):
     s = servers()
     c = s.client()
