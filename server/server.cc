@@ -135,21 +135,20 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
           std::filesystem::remove_all(p, e);
         }
       } cleanup{unpacked};
-      uint32_t archive_id = 0;
+      bool from_archive = false;
       if (std::filesystem::is_regular_file(restore.from, ec)) {
-        auto id = snapshot::UnpackArchive(restore.from, unpacked.string());
-        if (!id.ok()) {
-          VLOG_WARNING("Can't restore from %s: %s", restore.from.c_str(), id.status().message().c_str());
+        Status st = snapshot::UnpackArchive(restore.from, unpacked.string());
+        if (!st.ok()) {
+          VLOG_WARNING("Can't restore from %s: %s", restore.from.c_str(), st.message().c_str());
           return 1;
         }
-        archive_id = *id;
+        from_archive = true;  // one snapshot in it: --snapshot does not apply
         from_dir = unpacked.string();
       }
       auto from = snapshot::SnapshotStore::Open(from_dir, 0, /*read_only=*/true);
-      Result<uint32_t> id = !from.ok() ? Result<uint32_t>(from.status())
-                            : archive_id != 0  ? Result<uint32_t>(archive_id)
-                            : restore.id != 0  ? Result<uint32_t>(restore.id)
-                                               : (*from)->Latest();
+      Result<uint32_t> id = !from.ok()                     ? Result<uint32_t>(from.status())
+                            : restore.id != 0 && !from_archive ? Result<uint32_t>(restore.id)
+                                                               : (*from)->Latest();
       Result<snapshot::RestoreReport> report =
           id.ok() ? (*from)->Restore(*id, dir.string(), /*force=*/true, eo)
                   : Result<snapshot::RestoreReport>(id.status());

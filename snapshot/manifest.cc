@@ -33,6 +33,7 @@ Result<toml::table> Parse(std::string_view text) {
 std::string EncodeManifest(const Manifest& m) {
   toml::table t;
   t.insert("kind", kKind);
+  if (m.id != 0) t.insert("id", static_cast<int64_t>(m.id));
   t.insert("label", m.label);
   t.insert("keep", m.keep);
   t.insert("created_ms", m.created_ms);
@@ -71,6 +72,9 @@ Status DecodeManifest(std::string_view text, Manifest* out) {
   m.format_version = static_cast<uint32_t>(format);
   m.sequence = static_cast<uint64_t>(sequence);
   m.keys = static_cast<uint64_t>(keys);
+  const int64_t id = t["id"].value_or(int64_t{0});
+  if (id < 0 || id > UINT32_MAX) return Status::Error("manifest: bad id");
+  m.id = static_cast<uint32_t>(id);  // 0: none recorded (the store falls back on its own)
   m.label = t["label"].value_or(std::string());
   m.keep = t["keep"].value_or(false);
   m.server_version = t["server_version"].value_or(std::string());

@@ -29,8 +29,12 @@ struct Manifest {
   uint64_t keys = 0;
   std::string digest;            // 32 hex digits
 
-  // From the snapshot store, not stored in the metadata.
+  // The snapshot's id: stored in the manifest, given by the snapshot directory's counter
+  // (never reused there, whatever is deleted); 0 until assigned.
   uint32_t id = 0;
+
+  // From the snapshot store, not stored in the metadata.
+  uint32_t backup_id = 0;        // RocksDB BackupEngine's id (may be reused after deletes)
   uint64_t total_bytes = 0;      // every file of the snapshot
   uint64_t added_bytes = 0;      // files no older snapshot still held shares
   uint32_t files = 0;

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <map>
@@ -25,7 +28,8 @@ Status Decode(const storage::BackupRecord& r, Manifest* m) {
   if (!st.ok()) {
     return Status::Error("snapshot " + std::to_string(r.id) + " has a bad manifest: " + st.message());
   }
-  m->id = r.id;
+  if (m->id == 0) m->id = r.id;  // written before ids were the store's own
+  m->backup_id = r.id;
   m->total_bytes = r.bytes;
   m->files = r.file_count;
   return Status::Ok();
@@ -99,9 +103,11 @@ Result<Manifest> SnapshotStore::Create(const std::string& checkpoint_dir, Manife
     manifest.keys = summary->keys;
     manifest.keys_by_db = summary->keys_by_db;
     manifest.digest = summary->digest.Hex();
+    auto next = NextId();
+    if (!next.ok()) return next.status();
+    manifest.id = id = *next;
     auto created = backups_->Create(**engine, EncodeManifest(manifest));
     if (!created.ok()) return created.status();
-    id = *created;
     timings_ = {t1 - t0, t2 - t1, SteadyMs() - t2};
   }
   return Info(id);
@@ -137,19 +143,63 @@ Result<Manifest> SnapshotStore::Info(uint32_t id) const {
 }
 
 Result<uint32_t> SnapshotStore::Latest() const {
-  std::vector<storage::BackupRecord> records = backups_->List(false);
-  if (records.empty()) return Status::Error("no snapshot in " + dir());
+  auto all = List();
+  if (!all.ok()) return all.status();
+  if (all->empty()) return Status::Error("no snapshot in " + dir());
   uint32_t id = 0;
-  for (const auto& r : records) id = std::max(id, r.id);
+  for (const Manifest& m : *all) id = std::max(id, m.id);
   return id;
 }
 
+Result<uint32_t> SnapshotStore::BackupIdOf(uint32_t id) const {
+  for (const storage::BackupRecord& r : backups_->List(false)) {
+    Manifest m;
+    if (Decode(r, &m).ok() && m.id == id) return r.id;
+  }
+  // Not among the readable ones: a damaged backup of that number says why.
+  for (uint32_t bad : backups_->Corrupt()) {
+    if (bad == id) return backups_->Get(id, false).status();
+  }
+  return Status::Error("no such snapshot " + std::to_string(id) + " in " + dir());
+}
+
+Result<uint32_t> SnapshotStore::NextId() {
+  if (lock_ == nullptr) return Status::Error("can't create a snapshot in " + dir() + ": opened read-only");
+  const fs::path counter = fs::path(dir()) / "vellum-last-id";
+  uint64_t last = 0;
+  if (FILE* f = std::fopen(counter.c_str(), "r")) {
+    unsigned long long v = 0;
+    if (std::fscanf(f, "%llu", &v) == 1) last = v;
+    std::fclose(f);
+  }
+  for (const storage::BackupRecord& r : backups_->List(false)) {
+    Manifest m;
+    last = std::max<uint64_t>(last, r.id);
+    if (Decode(r, &m).ok()) last = std::max<uint64_t>(last, m.id);
+  }
+  for (uint32_t bad : backups_->Corrupt()) last = std::max<uint64_t>(last, bad);
+  if (last >= UINT32_MAX) return Status::Error("snapshot ids exhausted in " + dir());
+  const uint32_t next = static_cast<uint32_t>(last + 1);
+  // Written (temp file, fsync, rename) before the backup: a crash after it only skips an id.
+  const std::string tmp = counter.string() + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  if (f == nullptr) return Status::Error("can't write " + tmp + ": " + std::strerror(errno));
+  const bool written = std::fprintf(f, "%u\n", next) > 0 && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+  std::fclose(f);
+  std::error_code ec;
+  if (written) fs::rename(tmp, counter, ec);
+  if (!written || ec) return Status::Error("can't write " + counter.string());
+  return next;
+}
+
 Status SnapshotStore::Verify(uint32_t id) const {
-  auto record = backups_->Get(id, false);
+  auto backup_id = BackupIdOf(id);
+  if (!backup_id.ok()) return backup_id.status();
+  auto record = backups_->Get(*backup_id, false);
   if (!record.ok()) return record.status();
   Progress("verifying snapshot " + std::to_string(id) + ": " + std::to_string(record->file_count) +
            " files, " + std::to_string(record->bytes) + " bytes, every checksum");
-  Status st = backups_->Verify(id);
+  Status st = backups_->Verify(*backup_id);
   if (!st.ok()) return st;
   Manifest m;
   st = Decode(*record, &m);
@@ -163,9 +213,9 @@ Status SnapshotStore::Verify(uint32_t id) const {
 }
 
 Status SnapshotStore::Delete(uint32_t id) {
-  auto record = backups_->Get(id, false);
-  if (!record.ok()) return record.status();
-  return backups_->Delete(id);
+  auto backup_id = BackupIdOf(id);
+  if (!backup_id.ok()) return backup_id.status();
+  return backups_->Delete(*backup_id);
 }
 
 Result<std::vector<uint32_t>> SnapshotStore::Prune(uint32_t keep_last, int64_t max_age_ms,
@@ -183,7 +233,7 @@ Result<std::vector<uint32_t>> SnapshotStore::Prune(uint32_t keep_last, int64_t m
     const bool over_count = keep_last != 0 && kept >= keep_last;
     const bool too_old = max_age_ms > 0 && now_ms - m.created_ms > max_age_ms;
     if (m.id != newest && (over_count || too_old)) {
-      Status st = backups_->Delete(m.id);
+      Status st = backups_->Delete(m.backup_id);
       if (!st.ok()) return st;
       deleted.push_back(m.id);
     } else {
@@ -201,7 +251,7 @@ Result<Manifest> SnapshotStore::RestoreAndCheck(uint32_t id, const std::string& 
   auto m = Info(id);
   if (!m.ok()) return m.status();
   Progress("restoring snapshot " + std::to_string(id) + " into " + db_dir);
-  st = backups_->Restore(id, db_dir);
+  st = backups_->Restore(m->backup_id, db_dir);
   if (!st.ok()) return st;
   storage::EngineOptions o = engine_options;
   o.dir = db_dir;
@@ -223,15 +273,17 @@ Result<Manifest> SnapshotStore::RestoreAndCheck(uint32_t id, const std::string& 
 Status SnapshotStore::Export(uint32_t id, const std::string& file) const {
   Status st = Verify(id);
   if (!st.ok()) return st;
-  auto record = backups_->Get(id, /*with_files=*/true);
+  auto backup_id = BackupIdOf(id);
+  if (!backup_id.ok()) return backup_id.status();
+  auto record = backups_->Get(*backup_id, /*with_files=*/true);
   if (!record.ok()) return record.status();
-  std::vector<std::string> files = {"meta/" + std::to_string(id)};
+  std::vector<std::string> files = {"meta/" + std::to_string(*backup_id)};
   for (const storage::BackupFile& f : record->files) files.push_back(f.path);
   Progress("writing " + std::to_string(files.size()) + " files into " + file);
   return WriteArchive(dir(), files, file);
 }
 
-Result<uint32_t> UnpackArchive(const std::string& file, const std::string& dir) {
+Status UnpackArchive(const std::string& file, const std::string& dir) {
   ArchiveLimits limits;
   auto entries = CheckArchive(file, limits);
   if (!entries.ok()) return entries.status();
@@ -257,11 +309,8 @@ Result<uint32_t> UnpackArchive(const std::string& file, const std::string& dir) 
   fs::create_directories(dir, ec);
   if (ec) return Status::Error("can't create " + dir + ": " + ec.message());
   Status st = ExtractArchive(file, dir, limits);
-  if (!st.ok()) {
-    RemoveAll(dir);
-    return st;
-  }
-  return id;
+  if (!st.ok()) RemoveAll(dir);
+  return st;
 }
 
 Result<Manifest> SnapshotStore::Import(const std::string& file,
@@ -274,14 +323,17 @@ Result<Manifest> SnapshotStore::Import(const std::string& file,
     ~Cleanup() { RemoveAll(p); }
   } cleanup{scratch};
   Progress("checking and unpacking " + file);
-  auto id = UnpackArchive(file, (scratch / "snapshots").string());
-  if (!id.ok()) return id.status();
+  Status unpacked = UnpackArchive(file, (scratch / "snapshots").string());
+  if (!unpacked.ok()) return unpacked;
   auto from = SnapshotStore::Open((scratch / "snapshots").string(), 0, /*read_only=*/true);
   if (!from.ok()) return from.status();
+  auto only = (*from)->Latest();  // the archive holds one snapshot
+  if (!only.ok()) return only.status();
   const std::string db = (scratch / "db").string();
-  auto m = (*from)->RestoreAndCheck(*id, db, engine_options);
+  auto m = (*from)->RestoreAndCheck(*only, db, engine_options);
   if (!m.ok()) return m.status();
   Progress("adding it to " + dir());
+  m->id = 0;  // a new id here
   return Create(db, *m, engine_options);
 }
 

@@ -3,8 +3,11 @@
 // SnapshotService) and by vellumctl working offline.
 //
 // A snapshot is a RocksDB backup (storage/backup_store.h: incremental, checksummed,
-// published by an atomic rename) whose metadata is Vellum's Manifest. Its id is the
-// backup's id (1, 2, 3...: never reused while the directory lives).
+// published by an atomic rename) whose metadata is Vellum's Manifest. Its id (1, 2, 3...)
+// comes from the directory's counter file `vellum-last-id`, written before the backup
+// and recorded in the manifest, so an id is never given twice in one directory, even
+// after the newest snapshot is deleted (BackupEngine's own ids restart from the highest
+// one left). Every method takes and returns these ids.
 //
 // Restoring replaces the database of a data directory (`<dir>/db`): the snapshot is
 // verified first (every checksum, then its manifest), written into `<dir>/db.restoring.tmp`,
@@ -93,6 +96,10 @@ class SnapshotStore {
   const std::string& dir() const { return backups_->dir(); }
 
  private:
+  // The backup holding snapshot `id` (a damaged one is reported as damaged).
+  Result<uint32_t> BackupIdOf(uint32_t id) const;
+  // The next snapshot id, recorded in the counter file before it is used.
+  Result<uint32_t> NextId();
   SnapshotStore(std::unique_ptr<storage::DirLock> lock,
                 std::unique_ptr<storage::BackupStore> backups)
       : lock_(std::move(lock)), backups_(std::move(backups)) {}
@@ -106,9 +113,9 @@ class SnapshotStore {
 };
 
 // Checks an exported archive and unpacks it into `dir` (which must not exist) as a
-// snapshot directory holding that one snapshot; returns its id. Refuses, naming the
+// snapshot directory holding that one snapshot (its Latest()). Refuses, naming the
 // entry, anything that is not one snapshot's files.
-Result<uint32_t> UnpackArchive(const std::string& file, const std::string& dir);
+Status UnpackArchive(const std::string& file, const std::string& dir);
 
 // Removes what an interrupted checkpoint or restore left in data directory `data_dir`.
 void RemoveRestoreDebris(const std::string& data_dir);

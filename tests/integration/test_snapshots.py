@@ -293,6 +293,27 @@ def test_delete_removes_one_snapshot_and_ids_are_not_reused(servers):
     c.close()
 
 
+def test_id_of_a_deleted_newest_snapshot_is_not_given_again_after_a_restart(servers):
+    # BackupEngine numbers backups from the highest one left; Vellum's ids come from the
+    # directory's own counter.
+    s = servers()
+    c = s.client()
+    c.set("k", "v")
+    assert [create(c) for _ in range(2)] == [1, 2]
+    assert c.execute_command("SNAPSHOT", "DELETE", 2) == b"OK"
+    c.close()
+    boot(s)
+    c = s.client()
+    assert create(c) == 3
+    assert ids(c) == [1, 3]
+    assert c.execute_command("SNAPSHOT", "VERIFY", 3) == b"OK"
+    c.close()
+    s.stop()
+    out = json.loads(ok(ctl("snapshot", "list", "--snapshot-dir", snap_dir(s), "--json")).stdout)
+    assert [m["id"] for m in out] == [1, 3]
+    ok(ctl("snapshot", "verify", "3", "--snapshot-dir", snap_dir(s)))
+
+
 def test_snapshot_dir_setting_is_where_snapshots_go(servers):
     s = servers(start=False)
     custom = os.path.join(s.tmp, "elsewhere")
