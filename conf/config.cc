@@ -64,6 +64,14 @@ FieldSpec KeyspaceEvents(const char* toml, const char* redis, std::string Config
   return f;
 }
 
+// Redis's encoding thresholds: accepted and ignored (see Config).
+FieldSpec Encoding(const char* toml, const char* redis, const char* alias, int64_t min,
+                   int64_t Config::*field, const char* doc) {
+  FieldSpec f = Int(toml, redis, min, INT_MAX, kRuntime, field, doc);
+  f.redis_alias = alias;
+  return f;
+}
+
 FieldSpec Duration(const char* toml, bool runtime, std::string Config::*field, const char* doc) {
   FieldSpec f = Str(toml, nullptr, runtime, field, doc);
   f.normalize = NormalizeDuration;
@@ -143,6 +151,33 @@ std::vector<FieldSpec> BuildSchema() {
       Str("snapshot.export-dir", nullptr, kStartup, &Config::snapshot_export_dir,
           "Also write every scheduled snapshot there as one archive (a mounted bucket, an "
           "NFS share); empty for none."),
+      Encoding("encoding.hash-max-listpack-entries", "hash-max-listpack-entries",
+               "hash-max-ziplist-entries", 0, &Config::hash_max_listpack_entries,
+               "Redis's compact-hash threshold: accepted, ignored (one hash representation)."),
+      Encoding("encoding.hash-max-listpack-value", "hash-max-listpack-value",
+               "hash-max-ziplist-value", 0, &Config::hash_max_listpack_value,
+               "Redis's compact-hash threshold: accepted, ignored (one hash representation)."),
+      Encoding("encoding.set-max-intset-entries", "set-max-intset-entries", nullptr, 0,
+               &Config::set_max_intset_entries,
+               "Redis's intset threshold: accepted, ignored (one set representation)."),
+      Encoding("encoding.set-max-listpack-entries", "set-max-listpack-entries", nullptr, 0,
+               &Config::set_max_listpack_entries,
+               "Redis's compact-set threshold: accepted, ignored (one set representation)."),
+      Encoding("encoding.set-max-listpack-value", "set-max-listpack-value", nullptr, 0,
+               &Config::set_max_listpack_value,
+               "Redis's compact-set threshold: accepted, ignored (one set representation)."),
+      Encoding("encoding.zset-max-listpack-entries", "zset-max-listpack-entries",
+               "zset-max-ziplist-entries", 0, &Config::zset_max_listpack_entries,
+               "Redis's compact sorted-set threshold: accepted, ignored (no sorted sets yet)."),
+      Encoding("encoding.zset-max-listpack-value", "zset-max-listpack-value",
+               "zset-max-ziplist-value", 0, &Config::zset_max_listpack_value,
+               "Redis's compact sorted-set threshold: accepted, ignored (no sorted sets yet)."),
+      Encoding("encoding.list-max-listpack-size", "list-max-listpack-size",
+               "list-max-ziplist-size", INT_MIN, &Config::list_max_listpack_size,
+               "Redis's list node size: accepted, ignored (no lists yet)."),
+      Encoding("encoding.list-compress-depth", "list-compress-depth", nullptr, 0,
+               &Config::list_compress_depth,
+               "Redis's list compression depth: accepted, ignored (no lists yet)."),
       Bytes("memory.maxmemory", "maxmemory", 0, kRuntime, &Config::maxmemory,
             "Memory limit for the data (units such as 4gb allowed); 0 means no limit."),
       Enum("memory.maxmemory-policy", "maxmemory-policy",
@@ -424,7 +459,8 @@ bool IsSchemaTable(std::string_view table) {
 std::string Suggestion(std::string_view name) {
   std::string_view key = name.substr(name.rfind('.') + 1);
   for (const FieldSpec& f : Schema()) {
-    if (KeyOf(f) == key || (f.redis_name && key == f.redis_name)) {
+    if (KeyOf(f) == key || (f.redis_name && key == f.redis_name) ||
+        (f.redis_alias && key == f.redis_alias)) {
       return std::string(" (did you mean '") + f.toml_name + "'?)";
     }
   }
@@ -684,7 +720,8 @@ const std::vector<FieldSpec>& Schema() {
 
 const FieldSpec* FindField(std::string_view name) {
   for (const FieldSpec& f : Schema()) {
-    if (EqualsNoCase(name, f.toml_name) || (f.redis_name && EqualsNoCase(name, f.redis_name))) {
+    if (EqualsNoCase(name, f.toml_name) || (f.redis_name && EqualsNoCase(name, f.redis_name)) ||
+        (f.redis_alias && EqualsNoCase(name, f.redis_alias))) {
       return &f;
     }
   }
@@ -832,6 +869,9 @@ std::vector<std::pair<std::string, std::string>> ConfigStore::Get(std::string_vi
       name = f.toml_name;
     }
     if (name) out.emplace_back(name, ValueText(config, f));
+    if (f.redis_alias && GlobMatch(pattern, f.redis_alias, true)) {
+      out.emplace_back(f.redis_alias, ValueText(config, f));  // as Redis 7 lists both
+    }
   }
   // Redis's AOF settings, read-only, as the equivalents of storage.durability: tools
   // that check persistence read these two.

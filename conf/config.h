@@ -72,6 +72,18 @@ struct Config {
   int64_t snapshot_keep_last = 0;        // 0 = keep every snapshot
   std::string snapshot_max_age = "off";  // a duration ("7d") or off
   std::string snapshot_export_dir;       // empty: no archives of scheduled snapshots
+  // [encoding]: Redis's compact-encoding thresholds. Accepted (tools, tuning scripts and
+  // Redis's own test suite set them) and ignored: Vellum's hashes and sets have one
+  // representation each (README, "Where Vellum differs").
+  int64_t hash_max_listpack_entries = 128;
+  int64_t hash_max_listpack_value = 64;
+  int64_t set_max_intset_entries = 512;
+  int64_t set_max_listpack_entries = 128;
+  int64_t set_max_listpack_value = 64;
+  int64_t zset_max_listpack_entries = 128;
+  int64_t zset_max_listpack_value = 64;
+  int64_t list_max_listpack_size = -2;
+  int64_t list_compress_depth = 0;
   // [memory]
   int64_t maxmemory = 0;            // bytes; 0 = no limit
   std::string maxmemory_policy = "noeviction";
@@ -113,6 +125,9 @@ struct FieldSpec {
   // `invalid` is the reason CONFIG SET gives). nullptr: any string is valid as it is.
   std::optional<std::string> (*normalize)(std::string_view text) = nullptr;
   const char* invalid = nullptr;
+  // Redis's older name for the same setting ("hash-max-ziplist-entries"): accepted
+  // wherever redis_name is, and shown by CONFIG GET under the name asked for.
+  const char* redis_alias = nullptr;
 };
 
 const std::vector<FieldSpec>& Schema();

@@ -416,8 +416,15 @@ TEST(ConfigStoreTest, GetGlob) {
   for (const FieldSpec& f : Schema()) memory_rows += std::string(f.toml_name).rfind("memory.", 0) == 0;
   EXPECT_EQ(store.Get("memory.*").size(), memory_rows);
   EXPECT_GE(memory_rows, 3u);
-  // Every row, plus Redis's appendonly and appendfsync derived from storage.durability.
-  EXPECT_EQ(store.Get("*").size(), Schema().size() + 2);
+  // Every row, each of Redis's older aliases too, plus Redis's appendonly and appendfsync
+  // derived from storage.durability.
+  size_t aliases = 0;
+  for (const FieldSpec& f : Schema()) aliases += f.redis_alias != nullptr;
+  EXPECT_EQ(aliases, 5u);
+  EXPECT_EQ(store.Get("*").size(), Schema().size() + aliases + 2);
+  EXPECT_EQ(store.Get("hash-max-ziplist-entries"), (Pairs{{"hash-max-ziplist-entries", "128"}}));
+  EXPECT_EQ(store.Get("hash-max-*-entries"),
+            (Pairs{{"hash-max-listpack-entries", "128"}, {"hash-max-ziplist-entries", "128"}}));
   EXPECT_EQ(store.Get("append*"),
             (Pairs{{"appendonly", "yes"}, {"appendfsync", "everysec"}}));
   EXPECT_EQ(store.Get("*").front(), (std::pair<std::string, std::string>{"bind", "127.0.0.1"}));

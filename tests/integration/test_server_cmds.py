@@ -288,6 +288,30 @@ def test_config_set_several_pairs(rr):
         rr.execute_command("CONFIG", "SET", "slowlog-max-len", old_a, "maxmemory-samples", old_b)
 
 
+def test_config_encoding_parameters_and_their_ziplist_aliases_are_accepted(rr):
+    # Tools, tuning scripts and Redis's own test suite set these; Vellum accepts them
+    # (and ignores them: one representation per type).
+    names = [b"hash-max-listpack-entries", b"hash-max-listpack-value", b"set-max-intset-entries",
+             b"set-max-listpack-entries", b"set-max-listpack-value", b"zset-max-listpack-entries",
+             b"zset-max-listpack-value", b"list-max-listpack-size", b"list-compress-depth"]
+    old = {n: rr.execute_command("CONFIG", "GET", n)[1] for n in names}
+    try:
+        assert rr.execute_command("CONFIG", "SET", "hash-max-ziplist-entries", "256",
+                                  "set-max-intset-entries", "1000") == b"OK"
+        assert rr.execute_command("CONFIG", "GET", "hash-max-listpack-entries") == [
+            b"hash-max-listpack-entries", b"256"]
+        assert rr.execute_command("CONFIG", "GET", "hash-max-ziplist-entries") == [
+            b"hash-max-ziplist-entries", b"256"]
+        assert rr.execute_command("CONFIG", "SET", "list-max-ziplist-size", "-3") == b"OK"
+        assert rr.execute_command("CONFIG", "GET", "list-max-listpack-size")[1] == b"-3"
+        rr.hset("enc:h", mapping={"f%d" % i: "v" for i in range(300)})
+        assert rr.hlen("enc:h") == 300
+    finally:
+        rr.delete("enc:h")
+        for n, v in old.items():
+            rr.execute_command("CONFIG", "SET", n, v)
+
+
 def test_config_set_odd_arguments_is_arity_error(rr):
     with pytest.raises(redis.ResponseError) as e:
         rr.execute_command("CONFIG", "SET", "maxclients", "100", "timeout")
