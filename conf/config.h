@@ -75,7 +75,7 @@ struct Config {
   // [encoding]: Redis's compact-encoding thresholds. Accepted (tools, tuning scripts and
   // Redis's own test suite set them) and ignored: Vellum's hashes and sets have one
   // representation each (README, "Where Vellum differs").
-  int64_t hash_max_listpack_entries = 128;
+  int64_t hash_max_listpack_entries = 512;  // Redis 7.0's compiled-in defaults
   int64_t hash_max_listpack_value = 64;
   int64_t set_max_intset_entries = 512;
   int64_t set_max_listpack_entries = 128;

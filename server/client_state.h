@@ -43,6 +43,11 @@ class ClientState {
   // The reply of the command just run comes later (SNAPSHOT CREATE, SAVE): its connection
   // runs no further command of this client until then. Loop thread only; see Defer().
   bool awaiting_reply = false;
+  // CLIENT REPLY: kOn sends replies; kOff drops every reply and push; kSkipNext drops the
+  // next command's reply. kSkipArmed is SKIP's own state while its (dropped) reply is
+  // written: it becomes kSkipNext for the command after. Loop thread only.
+  enum class ReplyMode { kOn, kOff, kSkipArmed, kSkipNext };
+  ReplyMode reply_mode = ReplyMode::kOn;
 
   std::atomic<int> db{0};
   std::atomic<int64_t> last_interaction_ms{0};

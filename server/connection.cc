@@ -75,7 +75,10 @@ void Connection::ProcessInput() {
     }
     if (!argv_.empty()) {
       writer_.set_resp(state_->resp.load(std::memory_order_relaxed));
+      const size_t reply_start = out_.size();
+      const bool skip_this = state_->reply_mode == ClientState::ReplyMode::kSkipNext;
       worker_->dispatcher().Execute(argv_, *state_, writer_);
+      DropReplyIfAsked(reply_start, skip_this);
       AddToCounter(state_->commands, 1);
       // A write holds this reply, and every later one, until the persister has it.
       if (uint64_t ticket = storage::Persister::TakeThreadTicket(); ticket > durable_ticket_) {
@@ -94,11 +97,25 @@ void Connection::ProcessInput() {
   FlushOrRequest();
 }
 
+void Connection::DropReplyIfAsked(size_t reply_start, bool skip_this) {
+  using Mode = ClientState::ReplyMode;
+  Mode& mode = state_->reply_mode;
+  if (mode == Mode::kOn) return;
+  if (mode == Mode::kOff || mode == Mode::kSkipArmed || skip_this) out_.resize(reply_start);
+  if (mode == Mode::kSkipArmed) {
+    mode = Mode::kSkipNext;
+  } else if (skip_this && mode == Mode::kSkipNext) {
+    mode = Mode::kOn;
+  }
+}
+
 void Connection::DeliverDeferred(const ClientState::DeferredReply& reply) {
   if (closing_ || !state_->awaiting_reply) return;
   state_->awaiting_reply = false;
   writer_.set_resp(state_->resp.load(std::memory_order_relaxed));
+  const size_t reply_start = out_.size();
   reply(writer_);
+  if (state_->reply_mode == ClientState::ReplyMode::kOff) out_.resize(reply_start);
   ProcessInput();  // what the client sent meanwhile; flushes
 }
 
@@ -205,7 +222,7 @@ void Connection::RejectWith(std::string_view error_line) {
 }
 
 void Connection::Push(const std::function<void(protocol::ReplyWriter&)>& fn) {
-  if (closing_) return;
+  if (closing_ || state_->reply_mode == ClientState::ReplyMode::kOff) return;
   writer_.set_resp(state_->resp.load(std::memory_order_relaxed));
   fn(writer_);
   if (!OverOutputLimit()) FlushOrRequest();

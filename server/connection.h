@@ -81,6 +81,8 @@ class Connection {
   static void OnClose(uv_handle_t* h);
 
   void ProcessInput();
+  // CLIENT REPLY OFF/SKIP: drops what the command just run wrote from reply_start on.
+  void DropReplyIfAsked(size_t reply_start, bool skip_this);
   void Flush();
   // True while out_ answers writes the persister has not made durable yet; then the
   // connection is registered with its worker to be flushed after the next cycle.

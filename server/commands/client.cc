@@ -244,6 +244,23 @@ Status ClientNoEvict(CommandContext& ctx) {
   return Status::Ok();
 }
 
+// CLIENT REPLY ON|OFF|SKIP. The connection drops the replies (server/connection.cc);
+// ON's own reply is sent, OFF's and SKIP's are not.
+Status ClientReply(CommandContext& ctx) {
+  using Mode = ClientState::ReplyMode;
+  if (EqualsIgnoreCase(ctx.arg(2), "on")) {
+    ctx.client.reply_mode = Mode::kOn;
+  } else if (EqualsIgnoreCase(ctx.arg(2), "off")) {
+    ctx.client.reply_mode = Mode::kOff;
+  } else if (EqualsIgnoreCase(ctx.arg(2), "skip")) {
+    if (ctx.client.reply_mode != Mode::kOff) ctx.client.reply_mode = Mode::kSkipArmed;
+  } else {
+    return Status::Error(protocol::err::kSyntax);
+  }
+  ctx.reply.Ok();
+  return Status::Ok();
+}
+
 Status ClientHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "CLIENT",
             {
@@ -283,6 +300,8 @@ Status ClientHelp(CommandContext& ctx) {
                 "    * LIB-VER: the client lib version.",
                 "NO-EVICT (ON|OFF)",
                 "    Protect current client connection from eviction.",
+                "REPLY (ON|OFF|SKIP)",
+                "    Control the replies sent to the current connection.",
             });
   return Status::Ok();
 }
@@ -311,6 +330,8 @@ void RegisterClientCommands(CommandTable& table) {
        "Sets information specific to the client or connection.", ClientSetinfo},
       {"no-evict", 3, kAdminFlags, kAdminCats, 0, 0, 0, "connection", "7.0.0",
        "Sets the client eviction mode of the connection.", ClientNoEvict},
+      {"reply", 3, kFlags, kCats, 0, 0, 0, "connection", "3.2.0",
+       "Instructs the server whether to reply to commands.", ClientReply},
       {"help", 2, kLoading | kStale, kCats, 0, 0, 0, "connection", "5.0.0",
        "Returns helpful text about the different subcommands.", ClientHelp}};
   table.Register({"client", -2, 0, kCatSlow, 0, 0, 0, "connection", "2.4.0",

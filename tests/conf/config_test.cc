@@ -422,9 +422,9 @@ TEST(ConfigStoreTest, GetGlob) {
   for (const FieldSpec& f : Schema()) aliases += f.redis_alias != nullptr;
   EXPECT_EQ(aliases, 5u);
   EXPECT_EQ(store.Get("*").size(), Schema().size() + aliases + 2);
-  EXPECT_EQ(store.Get("hash-max-ziplist-entries"), (Pairs{{"hash-max-ziplist-entries", "128"}}));
+  EXPECT_EQ(store.Get("hash-max-ziplist-entries"), (Pairs{{"hash-max-ziplist-entries", "512"}}));
   EXPECT_EQ(store.Get("hash-max-*-entries"),
-            (Pairs{{"hash-max-listpack-entries", "128"}, {"hash-max-ziplist-entries", "128"}}));
+            (Pairs{{"hash-max-listpack-entries", "512"}, {"hash-max-ziplist-entries", "512"}}));
   EXPECT_EQ(store.Get("append*"),
             (Pairs{{"appendonly", "yes"}, {"appendfsync", "everysec"}}));
   EXPECT_EQ(store.Get("*").front(), (std::pair<std::string, std::string>{"bind", "127.0.0.1"}));

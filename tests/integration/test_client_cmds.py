@@ -308,3 +308,21 @@ def test_client_unknown_or_missing_subcommand(rr):
     with pytest.raises(redis.ResponseError) as e:
         rr.execute_command("CLIENT")
     assert error_text(e) == "wrong number of arguments for 'client' command"
+
+
+def test_client_reply_off_drops_replies_until_on(server):
+    out = server.raw(b"CLIENT REPLY OFF\r\nSET reply:k 1\r\nPING\r\nGET reply:k\r\n"
+                     b"CLIENT REPLY ON\r\nGET reply:k\r\n", read_timeout=1.0)
+    assert out == b"+OK\r\n$1\r\n1\r\n"
+
+
+def test_client_reply_skip_drops_only_the_next_reply(server):
+    out = server.raw(b"CLIENT REPLY SKIP\r\nECHO skipped\r\nECHO seen\r\nPING\r\n",
+                     read_timeout=1.0)
+    assert out == b"$4\r\nseen\r\n+PONG\r\n"
+
+
+def test_client_reply_skip_while_off_stays_off_and_bad_mode_is_syntax_error(server):
+    out = server.raw(b"CLIENT REPLY OFF\r\nCLIENT REPLY SKIP\r\nPING\r\nCLIENT REPLY ON\r\n"
+                     b"CLIENT REPLY MAYBE\r\n", read_timeout=1.0)
+    assert out == b"+OK\r\n-ERR syntax error\r\n"
