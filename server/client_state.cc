@@ -23,9 +23,16 @@ std::string ClientState::InfoLine(int64_t now_ms) const {
   line += " ssub=" + std::to_string(pubsub_shard_channels.load());
   line += " multi=-1";
   line += " qbuf=" + std::to_string(query_buffer_bytes.load());
-  line += " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0";
-  line += " omem=" + std::to_string(output_bytes.load());
-  line += " tot-mem=" + std::to_string(query_buffer_bytes.load() + output_bytes.load());
+  // As Redis: the calling client sees its own command in qbuf; obl is the reply bytes
+  // waiting to be written (Vellum has one output buffer, no reply list: oll=0).
+  const size_t qbuf = query_buffer_bytes.load(), qfree = query_buffer_free.load();
+  const size_t argv = argv_bytes.load(), out = output_bytes.load();
+  line += " qbuf-free=" + std::to_string(qfree);
+  line += " argv-mem=" + std::to_string(argv);
+  line += " multi-mem=0 rbs=" + std::to_string(qbuf + qfree) + " rbp=" + std::to_string(qbuf);
+  line += " obl=" + std::to_string(out) + " oll=0";
+  line += " omem=" + std::to_string(out);
+  line += " tot-mem=" + std::to_string(qbuf + qfree + argv + out);
   line += " events=r cmd=" + last_command();
   line += " user=" + user_name() + " redir=-1 resp=" + std::to_string(resp);
   line += " lib-name=" + lib_name();

@@ -52,7 +52,9 @@ class ClientState {
   std::atomic<int> db{0};
   std::atomic<int64_t> last_interaction_ms{0};
   std::atomic<bool> no_evict{false};
-  std::atomic<size_t> query_buffer_bytes{0};
+  std::atomic<size_t> query_buffer_bytes{0};   // unprocessed input, the running command's included
+  std::atomic<size_t> query_buffer_free{0};    // room left in the input buffer
+  std::atomic<size_t> argv_bytes{0};           // the running command's arguments
   std::atomic<size_t> output_bytes{0};
   std::atomic<uint64_t> commands{0};
   // MULTI/EXEC and WATCH state (server/transaction.h), created by the first MULTI or

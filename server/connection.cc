@@ -77,7 +77,14 @@ void Connection::ProcessInput() {
       writer_.set_resp(state_->resp.load(std::memory_order_relaxed));
       const size_t reply_start = out_.size();
       const bool skip_this = state_->reply_mode == ClientState::ReplyMode::kSkipNext;
+      // CLIENT LIST shows the command being run in its client's qbuf, as Redis does.
+      state_->query_buffer_bytes.store(in_.size(), std::memory_order_relaxed);
+      state_->query_buffer_free.store(in_.tail_room(), std::memory_order_relaxed);
+      size_t argv_bytes = 0;
+      for (std::string_view a : argv_) argv_bytes += a.size();
+      state_->argv_bytes.store(argv_bytes, std::memory_order_relaxed);
       worker_->dispatcher().Execute(argv_, *state_, writer_);
+      state_->argv_bytes.store(0, std::memory_order_relaxed);
       DropReplyIfAsked(reply_start, skip_this);
       AddToCounter(state_->commands, 1);
       // A write holds this reply, and every later one, until the persister has it.
@@ -94,6 +101,7 @@ void Connection::ProcessInput() {
   }
   state_->query_buffer_bytes.store(in_.size(), std::memory_order_relaxed);
   if (in_.size() == 0) in_.ShrinkIfIdle(4 * kReadChunk);
+  state_->query_buffer_free.store(in_.tail_room(), std::memory_order_relaxed);
   FlushOrRequest();
 }
 

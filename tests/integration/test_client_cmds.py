@@ -326,3 +326,15 @@ def test_client_reply_skip_while_off_stays_off_and_bad_mode_is_syntax_error(serv
     out = server.raw(b"CLIENT REPLY OFF\r\nCLIENT REPLY SKIP\r\nPING\r\nCLIENT REPLY ON\r\n"
                      b"CLIENT REPLY MAYBE\r\n", read_timeout=1.0)
     assert out == b"+OK\r\n-ERR syntax error\r\n"
+
+
+def test_client_list_shows_the_running_command_in_qbuf(server):
+    # As Redis 7.0: the caller's own CLIENT LIST (26 bytes in RESP) is in its query buffer
+    # while it runs; argv-mem counts its arguments ("client" + "list").
+    out = server.raw(b"*2\r\n$6\r\nCLIENT\r\n$4\r\nLIST\r\n", read_timeout=1.0).decode()
+    me = [l for l in out.splitlines() if "cmd=client|list" in l][0]
+    fields = dict(kv.split("=", 1) for kv in me.split() if "=" in kv)
+    assert fields["qbuf"] == "26"
+    assert int(fields["qbuf-free"]) > 0
+    assert fields["argv-mem"] == "10"
+    assert fields["oll"] == "0"
