@@ -48,6 +48,7 @@ class ClientState {
   // written: it becomes kSkipNext for the command after. Loop thread only.
   enum class ReplyMode { kOn, kOff, kSkipArmed, kSkipNext };
   ReplyMode reply_mode = ReplyMode::kOn;
+  std::atomic<bool> monitor{false};  // MONITOR: gets every command (server/monitor.h)
 
   std::atomic<int> db{0};
   std::atomic<int64_t> last_interaction_ms{0};

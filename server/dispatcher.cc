@@ -1,4 +1,5 @@
 #include "server/dispatcher.h"
+#include "server/monitor.h"
 
 #include <algorithm>
 #include <cctype>
@@ -244,6 +245,11 @@ void Dispatcher::Invoke(const Command* cmd, std::span<const std::string_view> ar
     reply.Error(status.message());
   }
   client.set_last_command(&cmd->fullname);
+  // MONITOR: after it ran, with its locks still held (server/monitor.h); admin commands
+  // are not shown, as in Redis.
+  if (MonitorRegistry* m = server_->monitors(); m != nullptr && m->active() && !(spec.flags & kAdmin)) {
+    m->Feed(client, ctx.db, argv, server_->clock().NowUs());
+  }
 
   int64_t threshold = server_->slowlog_slower_than_us.load(std::memory_order_relaxed);
   if (threshold >= 0 && duration_us >= threshold && !(spec.flags & kSkipSlowlog)) {

@@ -20,6 +20,7 @@
 #include "server/commands/registry.h"
 #include "server/keyspace_events.h"
 #include "server/listener.h"
+#include "server/monitor.h"
 #include "server/pubsub.h"
 #include "server/server_state.h"
 #include "server/watch_registry.h"
@@ -255,6 +256,8 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
   // hears expiry from the keyspace; commands raise every other event themselves.
   std::vector<Worker*> worker_ptrs;
   for (auto& w : workers) worker_ptrs.push_back(w.get());
+  MonitorRegistry monitors(worker_ptrs);
+  state.set_monitors(&monitors);
   WorkerPubSubWaker pubsub_waker(std::move(worker_ptrs));
   PubSub pubsub(threads, &pubsub_waker);
   KeyspaceEvents keyspace_events(&pubsub);

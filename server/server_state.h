@@ -32,6 +32,7 @@ class SnapshotService;
 namespace vellum::server {
 
 class PubSub;          // server/pubsub.h
+class MonitorRegistry; // server/monitor.h
 class KeyspaceEvents;  // server/keyspace_events.h
 class WatchRegistry;   // server/watch_registry.h
 class Acl;             // server/acl.h
@@ -98,6 +99,9 @@ class ServerState {
   storage::Persister* persister() { return persister_; }
   storage::Engine* engine() { return engine_; }
   void set_persistence(storage::Persister* p, storage::Engine* e) { persister_ = p; engine_ = e; }
+  // MONITOR's registry, owned by Server (null in unit tests).
+  MonitorRegistry* monitors() { return monitors_; }
+  void set_monitors(MonitorRegistry* m) { monitors_ = m; }
   // Snapshots (snapshot/snapshot_service.h), owned by Server; null without persistence.
   snapshot::SnapshotService* snapshots() { return snapshots_; }
   void set_snapshots(snapshot::SnapshotService* s) { snapshots_ = s; }
@@ -179,6 +183,7 @@ class ServerState {
   storage::Persister* persister_ = nullptr;
   storage::Engine* engine_ = nullptr;
   snapshot::SnapshotService* snapshots_ = nullptr;
+  MonitorRegistry* monitors_ = nullptr;
   std::atomic<bool> shutting_down_{false};
 };
 

@@ -1,4 +1,5 @@
 #include "server/worker.h"
+#include "server/monitor.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -242,6 +243,12 @@ void Worker::Accept(uv_stream_t* server) {
   conn->Start();
 }
 
+void Worker::PushStatus(uint64_t id, const std::string& line) {
+  auto it = connections_.find(id);
+  if (it == connections_.end() || it->second->closing()) return;
+  it->second->Push([&line](protocol::ReplyWriter& w) { w.Simple(line); });
+}
+
 void Worker::OnConnectionClosed(Connection* c) {
   // A connection closed while queued (say, its client went away after its commands ran)
   // leaves the queue here. Close callbacks run in libuv's closing phase, after the check
@@ -251,6 +258,7 @@ void Worker::OnConnectionClosed(Connection* c) {
   uint64_t id = c->state().id();
   c->state().set_closer(nullptr);
   if (c->state().subscribed() && state_->pubsub() != nullptr) state_->pubsub()->RemoveClient(id);
+  if (c->state().monitor.load() && state_->monitors() != nullptr) state_->monitors()->Remove(id);
   if (connections_.erase(id) > 0) state_->clients().Remove(id);
   MaybeCloseDurableAsync();
 }

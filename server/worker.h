@@ -55,6 +55,8 @@ class Worker {
   Dispatcher& dispatcher() { return dispatcher_; }
   int64_t NowMs() const { return state_->clock().NowMs(); }
   void OnConnectionClosed(Connection* c);
+  // Sends `line` as a status reply to client `id` if it is still connected here (MONITOR).
+  void PushStatus(uint64_t id, const std::string& line);
   // Flushes c's replies at the end of this loop iteration. Loop-thread only.
   void RequestFlush(Connection* c) { pending_flush_.push_back(c); }
   // Durability (storage.durability always/everysec): c holds replies to writes that the

@@ -30,6 +30,7 @@
 #include "server/commands/help.h"
 #include "server/commands/info.h"
 #include "server/commands/registry.h"
+#include "server/monitor.h"
 #include "server/server_state.h"
 #include "storage/digest.h"
 #include "storage/engine.h"
@@ -58,6 +59,15 @@ bool IsLfuPolicy(const std::string& policy) {
 
 Status Info(CommandContext& ctx) {
   ctx.reply.Verbatim(BuildInfo(ctx.server, ctx.argv.subspan(1), ctx.now_ms));
+  return Status::Ok();
+}
+
+// MONITOR: from now on this client gets every command any client runs (server/monitor.h).
+Status Monitor(CommandContext& ctx) {
+  if (ctx.server.monitors() == nullptr) return Status::Error("ERR MONITOR is not available");
+  if (ctx.client.monitor.exchange(true)) return Status::Ok();  // already: no reply, as Redis
+  ctx.server.monitors()->Add(ctx.client.id(), ctx.client.worker);
+  ctx.reply.Ok();
   return Status::Ok();
 }
 
@@ -663,6 +673,8 @@ void RegisterServerCommands(CommandTable& table) {
 
   table.Register({"info", -1, kLoading | kStale, kCatSlow | kCatDangerous, 0, 0, 0, "server",
                   "1.0.0", "Returns information and statistics about the server.", Info});
+  table.Register({"monitor", 1, kAdminFlags | kNoMulti, kAdminCats, 0, 0, 0, "server", "1.0.0",
+                  "Listens for all requests received by the server in real-time.", Monitor});
   table.Register({"time", 1, kLoading | kStale | kFast, kCatFast, 0, 0, 0, "server", "2.6.0",
                   "Returns the server time.", Time});
   table.Register({"shutdown", -1, kAdminFlags | kAllowBusy | kNoMulti, kAdminCats, 0, 0, 0, "server", "1.0.0",

@@ -163,3 +163,49 @@ def test_concurrent_gets_count_every_hit_and_miss(server, r):
     stats = r.info("stats")
     assert stats["keyspace_hits"] == clients * per_client // 2
     assert stats["keyspace_misses"] == clients * per_client // 2
+
+
+def test_monitor_sees_every_command_from_every_worker_in_each_clients_order(server, r):
+    import socket as _socket
+    m = _socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    m.sendall(b"MONITOR\r\n")
+    assert m.recv(5) == b"+OK\r\n"
+    clients, per_client = 4, 150
+    errors = []
+
+    def run(t):
+        try:
+            c = server.client()
+            for i in range(per_client):
+                c.set("mon:%d" % t, i)
+            c.close()
+        except Exception as e:  # noqa: BLE001 (reported below)
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    want = clients * per_client
+    m.settimeout(0.5)
+    data = b""
+    deadline = time.time() + 20
+    while data.count(b'"SET" "mon:') < want and time.time() < deadline:
+        try:
+            chunk = m.recv(1 << 16)
+        except _socket.timeout:
+            continue
+        if not chunk:
+            break
+        data += chunk
+    m.close()
+    seen = {}
+    for line in data.decode().split("\r\n"):
+        if '"SET" "mon:' in line:
+            key, value = line.split('"SET" ')[1].split(" ")
+            seen.setdefault(key, []).append(int(value.strip('"')))
+    assert sorted(seen) == ['"mon:%d"' % t for t in range(clients)]
+    for values in seen.values():
+        assert values == list(range(per_client))  # every command, in its client's order

@@ -815,3 +815,68 @@ def test_debug_unknown_subcommand(rr):
     with pytest.raises(redis.ResponseError) as e:
         rr.execute_command("DEBUG", "bogus")
     assert error_text(e) == "unknown subcommand 'bogus'. Try DEBUG HELP."
+
+
+def wait_until(predicate, seconds=5.0):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _monitor_lines(server, actions, wait=0.3):
+    """Runs actions(client) while a MONITOR socket listens; returns its lines after +OK."""
+    m = socket.create_connection(("127.0.0.1", server.port), timeout=2)
+    try:
+        m.sendall(b"MONITOR\r\n")
+        assert m.recv(5) == b"+OK\r\n"
+        c = server.client()
+        actions(c)
+        c.close()
+        time.sleep(wait)
+        m.settimeout(0.3)
+        out = b""
+        try:
+            while True:
+                d = m.recv(65536)
+                if not d:
+                    break
+                out += d
+        except socket.timeout:
+            pass
+        return out.decode().split("\r\n")[:-1]
+    finally:
+        m.close()
+
+
+def test_monitor_shows_commands_as_redis_does(server):
+    def actions(c):
+        c.set("mon:k", "a b\n\x01")
+        with pytest.raises(redis.ResponseError):
+            c.execute_command("AUTH", "secret")
+        p = c.pipeline(transaction=True)
+        p.set("mon:x", 1)
+        p.get("mon:x")
+        p.execute()
+        c.config_get("port")  # admin: not shown
+        c.delete("mon:k", "mon:x")
+
+    lines = _monitor_lines(server, actions)
+    shown = [re.sub(r"^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] ", "", l) for l in lines]
+    assert all(l != s for l, s in zip(lines, shown)), lines  # every line had the prefix
+    assert shown == ['"SET" "mon:k" "a b\\n\\x01"', '"AUTH" "(redacted)"', '"MULTI"',
+                     '"SET" "mon:x" "1"', '"GET" "mon:x"', '"EXEC"', '"DEL" "mon:k" "mon:x"']
+
+
+def test_monitor_client_is_flagged_and_stops_with_its_connection(server, rr):
+    m = socket.create_connection(("127.0.0.1", server.port), timeout=2)
+    m.sendall(b"MONITOR\r\n")
+    assert m.recv(5) == b"+OK\r\n"
+    listed = rr.execute_command("CLIENT", "LIST").decode()
+    assert any(" flags=O " in l for l in listed.splitlines())
+    m.close()
+    assert wait_until(lambda: not any(" flags=O " in l for l in
+                                      rr.execute_command("CLIENT", "LIST").decode().splitlines()))
+    assert rr.ping()
