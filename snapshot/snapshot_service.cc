@@ -154,6 +154,9 @@ std::vector<Manifest> SnapshotService::Snapshots() const {
 ServiceStats SnapshotService::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   ServiceStats s = stats_;
+  // As Redis's rdb_bgsave_in_progress right after BGSAVE: a queued snapshot counts as
+  // in progress (the thread may not have picked it up yet).
+  s.in_progress = CreateQueuedLocked();
   s.count = cache_.size();
   if (next_due_ms_ != 0) {
     s.next_scheduled_unix_s = (SystemClock().NowMs() + (next_due_ms_ - SteadyMs())) / 1000;

@@ -46,7 +46,7 @@ struct ServiceOptions {
 };
 
 struct ServiceStats {
-  bool in_progress = false;
+  bool in_progress = false;         // running or queued
   bool last_ok = true;
   int64_t last_save_unix_s = 0;     // last success (the server's start time before any)
   int64_t last_duration_ms = -1;
