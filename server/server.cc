@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/heap_trimmer.h"
+#include "common/memory.h"
 #include "common/log.h"
 #include "server/acl.h"
 #include "server/command_table.h"
@@ -45,6 +47,10 @@ struct ControlLoop {
   uv_async_t shutdown_async;
   ServerState* state = nullptr;
   int64_t hz = 10;
+  // Gives freed heap back to the kernel once the data shrank by 32 MiB (FLUSHALL, expiry
+  // churn); checked once a second.
+  HeapTrimmer trimmer{32ull << 20};
+  int64_t ticks = 0;
 };
 
 log::Level ParseLevel(const std::string& s) {
@@ -366,6 +372,7 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
         // Over maxmemory with no traffic (CONFIG SET lowered it): evict here too, as
         // Redis's eviction time proc does. One relaxed load when maxmemory is 0.
         c->state->FreeMemoryIfNeeded(c->state->clock().NowMs());
+        if (++c->ticks % std::max<int64_t>(1, c->hz) == 0) c->trimmer.Tick(UsedMemory());
       },
       period_ms, period_ms);
 

@@ -1,0 +1,16 @@
+#include "common/heap_trimmer.h"
+
+#include <malloc.h>
+
+namespace vellum {
+
+bool HeapTrimmer::Tick(uint64_t used) {
+  if (used > peak_) peak_ = used;
+  if (peak_ - used < threshold_) return false;
+  ::malloc_trim(0);
+  peak_ = used;
+  trims_++;
+  return true;
+}
+
+}  // namespace vellum
