@@ -18,7 +18,7 @@ import time
 import pytest
 import redis
 
-from vellum_harness import Vellumd
+from vellum_harness import Vellumd, wait_for
 
 
 def restart(s):
@@ -219,15 +219,6 @@ def test_corrupt_data_file_stops_start_up_and_changes_nothing(durable):
     assert proc.returncode != 0, out
     assert "Corruption" in out or "corrupt" in out, out
     assert file_digests(data_dir(s)) == before
-
-
-def wait_for(predicate, seconds=10.0):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_failing_disk_refuses_writes_serves_reads_and_recovers(durable):

@@ -10,7 +10,7 @@ import time
 import pytest
 import redis
 
-from vellum_harness import SOURCE_DIR, VELLUMD, Vellumd
+from vellum_harness import SOURCE_DIR, VELLUMD, Vellumd, wait_for
 
 LFU_NOT_SELECTED = (
     "An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
@@ -817,15 +817,6 @@ def test_debug_unknown_subcommand(rr):
     assert error_text(e) == "unknown subcommand 'bogus'. Try DEBUG HELP."
 
 
-def wait_until(predicate, seconds=5.0):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def _monitor_lines(server, actions, wait=0.3):
     """Runs actions(client) while a MONITOR socket listens; returns its lines after +OK."""
     m = socket.create_connection(("127.0.0.1", server.port), timeout=2)
@@ -877,6 +868,7 @@ def test_monitor_client_is_flagged_and_stops_with_its_connection(server, rr):
     listed = rr.execute_command("CLIENT", "LIST").decode()
     assert any(" flags=O " in l for l in listed.splitlines())
     m.close()
-    assert wait_until(lambda: not any(" flags=O " in l for l in
-                                      rr.execute_command("CLIENT", "LIST").decode().splitlines()))
+    assert wait_for(lambda: not any(" flags=O " in l for l in
+                                    rr.execute_command("CLIENT", "LIST").decode().splitlines()),
+                    5.0)
     assert rr.ping()

@@ -24,7 +24,7 @@ import time
 import pytest
 import redis
 
-from vellum_harness import Vellumd, error_of
+from vellum_harness import Vellumd, error_of, wait_for
 
 VELLUMCTL = os.environ.get("VELLUMCTL",
                            os.path.join(os.path.dirname(__file__), "../../build/vellumctl"))
@@ -63,15 +63,6 @@ def data_dir(s):
 
 def snap_dir(s):
     return os.path.join(s.tmp, "data", "snapshots")  # snapshot.dir's default
-
-
-def wait_for(predicate, seconds=10.0):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def fill(c, n, size, prefix="key", seed=0):

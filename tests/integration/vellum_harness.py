@@ -24,6 +24,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_for(predicate, seconds=10.0):
+    """Polls predicate every 50 ms until it is true (True) or `seconds` pass (False)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
 class Vellumd:
     """One vellumd process. Use as a context manager or call start()/stop()."""
 
