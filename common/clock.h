@@ -5,6 +5,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
+#include <string>
 
 namespace vellum {
 
@@ -41,10 +43,21 @@ class ManualClock final : public Clock {
   std::atomic<int64_t> now_ms_;
 };
 
-// Monotonic milliseconds, for durations (timeouts, slowlog, tick budgets).
+// Monotonic microseconds, for durations (timeouts, slowlog, tick budgets).
 inline int64_t MonotonicUs() {
   using namespace std::chrono;
   return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
+inline int64_t MonotonicMs() { return MonotonicUs() / 1000; }
+
+// A Unix time in ms as UTC text, with strftime's `format` ("%Y-%m-%d %H:%M:%S").
+inline std::string UtcText(int64_t unix_ms, const char* format) {
+  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), format, &tm);
+  return buf;
 }
 
 }  // namespace vellum

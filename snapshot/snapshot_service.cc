@@ -14,11 +14,6 @@
 namespace vellum::snapshot {
 namespace {
 
-int64_t SteadyMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
-
 std::string EventJson(const char* event, const Manifest& m, int64_t duration_ms) {
   std::string out = std::string("{\"event\":\"") + event + "\",\"id\":" + std::to_string(m.id) +
                     ",\"label\":" + JsonString(m.label) +
@@ -72,7 +67,7 @@ SnapshotService::~SnapshotService() { Stop(); }
 void SnapshotService::Start() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (options_.interval_ms > 0) next_due_ms_ = SteadyMs() + options_.interval_ms;
+    if (options_.interval_ms > 0) next_due_ms_ = MonotonicMs() + options_.interval_ms;
   }
   thread_ = std::thread([this] { Run(); });
 }
@@ -159,7 +154,7 @@ ServiceStats SnapshotService::stats() const {
   s.in_progress = CreateQueuedLocked();
   s.count = cache_.size();
   if (next_due_ms_ != 0) {
-    s.next_scheduled_unix_s = (SystemClock().NowMs() + (next_due_ms_ - SteadyMs())) / 1000;
+    s.next_scheduled_unix_s = (SystemClock().NowMs() + (next_due_ms_ - MonotonicMs())) / 1000;
   }
   return s;
 }
@@ -169,7 +164,7 @@ void SnapshotService::ExportScheduled(const Manifest& m) {
                             ("vellum-snapshot-" + std::to_string(m.id) + ".varc")).string();
   std::error_code ec;
   std::filesystem::create_directories(options_.export_dir, ec);
-  const int64_t start = SteadyMs();
+  const int64_t start = MonotonicMs();
   Status st = store_->Export(m.id, file);
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -183,7 +178,7 @@ void SnapshotService::ExportScheduled(const Manifest& m) {
     return;
   }
   Event("{\"event\":\"exported\",\"id\":" + std::to_string(m.id) + ",\"file\":" +
-        JsonString(file) + ",\"duration_ms\":" + std::to_string(SteadyMs() - start) + "}");
+        JsonString(file) + ",\"duration_ms\":" + std::to_string(MonotonicMs() - start) + "}");
 }
 
 void SnapshotService::NoteRestore(const RestoreReport& report) {
@@ -223,13 +218,13 @@ void SnapshotService::Run() {
       for (;;) {
         if (stop_) return;
         if (!jobs_.empty()) break;
-        if (next_due_ms_ != 0 && SteadyMs() >= next_due_ms_) {
+        if (next_due_ms_ != 0 && MonotonicMs() >= next_due_ms_) {
           // The schedule: a failed snapshot is retried at the next interval.
-          next_due_ms_ = SteadyMs() + options_.interval_ms;
+          next_due_ms_ = MonotonicMs() + options_.interval_ms;
           jobs_.push_back({Job::kCreate, "scheduled", false, 0, {}, {}, /*scheduled=*/true});
           break;
         }
-        if (next_due_ms_ != 0) cv_.wait_for(lock, std::chrono::milliseconds(next_due_ms_ - SteadyMs()));
+        if (next_due_ms_ != 0) cv_.wait_for(lock, std::chrono::milliseconds(next_due_ms_ - MonotonicMs()));
         else cv_.wait(lock);
       }
       job = std::move(jobs_.front());
@@ -283,7 +278,7 @@ void SnapshotService::RunJob(Job& job) {
 }
 
 Result<Manifest> SnapshotService::MakeSnapshot(const std::string& label, bool keep) {
-  const int64_t start = SteadyMs();
+  const int64_t start = MonotonicMs();
   Manifest m;
   m.label = label;
   m.keep = keep;
@@ -302,7 +297,7 @@ Result<Manifest> SnapshotService::MakeSnapshot(const std::string& label, bool ke
   Result<Manifest> made =
       seq.ok() ? store_->Create(checkpoint, m, options_.engine_options) : Result<Manifest>(seq.status());
   std::filesystem::remove_all(checkpoint, ec);
-  const int64_t duration = SteadyMs() - start;
+  const int64_t duration = MonotonicMs() - start;
   if (!made.ok()) {
     {
       std::lock_guard<std::mutex> lock(mu_);

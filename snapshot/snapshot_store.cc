@@ -41,19 +41,7 @@ void RemoveAll(const fs::path& p) {
 }
 
 // 20261205-213000: for the name of an old database moved aside.
-std::string TimeTag(int64_t unix_ms) {
-  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", &tm);
-  return buf;
-}
-
-int64_t SteadyMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
+std::string TimeTag(int64_t unix_ms) { return UtcText(unix_ms, "%Y%m%d-%H%M%S"); }
 
 }  // namespace
 
@@ -93,13 +81,13 @@ Result<Manifest> SnapshotStore::Create(const std::string& checkpoint_dir, Manife
     o.dir = checkpoint_dir;
     o.existing_only = true;
     o.auto_compactions = false;
-    int64_t t0 = SteadyMs();
+    int64_t t0 = MonotonicMs();
     auto engine = storage::Engine::Open(o);
     if (!engine.ok()) return engine.status();
-    int64_t t1 = SteadyMs();
+    int64_t t1 = MonotonicMs();
     auto summary = storage::SummarizeDisk(**engine, manifest.created_ms);
     if (!summary.ok()) return summary.status();
-    int64_t t2 = SteadyMs();
+    int64_t t2 = MonotonicMs();
     manifest.keys = summary->keys;
     manifest.keys_by_db = summary->keys_by_db;
     manifest.digest = summary->digest.Hex();
@@ -108,7 +96,7 @@ Result<Manifest> SnapshotStore::Create(const std::string& checkpoint_dir, Manife
     manifest.id = id = *next;
     auto created = backups_->Create(**engine, EncodeManifest(manifest));
     if (!created.ok()) return created.status();
-    timings_ = {t1 - t0, t2 - t1, SteadyMs() - t2};
+    timings_ = {t1 - t0, t2 - t1, MonotonicMs() - t2};
   }
   return Info(id);
 }
@@ -248,10 +236,15 @@ Result<Manifest> SnapshotStore::RestoreAndCheck(uint32_t id, const std::string& 
                                                 const storage::EngineOptions& engine_options) {
   Status st = Verify(id);
   if (!st.ok()) return st;
+  return RestoreVerifiedAndCheck(id, db_dir, engine_options);
+}
+
+Result<Manifest> SnapshotStore::RestoreVerifiedAndCheck(
+    uint32_t id, const std::string& db_dir, const storage::EngineOptions& engine_options) {
   auto m = Info(id);
   if (!m.ok()) return m.status();
   Progress("restoring snapshot " + std::to_string(id) + " into " + db_dir);
-  st = backups_->Restore(m->backup_id, db_dir);
+  Status st = backups_->Restore(m->backup_id, db_dir);
   if (!st.ok()) return st;
   storage::EngineOptions o = engine_options;
   o.dir = db_dir;
@@ -338,8 +331,9 @@ Result<Manifest> SnapshotStore::Import(const std::string& file,
 }
 
 Result<RestoreReport> SnapshotStore::Restore(uint32_t id, const std::string& data_dir, bool force,
-                                             const storage::EngineOptions& engine_options) {
-  const int64_t start = SteadyMs();
+                                             const storage::EngineOptions& engine_options,
+                                             const std::function<Status()>& before_writing) {
+  const int64_t start = MonotonicMs();
   const fs::path data(data_dir);
   const fs::path db = data / "db";
   std::error_code ec;
@@ -348,11 +342,18 @@ Result<RestoreReport> SnapshotStore::Restore(uint32_t id, const std::string& dat
     return Status::Error("the data directory " + data_dir +
                          " already holds a database; restore with --force to move it aside");
   }
+  // A damaged snapshot is refused before anything in data_dir is touched.
+  Status st = Verify(id);
+  if (!st.ok()) return st;
+  if (before_writing) {
+    st = before_writing();
+    if (!st.ok()) return st;
+  }
   fs::create_directories(data, ec);
   if (ec) return Status::Error("can't create " + data_dir + ": " + ec.message());
   const fs::path staging = data / kRestoring;
   RemoveAll(staging);
-  auto m = RestoreAndCheck(id, staging.string(), engine_options);
+  auto m = RestoreVerifiedAndCheck(id, staging.string(), engine_options);
   if (!m.ok()) {
     RemoveAll(staging);
     return m.status();
@@ -372,7 +373,7 @@ Result<RestoreReport> SnapshotStore::Restore(uint32_t id, const std::string& dat
   }
   fs::rename(staging, db, ec);
   if (ec) return Status::Error("can't move the restored database into " + db.string() + ": " + ec.message());
-  report.duration_ms = SteadyMs() - start;
+  report.duration_ms = MonotonicMs() - start;
   return report;
 }
 

@@ -68,8 +68,11 @@ class SnapshotStore {
 
   // Restores snapshot `id` as the database of data directory `data_dir` (see above).
   // Refuses a data directory that holds a database unless `force`.
+  // `before_writing` runs once the snapshot is verified, before data_dir is written to
+  // (vellumctl takes the directory's lock there); its error stops the restore.
   Result<RestoreReport> Restore(uint32_t id, const std::string& data_dir, bool force,
-                                const storage::EngineOptions& engine_options);
+                                const storage::EngineOptions& engine_options,
+                                const std::function<Status()>& before_writing = {});
   // Restores into `db_dir` (which must not exist) and checks the content against the
   // manifest: the drill, and the middle step of Restore.
   Result<Manifest> RestoreAndCheck(uint32_t id, const std::string& db_dir,
@@ -96,6 +99,9 @@ class SnapshotStore {
   const std::string& dir() const { return backups_->dir(); }
 
  private:
+  // RestoreAndCheck for a snapshot the caller has just verified.
+  Result<Manifest> RestoreVerifiedAndCheck(uint32_t id, const std::string& db_dir,
+                                           const storage::EngineOptions& engine_options);
   // The backup holding snapshot `id` (a damaged one is reported as damaged).
   Result<uint32_t> BackupIdOf(uint32_t id) const;
   // The next snapshot id, recorded in the counter file before it is used.

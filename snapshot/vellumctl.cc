@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/version.h"
 #include "conf/config.h"
 #include "snapshot/manifest.h"
@@ -77,14 +78,7 @@ int Usage(const std::string& message) {
   return 2;
 }
 
-std::string Utc(int64_t unix_ms) {
-  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
+std::string Utc(int64_t unix_ms) { return UtcText(unix_ms, "%Y-%m-%d %H:%M:%S"); }
 
 std::string Human(uint64_t n) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -229,11 +223,6 @@ storage::EngineOptions ToolEngineOptions() {
   return eo;
 }
 
-int64_t SteadyMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
-
 // A scratch directory next to `near` (same file system), removed on scope exit.
 struct Scratch {
   explicit Scratch(const std::string& near, const char* what) {
@@ -274,9 +263,9 @@ int Offline(const Options& o, const std::string& dir) {
   SnapshotStore& store = **opened;
   if (!o.json && ::isatty(STDERR_FILENO)) {
     // Stages of the long operations, with the time so far, on a terminal only.
-    const int64_t start = SteadyMs();
+    const int64_t start = MonotonicMs();
     store.set_progress([start](const std::string& stage) {
-      std::fprintf(stderr, "[%6.1fs] %s\n", static_cast<double>(SteadyMs() - start) / 1000.0,
+      std::fprintf(stderr, "[%6.1fs] %s\n", static_cast<double>(MonotonicMs() - start) / 1000.0,
                    stage.c_str());
     });
   }
@@ -331,15 +320,19 @@ int Offline(const Options& o, const std::string& dir) {
   if (cmd == "restore") {
     if (!need_id()) return Usage("restore needs a snapshot id");
     if (o.to.empty()) return Usage("restore needs --to DATA_DIR");
-    // A damaged snapshot is refused before the target is touched at all.
-    if (Status st = store.Verify(id); !st.ok()) return Fail(st.message());
-    // Refused while a daemon serves that directory (it holds the data lock).
-    std::error_code ec;
-    fs::create_directories(o.to, ec);
-    auto lock = storage::DirLock::Acquire((fs::path(o.to) / "vellumd.lock").string());
-    if (!lock.ok()) return Fail(lock.status().message());
-    RemoveRestoreDebris(o.to);
-    auto report = store.Restore(id, o.to, o.force, ToolEngineOptions());
+    // Refused while a daemon serves that directory (it holds the data lock). The lock is
+    // taken only once the snapshot is verified: a damaged one leaves the target untouched.
+    std::unique_ptr<storage::DirLock> lock;
+    auto take_lock = [&]() -> Status {
+      std::error_code ec;
+      fs::create_directories(o.to, ec);
+      auto locked = storage::DirLock::Acquire((fs::path(o.to) / "vellumd.lock").string());
+      if (!locked.ok()) return locked.status();
+      lock = std::move(*locked);
+      RemoveRestoreDebris(o.to);
+      return Status::Ok();
+    };
+    auto report = store.Restore(id, o.to, o.force, ToolEngineOptions(), take_lock);
     if (!report.ok()) return Fail(report.status().message());
     std::printf("restored snapshot %u (%llu keys, digest %s) into %s in %lld ms\n", id,
                 static_cast<unsigned long long>(report->manifest.keys),
@@ -352,14 +345,14 @@ int Offline(const Options& o, const std::string& dir) {
   }
   if (cmd == "drill") {
     if (!need_id()) return Usage("drill needs a snapshot id");
-    const int64_t start = SteadyMs();
+    const int64_t start = MonotonicMs();
     Scratch scratch(dir, "drill");
     auto m = store.RestoreAndCheck(id, (scratch.path / "db").string(), ToolEngineOptions());
     if (!m.ok()) return Fail("drill failed: " + m.status().message());
     std::printf("drill ok: snapshot %u restored into a scratch directory, %llu keys and digest "
                 "%s match its manifest, in %lld ms; scratch copy removed\n",
                 id, static_cast<unsigned long long>(m->keys), m->digest.c_str(),
-                static_cast<long long>(SteadyMs() - start));
+                static_cast<long long>(MonotonicMs() - start));
     return 0;
   }
   if (cmd == "export") {
