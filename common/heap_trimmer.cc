@@ -4,7 +4,8 @@
 
 namespace vellum {
 
-bool HeapTrimmer::Tick(uint64_t used) {
+bool HeapTrimmer::Tick(uint64_t used, uint64_t high_water) {
+  if (high_water > peak_) peak_ = high_water;
   if (used > peak_) peak_ = used;
   if (peak_ - used < threshold_) return false;
   ::malloc_trim(0);

@@ -2,8 +2,10 @@
 //
 // glibc's malloc keeps freed memory in its arenas; after FLUSHALL, or after heavy expiry
 // churn, RSS stays at its peak while used_memory is small, and a container sized to
-// maxmemory gets OOM-killed. Tick(used) is called about once a second (the control loop);
-// once used memory has fallen `threshold` bytes below its highest value since the last
+// maxmemory gets OOM-killed. Tick(used, high_water) is called about once a second (the
+// control loop) with the used memory now and the highest value it reached since the last
+// tick (TakeMemoryHighWater(): a load and a FLUSHALL between two ticks must still count).
+// Once used memory has fallen `threshold` bytes below its highest value since the last
 // trim, it calls malloc_trim(0), which returns the free pages of every arena. A steady
 // data set never trims; a fragmented one is not trimmed again until more is freed.
 //
@@ -18,7 +20,7 @@ class HeapTrimmer {
  public:
   explicit HeapTrimmer(uint64_t threshold) : threshold_(threshold) {}
   // True when it trimmed.
-  bool Tick(uint64_t used);
+  bool Tick(uint64_t used, uint64_t high_water);
   uint64_t trims() const { return trims_; }
 
  private:

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <new>
@@ -20,6 +21,14 @@ namespace {
 // another allocated before that one has flushed.
 std::atomic<int64_t> g_used{0};
 std::atomic<int64_t> g_peak{0};
+// Like g_peak, but reset by each TakeMemoryHighWater().
+std::atomic<int64_t> g_high_water{0};
+
+void RaiseTo(std::atomic<int64_t>& mark, int64_t now) {
+  int64_t seen = mark.load(std::memory_order_relaxed);
+  while (now > seen && !mark.compare_exchange_weak(seen, now, std::memory_order_relaxed)) {
+  }
+}
 
 // A thread's unflushed delta. On thread exit the destructor folds what is left in, so
 // short-lived threads (FLUSHALL ASYNC) leave no drift behind.
@@ -35,9 +44,8 @@ thread_local ThreadDelta t_delta;
 void Flush(ThreadDelta& d) {
   int64_t now = g_used.fetch_add(d.bytes, std::memory_order_relaxed) + d.bytes;
   d.bytes = 0;
-  int64_t peak = g_peak.load(std::memory_order_relaxed);
-  while (now > peak && !g_peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
-  }
+  RaiseTo(g_peak, now);
+  RaiseTo(g_high_water, now);
 }
 
 inline void Count(int64_t bytes) {
@@ -98,6 +106,12 @@ uint64_t NotCountedMemory() { return g_not_counted.load(std::memory_order_relaxe
 uint64_t UsedMemoryForEviction() {
   uint64_t used = UsedMemory(), not_counted = NotCountedMemory();
   return used > not_counted ? used - not_counted : 0;
+}
+
+uint64_t TakeMemoryHighWater() {
+  int64_t used = static_cast<int64_t>(UsedMemory());
+  int64_t seen = g_high_water.exchange(used, std::memory_order_relaxed);
+  return static_cast<uint64_t>(std::max(seen, used));
 }
 
 uint64_t PeakMemory() {

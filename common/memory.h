@@ -23,6 +23,9 @@ inline constexpr int64_t kMemoryFlushBytes = 64 * 1024;
 uint64_t UsedMemory();
 // The highest UsedMemory() value seen at a flush (INFO used_memory_peak).
 uint64_t PeakMemory();
+// The highest UsedMemory() value seen at a flush since the previous call (at least the
+// value now); the heap trimmer's window, so a rise and fall between its ticks is seen.
+uint64_t TakeMemoryHighWater();
 // Bytes of UsedMemory() that maxmemory does not count (Redis's "not counted" memory,
 // there AOF and replica buffers; here RocksDB's block cache and memtables, which have
 // their own fixed budget). Published by the persister; 0 without persistence.

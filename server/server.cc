@@ -372,7 +372,9 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
         // Over maxmemory with no traffic (CONFIG SET lowered it): evict here too, as
         // Redis's eviction time proc does. One relaxed load when maxmemory is 0.
         c->state->FreeMemoryIfNeeded(c->state->clock().NowMs());
-        if (++c->ticks % std::max<int64_t>(1, c->hz) == 0) c->trimmer.Tick(UsedMemory());
+        if (++c->ticks % std::max<int64_t>(1, c->hz) == 0) {
+          c->trimmer.Tick(UsedMemory(), TakeMemoryHighWater());
+        }
       },
       period_ms, period_ms);
 
