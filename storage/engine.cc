@@ -10,6 +10,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/transaction_log.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
@@ -342,6 +343,10 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   db_options.paranoid_checks = true;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_options.keep_log_file_num = 4;
+  // Replication's backlog: flushed log files move to archive/ and stay until they are
+  // older than this or the archive is larger (RocksDB purges them).
+  db_options.WAL_ttl_seconds = options.log_keep_seconds;
+  db_options.WAL_size_limit_MB = options.log_keep_mb;
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rep->cache;
@@ -600,6 +605,184 @@ Status Engine::CompactAll() {
     if (!s.ok()) return Convert(s, "compact " + dir_);
   }
   return Status::Ok();
+}
+
+// ---- the write-ahead log ----------------------------------------------------------------
+
+uint64_t Engine::LatestSequence() const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  return rep_ ? rep_->db->GetLatestSequenceNumber() : 0;
+}
+
+Status Engine::ReadLog(uint64_t from, size_t max_bytes, std::vector<LogBatch>* out, bool* gone) {
+  *gone = false;
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  if (!rep_) return Closed();
+  const uint64_t latest = rep_->db->GetLatestSequenceNumber();
+  if (from == latest + 1) return Status::Ok();
+  if (from == 0 || from > latest + 1) {
+    *gone = true;
+    return Status::Error("sequence " + std::to_string(from) + " is beyond the end of the log (" +
+                         std::to_string(latest) + ")");
+  }
+  std::unique_ptr<rocksdb::TransactionLogIterator> it;
+  rocksdb::Status s = rep_->db->GetUpdatesSince(from, &it);
+  if (!s.ok()) {
+    *gone = true;
+    return Convert(s, "read the log of " + dir_ + " from " + std::to_string(from));
+  }
+  uint64_t next = from;
+  size_t bytes = 0;
+  for (; it->Valid() && bytes < max_bytes; it->Next()) {
+    rocksdb::BatchResult r = it->GetBatch();
+    const uint64_t count = r.writeBatchPtr->Count();
+    if (r.sequence + count <= from) continue;  // wholly before `from`
+    if (r.sequence != next) {
+      *gone = true;  // a gap (purged files), or `from` inside a batch
+      return Status::Error("the log of " + dir_ + " has no batch at sequence " +
+                           std::to_string(next) + " (found " + std::to_string(r.sequence) + ")");
+    }
+    bytes += r.writeBatchPtr->GetDataSize();
+    out->push_back({r.sequence, static_cast<uint32_t>(count), r.writeBatchPtr->Data()});
+    next = r.sequence + count;
+  }
+  if (out->empty()) {
+    *gone = true;  // `from` was written (from <= latest) but the log does not have it
+    return Status::Error("the log of " + dir_ + " no longer reaches back to sequence " +
+                         std::to_string(from));
+  }
+  return Status::Ok();
+}
+
+Status Engine::ApplyLog(const LogBatch& batch, bool sync) {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  if (!rep_) return Closed();
+  const uint64_t latest = rep_->db->GetLatestSequenceNumber();
+  if (batch.sequence != latest + 1) {
+    return Status::Error("replicated batch at sequence " + std::to_string(batch.sequence) +
+                         " does not follow this database's " + std::to_string(latest));
+  }
+  rocksdb::WriteBatch wb{std::string(batch.data)};
+  if (wb.Count() != batch.count) {
+    return Status::Error("replicated batch at sequence " + std::to_string(batch.sequence) +
+                         " holds " + std::to_string(wb.Count()) + " records, not " +
+                         std::to_string(batch.count));
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  Status st = Convert(rep_->db->Write(wo, &wb), "write a replicated batch to " + dir_);
+  if (st.ok() && sync) rep_->PublishDurable();
+  return st;
+}
+
+namespace {
+
+// Hands each record of a batch to a LogVisitor by column family id.
+class VisitingHandler final : public rocksdb::WriteBatch::Handler {
+ public:
+  VisitingHandler(LogVisitor& v, uint32_t def, uint32_t meta, uint32_t sub)
+      : v_(v), def_(def), meta_(meta), sub_(sub) {}
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key,
+                        const rocksdb::Slice& value) override {
+    return Record(cf, key, value);
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    return Record(cf, key, rocksdb::Slice());
+  }
+  rocksdb::Status SingleDeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    return Record(cf, key, rocksdb::Slice());
+  }
+  rocksdb::Status DeleteRangeCF(uint32_t cf, const rocksdb::Slice& begin,
+                                const rocksdb::Slice&) override {
+    if (cf == sub_) return rocksdb::Status::OK();  // the meta range names the db
+    if (cf != meta_ || begin.size() < 1) return Unknown(cf);
+    v_.OnDbDeleted(static_cast<uint8_t>(begin[0]));
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status MergeCF(uint32_t cf, const rocksdb::Slice&, const rocksdb::Slice&) override {
+    return Unknown(cf);
+  }
+
+ private:
+  rocksdb::Status Record(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice& value) {
+    if (cf == meta_) {
+      v_.OnMeta(View(key));
+    } else if (cf == sub_) {
+      v_.OnSub(View(key));
+    } else if (cf == def_) {
+      v_.OnDefault(View(key), View(value));
+    } else {
+      return Unknown(cf);
+    }
+    return rocksdb::Status::OK();
+  }
+  static rocksdb::Status Unknown(uint32_t cf) {
+    return rocksdb::Status::Corruption("a record this format does not write (column family " +
+                                       std::to_string(cf) + ")");
+  }
+  LogVisitor& v_;
+  const uint32_t def_, meta_, sub_;
+};
+
+}  // namespace
+
+Status Engine::VisitLog(std::string_view data, LogVisitor& visitor) const {
+  if (data.size() < 12) return Status::Error("a replicated batch shorter than its header");
+  rocksdb::WriteBatch wb{std::string(data)};
+  VisitingHandler h(visitor, batch_cfs_[0]->GetID(), batch_cfs_[1]->GetID(),
+                    batch_cfs_[2]->GetID());
+  return Convert(wb.Iterate(&h), "decode a replicated batch");
+}
+
+Status Engine::ReplaceWith(const std::string& src) {
+  namespace fs = std::filesystem;
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  rep_.reset();  // closed (and its LOCK released) before its directory moves
+  const fs::path dir(dir_), aside(dir_ + ".replaced");
+  std::error_code ec;
+  fs::remove_all(aside, ec);
+  fs::rename(dir, aside, ec);
+  if (ec) return Status::Error("can't move " + dir_ + " aside: " + ec.message());
+  fs::rename(src, dir, ec);
+  if (ec) {
+    std::error_code back;
+    fs::rename(aside, dir, back);
+    return Status::Error("can't move " + src + " to " + dir_ + ": " + ec.message());
+  }
+  EngineOptions again = options_;
+  again.existing_only = true;
+  Result<std::unique_ptr<Engine>> fresh = Open(again);
+  if (!fresh.ok()) return fresh.status();
+  for (size_t i = 0; i < batch_cfs_.size(); i++) {
+    if ((*fresh)->rep_->handles[i]->GetID() != batch_cfs_[i]->GetID()) {
+      return Status::Error("the database put in place of " + dir_ +
+                           " numbers its column families differently");
+    }
+  }
+  rep_ = std::move((*fresh)->rep_);
+  fs::remove_all(aside, ec);
+  return Status::Ok();
+}
+
+Status Engine::ReadDbMap(uint8_t (&map)[codec::kNumPhysicalDbs]) {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  if (!rep_) return Closed();
+  std::string raw;
+  rocksdb::Status s = rep_->db->Get(rocksdb::ReadOptions(), rep_->def(), Sl(codec::kDbMapKey), &raw);
+  if (!s.ok()) return Convert(s, "read the db map of " + dir_);
+  return codec::DecodeDbMap(raw, map);
+}
+
+uint64_t Engine::ReadVersionMark() {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  if (!rep_) return 0;
+  std::string mark;
+  rocksdb::Status s = rep_->db->Get(rocksdb::ReadOptions(), rep_->def(), Sl(codec::kVersionMarkKey), &mark);
+  uint64_t v = 0;
+  if (s.ok() && mark.size() == 8) {
+    for (int i = 7; i >= 0; i--) v = (v << 8) | static_cast<uint8_t>(mark[i]);
+  }
+  return v;
 }
 
 }  // namespace vellum::storage

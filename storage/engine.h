@@ -19,6 +19,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "storage/codec.h"
@@ -46,6 +47,29 @@ struct EngineOptions {
   // Off for a checkpoint opened only to be backed up or read: nothing to gain from
   // rewriting its files.
   bool auto_compactions = true;
+  // How long, and up to how many bytes, write-ahead log files are kept after their data
+  // was flushed, so that a replica can resume from a sequence number (ReadLog). Both 0:
+  // deleted at once (no resumable log).
+  uint64_t log_keep_seconds = 0;
+  uint64_t log_keep_mb = 0;
+};
+
+// One write batch of the write-ahead log, as replication ships it: the RocksDB sequence
+// number of its first record, how many records it holds, and its bytes.
+struct LogBatch {
+  uint64_t sequence = 0;
+  uint32_t count = 0;
+  std::string data;
+};
+
+// What a LogBatch changes, record by record, in batch order (Engine::VisitLog).
+class LogVisitor {
+ public:
+  virtual ~LogVisitor() = default;
+  virtual void OnMeta(std::string_view meta_key) = 0;        // put or delete
+  virtual void OnSub(std::string_view sub_key) = 0;          // put or delete
+  virtual void OnDbDeleted(uint8_t pdb) = 0;                 // FLUSHDB's range deletion
+  virtual void OnDefault(std::string_view key, std::string_view value) = 0;  // db map, marks
 };
 
 // A group of changes applied atomically by Engine::Write; made by Engine::NewBatch.
@@ -123,6 +147,32 @@ class Engine {
   std::unique_ptr<Iterator> NewSubIterator();
   // Reads one meta record; NotFound is an ok Status with *found = false.
   Status GetMeta(std::string_view key, std::string* value, bool* found);
+
+  // ---- the write-ahead log, for replication ----
+  // The sequence number of the last record written (0 for an empty database).
+  uint64_t LatestSequence() const;
+  // Appends to *out the batches that start at `from` and follow it, up to about
+  // max_bytes (at least one batch when there is one). `from` = LatestSequence() + 1 gives
+  // nothing. *gone is set when the log no longer reaches back to `from` (its files were
+  // purged), or `from` is not a batch boundary or lies beyond the end: the reader must
+  // start over from a checkpoint.
+  Status ReadLog(uint64_t from, size_t max_bytes, std::vector<LogBatch>* out, bool* gone);
+  // Writes a batch read from another database's log (a replica following its primary).
+  // It must be the next one: batch.sequence == LatestSequence() + 1, so the two
+  // databases keep the same sequence numbers and the replica's position is its own
+  // LatestSequence(), durable with the data it covers.
+  Status ApplyLog(const LogBatch& batch, bool sync);
+  // Calls the visitor for each record of a batch's bytes. A batch that does not decode
+  // (or names an unknown column family) is an error.
+  Status VisitLog(std::string_view data, LogVisitor& visitor) const;
+  // Puts the database in `src` (a checkpoint of a primary, fully received and verified)
+  // in place of this one: closes it, renames `src` over its directory, opens it. Only
+  // while no one else writes (a replica's persister is muted). On failure the engine is
+  // closed (as after a failed Reopen).
+  Status ReplaceWith(const std::string& src);
+  // The db map and version mark as stored now (not as loaded at open).
+  Status ReadDbMap(uint8_t (&map)[codec::kNumPhysicalDbs]);
+  uint64_t ReadVersionMark();
 
   // Figures for INFO: RocksDB's block cache and memtable bytes, live data estimates.
   uint64_t BlockCacheBytes() const;

@@ -99,6 +99,7 @@ void Persister::Wake() {
 }
 
 void Persister::MarkDirty(int db, std::string_view key) {
+  if (following()) return;
   auto it = Dirty(db, key, /*whole=*/true);
   it->second.reset();  // whole, whatever fields were noted before
   NoteTicket();
@@ -106,6 +107,7 @@ void Persister::MarkDirty(int db, std::string_view key) {
 
 void Persister::OnFieldsWritten(int db, std::string_view key,
                                 std::span<const std::string_view> fields) {
+  if (following()) return;
   auto it = Dirty(db, key, /*whole=*/false);
   if (it->second != nullptr) {
     for (std::string_view f : fields) {
@@ -132,6 +134,7 @@ Persister::DirtyKeys::iterator Persister::Dirty(int db, std::string_view key, bo
 }
 
 void Persister::OnDbFlushed(int db) {
+  if (following()) return;
   // Every shard lock is held: no cycle is inside a shard, and no write can interleave.
   {
     std::lock_guard<std::mutex> lock(batch_mu_);
@@ -152,6 +155,7 @@ void Persister::OnDbFlushed(int db) {
 }
 
 void Persister::OnDbSwapped(int a, int b) {
+  if (following()) return;
   {
     std::lock_guard<std::mutex> lock(batch_mu_);
     std::swap(db_map_[a], db_map_[b]);
@@ -162,6 +166,37 @@ void Persister::OnDbSwapped(int a, int b) {
   }
   NoteTicket();
   Wake();
+}
+
+void Persister::SetFollowing(bool on) {
+  if (!on && following()) {
+    uint8_t map[codec::kNumPhysicalDbs];
+    if (engine_->ReadDbMap(map).ok()) {
+      std::lock_guard<std::mutex> lock(batch_mu_);
+      for (int i = 0; i < codec::kNumPhysicalDbs; i++) {
+        db_map_[i] = map[i];
+        logical_of_[map[i]] = static_cast<uint8_t>(i);
+      }
+    }
+    uint64_t floor = std::max(engine_->ReadVersionMark(), static_cast<uint64_t>(SystemClock().NowUs()));
+    version_floor_.store(floor, std::memory_order_relaxed);
+  }
+  following_.store(on, std::memory_order_relaxed);
+}
+
+Status Persister::Drain(int64_t timeout_ms) {
+  const int64_t deadline = MonotonicMs() + timeout_ms;
+  for (;;) {
+    if (!HasNewWork() && completed_.load(std::memory_order_acquire) ==
+                             started_.load(std::memory_order_acquire)) {
+      return Status::Ok();
+    }
+    if (MonotonicMs() > deadline) {
+      return Status::Error("the persister did not finish its pending writes in time");
+    }
+    Wake();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 bool Persister::HasNewWork() const {
@@ -279,6 +314,7 @@ bool Persister::RunCycle(bool sync, bool cut) {
     }
     written_since_start_.store(false, std::memory_order_seq_cst);
     started_.fetch_add(1, std::memory_order_seq_cst);
+    next_version_ = std::max(next_version_, version_floor_.load(std::memory_order_relaxed));
     for (size_t w = 0; w < pending_words_; w++) {
       uint64_t bits = pending_bits_[w].load(std::memory_order_seq_cst);
       while (bits != 0) {

@@ -80,6 +80,19 @@ class Persister final : public WriteListener {
   int64_t last_cut_lock_us() const { return cut_lock_us_.load(std::memory_order_relaxed); }
   int64_t last_checkpoint_us() const { return checkpoint_us_.load(std::memory_order_relaxed); }
   void Start();
+
+  // ---- replication ----
+  // A replica's data comes from its primary's log (Engine::ApplyLog, by the replica
+  // link), never from this persister: while following, writes to the keyspace (the link
+  // installing what the primary sent) are not recorded. Called with every shard lock
+  // held. Turning it off (the replica is promoted) rereads the db map and the version
+  // mark the primary's log left in the engine, so this persister continues from them.
+  void SetFollowing(bool on);
+  bool following() const { return following_.load(std::memory_order_relaxed); }
+  // Waits until everything recorded before SetFollowing(true) is written, so the engine
+  // is the link's alone. Not from a worker.
+  Status Drain(int64_t timeout_ms);
+
   // Writes everything still dirty, syncs the WAL, stops the thread. Idempotent.
   void Stop();
 
@@ -180,6 +193,10 @@ class Persister final : public WriteListener {
   std::atomic<bool> barrier_pending_{false};
 
   uint64_t next_version_;  // persister thread only (and EncodeKey under the shard lock)
+  // Raised by SetFollowing(false); folded into next_version_ when a cycle starts.
+  std::atomic<uint64_t> version_floor_{0};
+  // Changed under every shard lock, read under one (writers) or any thread.
+  std::atomic<bool> following_{false};
   std::atomic<uint64_t> started_{0};
   // A write was noted since the current cycle started: one more cycle must complete
   // (see NoteTicket). Read mostly; set once per cycle at most.

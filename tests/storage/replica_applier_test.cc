@@ -1,0 +1,259 @@
+// Replication's storage half on real RocksDB: a primary (keyspace, persister, engine)
+// writes; a replica is put in place from the primary's checkpoint (Engine::ReplaceWith,
+// ReplicaApplier::ReloadAll) and then follows the primary's log batch by batch
+// (Engine::ReadLog, ReplicaApplier::Apply). After every step the replica's memory and
+// disk hold exactly the primary's keys (compared by digest), through strings, hashes
+// (whole and by field), sets, expiry, DEL, SWAPDB and FLUSHDB. The log refuses what it
+// cannot serve, and a following persister writes nothing.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "storage/digest.h"
+#include "storage/disk_walk.h"
+#include "storage/engine.h"
+#include "storage/keyspace.h"
+#include "storage/loader.h"
+#include "storage/persister.h"
+#include "storage/replica_applier.h"
+
+namespace vellum::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class ReplicaApplierTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "vellum-replica-XXXXXX").string();
+    root_ = mkdtemp(tmpl.data());
+    EngineOptions o;
+    o.dir = root_ + "/primary";
+    o.log_keep_seconds = 3600;  // a backlog, as vellumd keeps one
+    auto e = Engine::Open(o);
+    ASSERT_TRUE(e.ok()) << e.status().message();
+    primary_engine_ = std::move(*e);
+    primary_ = std::make_unique<Keyspace>(4);
+    persister_ = std::make_unique<Persister>(primary_.get(), primary_engine_.get(),
+                                             Persister::Mode::kEverysec, 0);
+    primary_->set_listener(persister_.get());
+    persister_->Start();
+
+    o.dir = root_ + "/replica";
+    e = Engine::Open(o);
+    ASSERT_TRUE(e.ok()) << e.status().message();
+    replica_engine_ = std::move(*e);
+    replica_ = std::make_unique<Keyspace>(4);
+    applier_ = std::make_unique<ReplicaApplier>(replica_engine_.get(), replica_.get());
+  }
+  void TearDown() override {
+    persister_->Stop();
+    persister_.reset();
+    applier_.reset();
+    replica_engine_.reset();
+    primary_engine_.reset();
+    fs::remove_all(root_);
+  }
+
+  void Set(int db, const std::string& key, const std::string& value, int64_t expire_at = 0) {
+    std::lock_guard<std::mutex> lock(primary_->ShardMutex(primary_->ShardOf(key)));
+    bool created;
+    Entry* e = primary_->Upsert(db, key, WallMs(), &created);
+    e->DropCollections();
+    e->type = ValueType::kString;
+    e->str = value;
+    primary_->SetExpire(db, e, expire_at);
+  }
+  // HSET of one field: only that field is written when the hash already exists.
+  void HSet(int db, const std::string& key, const std::string& field, const std::string& value) {
+    std::lock_guard<std::mutex> lock(primary_->ShardMutex(primary_->ShardOf(key)));
+    Entry* e = primary_->Find(db, key, WallMs());
+    if (e == nullptr) {
+      e = primary_->Create(db, key, WallMs());
+      e->type = ValueType::kHash;
+      e->hash_value.emplace();
+      e->hash_value->Set(field, value);
+      return;
+    }
+    e->hash_value->Set(field, value);
+    std::string_view f = field;
+    primary_->MarkFieldsWritten(db, key, std::span<const std::string_view>(&f, 1));
+  }
+  void SAdd(int db, const std::string& key, const std::string& member) {
+    std::lock_guard<std::mutex> lock(primary_->ShardMutex(primary_->ShardOf(key)));
+    Entry* e = primary_->Find(db, key, WallMs());
+    if (e == nullptr) {
+      e = primary_->Create(db, key, WallMs());
+      e->type = ValueType::kSet;
+      e->set_value.emplace();
+    }
+    e->set_value->Add(member);
+    primary_->MarkWritten(db, key);
+  }
+  void Del(int db, const std::string& key) {
+    std::lock_guard<std::mutex> lock(primary_->ShardMutex(primary_->ShardOf(key)));
+    primary_->Erase(db, key);
+  }
+  template <typename Fn>
+  void WithAllLocks(Fn fn) {
+    ShardLocks locks(primary_.get());
+    locks.AddAll();
+    locks.Acquire();
+    fn();
+  }
+  // Waits until the persister has written everything so far.
+  void Settle() { ASSERT_TRUE(persister_->Drain(10000).ok()); }
+
+  static Digest MemoryDigest(Keyspace& ks) {
+    Digest d;
+    for (int db = 0; db < kNumDbs; db++) {
+      uint64_t cursor = 0;
+      do {
+        cursor = ks.Scan(db, cursor, 100, WallMs(), [&](const Entry& e) { d.Add(KeyDigest(db, e)); });
+      } while (cursor != 0);
+    }
+    return d;
+  }
+  static Digest DiskDigest(Engine& engine) {
+    auto s = SummarizeDisk(engine, WallMs());
+    EXPECT_TRUE(s.ok()) << s.status().message();
+    return s.ok() ? s->digest : Digest{};
+  }
+  void ExpectReplicaEqualsPrimary() {
+    const Digest p = MemoryDigest(*primary_), r = MemoryDigest(*replica_);
+    EXPECT_EQ(p.hi, r.hi);
+    EXPECT_EQ(p.lo, r.lo);
+    const Digest pd = DiskDigest(*primary_engine_), rd = DiskDigest(*replica_engine_);
+    EXPECT_EQ(pd.hi, rd.hi);
+    EXPECT_EQ(pd.lo, rd.lo);
+    EXPECT_EQ(replica_engine_->LatestSequence(), primary_engine_->LatestSequence());
+  }
+
+  // Full sync: the primary's checkpoint put in place of the replica's database.
+  void FullSync() {
+    const std::string cp = root_ + "/checkpoint";
+    fs::remove_all(cp);
+    Result<uint64_t> seq = persister_->Checkpoint(cp);
+    ASSERT_TRUE(seq.ok()) << seq.status().message();
+    Status st = replica_engine_->ReplaceWith(cp);
+    ASSERT_TRUE(st.ok()) << st.message();
+    EXPECT_EQ(replica_engine_->LatestSequence(), *seq);
+    auto keys = applier_->ReloadAll(WallMs());
+    ASSERT_TRUE(keys.ok()) << keys.status().message();
+  }
+  // Applies every batch of the primary's log the replica has not seen yet.
+  void CatchUp() {
+    Settle();
+    for (;;) {
+      std::vector<LogBatch> batches;
+      bool gone = false;
+      Status st = primary_engine_->ReadLog(replica_engine_->LatestSequence() + 1, 1 << 20,
+                                           &batches, &gone);
+      ASSERT_TRUE(st.ok()) << st.message();
+      if (batches.empty()) return;
+      for (const LogBatch& b : batches) {
+        Status a = applier_->Apply(b, false, WallMs());
+        ASSERT_TRUE(a.ok()) << a.message();
+      }
+    }
+  }
+
+  std::string root_;
+  std::unique_ptr<Engine> primary_engine_, replica_engine_;
+  std::unique_ptr<Keyspace> primary_, replica_;
+  std::unique_ptr<Persister> persister_;
+  std::unique_ptr<ReplicaApplier> applier_;
+};
+
+TEST_F(ReplicaApplierTest, FullSyncThenTheLogKeepsTheReplicaEqualToThePrimary) {
+  Set(0, "page:/", "<html>home</html>");
+  HSet(0, "session:1", "user", "ada");
+  SAdd(2, "tags", "a");
+  SAdd(2, "tags", "b");
+  Set(5, "ttl", "v", WallMs() + 3600 * 1000);
+  Settle();
+  FullSync();
+  ExpectReplicaEqualsPrimary();
+
+  Set(0, "page:/", "<html>home v2</html>");
+  HSet(0, "session:1", "cart", "3");  // one field of an existing hash
+  SAdd(2, "tags", "c");
+  Del(5, "ttl");
+  Set(7, "new", "x");
+  CatchUp();
+  ExpectReplicaEqualsPrimary();
+}
+
+TEST_F(ReplicaApplierTest, SwapdbAndFlushdbReachTheReplica) {
+  Set(0, "a", "1");
+  Set(3, "b", "2");
+  Set(4, "c", "3");
+  Settle();
+  FullSync();
+  WithAllLocks([&] { primary_->SwapDb(0, 3); });
+  Set(0, "after-swap", "x");
+  WithAllLocks([&] { primary_->FlushDb(4); });
+  CatchUp();
+  ExpectReplicaEqualsPrimary();
+  std::lock_guard<std::mutex> lock(replica_->ShardMutex(replica_->ShardOf("b")));
+  EXPECT_NE(replica_->Find(0, "b", WallMs()), nullptr);
+  EXPECT_EQ(replica_->Find(4, "c", WallMs()), nullptr);
+}
+
+TEST_F(ReplicaApplierTest, ALogThatNoLongerReachesBackIsReportedGone) {
+  Set(0, "a", "1");
+  Settle();
+  const uint64_t latest = primary_engine_->LatestSequence();
+  std::vector<LogBatch> batches;
+  bool gone = false;
+  EXPECT_TRUE(primary_engine_->ReadLog(latest + 1, 1 << 20, &batches, &gone).ok());
+  EXPECT_TRUE(batches.empty());
+  EXPECT_FALSE(gone);
+  EXPECT_FALSE(primary_engine_->ReadLog(latest + 10, 1 << 20, &batches, &gone).ok());
+  EXPECT_TRUE(gone);
+}
+
+TEST_F(ReplicaApplierTest, ABatchOutOfOrderIsRefusedAndChangesNothing) {
+  Set(0, "a", "1");
+  Set(0, "b", "2");
+  Settle();
+  std::vector<LogBatch> batches;
+  bool gone = false;
+  ASSERT_TRUE(primary_engine_->ReadLog(1, 1 << 20, &batches, &gone).ok());
+  ASSERT_FALSE(batches.empty());
+  LogBatch late = batches.back();
+  late.sequence += 100;
+  const uint64_t before = replica_engine_->LatestSequence();
+  EXPECT_FALSE(applier_->Apply(late, false, WallMs()).ok());
+  EXPECT_EQ(replica_engine_->LatestSequence(), before);
+}
+
+TEST_F(ReplicaApplierTest, AFollowingPersisterWritesNothing) {
+  Set(0, "a", "1");
+  Settle();
+  WithAllLocks([&] { persister_->SetFollowing(true); });
+  const uint64_t before = primary_engine_->LatestSequence();
+  Set(0, "b", "2");
+  HSet(0, "h", "f", "v");
+  WithAllLocks([&] { primary_->FlushDb(0); });
+  Settle();
+  EXPECT_EQ(primary_engine_->LatestSequence(), before);
+  WithAllLocks([&] { persister_->SetFollowing(false); });
+  Set(0, "c", "3");
+  Settle();
+  EXPECT_GT(primary_engine_->LatestSequence(), before);
+}
+
+}  // namespace
+}  // namespace vellum::storage
