@@ -324,7 +324,9 @@ bool Persister::RunCycle(bool sync, bool cut) {
       }
     }
     std::lock_guard<std::mutex> lock(batch_mu_);
-    if (next_version_ != version_mark_written_) {
+    // A following persister writes nothing at all, not even the mark: every sequence
+    // number of a replica's database is its primary's.
+    if (!following() && next_version_ != version_mark_written_) {
       collecting_->PutVersionMark(next_version_);  // in the same batch as the versions
       version_mark_written_ = next_version_;
     }
