@@ -151,6 +151,19 @@ std::vector<FieldSpec> BuildSchema() {
       Str("snapshot.export-dir", nullptr, kStartup, &Config::snapshot_export_dir,
           "Also write every scheduled snapshot there as one archive (a mounted bucket, an "
           "NFS share); empty for none."),
+      Str("replication.primary", "replicaof", kStartup, &Config::replication_primary,
+          "Follow this primary from the start, as \"host port\" (REPLICAOF at run time); empty "
+          "for a primary."),
+      Str("replication.primary-user", "masteruser", kRuntime, &Config::replication_primary_user,
+          "ACL user this replica authenticates as at its primary; empty for the default user."),
+      Str("replication.primary-password", "masterauth", kRuntime,
+          &Config::replication_primary_password,
+          "Password this replica authenticates with at its primary; empty for no AUTH."),
+      Duration("replication.backlog-ttl", kStartup, &Config::replication_backlog_ttl,
+               "Keep the write-ahead log this long after its data is flushed, so a replica that "
+               "was away can resume without a full sync; off for no limit by age."),
+      Int("replication.backlog-mb", nullptr, 0, 1000000, kStartup, &Config::replication_backlog_mb,
+          "And keep at most this many megabytes of it; 0 for no limit by size."),
       Encoding("encoding.hash-max-listpack-entries", "hash-max-listpack-entries",
                "hash-max-ziplist-entries", 0, &Config::hash_max_listpack_entries,
                "Redis's compact-hash threshold: accepted, ignored (one hash representation)."),

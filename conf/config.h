@@ -72,6 +72,12 @@ struct Config {
   int64_t snapshot_keep_last = 0;        // 0 = keep every snapshot
   std::string snapshot_max_age = "off";  // a duration ("7d") or off
   std::string snapshot_export_dir;       // empty: no archives of scheduled snapshots
+  // [replication]
+  std::string replication_primary;          // "host port" to follow at start; empty: primary
+  std::string replication_primary_user;     // AUTH user at the primary (masteruser)
+  std::string replication_primary_password; // AUTH password at the primary (masterauth)
+  std::string replication_backlog_ttl = "1h";  // keep the log this long for replicas
+  int64_t replication_backlog_mb = 1024;       // and at most this many MB of it
   // [encoding]: Redis's compact-encoding thresholds. Accepted (tools, tuning scripts and
   // Redis's own test suite set them) and ignored: Vellum's hashes and sets have one
   // representation each (README, "Where Vellum differs").

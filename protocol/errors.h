@@ -131,3 +131,8 @@ inline constexpr char kOnlyPubSubAllowedSuffix[] =
     "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
     "context";
 }  // namespace vellum::protocol::err
+
+// Replication: a write sent to a replica.
+namespace vellum::protocol::err {
+inline constexpr char kReadOnlyReplica[] = "READONLY You can't write against a read only replica.";
+}  // namespace vellum::protocol::err

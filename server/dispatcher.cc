@@ -204,6 +204,12 @@ void Dispatcher::Execute(std::span<const std::string_view> argv, ClientState& cl
   const bool writes = (cmd->spec.flags & kWrite) ||
                       (cmd->fullname == "exec" && client.txn != nullptr &&
                        client.txn->in_multi() && client.txn->queued_writes());
+  //    A replica takes its data from its primary only (Redis's replica-read-only yes).
+  if (writes && server_->is_replica()) {
+    stats_->command[cmd->id].rejected_calls.fetch_add(1, std::memory_order_relaxed);
+    reply.Error(protocol::err::kReadOnlyReplica);
+    return;
+  }
   if (writes && server_->persister() != nullptr && server_->persister()->failing()) {
     stats_->command[cmd->id].rejected_calls.fetch_add(1, std::memory_order_relaxed);
     reply.Error(std::string(protocol::err::kMisconfPrefix) + server_->persister()->last_error());

@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/heap_trimmer.h"
+#include "common/numbers.h"
 #include "common/memory.h"
 #include "common/log.h"
 #include "server/acl.h"
@@ -27,6 +28,7 @@
 #include "server/server_state.h"
 #include "server/watch_registry.h"
 #include "server/worker.h"
+#include "snapshot/replication.h"
 #include "snapshot/snapshot_service.h"
 #include "snapshot/snapshot_store.h"
 #include "storage/dir_lock.h"
@@ -368,7 +370,10 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
         auto* c = static_cast<ControlLoop*>(h->data);
         // 25% of each tick at most, as Redis's slow expire cycle.
         int64_t budget_us = 250000 / std::max<int64_t>(1, c->hz);
-        c->state->keyspace().ActiveExpireCycle(c->state->clock().NowMs(), budget_us);
+        // A replica's keys expire when its primary's log deletes them (as in Redis).
+        if (!c->state->is_replica()) {
+          c->state->keyspace().ActiveExpireCycle(c->state->clock().NowMs(), budget_us);
+        }
         // Over maxmemory with no traffic (CONFIG SET lowered it): evict here too, as
         // Redis's eviction time proc does. One relaxed load when maxmemory is 0.
         c->state->FreeMemoryIfNeeded(c->state->clock().NowMs());
@@ -378,12 +383,44 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
       },
       period_ms, period_ms);
 
+  // Replication (snapshot/replication.h): a primary serves its log to replicas; a server
+  // started with replication.primary follows one at once.
+  std::unique_ptr<snapshot::Replication> replication;
   if (persister) {
-    // After each cycle, workers whose connections hold replies for the disk flush them.
-    persister->set_on_cycle([&workers] {
+    snapshot::ReplicationOptions ro;
+    ro.data_dir = config.dir.empty() ? "." : config.dir;
+    ro.listening_port = state.tcp_port;
+    ro.sync_writes = config.durability == "always";
+    replication = std::make_unique<snapshot::Replication>(
+        std::move(ro), engine.get(), persister.get(), &keyspace,
+        [&clock] { return clock.NowMs(); });
+    state.set_replication(replication.get());
+  }
+  if (persister) {
+    // After each cycle, workers whose connections hold replies for the disk flush them,
+    // and replicas waiting for the log look again.
+    persister->set_on_cycle([&workers, feeder = &replication->feeder()] {
       for (auto& w : workers) w->NotifyDurable();
+      feeder->Notify();
     });
     persister->Start();
+  }
+  if (replication && !config.replication_primary.empty()) {
+    std::vector<std::string> hp = SplitSpaces(config.replication_primary);
+    int64_t primary_port = 0;
+    if (hp.size() != 2 || !ParseInt64(hp[1], &primary_port) || primary_port <= 0 ||
+        primary_port > 65535) {
+      std::fprintf(stderr, "vellumd: bad configuration: replication.primary must be \"host port\", "
+                   "got '%s'\n", config.replication_primary.c_str());
+      return 1;
+    }
+    Status st = replication->Follow(hp[0], static_cast<int>(primary_port),
+                                    config.replication_primary_user,
+                                    config.replication_primary_password);
+    if (!st.ok()) {
+      VLOG_WARNING("Can't follow %s: %s", config.replication_primary.c_str(), st.message().c_str());
+      return 1;
+    }
   }
   if (snapshots) snapshots->Start();
   for (auto& w : workers) w->Start();
@@ -397,6 +434,8 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
   // A snapshot in progress finishes (it needs the persister); queued requests fail, and
   // their clients get the error while the workers still run.
   if (snapshots) snapshots->Stop();
+  // The link stops writing the keyspace; replicas waiting for the log get their reply.
+  if (replication) replication->Stop();
   for (auto& w : workers) w->BeginShutdown();
   for (auto& w : workers) w->Join();
   // Every worker has stopped writing: the last cycle, then the WAL synced.

@@ -1,5 +1,7 @@
 #include "server/server_state.h"
 
+#include "snapshot/replication.h"
+
 #include <random>
 
 #include "common/memory.h"
@@ -154,10 +156,15 @@ int64_t ServerState::SampleOpsPerSec(int64_t now_ms, uint64_t total_commands) {
   return ops_per_sec_;
 }
 
+bool ServerState::is_replica() const {
+  return replication_ != nullptr && replication_->is_replica();
+}
+
 bool ServerState::FreeMemoryIfNeeded(int64_t now_ms) {
   storage::EvictionSettings s;
   s.maxmemory = maxmemory.load(std::memory_order_relaxed);
   if (s.maxmemory == 0) return true;
+  if (is_replica()) return true;  // Redis's replica-ignore-maxmemory yes
   s.policy = maxmemory_policy.load(std::memory_order_relaxed);
   s.samples = maxmemory_samples.load(std::memory_order_relaxed);
   s.lfu_decay_time = lfu_decay_time.load(std::memory_order_relaxed);

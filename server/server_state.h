@@ -26,6 +26,7 @@
 #include "storage/persister.h"
 
 namespace vellum::snapshot {
+class Replication;
 class SnapshotService;
 }
 
@@ -105,6 +106,12 @@ class ServerState {
   // Snapshots (snapshot/snapshot_service.h), owned by Server; null without persistence.
   snapshot::SnapshotService* snapshots() { return snapshots_; }
   void set_snapshots(snapshot::SnapshotService* s) { snapshots_ = s; }
+  // Replication (snapshot/replication.h); null without persistence.
+  snapshot::Replication* replication() const { return replication_; }
+  void set_replication(snapshot::Replication* r) { replication_ = r; }
+  // A replica follows its primary: it refuses writes, and neither expires nor evicts
+  // keys by itself (its primary's log does).
+  bool is_replica() const;
 
   // Settings read on hot paths, refreshed whenever CONFIG SET changes them.
   void ApplyConfig(const conf::Config& c);
@@ -183,6 +190,7 @@ class ServerState {
   storage::Persister* persister_ = nullptr;
   storage::Engine* engine_ = nullptr;
   snapshot::SnapshotService* snapshots_ = nullptr;
+  snapshot::Replication* replication_ = nullptr;
   MonitorRegistry* monitors_ = nullptr;
   std::atomic<bool> shutting_down_{false};
 };

@@ -39,6 +39,8 @@ Result<std::unique_ptr<RespClient>> RespClient::Connect(const std::string& host,
 
 RespClient::~RespClient() { ::close(fd_); }
 
+void RespClient::Interrupt() { ::shutdown(fd_, SHUT_RDWR); }
+
 Result<RespValue> RespClient::Call(const std::vector<std::string>& argv) {
   std::string out = "*" + std::to_string(argv.size()) + "\r\n";
   for (const std::string& a : argv) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";

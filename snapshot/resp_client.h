@@ -26,6 +26,9 @@ class RespClient {
                                                      int timeout_s);
   ~RespClient();
   Result<RespValue> Call(const std::vector<std::string>& argv);
+  // Makes a Call blocked in another thread return an error at once (the replica link's
+  // REPLICAOF NO ONE). The only member that may be called from another thread.
+  void Interrupt();
 
  private:
   explicit RespClient(int fd) : fd_(fd) {}

@@ -12,9 +12,11 @@
 #include <cstdio>
 #include <set>
 
+#include "common/clock.h"
 #include "common/memory.h"
 #include "common/version.h"
 #include "server/pubsub.h"
+#include "snapshot/replication.h"
 #include "snapshot/snapshot_service.h"
 #include "storage/keyspace.h"
 
@@ -250,9 +252,10 @@ void StatsSection(const InfoInput& in, InfoText& out) {
   out.Field("total_net_input_bytes", s.TotalNetInputBytes());
   out.Field("total_net_output_bytes", s.TotalNetOutputBytes());
   out.Field("rejected_connections", s.rejected_connections.load());
-  out.Field("sync_full", 0);
-  out.Field("sync_partial_ok", 0);
-  out.Field("sync_partial_err", 0);
+  snapshot::Replication* repl = s.replication();
+  out.Field("sync_full", repl ? repl->sync_full.load() : 0);
+  out.Field("sync_partial_ok", repl ? repl->sync_partial_ok.load() : 0);
+  out.Field("sync_partial_err", repl ? repl->sync_partial_err.load() : 0);
   out.Field("expired_keys", ks.expired_keys());
   out.Field("expired_stale_perc", "0.00");
   out.Field("evicted_keys", ks.evicted_keys());
@@ -268,14 +271,47 @@ void StatsSection(const InfoInput& in, InfoText& out) {
   out.Field("total_error_replies", s.TotalErrorReplies());
 }
 
+// Offsets are RocksDB sequence numbers: the primary's log position, which a replica's
+// database shares (snapshot/replication.h).
 void ReplicationSection(const InfoInput& in, InfoText& out) {
+  snapshot::Replication* r = in.server.replication();
   out.Header("Replication");
-  out.Field("role", "master");
-  out.Field("connected_slaves", 0);
+  const uint64_t offset = r ? r->offset() : 0;
+  if (r != nullptr && r->is_replica()) {
+    snapshot::Replication::LinkInfo l = r->link();
+    out.Field("role", "slave");
+    out.Field("master_host", l.host);
+    out.Field("master_port", l.port);
+    out.Field("master_link_status", l.state.link_up && l.state.status == "connected" ? "up" : "down");
+    out.Field("master_last_io_seconds_ago",
+              l.state.last_io_ms == 0 ? int64_t{-1} : (MonotonicMs() - l.state.last_io_ms) / 1000);
+    out.Field("master_sync_in_progress", l.state.sync_in_progress ? 1 : 0);
+    out.Field("slave_read_repl_offset", offset);
+    out.Field("slave_repl_offset", offset);
+    out.Field("slave_priority", 100);
+    out.Field("slave_read_only", 1);
+    out.Field("replica_announced", 1);
+    out.Field("master_link_last_error", l.state.last_error.empty() ? "none" : l.state.last_error);
+    out.Field("vellum_full_syncs", l.state.full_syncs);
+    out.Field("vellum_partial_syncs", l.state.partial_syncs);
+    out.Field("vellum_batches_applied", l.state.batches);
+  } else {
+    out.Field("role", "master");
+  }
+  std::vector<snapshot::Replication::Replica> replicas;
+  if (r != nullptr) replicas = r->Replicas();
+  out.Field("connected_slaves", static_cast<uint64_t>(replicas.size()));
+  for (size_t i = 0; i < replicas.size(); i++) {
+    const auto& rep = replicas[i];
+    out.Field("slave" + std::to_string(i),
+              "ip=" + rep.ip + ",port=" + std::to_string(rep.port) + ",state=online,offset=" +
+                  std::to_string(rep.acked) + ",lag=" +
+                  std::to_string((MonotonicMs() - rep.last_ms) / 1000));
+  }
   out.Field("master_failover_state", "no-failover");
-  out.Field("master_replid", in.server.replid());
+  out.Field("master_replid", r ? r->replid() : in.server.replid());
   out.Field("master_replid2", std::string(40, '0'));
-  out.Field("master_repl_offset", 0);
+  out.Field("master_repl_offset", offset);
   out.Field("second_repl_offset", -1);
   out.Field("repl_backlog_active", 0);
   out.Field("repl_backlog_size", 0);

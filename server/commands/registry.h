@@ -18,6 +18,7 @@ void RegisterPubSubCommands(CommandTable& table);      // pubsub.cc
 void RegisterTransactionCommands(CommandTable& table); // transaction.cc
 void RegisterAclCommands(CommandTable& table);         // acl.cc
 void RegisterSnapshotCommands(CommandTable& table);    // snapshot.cc
+void RegisterReplicationCommands(CommandTable& table); // replication.cc
 
 inline void RegisterAllCommands(CommandTable& table) {
   RegisterConnectionCommands(table);
@@ -31,6 +32,7 @@ inline void RegisterAllCommands(CommandTable& table) {
   RegisterTransactionCommands(table);
   RegisterAclCommands(table);
   RegisterSnapshotCommands(table);
+  RegisterReplicationCommands(table);
 }
 
 }  // namespace vellum::server

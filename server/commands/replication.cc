@@ -1,0 +1,246 @@
+// Replication commands: REPLICAOF (SLAVEOF), ROLE, REPLCONF, and REPLSTREAM, the pull
+// protocol a Vellum replica speaks to its primary (snapshot/replication.h). REPLSTREAM's
+// disk work (checkpoints, file chunks, the log) runs on the LogFeeder's thread; the
+// handler defers its reply, so no worker reads the disk for a replica.
+#include <string>
+#include <vector>
+
+#include "common/numbers.h"
+#include "protocol/errors.h"
+#include "server/client_state.h"
+#include "server/command.h"
+#include "server/command_table.h"
+#include "server/commands/args.h"
+#include "server/commands/registry.h"
+#include "server/server_state.h"
+#include "snapshot/replication.h"
+
+namespace vellum::server {
+namespace {
+
+constexpr char kNoReplication[] =
+    "ERR replication needs persistence (storage.durability everysec or always)";
+
+Status Service(CommandContext& ctx, snapshot::Replication** out) {
+  *out = ctx.server.replication();
+  if (*out == nullptr) return Status::Error(kNoReplication);
+  return Status::Ok();
+}
+
+Status ParseU64Arg(std::string_view s, uint64_t* out) {
+  int64_t v = 0;
+  if (!ParseInt64(s, &v) || v < 0) return Status::Error(protocol::err::kNotInteger);
+  *out = static_cast<uint64_t>(v);
+  return Status::Ok();
+}
+
+// REPLICAOF host port | NO ONE
+Status Replicaof(CommandContext& ctx) {
+  snapshot::Replication* r;
+  if (Status st = Service(ctx, &r); !st.ok()) return st;
+  if (EqualsIgnoreCase(ctx.arg(1), "no") && EqualsIgnoreCase(ctx.arg(2), "one")) {
+    r->Unfollow();
+    ctx.reply.Ok();
+    return Status::Ok();
+  }
+  int64_t port = 0;
+  if (!ParseInt64(ctx.arg(2), &port) || port <= 0 || port > 65535) {
+    return Status::Error("ERR Invalid master port");
+  }
+  const std::string host(ctx.arg(1));
+  snapshot::Replication::LinkInfo now = r->link();
+  if (r->is_replica() && now.host == host && now.port == port) {
+    ctx.reply.Simple("OK Already connected to specified master");
+    return Status::Ok();
+  }
+  const conf::Config c = ctx.server.config().Snapshot();
+  VELLUM_RETURN_IF_ERROR(r->Follow(host, static_cast<int>(port), c.replication_primary_user,
+                                   c.replication_primary_password));
+  ctx.reply.Ok();
+  return Status::Ok();
+}
+
+Status Role(CommandContext& ctx) {
+  snapshot::Replication* r = ctx.server.replication();
+  if (r != nullptr && r->is_replica()) {
+    snapshot::Replication::LinkInfo l = r->link();
+    ctx.reply.ArrayHeader(5);
+    ctx.reply.Bulk("slave");
+    ctx.reply.Bulk(l.host);
+    ctx.reply.Integer(l.port);
+    ctx.reply.Bulk(l.state.status);
+    ctx.reply.Integer(static_cast<int64_t>(r->offset()));
+    return Status::Ok();
+  }
+  ctx.reply.ArrayHeader(3);
+  ctx.reply.Bulk("master");
+  ctx.reply.Integer(r ? static_cast<int64_t>(r->offset()) : 0);
+  std::vector<snapshot::Replication::Replica> replicas;
+  if (r != nullptr) replicas = r->Replicas();
+  ctx.reply.ArrayHeader(replicas.size());
+  for (const auto& rep : replicas) {
+    ctx.reply.ArrayHeader(3);
+    ctx.reply.Bulk(rep.ip);
+    ctx.reply.Bulk(std::to_string(rep.port));
+    ctx.reply.Bulk(std::to_string(rep.acked));
+  }
+  return Status::Ok();
+}
+
+// REPLCONF listening-port <port> | <option> <value> ...: +OK (a replica announcing itself).
+Status Replconf(CommandContext& ctx) {
+  if (ctx.argc() % 2 == 0) return Status::Error(protocol::err::kSyntax);
+  snapshot::Replication* r = ctx.server.replication();
+  for (size_t i = 1; i + 1 < ctx.argc(); i += 2) {
+    if (EqualsIgnoreCase(ctx.arg(i), "listening-port") && r != nullptr) {
+      int64_t port = 0;
+      if (!ParseInt64(ctx.arg(i + 1), &port)) return Status::Error(protocol::err::kNotInteger);
+      std::string ip = ctx.client.addr().substr(0, ctx.client.addr().rfind(':'));
+      r->NoteReplica(ctx.client.id(), ip, static_cast<int>(port));
+    }
+  }
+  ctx.reply.Ok();
+  return Status::Ok();
+}
+
+Status StreamHello(CommandContext& ctx) {
+  snapshot::Replication* r;
+  if (Status st = Service(ctx, &r); !st.ok()) return st;
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(r->replid());
+  ctx.reply.Integer(static_cast<int64_t>(r->offset()));
+  return Status::Ok();
+}
+
+// REPLSTREAM CHECKPOINT: [id, sequence, name, size, xxh3-hex, ...]
+Status StreamCheckpoint(CommandContext& ctx) {
+  snapshot::Replication* r;
+  if (Status st = Service(ctx, &r); !st.ok()) return st;
+  r->sync_full.fetch_add(1, std::memory_order_relaxed);
+  auto reply = ctx.client.Defer();
+  r->feeder().MakeCheckpoint([reply](const Result<snapshot::CheckpointOffer>& offer) {
+    if (!offer.ok()) {
+      std::string err = "ERR checkpoint failed: " + offer.status().message();
+      reply([err](protocol::ReplyWriter& w) { w.Error(err); });
+      return;
+    }
+    snapshot::CheckpointOffer o = *offer;
+    reply([o](protocol::ReplyWriter& w) {
+      w.ArrayHeader(2 + 3 * o.files.size());
+      w.Integer(static_cast<int64_t>(o.id));
+      w.Integer(static_cast<int64_t>(o.sequence));
+      for (const auto& f : o.files) {
+        char hex[17];
+        std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(f.xxh3));
+        w.Bulk(f.name);
+        w.Bulk(std::to_string(f.size));
+        w.Bulk(hex);
+      }
+    });
+  });
+  return Status::Ok();
+}
+
+// REPLSTREAM FILE id name offset length: the bytes (fewer at the end of the file).
+Status StreamFile(CommandContext& ctx) {
+  snapshot::Replication* r;
+  if (Status st = Service(ctx, &r); !st.ok()) return st;
+  uint64_t id = 0, offset = 0, length = 0;
+  VELLUM_RETURN_IF_ERROR(ParseU64Arg(ctx.arg(2), &id));
+  VELLUM_RETURN_IF_ERROR(ParseU64Arg(ctx.arg(4), &offset));
+  VELLUM_RETURN_IF_ERROR(ParseU64Arg(ctx.arg(5), &length));
+  if (length > (64u << 20)) return Status::Error("ERR chunk longer than 64 MB");
+  auto reply = ctx.client.Defer();
+  r->feeder().ReadFile(id, std::string(ctx.arg(3)), offset, length,
+                       [reply](const Result<std::string>& data) {
+                         if (!data.ok()) {
+                           std::string err = data.status().message();
+                           reply([err](protocol::ReplyWriter& w) { w.Error(err); });
+                           return;
+                         }
+                         auto bytes = std::make_shared<std::string>(*data);
+                         reply([bytes](protocol::ReplyWriter& w) { w.Bulk(*bytes); });
+                       });
+  return Status::Ok();
+}
+
+Status StreamRelease(CommandContext& ctx) {
+  snapshot::Replication* r;
+  if (Status st = Service(ctx, &r); !st.ok()) return st;
+  uint64_t id = 0;
+  VELLUM_RETURN_IF_ERROR(ParseU64Arg(ctx.arg(2), &id));
+  r->feeder().Release(id);
+  ctx.reply.Ok();
+  return Status::Ok();
+}
+
+// REPLSTREAM LOG from max-bytes wait-ms: [sequence, count, bytes, ...], empty when
+// nothing came within wait-ms; -LOGGONE when the log no longer reaches back to `from`.
+// max-bytes 0 asks only whether it does (a replica deciding between resuming and a full
+// sync): counted as sync_partial_ok or sync_partial_err.
+Status StreamLog(CommandContext& ctx) {
+  snapshot::Replication* r;
+  if (Status st = Service(ctx, &r); !st.ok()) return st;
+  uint64_t from = 0, max_bytes = 0, wait_ms = 0;
+  VELLUM_RETURN_IF_ERROR(ParseU64Arg(ctx.arg(2), &from));
+  VELLUM_RETURN_IF_ERROR(ParseU64Arg(ctx.arg(3), &max_bytes));
+  VELLUM_RETURN_IF_ERROR(ParseU64Arg(ctx.arg(4), &wait_ms));
+  if (wait_ms > 60000) wait_ms = 60000;
+  if (from > 0) r->NoteAck(ctx.client.id(), from - 1);
+  const bool probe = max_bytes == 0;
+  auto reply = ctx.client.Defer();
+  r->feeder().ReadLog(
+      from, probe ? 1 : max_bytes, probe ? 0 : static_cast<int64_t>(wait_ms),
+      [reply, r, probe](const Status& st, bool gone, std::vector<storage::LogBatch> batches) {
+        if (probe) (gone ? r->sync_partial_err : r->sync_partial_ok).fetch_add(1);
+        if (!st.ok()) {
+          std::string err = (gone ? "LOGGONE " : "ERR ") + st.message();
+          reply([err](protocol::ReplyWriter& w) { w.Error(err); });
+          return;
+        }
+        if (probe) batches.clear();
+        auto shared = std::make_shared<std::vector<storage::LogBatch>>(std::move(batches));
+        reply([shared](protocol::ReplyWriter& w) {
+          w.ArrayHeader(3 * shared->size());
+          for (const storage::LogBatch& b : *shared) {
+            w.Integer(static_cast<int64_t>(b.sequence));
+            w.Integer(b.count);
+            w.Bulk(b.data);
+          }
+        });
+      });
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterReplicationCommands(CommandTable& table) {
+  constexpr uint32_t kFlags = kAdmin | kNoScript;
+  constexpr uint32_t kCats = kCatAdmin | kCatSlow | kCatDangerous;
+  table.Register({"replicaof", 3, kFlags | kNoMulti | kStale, kCats, 0, 0, 0, "server", "5.0.0",
+                  "Configures a server as replica of another, or promotes it to a master.",
+                  Replicaof});
+  table.Register({"slaveof", 3, kFlags | kNoMulti | kStale, kCats, 0, 0, 0, "server", "1.0.0",
+                  "Sets a Redis server as a replica of another, or promotes it to being a master.",
+                  Replicaof});
+  table.Register({"role", 1, kNoScript | kLoading | kStale | kFast, kCatAdmin | kCatFast | kCatDangerous,
+                  0, 0, 0, "server", "2.8.12",
+                  "Returns the replication role.", Role});
+  table.Register({"replconf", -1, kFlags | kLoading | kStale, kCats, 0, 0, 0, "server", "3.0.0",
+                  "An internal command for configuring the replication stream.", Replconf});
+  std::vector<CommandSpec> sub = {
+      {"hello", 2, kFlags | kStale, kCats, 0, 0, 0, "server", "vellum",
+       "The replication id and the last sequence number.", StreamHello},
+      {"checkpoint", 2, kFlags | kNoMulti | kStale, kCats, 0, 0, 0, "server", "vellum",
+       "Takes a checkpoint for a full sync and lists its files.", StreamCheckpoint},
+      {"file", 6, kFlags | kNoMulti | kStale, kCats, 0, 0, 0, "server", "vellum",
+       "Reads a chunk of a checkpoint file.", StreamFile},
+      {"release", 3, kFlags | kStale, kCats, 0, 0, 0, "server", "vellum",
+       "Deletes a checkpoint a replica has received.", StreamRelease},
+      {"log", 5, kFlags | kNoMulti | kStale, kCats, 0, 0, 0, "server", "vellum",
+       "Reads the write-ahead log from a sequence number (long poll).", StreamLog}};
+  table.Register({"replstream", -2, 0, kCatSlow, 0, 0, 0, "server", "vellum",
+                  "The pull protocol of Vellum replicas.", nullptr, std::move(sub)});
+}
+
+}  // namespace vellum::server

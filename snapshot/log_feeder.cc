@@ -1,0 +1,207 @@
+#include "snapshot/log_feeder.h"
+
+#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
+#include <xxhash.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/clock.h"
+#include "common/log.h"
+
+namespace vellum::snapshot {
+
+namespace fs = std::filesystem;
+
+Result<uint64_t> HashFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error("can't read " + path);
+  XXH3_state_t state;
+  XXH3_64bits_reset(&state);
+  std::vector<char> buf(1 << 20);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    XXH3_64bits_update(&state, buf.data(), static_cast<size_t>(in.gcount()));
+  }
+  if (in.bad()) return Status::Error("can't read " + path);
+  return static_cast<uint64_t>(XXH3_64bits_digest(&state));
+}
+
+LogFeeder::LogFeeder(storage::Engine* engine, storage::Persister* persister, std::string dir)
+    : engine_(engine), persister_(persister), dir_(std::move(dir)) {
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+  thread_ = std::thread([this] { Run(); });
+}
+
+LogFeeder::~LogFeeder() {
+  Stop();
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+void LogFeeder::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool LogFeeder::Submit(std::function<void()> job) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) return false;
+    jobs_.push_back(std::move(job));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+std::string LogFeeder::CheckpointDir(uint64_t id) const {
+  return (fs::path(dir_) / std::to_string(id)).string();
+}
+
+uint64_t LogFeeder::checkpoints_made() const {
+  std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(mu_));
+  return made_;
+}
+
+void LogFeeder::Notify() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (parked_.empty()) return;
+    notified_ = true;
+  }
+  cv_.notify_one();
+}
+
+void LogFeeder::ReadLog(uint64_t from, size_t max_bytes, int64_t wait_ms, LogDone done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stop_) {
+      parked_.push_back({from, max_bytes, MonotonicMs() + wait_ms, std::move(done)});
+      notified_ = true;  // look at once: there may be batches already
+      done = nullptr;
+    }
+  }
+  if (done) {
+    done(Status::Error("the server is shutting down"), false, {});
+    return;
+  }
+  cv_.notify_one();
+}
+
+void LogFeeder::MakeCheckpoint(std::function<void(const Result<CheckpointOffer>&)> done) {
+  auto shared = std::make_shared<std::function<void(const Result<CheckpointOffer>&)>>(std::move(done));
+  if (!Submit([this, shared] {
+        auto& done = *shared;
+      const uint64_t id = next_id_++;
+      const std::string dir = CheckpointDir(id);
+      std::error_code ec;
+      fs::create_directories(dir_, ec);
+      Result<uint64_t> seq = persister_->Checkpoint(dir);
+      if (!seq.ok()) {
+        done(seq.status());
+        return;
+      }
+      CheckpointOffer offer;
+      offer.id = id;
+      offer.sequence = *seq;
+      for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        if (!entry.is_regular_file()) continue;
+        Result<uint64_t> h = HashFile(entry.path().string());
+        if (!h.ok()) {
+          done(h.status());
+          return;
+        }
+        offer.files.push_back({entry.path().filename().string(), entry.file_size(), *h});
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        made_++;
+      }
+      done(offer);
+      })) {
+    (*shared)(Status::Error("the server is shutting down"));
+  }
+}
+
+void LogFeeder::ReadFile(uint64_t id, std::string name, uint64_t offset, uint64_t length,
+                         std::function<void(const Result<std::string>&)> done) {
+  auto shared = std::make_shared<std::function<void(const Result<std::string>&)>>(std::move(done));
+  if (!Submit([this, id, name = std::move(name), offset, length, shared] {
+        auto& done = *shared;
+      if (name.find('/') != std::string::npos || name == ".." || name == ".") {
+        done(Status::Error("ERR no such checkpoint file"));
+        return;
+      }
+      std::ifstream in(fs::path(CheckpointDir(id)) / name, std::ios::binary);
+      if (!in) {
+        done(Status::Error("ERR no such checkpoint file"));
+        return;
+      }
+      std::string data(length, '\0');
+      in.seekg(static_cast<std::streamoff>(offset));
+      in.read(data.data(), static_cast<std::streamsize>(length));
+      data.resize(static_cast<size_t>(std::max<std::streamsize>(0, in.gcount())));
+      done(data);
+      })) {
+    (*shared)(Status::Error("the server is shutting down"));
+  }
+}
+
+void LogFeeder::Release(uint64_t id) {
+  (void)Submit([this, id] {
+    std::error_code ec;
+    fs::remove_all(CheckpointDir(id), ec);
+  });
+}
+
+void LogFeeder::ServeParked(bool final) {
+  std::vector<Parked> parked;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    parked.swap(parked_);
+  }
+  const int64_t now = MonotonicMs();
+  std::vector<Parked> still;
+  for (Parked& p : parked) {
+    std::vector<storage::LogBatch> batches;
+    bool gone = false;
+    Status st = engine_->ReadLog(p.from, p.max_bytes, &batches, &gone);
+    if (!st.ok() || !batches.empty() || final || now >= p.deadline_ms) {
+      p.done(st, gone, std::move(batches));
+    } else {
+      still.push_back(std::move(p));
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (Parked& p : still) parked_.push_back(std::move(p));
+}
+
+void LogFeeder::Run() {
+  for (;;) {
+    std::function<void()> job;
+    bool look = false;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      // A parked request's wait runs out without a write: look every 10 ms at most.
+      cv_.wait_for(lock, std::chrono::milliseconds(10),
+                   [this] { return stop_ || notified_ || !jobs_.empty(); });
+      if (stop_) break;
+      if (!jobs_.empty()) {
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      look = notified_ || !parked_.empty();
+      notified_ = false;
+    }
+    if (job) job();
+    if (look) ServeParked(false);
+  }
+  ServeParked(true);
+}
+
+}  // namespace vellum::snapshot

@@ -1,0 +1,97 @@
+// LogFeeder: the primary's side of replication, on a thread of its own so that no
+// worker reads the disk for a replica.
+//
+// A replica pulls. It asks for a checkpoint (a point-in-time cut of the persister,
+// Persister::Checkpoint, kept under <data dir>/replication/<id> until released), whose
+// files it then reads in chunks, each file with its XXH3-64 so the replica can verify
+// what it received; then it asks again and again for the log from its position
+// (Engine::ReadLog). A log request with nothing to send is parked until new batches are
+// written (Notify, after each persister cycle) or its wait runs out, then answered empty:
+// a long poll, so a replica's lag is one persister cycle, not a polling period.
+//
+// Every request is answered through its callback, on the feeder's thread (the server
+// turns that into a deferred reply). Thread-safe: requests may come from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/status.h"
+#include "storage/engine.h"
+#include "storage/persister.h"
+
+namespace vellum::snapshot {
+
+struct CheckpointFile {
+  std::string name;
+  uint64_t size = 0;
+  uint64_t xxh3 = 0;
+};
+
+struct CheckpointOffer {
+  uint64_t id = 0;
+  uint64_t sequence = 0;  // the last sequence number it holds: the log follows from +1
+  std::vector<CheckpointFile> files;
+};
+
+// The XXH3-64 of a file's contents.
+Result<uint64_t> HashFile(const std::string& path);
+
+class LogFeeder {
+ public:
+  // `dir`: where checkpoints are made (emptied at start: what is there is debris).
+  LogFeeder(storage::Engine* engine, storage::Persister* persister, std::string dir);
+  ~LogFeeder();  // Stop()
+  LogFeeder(const LogFeeder&) = delete;
+  LogFeeder& operator=(const LogFeeder&) = delete;
+
+  using LogDone = std::function<void(const Status&, bool gone, std::vector<storage::LogBatch>)>;
+  void ReadLog(uint64_t from, size_t max_bytes, int64_t wait_ms, LogDone done);
+  void MakeCheckpoint(std::function<void(const Result<CheckpointOffer>&)> done);
+  void ReadFile(uint64_t id, std::string name, uint64_t offset, uint64_t length,
+                std::function<void(const Result<std::string>&)> done);
+  void Release(uint64_t id);
+  // New batches were written: parked log requests look again.
+  void Notify();
+  // Answers the parked log requests, drops queued jobs, joins the thread; requests made
+  // afterwards fail at once. Idempotent.
+  void Stop();
+
+  uint64_t checkpoints_made() const;
+
+ private:
+  struct Parked {
+    uint64_t from;
+    size_t max_bytes;
+    int64_t deadline_ms;
+    LogDone done;
+  };
+  void Run();
+  // Queues a job, or returns false once stopped.
+  bool Submit(std::function<void()> job);
+  // Answers the parked requests that now have batches (or whose wait ran out).
+  void ServeParked(bool final);
+  std::string CheckpointDir(uint64_t id) const;
+
+  storage::Engine* engine_;
+  storage::Persister* persister_;
+  const std::string dir_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;  // guarded by mu_
+  std::vector<Parked> parked_;              // guarded by mu_
+  bool notified_ = false;                   // guarded by mu_
+  bool stop_ = false;                       // guarded by mu_
+  uint64_t next_id_ = 1;                    // feeder thread only
+  uint64_t made_ = 0;                       // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace vellum::snapshot

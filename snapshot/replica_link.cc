@@ -1,0 +1,301 @@
+#include "snapshot/replica_link.h"
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "snapshot/log_feeder.h"
+#include "snapshot/resp_client.h"
+
+namespace vellum::snapshot {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t kChunkBytes = 4 << 20;
+constexpr size_t kLogBytes = 4 << 20;
+constexpr int kLogWaitMs = 1000;
+constexpr int kReadTimeoutS = 30;
+
+Status ReplyError(const Result<RespValue>& r, const std::string& what) {
+  if (!r.ok()) return Status::Error(what + ": " + r.status().message());
+  if (r->type == RespValue::kError) return Status::Error(what + ": " + r->str);
+  return Status::Ok();
+}
+
+bool ParseU64(const std::string& s, uint64_t* out, int base = 10) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(s.c_str(), &end, base);
+  if (errno != 0 || *end != '\0') return false;
+  *out = v;
+  return true;
+}
+
+// A file a database never rewrites (table and blob files), so a copy held locally can
+// stand in for the primary's when its size and hash match.
+bool Immutable(const std::string& name) {
+  return name.ends_with(".sst") || name.ends_with(".blob");
+}
+
+}  // namespace
+
+std::string ReadReplId(const std::string& data_dir) {
+  std::ifstream in(fs::path(data_dir) / "replid");
+  std::string id;
+  if (!(in >> id) || id.size() != 40) return "";
+  return id;
+}
+
+Status WriteReplId(const std::string& data_dir, const std::string& id) {
+  const fs::path tmp = fs::path(data_dir) / "replid.tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << id << "\n";
+    if (!out) return Status::Error("can't write " + tmp.string());
+  }
+  std::error_code ec;
+  fs::rename(tmp, fs::path(data_dir) / "replid", ec);
+  if (ec) return Status::Error("can't write the replid in " + data_dir + ": " + ec.message());
+  return Status::Ok();
+}
+
+void RemoveReplId(const std::string& data_dir) {
+  std::error_code ec;
+  fs::remove(fs::path(data_dir) / "replid", ec);
+}
+
+std::string NewReplId() {
+  std::random_device rd;
+  static const char* kHex = "0123456789abcdef";
+  std::string id;
+  for (int i = 0; i < 40; i++) id.push_back(kHex[rd() % 16]);
+  return id;
+}
+
+ReplicaLink::ReplicaLink(LinkOptions options, storage::Engine* engine,
+                         storage::Keyspace* keyspace, std::function<int64_t()> now_ms)
+    : options_(std::move(options)),
+      engine_(engine),
+      applier_(engine, keyspace),
+      now_ms_(std::move(now_ms)) {
+  state_.applied = engine_->LatestSequence();
+  thread_ = std::thread([this] { Run(); });
+}
+
+ReplicaLink::~ReplicaLink() { Stop(); }
+
+void ReplicaLink::Stop() {
+  stop_.store(true);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (client_ != nullptr) client_->Interrupt();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+ReplicaLink::State ReplicaLink::state() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return state_;
+}
+
+void ReplicaLink::SetStatus(const std::string& status, bool up, bool syncing) {
+  std::lock_guard<std::mutex> lock(mu_);
+  state_.status = status;
+  state_.link_up = up;
+  state_.sync_in_progress = syncing;
+}
+
+void ReplicaLink::Run() {
+  while (!stop_.load()) {
+    Status st = Session();
+    SetStatus("connect", false, false);
+    if (stop_.load()) break;
+    VLOG_WARNING("Replication: link to %s:%d lost: %s", options_.host.c_str(), options_.port,
+                 st.message().c_str());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      state_.last_error = st.message();
+    }
+    for (int i = 0; i < 10 && !stop_.load(); i++) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+Status ReplicaLink::Session() {
+  Result<std::unique_ptr<RespClient>> connected =
+      RespClient::Connect(options_.host, options_.port, kReadTimeoutS);
+  if (!connected.ok()) return connected.status();
+  RespClient& c = **connected;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    client_ = &c;
+    if (stop_.load()) c.Interrupt();
+  }
+  struct Forget {
+    ReplicaLink* link;
+    ~Forget() {
+      std::lock_guard<std::mutex> lock(link->mu_);
+      link->client_ = nullptr;
+    }
+  } forget{this};
+
+  if (!options_.password.empty()) {
+    std::vector<std::string> auth = {"AUTH"};
+    if (!options_.user.empty()) auth.push_back(options_.user);
+    auth.push_back(options_.password);
+    if (Status st = ReplyError(c.Call(auth), "AUTH"); !st.ok()) return st;
+  }
+  (void)c.Call({"REPLCONF", "listening-port", std::to_string(options_.listening_port)});
+  Result<RespValue> hello = c.Call({"REPLSTREAM", "HELLO"});
+  if (Status st = ReplyError(hello, "REPLSTREAM HELLO"); !st.ok()) return st;
+  if (hello->type != RespValue::kArray || hello->elements.size() < 2) {
+    return Status::Error("REPLSTREAM HELLO: unexpected reply");
+  }
+  const std::string replid = hello->elements[0].str;
+  SetStatus("sync", true, false);
+  bool resumed = false;
+  if (ReadReplId(options_.data_dir) == replid) {
+    // Resume if the primary's log still reaches back to where this database is.
+    const uint64_t from = engine_->LatestSequence() + 1;
+    Result<RespValue> probe = c.Call({"REPLSTREAM", "LOG", std::to_string(from), "0", "0"});
+    if (!probe.ok()) return probe.status();
+    resumed = probe->type != RespValue::kError;
+    if (!resumed) {
+      VLOG_NOTICE("Replication: the primary can't continue from sequence %llu (%s); full sync",
+                  static_cast<unsigned long long>(from), probe->str.c_str());
+    }
+  }
+  if (resumed) {
+    std::lock_guard<std::mutex> lock(mu_);
+    state_.partial_syncs++;
+    VLOG_NOTICE("Replication: resumed from sequence %llu of %s:%d",
+                static_cast<unsigned long long>(engine_->LatestSequence() + 1),
+                options_.host.c_str(), options_.port);
+  } else {
+    SetStatus("sync", true, true);
+    if (Status st = FullSync(c, replid); !st.ok()) return st;
+  }
+  SetStatus("connected", true, false);
+  return Follow(c);
+}
+
+Status ReplicaLink::FullSync(RespClient& c, const std::string& replid) {
+  const int64_t start = MonotonicMs();
+  Result<RespValue> offer = c.Call({"REPLSTREAM", "CHECKPOINT"});
+  if (Status st = ReplyError(offer, "REPLSTREAM CHECKPOINT"); !st.ok()) return st;
+  const auto& el = offer->elements;
+  if (offer->type != RespValue::kArray || el.size() < 2 || (el.size() - 2) % 3 != 0) {
+    return Status::Error("REPLSTREAM CHECKPOINT: unexpected reply");
+  }
+  const std::string id = std::to_string(el[0].integer);
+  const uint64_t sequence = static_cast<uint64_t>(el[1].integer);
+  const fs::path tmp = fs::path(options_.data_dir) / "replica-sync.tmp";
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp, ec);
+  if (ec) return Status::Error("can't create " + tmp.string() + ": " + ec.message());
+  uint64_t fetched = 0, reused = 0;
+  for (size_t i = 2; i < el.size(); i += 3) {
+    const std::string& name = el[i].str;
+    uint64_t size = 0, hash = 0;
+    if (name.empty() || name.find('/') != std::string::npos || !ParseU64(el[i + 1].str, &size) ||
+        !ParseU64(el[i + 2].str, &hash, 16)) {
+      return Status::Error("REPLSTREAM CHECKPOINT: a malformed file entry");
+    }
+    const fs::path dst = tmp / name;
+    const fs::path local = fs::path(engine_->dir()) / name;
+    if (Immutable(name) && fs::exists(local, ec) && fs::file_size(local, ec) == size) {
+      Result<uint64_t> h = HashFile(local.string());
+      if (h.ok() && *h == hash && fs::copy_file(local, dst, ec)) {
+        reused += size;
+        continue;
+      }
+    }
+    std::ofstream out(dst, std::ios::binary | std::ios::trunc);
+    for (uint64_t off = 0; off < size && !stop_.load();) {
+      const uint64_t len = std::min<uint64_t>(kChunkBytes, size - off);
+      Result<RespValue> chunk = c.Call({"REPLSTREAM", "FILE", id, name, std::to_string(off),
+                                        std::to_string(len)});
+      if (Status st = ReplyError(chunk, "REPLSTREAM FILE"); !st.ok()) return st;
+      if (chunk->type != RespValue::kBulk || chunk->str.empty()) {
+        return Status::Error("REPLSTREAM FILE: " + name + " is shorter than announced");
+      }
+      out.write(chunk->str.data(), static_cast<std::streamsize>(chunk->str.size()));
+      off += chunk->str.size();
+      fetched += chunk->str.size();
+    }
+    out.close();
+    if (!out) return Status::Error("can't write " + dst.string());
+    if (stop_.load()) return Status::Error("stopped");
+    Result<uint64_t> h = HashFile(dst.string());
+    if (!h.ok()) return h.status();
+    if (*h != hash) {
+      fs::remove_all(tmp, ec);
+      return Status::Error("checkpoint file " + name + " does not match its checksum; refused");
+    }
+  }
+  (void)c.Call({"REPLSTREAM", "RELEASE", id});
+  // Everything received and verified: put it in place.
+  RemoveReplId(options_.data_dir);
+  if (Status st = engine_->ReplaceWith(tmp.string()); !st.ok()) return st;
+  if (engine_->LatestSequence() != sequence) {
+    return Status::Error("the installed checkpoint ends at sequence " +
+                         std::to_string(engine_->LatestSequence()) + ", not " +
+                         std::to_string(sequence));
+  }
+  Result<uint64_t> keys = applier_.ReloadAll(now_ms_());
+  if (!keys.ok()) return keys.status();
+  if (Status st = WriteReplId(options_.data_dir, replid); !st.ok()) return st;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    state_.full_syncs++;
+    state_.applied = sequence;
+  }
+  VLOG_NOTICE("Replication: full sync from %s:%d done: %llu keys at sequence %llu, %llu bytes "
+              "received, %llu reused, in %lld ms",
+              options_.host.c_str(), options_.port, static_cast<unsigned long long>(*keys),
+              static_cast<unsigned long long>(sequence), static_cast<unsigned long long>(fetched),
+              static_cast<unsigned long long>(reused),
+              static_cast<long long>(MonotonicMs() - start));
+  return Status::Ok();
+}
+
+Status ReplicaLink::Follow(RespClient& c) {
+  while (!stop_.load()) {
+    const uint64_t from = engine_->LatestSequence() + 1;
+    Result<RespValue> r = c.Call({"REPLSTREAM", "LOG", std::to_string(from),
+                                  std::to_string(kLogBytes), std::to_string(kLogWaitMs)});
+    if (Status st = ReplyError(r, "REPLSTREAM LOG"); !st.ok()) return st;
+    if (r->type != RespValue::kArray || r->elements.size() % 3 != 0) {
+      return Status::Error("REPLSTREAM LOG: unexpected reply");
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      state_.last_io_ms = MonotonicMs();
+    }
+    for (size_t i = 0; i < r->elements.size(); i += 3) {
+      storage::LogBatch b;
+      b.sequence = static_cast<uint64_t>(r->elements[i].integer);
+      b.count = static_cast<uint32_t>(r->elements[i + 1].integer);
+      b.data = std::move(r->elements[i + 2].str);
+      if (Status st = applier_.Apply(b, options_.sync_writes, now_ms_()); !st.ok()) {
+        // This database no longer follows the primary's log (a gap, a record of its own,
+        // a batch that does not decode): only a full sync makes it equal again.
+        RemoveReplId(options_.data_dir);
+        return Status::Error(st.message() + "; a full sync follows");
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      state_.applied = b.sequence + b.count - 1;
+      state_.batches++;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace vellum::snapshot

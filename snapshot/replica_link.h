@@ -1,0 +1,99 @@
+// ReplicaLink: the replica's side of replication, one thread that keeps this server's
+// data equal to its primary's.
+//
+// It connects to the primary (AUTH with replication.primary-user/-password when set),
+// then either resumes: the primary's replication id (persisted in <data dir>/replid) is
+// the one this data came from and the primary's log still reaches back to this
+// database's LatestSequence() + 1; or makes a full sync: it asks for a checkpoint,
+// receives its files into <data dir>/replica-sync.tmp (a table or blob file it already
+// holds with the same size and XXH3 is copied locally, not sent again), verifies each
+// file's XXH3 and only then puts the checkpoint in place of its database
+// (Engine::ReplaceWith) and loads it. A transfer that fails or does not verify is thrown
+// away and the sync starts over; a partial transfer is never opened. Then it follows the
+// log: long-polled batches, applied in order (storage::ReplicaApplier). After an error
+// or a lost link it waits a second and connects again, resuming where its disk is.
+//
+// The replid file is removed before a database is put in place and written after it is
+// loaded, so a crash in between leaves a replica that makes a full sync, never one that
+// resumes on a half-installed database.
+//
+// Thread-safe: state() and Stop() from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/status.h"
+#include "storage/engine.h"
+#include "storage/keyspace.h"
+#include "storage/persister.h"
+#include "storage/replica_applier.h"
+
+namespace vellum::snapshot {
+
+class RespClient;
+
+// The replication id stored in a data directory ("" if none).
+std::string ReadReplId(const std::string& data_dir);
+Status WriteReplId(const std::string& data_dir, const std::string& id);
+void RemoveReplId(const std::string& data_dir);
+// A new random replication id: 40 hex digits, as Redis's.
+std::string NewReplId();
+
+struct LinkOptions {
+  std::string host;
+  int port = 0;
+  std::string user;      // empty: AUTH with the password alone
+  std::string password;  // empty: no AUTH
+  std::string data_dir;  // storage.dir: replid, replica-sync.tmp
+  int listening_port = 0;
+  bool sync_writes = false;  // durability always: each applied batch is synced
+};
+
+class ReplicaLink {
+ public:
+  // The persister must already be following and drained.
+  ReplicaLink(LinkOptions options, storage::Engine* engine, storage::Keyspace* keyspace,
+              std::function<int64_t()> now_ms);
+  ~ReplicaLink();  // Stop()
+  ReplicaLink(const ReplicaLink&) = delete;
+  ReplicaLink& operator=(const ReplicaLink&) = delete;
+
+  void Stop();
+
+  struct State {
+    std::string status = "connect";  // connect | sync | connected
+    bool link_up = false;
+    bool sync_in_progress = false;
+    int64_t last_io_ms = 0;          // monotonic ms of the last reply from the primary
+    uint64_t applied = 0;            // the last sequence number applied
+    uint64_t full_syncs = 0, partial_syncs = 0, batches = 0;
+    std::string last_error;
+  };
+  State state() const;
+  const LinkOptions& options() const { return options_; }
+
+ private:
+  void Run();
+  Status Session();
+  Status FullSync(RespClient& c, const std::string& replid);
+  Status Follow(RespClient& c);
+  void SetStatus(const std::string& status, bool up, bool syncing);
+
+  const LinkOptions options_;
+  storage::Engine* engine_;
+  storage::ReplicaApplier applier_;
+  std::function<int64_t()> now_ms_;
+  mutable std::mutex mu_;
+  State state_;                   // guarded by mu_
+  RespClient* client_ = nullptr;  // guarded by mu_: the live connection, to interrupt
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace vellum::snapshot

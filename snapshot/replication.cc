@@ -1,0 +1,162 @@
+#include "snapshot/replication.h"
+
+#include <filesystem>
+
+#include "common/clock.h"
+#include "common/log.h"
+
+namespace vellum::snapshot {
+
+Replication::Replication(ReplicationOptions options, storage::Engine* engine,
+                         storage::Persister* persister, storage::Keyspace* keyspace,
+                         std::function<int64_t()> now_ms)
+    : options_(std::move(options)),
+      engine_(engine),
+      persister_(persister),
+      keyspace_(keyspace),
+      now_ms_(std::move(now_ms)) {
+  feeder_ = std::make_unique<LogFeeder>(
+      engine_, persister_, (std::filesystem::path(options_.data_dir) / "replication").string());
+  replid_ = ReadReplId(options_.data_dir);
+  if (replid_.empty()) {
+    replid_ = NewReplId();
+    if (Status st = WriteReplId(options_.data_dir, replid_); !st.ok()) {
+      VLOG_WARNING("Replication: %s", st.message().c_str());
+    }
+  }
+}
+
+Replication::~Replication() { Stop(); }
+
+void Replication::Stop() {
+  std::lock_guard<std::mutex> role(role_mu_);
+  std::unique_ptr<ReplicaLink> link;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    link = std::move(link_);
+  }
+  link.reset();  // joins its thread
+  feeder_->Stop();
+}
+
+std::string Replication::replid() const {
+  if (is_replica()) {
+    std::string followed = ReadReplId(options_.data_dir);
+    if (!followed.empty()) return followed;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  return replid_;
+}
+
+uint64_t Replication::offset() const { return engine_->LatestSequence(); }
+
+Status Replication::Follow(const std::string& host, int port, const std::string& user,
+                           const std::string& password) {
+  std::lock_guard<std::mutex> role(role_mu_);
+  std::unique_ptr<ReplicaLink> old;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    old = std::move(link_);
+  }
+  old.reset();
+  if (!persister_->following()) {
+    {
+      storage::ShardLocks all(keyspace_);
+      all.AddAll();
+      all.Acquire();
+      persister_->SetFollowing(true);
+    }
+    if (Status st = persister_->Drain(10000); !st.ok()) return st;
+  }
+  replica_.store(true, std::memory_order_release);
+  LinkOptions lo;
+  lo.host = host;
+  lo.port = port;
+  lo.user = user;
+  lo.password = password;
+  lo.data_dir = options_.data_dir;
+  lo.listening_port = options_.listening_port;
+  lo.sync_writes = options_.sync_writes;
+  auto link = std::make_unique<ReplicaLink>(std::move(lo), engine_, keyspace_, now_ms_);
+  std::lock_guard<std::mutex> lock(mu_);
+  link_ = std::move(link);
+  host_ = host;
+  port_ = port;
+  VLOG_NOTICE("Replication: following %s:%d", host.c_str(), port);
+  return Status::Ok();
+}
+
+void Replication::Unfollow() {
+  std::lock_guard<std::mutex> role(role_mu_);
+  std::unique_ptr<ReplicaLink> old;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    old = std::move(link_);
+  }
+  if (!old && !is_replica()) return;
+  old.reset();
+  {
+    storage::ShardLocks all(keyspace_);
+    all.AddAll();
+    all.Acquire();
+    persister_->SetFollowing(false);
+  }
+  replica_.store(false, std::memory_order_release);
+  std::string id = NewReplId();
+  if (Status st = WriteReplId(options_.data_dir, id); !st.ok()) {
+    VLOG_WARNING("Replication: %s", st.message().c_str());
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  replid_ = id;
+  host_.clear();
+  port_ = 0;
+  VLOG_NOTICE("Replication: now a primary (replication id %s)", id.c_str());
+}
+
+Replication::LinkInfo Replication::link() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  LinkInfo info;
+  info.host = host_;
+  info.port = port_;
+  if (link_) info.state = link_->state();
+  return info;
+}
+
+void Replication::NoteReplica(uint64_t client_id, const std::string& ip, int port) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Replica& r = replicas_[client_id];
+  r.ip = ip;
+  r.port = port;
+  r.last_ms = MonotonicMs();
+}
+
+void Replication::NoteAck(uint64_t client_id, uint64_t acked) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = replicas_.find(client_id);
+  if (it == replicas_.end()) return;
+  it->second.acked = acked;
+  it->second.last_ms = MonotonicMs();
+}
+
+void Replication::Forget(uint64_t client_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  replicas_.erase(client_id);
+}
+
+std::vector<Replication::Replica> Replication::Replicas() const {
+  // A replica long-polls at least once a second; one silent for 10 s has gone.
+  const int64_t cutoff = MonotonicMs() - 10000;
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Replica> out;
+  for (auto it = replicas_.begin(); it != replicas_.end();) {
+    if (it->second.last_ms < cutoff) {
+      it = replicas_.erase(it);
+    } else {
+      out.push_back(it->second);
+      ++it;
+    }
+  }
+  return out;
+}
+
+}  // namespace vellum::snapshot

@@ -1,0 +1,431 @@
+"""Replication with real processes on loopback: a primary, replicas (one chained), a
+small TCP proxy between them that the tests cut or make corrupt a byte, kill -9 of
+either side. Every test ends by comparing DEBUG DIGEST of primary and replica.
+"""
+import random
+import socket
+import threading
+import time
+
+import pytest
+import redis
+
+from vellum_harness import Vellumd, free_port, wait_for
+
+SYNC_S = 30
+
+
+def digest(server):
+    c = server.client()
+    try:
+        return c.execute_command("DEBUG", "DIGEST")
+    finally:
+        c.close()
+
+
+def repl_info(server):
+    c = server.client()
+    try:
+        return c.info("replication")
+    finally:
+        c.close()
+
+
+def stats(server):
+    c = server.client()
+    try:
+        return c.info("stats")
+    finally:
+        c.close()
+
+
+def link_up(server):
+    try:
+        return repl_info(server).get("master_link_status") == "up"
+    except redis.RedisError:
+        return False
+
+
+def converged(primary, replica, seconds=SYNC_S):
+    """Waits until the replica's link is up and its digest equals the primary's."""
+    def same():
+        try:
+            return link_up(replica) and digest(primary) == digest(replica)
+        except redis.RedisError:
+            return False
+    return wait_for(same, seconds)
+
+
+def assert_converged(primary, replica, seconds=SYNC_S):
+    if not converged(primary, replica, seconds):
+        raise AssertionError("replica did not converge; INFO replication %r\n--- replica log:\n%s"
+                             "\n--- primary log:\n%s" % (repl_info(replica), replica.log()[-3000:],
+                                                         primary.log()[-3000:]))
+
+
+def replica_of(primary_port, *args, **kw):
+    return Vellumd("--replication.primary", "127.0.0.1 %d" % primary_port, *args, **kw)
+
+
+def fill(server, n=200, prefix="k", db=0):
+    c = server.client(db=db)
+    p = c.pipeline(transaction=False)
+    for i in range(n):
+        p.set("%s:%d" % (prefix, i), "v%d" % i)
+    p.execute()
+    c.close()
+
+
+class Proxy:
+    """Forwards 127.0.0.1:port to a target port. cut() drops every connection and stops
+    accepting; restore() accepts again. corrupt_at(n) flips the n-th byte the target
+    sends (once, counted over all connections)."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.port = free_port()
+        self.conns = []
+        self.lock = threading.Lock()
+        self.flip_at = None
+        self.sent = 0
+        self.listener = None
+        self.restore()
+
+    def restore(self):
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", self.port))
+        self.listener.listen(16)
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target))
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.conns += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, True), daemon=True).start()
+
+    def _pump(self, src, dst, from_target):
+        while True:
+            try:
+                data = src.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                for s in (src, dst):
+                    try:
+                        s.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                return
+            if from_target:
+                with self.lock:
+                    start = self.sent
+                    self.sent += len(data)
+                    if self.flip_at is not None and start <= self.flip_at < self.sent:
+                        b = bytearray(data)
+                        b[self.flip_at - start] ^= 0x5A
+                        data = bytes(b)
+                        self.flip_at = None
+            try:
+                dst.sendall(data)
+            except OSError:
+                return
+
+    def corrupt_at(self, n):
+        with self.lock:
+            self.flip_at = self.sent + n
+
+    def cut(self):
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+        except OSError:
+            pass
+        self.listener.close()
+        with self.lock:
+            conns, self.conns = self.conns, []
+        for s in conns:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    def close(self):
+        self.cut()
+
+
+@pytest.fixture
+def primary():
+    with Vellumd() as s:
+        yield s
+
+
+def test_replica_full_syncs_then_follows_every_type_and_database(primary):
+    c = primary.client()
+    c.set("page:/", "<html>home</html>")
+    c.hset("session:1", mapping={"user": "ada", "cart": "2"})
+    c.sadd("tags", "a", "b")
+    c.set("ttl", "v", ex=3600)
+    primary.client(db=3).set("in3", "x")
+    with replica_of(primary.port) as r:
+        assert_converged(primary, r)
+        rc = r.client()
+        assert rc.get("page:/") == b"<html>home</html>"
+        assert rc.ttl("ttl") > 3500
+        # Then the stream: every kind of write, SWAPDB and FLUSHDB included.
+        c.set("page:/", "<html>v2</html>")
+        c.hset("session:1", "cart", "3")
+        c.srem("tags", "a")
+        c.delete("ttl")
+        c.swapdb(0, 3)
+        primary.client(db=5).set("gone", "1")
+        primary.client(db=5).flushdb()
+        c.incr("counter")
+        assert_converged(primary, r)
+        assert r.client(db=3).hget("session:1", "cart") == b"3"
+        assert r.client(db=0).get("in3") == b"x"
+        assert r.client(db=5).dbsize() == 0
+        rc.close()
+    c.close()
+
+
+def test_a_replica_refuses_writes_with_redis_readonly_error(primary):
+    with replica_of(primary.port) as r:
+        assert_converged(primary, r)
+        rc = r.client()
+        for cmd in (("SET", "k", "v"), ("HSET", "h", "f", "v"), ("DEL", "k"), ("FLUSHALL",)):
+            with pytest.raises(redis.exceptions.ReadOnlyError,
+                               match="You can't write against a read only replica."):
+                rc.execute_command(*cmd)
+        assert rc.get("k") is None  # reads are served
+        rc.close()
+
+
+def test_role_and_info_replication_on_both_sides(primary):
+    fill(primary, 10)
+    with replica_of(primary.port) as r:
+        assert_converged(primary, r)
+        info = repl_info(r)
+        assert info["role"] == "slave"
+        assert info["master_port"] == primary.port
+        assert info["master_sync_in_progress"] == 0
+        assert info["master_repl_offset"] == repl_info(primary)["master_repl_offset"]
+        assert info["master_replid"] == repl_info(primary)["master_replid"]
+        role = r.client().execute_command("ROLE")
+        assert role[0] == b"slave" and role[3] == b"connected"
+        assert wait_for(lambda: repl_info(primary)["connected_slaves"] == 1)
+        p = repl_info(primary)
+        assert p["role"] == "master"
+        assert p["slave0"]["port"] == r.port
+        prole = primary.client().execute_command("ROLE")
+        assert prole[0] == b"master" and int(prole[2][0][1]) == r.port
+        assert stats(primary)["sync_full"] == 1
+
+
+def test_replicaof_at_run_time_replaces_data_and_no_one_promotes(primary):
+    fill(primary, 50, prefix="p")
+    with Vellumd() as r:
+        rc = r.client()
+        rc.set("own", "data")
+        assert rc.execute_command("REPLICAOF", "127.0.0.1", str(primary.port)) == b"OK"
+        assert_converged(primary, r)
+        assert rc.get("own") is None  # a full sync replaces the replica's data
+        assert rc.execute_command("REPLICAOF", "127.0.0.1", str(primary.port)) == \
+            b"OK Already connected to specified master"
+        assert rc.execute_command("REPLICAOF", "NO", "ONE") == b"OK"
+        assert repl_info(r)["role"] == "master"
+        rc.set("after", "promotion")
+        rc.hset("h", "f", "v")
+        primary.client().set("p:0", "not followed any more")
+        time.sleep(0.3)
+        assert rc.get("p:0") == b"v0"
+        rc.close()
+        r.stop()
+        r.start()
+        rc = r.client()
+        assert rc.get("after") == b"promotion"
+        assert rc.hget("h", "f") == b"v"
+        assert rc.dbsize() == 52
+        rc.close()
+
+
+def test_kill_9_of_the_replica_resumes_without_a_full_sync(primary):
+    fill(primary, 100)
+    with replica_of(primary.port) as r:
+        assert_converged(primary, r)
+        for round_ in range(3):
+            r.proc.kill()
+            r.proc.wait()
+            r.stop()
+            fill(primary, 50, prefix="while-down-%d" % round_)
+            r.start()
+            assert_converged(primary, r)
+        s = stats(primary)
+        assert s["sync_full"] == 1
+        assert s["sync_partial_ok"] == 3
+        assert "resumed from sequence" in r.log()
+
+
+def test_a_restarted_primary_is_followed_again_without_a_full_sync():
+    with Vellumd() as p:
+        fill(p, 100)
+        with replica_of(p.port) as r:
+            assert_converged(p, r)
+            p.stop()
+            p.start()
+            fill(p, 20, prefix="after-restart")
+            assert_converged(p, r)
+            assert stats(p)["sync_partial_ok"] == 1  # counters start again with the process
+            assert stats(p)["sync_full"] == 0
+
+
+def test_a_replica_of_a_replica_converges(primary):
+    fill(primary, 100)
+    with replica_of(primary.port) as r1:
+        assert_converged(primary, r1)
+        with replica_of(r1.port) as r2:
+            assert_converged(primary, r2)
+            fill(primary, 100, prefix="later")
+            primary.client().hset("h", mapping={"a": "1", "b": "2"})
+            assert_converged(primary, r1)
+            assert_converged(primary, r2)
+            assert repl_info(r2)["master_replid"] == repl_info(primary)["master_replid"]
+            # Serving r2 (a checkpoint included) wrote nothing of r1's own: its link never broke.
+            assert "link to" not in r1.log(), r1.log()
+
+
+def test_writes_during_a_full_sync_all_reach_the_replica(primary):
+    fill(primary, 5000, prefix="base")
+    stop = threading.Event()
+    written = []
+
+    def writer():
+        c = primary.client()
+        deadline = time.time() + 20
+        i = 0
+        while not stop.is_set() and time.time() < deadline and i < 20000:
+            c.set("live:%d" % i, i)
+            written.append(i)
+            i += 1
+        c.close()
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        with replica_of(primary.port) as r:
+            assert wait_for(lambda: link_up(r), SYNC_S)
+            time.sleep(0.5)
+            stop.set()
+            t.join()
+            assert_converged(primary, r)
+            rc = r.client()
+            assert rc.get("live:%d" % written[-1]) == str(written[-1]).encode()
+            rc.close()
+    finally:
+        stop.set()
+        t.join()
+
+
+def test_a_log_that_no_longer_reaches_back_falls_back_to_a_full_sync():
+    # No backlog: log files are deleted as soon as they are flushed.
+    with Vellumd("--replication.backlog-ttl", "off", "--replication.backlog-mb", "0") as p:
+        fill(p, 100)
+        with replica_of(p.port) as r:
+            assert_converged(p, r)
+            r.stop()
+            fill(p, 100, prefix="while-down")
+            p.client().execute_command("SNAPSHOT", "CREATE")  # flushes: the log moves on
+            fill(p, 10, prefix="after-flush")
+            r.start()
+            assert_converged(p, r)
+            s = stats(p)
+            assert s["sync_partial_err"] == 1
+            assert s["sync_full"] == 2
+
+
+def test_a_corrupt_checkpoint_stream_is_refused_and_retried(primary):
+    fill(primary, 3000, prefix="big")
+    c = primary.client()
+    c.set("blob", "x" * 200_000)
+    proxy = Proxy(primary.port)
+    try:
+        proxy.corrupt_at(150_000)  # inside the checkpoint's files
+        with replica_of(proxy.port) as r:
+            assert_converged(primary, r)
+            assert "does not match its checksum; refused" in r.log()
+            assert stats(primary)["sync_full"] == 2
+    finally:
+        proxy.close()
+        c.close()
+
+
+def test_a_cut_link_resumes_and_converges(primary):
+    fill(primary, 100)
+    proxy = Proxy(primary.port)
+    try:
+        with replica_of(proxy.port) as r:
+            assert_converged(primary, r)
+            for round_ in range(2):
+                proxy.cut()
+                fill(primary, 100, prefix="cut-%d" % round_)
+                assert wait_for(lambda: not link_up(r), 10)
+                proxy.restore()
+                assert_converged(primary, r)
+            assert stats(primary)["sync_full"] == 1
+            assert stats(primary)["sync_partial_ok"] == 2
+    finally:
+        proxy.close()
+
+
+def test_acknowledged_always_writes_reach_a_replica_killed_at_random_moments():
+    rng = random.Random(7)
+    with Vellumd("--storage.durability", "always") as p:
+        with replica_of(p.port) as r:
+            assert_converged(p, r)
+            acked = []
+            stop = threading.Event()
+
+            def writer():
+                c = p.client()
+                i = 0
+                deadline = time.time() + 20
+                while not stop.is_set() and time.time() < deadline and i < 5000:
+                    c.set("ack:%d" % i, i)
+                    acked.append(i)
+                    i += 1
+                c.close()
+
+            t = threading.Thread(target=writer)
+            t.start()
+            try:
+                for _ in range(3):
+                    time.sleep(rng.uniform(0.05, 0.3))
+                    r.proc.kill()
+                    r.proc.wait()
+                    r.stop()
+                    r.start()
+            finally:
+                stop.set()
+                t.join()
+            assert_converged(p, r)
+            rc = r.client()
+            values = rc.mget(["ack:%d" % i for i in acked])
+            missing = [i for i, v in zip(acked, values) if v is None]
+            assert not missing, missing[:10]
+            rc.close()
+
+
+def test_replicaof_without_persistence_is_refused():
+    with Vellumd("--storage.durability", "none") as s:
+        with pytest.raises(redis.ResponseError, match="replication needs persistence"):
+            s.client().execute_command("REPLICAOF", "127.0.0.1", "1")
