@@ -47,6 +47,21 @@ void LogFeeder::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  ReleasePins(0, /*all=*/true);
+}
+
+void LogFeeder::ReleasePins(uint64_t from, bool all) {
+  const int64_t now = MonotonicMs();
+  for (auto it = pins_.begin(); it != pins_.end();) {
+    if (all || it->second.next == from || now >= it->second.deadline_ms) {
+      if (Status st = engine_->UnpinFiles(); !st.ok()) {
+        VLOG_WARNING("Replication: %s", st.message().c_str());
+      }
+      it = pins_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 bool LogFeeder::Submit(std::function<void()> job) {
@@ -101,11 +116,18 @@ void LogFeeder::MakeCheckpoint(std::function<void(const Result<CheckpointOffer>&
       const std::string dir = CheckpointDir(id);
       std::error_code ec;
       fs::create_directories(dir_, ec);
+      // Pinned before the cut: nothing from the checkpoint's sequence on can go.
+      if (Status st = engine_->PinFiles(); !st.ok()) {
+        done(st);
+        return;
+      }
       Result<uint64_t> seq = persister_->Checkpoint(dir);
       if (!seq.ok()) {
+        (void)engine_->UnpinFiles();
         done(seq.status());
         return;
       }
+      pins_[id] = {*seq + 1, MonotonicMs() + kPinMs};
       CheckpointOffer offer;
       offer.id = id;
       offer.sequence = *seq;
@@ -171,6 +193,7 @@ void LogFeeder::ServeParked(bool final) {
     std::vector<storage::LogBatch> batches;
     bool gone = false;
     Status st = engine_->ReadLog(p.from, p.max_bytes, &batches, &gone);
+    if (st.ok() && !pins_.empty()) ReleasePins(p.from, false);  // its replica caught the log
     if (!st.ok() || !batches.empty() || final || now >= p.deadline_ms) {
       p.done(st, gone, std::move(batches));
     } else {
@@ -200,6 +223,7 @@ void LogFeeder::Run() {
     }
     if (job) job();
     if (look) ServeParked(false);
+    if (!pins_.empty()) ReleasePins(0, false);  // the expired ones
   }
   ServeParked(true);
 }

@@ -9,6 +9,12 @@
 // written (Notify, after each persister cycle) or its wait runs out, then answered empty:
 // a long poll, so a replica's lag is one persister cycle, not a polling period.
 //
+// From the moment a checkpoint is made until its replica reads the log right after it
+// (or kPinMs pass, a replica that died mid-sync), the engine's files are pinned
+// (Engine::PinFiles): however long the transfer takes and however much is written
+// meanwhile, the log the replica needs next is still there, so a full sync can never be
+// followed by another one for want of log.
+//
 // Every request is answered through its callback, on the feeder's thread (the server
 // turns that into a deferred reply). Thread-safe: requests may come from any thread.
 #pragma once
@@ -46,6 +52,8 @@ Result<uint64_t> HashFile(const std::string& path);
 
 class LogFeeder {
  public:
+  static constexpr int64_t kPinMs = 30 * 60 * 1000;
+
   // `dir`: where checkpoints are made (emptied at start: what is there is debris).
   LogFeeder(storage::Engine* engine, storage::Persister* persister, std::string dir);
   ~LogFeeder();  // Stop()
@@ -79,6 +87,8 @@ class LogFeeder {
   // Answers the parked requests that now have batches (or whose wait ran out).
   void ServeParked(bool final);
   std::string CheckpointDir(uint64_t id) const;
+  // Unpins the checkpoints whose replica reads from `from` (0: none), and expired ones.
+  void ReleasePins(uint64_t from, bool all);
 
   storage::Engine* engine_;
   storage::Persister* persister_;
@@ -90,6 +100,11 @@ class LogFeeder {
   bool notified_ = false;                   // guarded by mu_
   bool stop_ = false;                       // guarded by mu_
   uint64_t next_id_ = 1;                    // feeder thread only
+  struct Pin {
+    uint64_t next;        // the sequence its replica reads first after the checkpoint
+    int64_t deadline_ms;  // monotonic
+  };
+  std::map<uint64_t, Pin> pins_;            // feeder thread only (and Stop after the join)
   uint64_t made_ = 0;                       // guarded by mu_
   std::thread thread_;
 };

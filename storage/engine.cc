@@ -764,6 +764,18 @@ Status Engine::ReplaceWith(const std::string& src) {
   return Status::Ok();
 }
 
+Status Engine::PinFiles() {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  if (!rep_) return Closed();
+  return Convert(rep_->db->DisableFileDeletions(), "pin the files of " + dir_);
+}
+
+Status Engine::UnpinFiles() {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  if (!rep_) return Closed();
+  return Convert(rep_->db->EnableFileDeletions(/*force=*/false), "unpin the files of " + dir_);
+}
+
 Status Engine::ReadDbMap(uint8_t (&map)[codec::kNumPhysicalDbs]) {
   std::shared_lock<std::shared_mutex> lock(mu_);
   if (!rep_) return Closed();

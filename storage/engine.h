@@ -170,6 +170,12 @@ class Engine {
   // while no one else writes (a replica's persister is muted). On failure the engine is
   // closed (as after a failed Reopen).
   Status ReplaceWith(const std::string& src);
+  // Keeps every file, the log included, from being deleted until as many UnpinFiles
+  // calls: a replica in a full sync needs the log from its checkpoint's sequence on,
+  // however long the transfer takes and however much is written meanwhile (otherwise a
+  // burst larger than the backlog would send it back to a full sync, forever).
+  Status PinFiles();
+  Status UnpinFiles();
   // The db map and version mark as stored now (not as loaded at open).
   Status ReadDbMap(uint8_t (&map)[codec::kNumPhysicalDbs]);
   uint64_t ReadVersionMark();

@@ -76,13 +76,25 @@ def fill(server, n=200, prefix="k", db=0):
     c.close()
 
 
+def fill_values(server, n, size, prefix="v"):
+    c = server.client()
+    rng = random.Random(n)
+    for base in range(0, n, 500):
+        p = c.pipeline(transaction=False)
+        for i in range(base, min(n, base + 500)):
+            p.set("%s:%d" % (prefix, i), rng.randbytes(size))  # incompressible
+        p.execute()
+    c.close()
+
+
 class Proxy:
     """Forwards 127.0.0.1:port to a target port. cut() drops every connection and stops
     accepting; restore() accepts again. corrupt_at(n) flips the n-th byte the target
     sends (once, counted over all connections)."""
 
-    def __init__(self, target_port):
+    def __init__(self, target_port, rate=None):
         self.target = target_port
+        self.rate = rate  # bytes per second from the target, None for no limit
         self.port = free_port()
         self.conns = []
         self.lock = threading.Lock()
@@ -117,7 +129,7 @@ class Proxy:
     def _pump(self, src, dst, from_target):
         while True:
             try:
-                data = src.recv(65536)
+                data = src.recv(16384)
             except OSError:
                 data = b""
             if not data:
@@ -140,6 +152,8 @@ class Proxy:
                 dst.sendall(data)
             except OSError:
                 return
+            if from_target and self.rate:
+                time.sleep(len(data) / self.rate)
 
     def corrupt_at(self, n):
         with self.lock:
@@ -351,6 +365,68 @@ def test_a_log_that_no_longer_reaches_back_falls_back_to_a_full_sync():
             s = stats(p)
             assert s["sync_partial_err"] == 1
             assert s["sync_full"] == 2
+
+
+def sync_in_progress(server):
+    try:
+        return repl_info(server).get("master_sync_in_progress") == 1
+    except redis.RedisError:
+        return False
+
+
+def test_a_write_burst_larger_than_the_backlog_during_a_full_sync_needs_no_second_one():
+    # No backlog at all: log files go as soon as they are flushed. A burst and a flush
+    # during the (throttled) transfer would leave the replica without the log after its
+    # checkpoint, were the primary's files not pinned until it reads that log.
+    with Vellumd("--replication.backlog-ttl", "off", "--replication.backlog-mb", "0") as p:
+        fill_values(p, 2000, 1024, prefix="base")
+        proxy = Proxy(p.port, rate=512 * 1024)
+        try:
+            with replica_of(proxy.port) as r:
+                assert wait_for(lambda: sync_in_progress(r), 10)
+                fill_values(p, 3000, 1024, prefix="burst")
+                p.client().execute_command("SNAPSHOT", "CREATE")  # flushes: the log moves on
+                assert sync_in_progress(r), "the transfer ended before the burst; test is void"
+                proxy.rate = None
+                assert_converged(p, r)
+                s = stats(p)
+                assert s["sync_full"] == 1
+                assert s["sync_partial_err"] == 0
+        finally:
+            proxy.close()
+
+
+def test_kill_9_of_the_replica_mid_sync_never_opens_a_partial_transfer(primary):
+    fill_values(primary, 2000, 1024, prefix="base")
+    proxy = Proxy(primary.port, rate=256 * 1024)
+    try:
+        with replica_of(proxy.port) as r:
+            assert wait_for(lambda: sync_in_progress(r), 10)
+            time.sleep(0.5)
+            r.proc.kill()
+            r.proc.wait()
+            r.stop()
+            proxy.rate = None
+            r.start()
+            assert_converged(primary, r)
+            assert stats(primary)["sync_full"] == 2
+    finally:
+        proxy.close()
+
+
+def test_kill_9_of_the_primary_then_the_replica_resumes():
+    with Vellumd() as p:
+        fill(p, 100)
+        with replica_of(p.port) as r:
+            assert_converged(p, r)
+            p.proc.kill()
+            p.proc.wait()
+            p.stop()
+            p.start()
+            fill(p, 50, prefix="after-crash")
+            assert_converged(p, r)
+            assert stats(p)["sync_partial_ok"] == 1
+            assert stats(p)["sync_full"] == 0
 
 
 def test_a_corrupt_checkpoint_stream_is_refused_and_retried(primary):

@@ -256,6 +256,38 @@ TEST_F(ReplicaApplierThreadTest, AFollowingPersisterWritesNothing) {
   EXPECT_GT(primary_engine_->LatestSequence(), before);
 }
 
+// Without a backlog, flushed log files are deleted at once; pinned, they stay until
+// unpinned, so a replica in a full sync always finds the log from its checkpoint.
+TEST_F(ReplicaApplierThreadTest, PinnedFilesKeepTheLogReadableAcrossAFlush) {
+  EngineOptions o;
+  o.dir = root_ + "/nobacklog";
+  auto opened = Engine::Open(o);
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  Engine& e = **opened;
+  auto put = [&](const std::string& k) {
+    auto b = e.NewBatch();
+    b->PutMeta(codec::MetaKey(0, k), "x");
+    ASSERT_TRUE(e.Write(*b, false).ok());
+  };
+  auto readable_from = [&](uint64_t from) {
+    std::vector<LogBatch> batches;
+    bool gone = false;
+    return e.ReadLog(from, 1 << 20, &batches, &gone).ok() && !batches.empty();
+  };
+  put("a");
+  const uint64_t from = e.LatestSequence();
+  ASSERT_TRUE(e.PinFiles().ok());
+  put("b");
+  ASSERT_TRUE(e.Flush().ok());
+  put("c");
+  EXPECT_TRUE(readable_from(from));
+  ASSERT_TRUE(e.UnpinFiles().ok());
+  put("d");
+  ASSERT_TRUE(e.Flush().ok());
+  put("e");
+  EXPECT_FALSE(readable_from(from));
+}
+
 // A replica's replica asks it for a checkpoint: the cut cycle must not write the version
 // mark (or anything) either, or the next batch from the primary no longer follows.
 TEST_F(ReplicaApplierThreadTest, ACheckpointOfAFollowingPersisterWritesNothing) {
