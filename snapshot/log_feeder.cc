@@ -3,6 +3,7 @@
 #define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
 #include <xxhash.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -25,6 +26,16 @@ Result<uint64_t> HashFile(const std::string& path) {
   }
   if (in.bad()) return Status::Error("can't read " + path);
   return static_cast<uint64_t>(XXH3_64bits_digest(&state));
+}
+
+std::string HexU64(uint64_t v) {
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(v));
+  return hex;
+}
+
+std::string HashHex(std::string_view bytes) {
+  return HexU64(static_cast<uint64_t>(XXH3_64bits(bytes.data(), bytes.size())));
 }
 
 LogFeeder::LogFeeder(storage::Engine* engine, storage::Persister* persister, std::string dir)

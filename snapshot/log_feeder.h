@@ -26,6 +26,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -49,6 +50,9 @@ struct CheckpointOffer {
 
 // The XXH3-64 of a file's contents.
 Result<uint64_t> HashFile(const std::string& path);
+// 16 lower-case hex digits; the XXH3-64 of bytes in that form (how REPLSTREAM sends them).
+std::string HexU64(uint64_t v);
+std::string HashHex(std::string_view bytes);
 
 class LogFeeder {
  public:

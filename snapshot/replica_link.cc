@@ -272,18 +272,23 @@ Status ReplicaLink::Follow(RespClient& c) {
     Result<RespValue> r = c.Call({"REPLSTREAM", "LOG", std::to_string(from),
                                   std::to_string(kLogBytes), std::to_string(kLogWaitMs)});
     if (Status st = ReplyError(r, "REPLSTREAM LOG"); !st.ok()) return st;
-    if (r->type != RespValue::kArray || r->elements.size() % 3 != 0) {
+    if (r->type != RespValue::kArray || r->elements.size() % 4 != 0) {
       return Status::Error("REPLSTREAM LOG: unexpected reply");
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
       state_.last_io_ms = MonotonicMs();
     }
-    for (size_t i = 0; i < r->elements.size(); i += 3) {
+    for (size_t i = 0; i < r->elements.size(); i += 4) {
       storage::LogBatch b;
       b.sequence = static_cast<uint64_t>(r->elements[i].integer);
       b.count = static_cast<uint32_t>(r->elements[i + 1].integer);
       b.data = std::move(r->elements[i + 2].str);
+      if (HashHex(b.data) != r->elements[i + 3].str) {
+        // Damaged on the way: nothing of it was written; the next session asks again.
+        return Status::Error("log batch at sequence " + std::to_string(b.sequence) +
+                             " does not match its checksum; refused");
+      }
       if (Status st = applier_.Apply(b, options_.sync_writes, now_ms_()); !st.ok()) {
         // This database no longer follows the primary's log (a gap, a record of its own,
         // a batch that does not decode): only a full sync makes it equal again.

@@ -130,11 +130,9 @@ Status StreamCheckpoint(CommandContext& ctx) {
       w.Integer(static_cast<int64_t>(o.id));
       w.Integer(static_cast<int64_t>(o.sequence));
       for (const auto& f : o.files) {
-        char hex[17];
-        std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(f.xxh3));
         w.Bulk(f.name);
         w.Bulk(std::to_string(f.size));
-        w.Bulk(hex);
+        w.Bulk(snapshot::HexU64(f.xxh3));
       }
     });
   });
@@ -174,7 +172,9 @@ Status StreamRelease(CommandContext& ctx) {
   return Status::Ok();
 }
 
-// REPLSTREAM LOG from max-bytes wait-ms: [sequence, count, bytes, ...], empty when
+// REPLSTREAM LOG from max-bytes wait-ms: [sequence, count, bytes, xxh3-hex, ...]
+// (the hash computed on the feeder's thread, checked by the replica before it writes a
+// byte, so a batch damaged on the way is refused, never applied), empty when
 // nothing came within wait-ms; -LOGGONE when the log no longer reaches back to `from`.
 // max-bytes 0 asks only whether it does (a replica deciding between resuming and a full
 // sync): counted as sync_partial_ok or sync_partial_err.
@@ -200,12 +200,16 @@ Status StreamLog(CommandContext& ctx) {
         }
         if (probe) batches.clear();
         auto shared = std::make_shared<std::vector<storage::LogBatch>>(std::move(batches));
-        reply([shared](protocol::ReplyWriter& w) {
-          w.ArrayHeader(3 * shared->size());
-          for (const storage::LogBatch& b : *shared) {
+        auto hashes = std::make_shared<std::vector<std::string>>();
+        for (const storage::LogBatch& b : *shared) hashes->push_back(snapshot::HashHex(b.data));
+        reply([shared, hashes](protocol::ReplyWriter& w) {
+          w.ArrayHeader(4 * shared->size());
+          for (size_t i = 0; i < shared->size(); i++) {
+            const storage::LogBatch& b = (*shared)[i];
             w.Integer(static_cast<int64_t>(b.sequence));
             w.Integer(b.count);
             w.Bulk(b.data);
+            w.Bulk((*hashes)[i]);
           }
         });
       });

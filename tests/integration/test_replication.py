@@ -445,6 +445,21 @@ def test_a_corrupt_checkpoint_stream_is_refused_and_retried(primary):
         c.close()
 
 
+def test_a_log_batch_damaged_on_the_way_is_refused_then_fetched_again(primary):
+    fill(primary, 10)
+    proxy = Proxy(primary.port)
+    try:
+        with replica_of(proxy.port) as r:
+            assert_converged(primary, r)
+            proxy.corrupt_at(5000)  # inside the next batch's bytes
+            primary.client().set("page", random.Random(1).randbytes(20000))
+            assert_converged(primary, r)
+            assert "does not match its checksum; refused" in r.log()
+            assert stats(primary)["sync_full"] == 1
+    finally:
+        proxy.close()
+
+
 def test_a_cut_link_resumes_and_converges(primary):
     fill(primary, 100)
     proxy = Proxy(primary.port)
