@@ -119,6 +119,40 @@ void LogFeeder::ReadLog(uint64_t from, size_t max_bytes, int64_t wait_ms, LogDon
   cv_.notify_one();
 }
 
+void LogFeeder::WaitUntil(std::function<bool()> ready, int64_t deadline_ms,
+                          std::function<void(bool)> done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stop_) {
+      waiters_.push_back({std::move(ready), deadline_ms, std::move(done)});
+      done = nullptr;
+    }
+  }
+  if (done) done(false);
+}
+
+void LogFeeder::ServeWaiters(bool final) {
+  std::vector<Waiter> waiters;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (waiters_.empty()) return;
+    waiters.swap(waiters_);
+  }
+  const int64_t now = MonotonicMs();
+  std::vector<Waiter> still;
+  for (Waiter& w : waiters) {
+    if (w.ready()) {
+      w.done(true);
+    } else if (final || (w.deadline_ms != 0 && now >= w.deadline_ms)) {
+      w.done(false);
+    } else {
+      still.push_back(std::move(w));
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (Waiter& w : still) waiters_.push_back(std::move(w));
+}
+
 void LogFeeder::MakeCheckpoint(std::function<void(const Result<CheckpointOffer>&)> done) {
   auto shared = std::make_shared<std::function<void(const Result<CheckpointOffer>&)>>(std::move(done));
   if (!Submit([this, shared] {
@@ -235,8 +269,10 @@ void LogFeeder::Run() {
     if (job) job();
     if (look) ServeParked(false);
     if (!pins_.empty()) ReleasePins(0, false);  // the expired ones
+    ServeWaiters(false);
   }
   ServeParked(true);
+  ServeWaiters(true);
 }
 
 }  // namespace vellum::snapshot

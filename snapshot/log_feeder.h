@@ -70,6 +70,10 @@ class LogFeeder {
   void ReadFile(uint64_t id, std::string name, uint64_t offset, uint64_t length,
                 std::function<void(const Result<std::string>&)> done);
   void Release(uint64_t id);
+  // Calls done(true) once ready() holds (checked on the feeder's thread after each
+  // persister cycle and every 10 ms), or done(false) at the deadline (monotonic ms; 0 for
+  // none) or at Stop. For WAIT.
+  void WaitUntil(std::function<bool()> ready, int64_t deadline_ms, std::function<void(bool)> done);
   // New batches were written: parked log requests look again.
   void Notify();
   // Answers the parked log requests, drops queued jobs, joins the thread; requests made
@@ -90,6 +94,7 @@ class LogFeeder {
   bool Submit(std::function<void()> job);
   // Answers the parked requests that now have batches (or whose wait ran out).
   void ServeParked(bool final);
+  void ServeWaiters(bool final);
   std::string CheckpointDir(uint64_t id) const;
   // Unpins the checkpoints whose replica reads from `from` (0: none), and expired ones.
   void ReleasePins(uint64_t from, bool all);
@@ -101,6 +106,12 @@ class LogFeeder {
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;  // guarded by mu_
   std::vector<Parked> parked_;              // guarded by mu_
+  struct Waiter {
+    std::function<bool()> ready;
+    int64_t deadline_ms;
+    std::function<void(bool)> done;
+  };
+  std::vector<Waiter> waiters_;             // guarded by mu_
   bool notified_ = false;                   // guarded by mu_
   bool stop_ = false;                       // guarded by mu_
   uint64_t next_id_ = 1;                    // feeder thread only

@@ -143,6 +143,35 @@ void Replication::Forget(uint64_t client_id) {
   replicas_.erase(client_id);
 }
 
+int64_t Replication::CountAcked(uint64_t sequence) const {
+  int64_t n = 0;
+  for (const Replica& r : Replicas()) n += r.acked >= sequence ? 1 : 0;
+  return n;
+}
+
+void Replication::Wait(int64_t numreplicas, int64_t deadline_ms,
+                       std::function<void(int64_t)> done) {
+  // Every write made before now is in cycle started + 1 at the latest, or already written
+  // if the persister is idle; once it is, the engine's last sequence covers them all.
+  struct Target {
+    uint64_t cycle;
+    uint64_t sequence = 0;
+    bool known = false;
+  };
+  auto target = std::make_shared<Target>(Target{persister_->started_cycles() + 1});
+  auto ready = [this, target, numreplicas] {
+    if (!target->known) {
+      if (persister_->completed_cycles() < target->cycle && !persister_->Idle()) return false;
+      target->sequence = engine_->LatestSequence();
+      target->known = true;
+    }
+    return CountAcked(target->sequence) >= numreplicas;
+  };
+  feeder_->WaitUntil(ready, deadline_ms, [this, target, done = std::move(done)](bool) {
+    done(target->known ? CountAcked(target->sequence) : 0);
+  });
+}
+
 std::vector<Replication::Replica> Replication::Replicas() const {
   // A replica long-polls at least once a second; one silent for 10 s has gone.
   const int64_t cutoff = MonotonicMs() - 10000;

@@ -72,6 +72,12 @@ class Replication {
   // The replicas heard from in the last 10 seconds (older ones are forgotten).
   std::vector<Replica> Replicas() const;
 
+  // WAIT: calls done(n) with the number of replicas that acknowledged every write made
+  // before the call, once n >= numreplicas or at the deadline (monotonic ms, 0 = none).
+  void Wait(int64_t numreplicas, int64_t deadline_ms, std::function<void(int64_t)> done);
+  // Replicas whose acknowledged position is at least `sequence`.
+  int64_t CountAcked(uint64_t sequence) const;
+
   std::atomic<uint64_t> sync_full{0}, sync_partial_ok{0}, sync_partial_err{0};
 
  private:

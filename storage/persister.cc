@@ -184,13 +184,15 @@ void Persister::SetFollowing(bool on) {
   following_.store(on, std::memory_order_relaxed);
 }
 
+bool Persister::Idle() const {
+  return !HasNewWork() &&
+         completed_.load(std::memory_order_acquire) == started_.load(std::memory_order_acquire);
+}
+
 Status Persister::Drain(int64_t timeout_ms) {
   const int64_t deadline = MonotonicMs() + timeout_ms;
   for (;;) {
-    if (!HasNewWork() && completed_.load(std::memory_order_acquire) ==
-                             started_.load(std::memory_order_acquire)) {
-      return Status::Ok();
-    }
+    if (Idle()) return Status::Ok();
     if (MonotonicMs() > deadline) {
       return Status::Error("the persister did not finish its pending writes in time");
     }

@@ -89,6 +89,8 @@ class Persister final : public WriteListener {
   // mark the primary's log left in the engine, so this persister continues from them.
   void SetFollowing(bool on);
   bool following() const { return following_.load(std::memory_order_relaxed); }
+  // Nothing recorded is left to write: every write so far is in the engine.
+  bool Idle() const;
   // Waits until everything recorded before SetFollowing(true) is written, so the engine
   // is the link's alone. Not from a worker.
   Status Drain(int64_t timeout_ms);
@@ -99,6 +101,9 @@ class Persister final : public WriteListener {
   // The ticket of the writes this thread made since its last call (0: none), reset.
   static uint64_t TakeThreadTicket();
   uint64_t completed_cycles() const { return completed_.load(std::memory_order_acquire); }
+  // Cycles started so far: a write made now is written by cycle started_cycles() + 1 at
+  // the latest (NoteTicket's rule).
+  uint64_t started_cycles() const { return started_.load(std::memory_order_seq_cst); }
   bool Durable(uint64_t ticket) const { return completed_cycles() >= ticket; }
 
   // ---- figures for INFO (any thread) ----

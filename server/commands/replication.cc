@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/numbers.h"
 #include "protocol/errors.h"
 #include "server/client_state.h"
@@ -216,6 +217,31 @@ Status StreamLog(CommandContext& ctx) {
   return Status::Ok();
 }
 
+// WAIT numreplicas timeout: how many replicas acknowledged this client's writes.
+Status Wait(CommandContext& ctx) {
+  int64_t numreplicas = 0, timeout = 0;
+  if (!ParseInt64(ctx.arg(1), &numreplicas)) return Status::Error(protocol::err::kNotInteger);
+  if (!ParseInt64(ctx.arg(2), &timeout)) return Status::Error("ERR timeout is not an integer or out of range");
+  if (timeout < 0) return Status::Error("ERR timeout is negative");
+  snapshot::Replication* r = ctx.server.replication();
+  if (r != nullptr && r->is_replica()) {
+    return Status::Error("ERR WAIT cannot be used with replica instances. Please also note that "
+                         "since Redis 4.0 if a replica is configured to be writable (which is "
+                         "not the default) writes to replicas are just local and are not "
+                         "propagated.");
+  }
+  if (r == nullptr) {
+    ctx.reply.Integer(0);
+    return Status::Ok();
+  }
+  auto reply = ctx.client.Defer();
+  const int64_t deadline = timeout == 0 ? 0 : MonotonicMs() + timeout;
+  r->Wait(numreplicas, deadline, [reply](int64_t n) {
+    reply([n](protocol::ReplyWriter& w) { w.Integer(n); });
+  });
+  return Status::Ok();
+}
+
 }  // namespace
 
 void RegisterReplicationCommands(CommandTable& table) {
@@ -232,6 +258,9 @@ void RegisterReplicationCommands(CommandTable& table) {
                   "Returns the replication role.", Role});
   table.Register({"replconf", -1, kFlags | kLoading | kStale, kCats, 0, 0, 0, "server", "3.0.0",
                   "An internal command for configuring the replication stream.", Replconf});
+  table.Register({"wait", 3, kNoScript, kCatSlow | kCatConnection, 0, 0, 0, "generic", "3.0.0",
+                  "Blocks until the asynchronous replication of all preceding write commands "
+                  "sent by the connection is completed.", Wait});
   std::vector<CommandSpec> sub = {
       {"hello", 2, kFlags | kStale, kCats, 0, 0, 0, "server", "vellum",
        "The replication id and the last sequence number.", StreamHello},

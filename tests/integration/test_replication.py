@@ -516,6 +516,26 @@ def test_acknowledged_always_writes_reach_a_replica_killed_at_random_moments():
             rc.close()
 
 
+def test_wait_counts_the_replicas_that_have_a_clients_writes(primary):
+    c = primary.client()
+    c.set("k", "v")
+    start = time.time()
+    assert c.execute_command("WAIT", 1, 200) == 0  # no replica yet: the timeout
+    assert time.time() - start >= 0.15
+    with replica_of(primary.port) as r:
+        assert_converged(primary, r)
+        for i in range(20):
+            c.set("w:%d" % i, "x" * 100)
+            assert c.execute_command("WAIT", 1, 5000) == 1
+            assert r.client().get("w:%d" % i) == b"x" * 100  # it really has it
+        start = time.time()
+        assert c.execute_command("WAIT", 2, 300) == 1  # asks for more than there are
+        assert time.time() - start >= 0.25
+        with pytest.raises(redis.ResponseError, match="WAIT cannot be used with replica"):
+            r.client().execute_command("WAIT", 1, 10)
+    c.close()
+
+
 def test_replicaof_without_persistence_is_refused():
     with Vellumd("--storage.durability", "none") as s:
         with pytest.raises(redis.ResponseError, match="replication needs persistence"):
