@@ -173,6 +173,17 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
                   static_cast<long long>(report->duration_ms),
                   report->moved_aside.empty() ? "" : "; the previous database is now ",
                   report->moved_aside.c_str());
+      // The restored data is another history than the directory's replid named: a
+      // replica of the snapshot's primary resumes from the snapshot's sequence; anything
+      // else starts a new history (its old replicas must not resume on it).
+      if (!config.replication_primary.empty() && !report->manifest.replid.empty()) {
+        if (Status st = snapshot::WriteReplId(dir.string(), report->manifest.replid); !st.ok()) {
+          VLOG_WARNING("%s", st.message().c_str());
+          return 1;
+        }
+      } else {
+        snapshot::RemoveReplId(dir.string());
+      }
       startup_restore = std::move(*report);
     }
     const int64_t load_start_us = MonotonicUs();

@@ -46,6 +46,7 @@ std::string EncodeManifest(const Manifest& m) {
   t.insert("keys_by_db", std::move(keys));
   t.insert("keys", static_cast<int64_t>(m.keys));
   t.insert("digest", m.digest);
+  if (!m.replid.empty()) t.insert("replid", m.replid);
   std::ostringstream out;
   out << t << "\n";
   return out.str();
@@ -79,6 +80,7 @@ Status DecodeManifest(std::string_view text, Manifest* out) {
   m.keep = t["keep"].value_or(false);
   m.server_version = t["server_version"].value_or(std::string());
   m.digest = t["digest"].value_or(std::string());
+  m.replid = t["replid"].value_or(std::string());
   if (m.digest.size() != 32) return Status::Error("manifest: missing or bad digest");
   const toml::array* by_db = t["keys_by_db"].as_array();
   if (by_db == nullptr || by_db->size() != m.keys_by_db.size()) {
@@ -145,6 +147,7 @@ std::string ManifestJson(const Manifest& m) {
   num("format_version", m.format_version);
   str("keys_by_db", KeysByDbText(m));
   num("files", m.files);
+  str("replid", m.replid);
   out.back() = '}';
   return out;
 }

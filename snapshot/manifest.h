@@ -28,6 +28,10 @@ struct Manifest {
   std::array<uint64_t, storage::codec::kNumPhysicalDbs> keys_by_db{};
   uint64_t keys = 0;
   std::string digest;            // 32 hex digits
+  // The replication id of the history the data belongs to (snapshot/replication.h): a
+  // server restored from it as a replica of that history's primary resumes from
+  // `sequence` instead of making a full sync. Empty in snapshots made before it existed.
+  std::string replid;
 
   // The snapshot's id: stored in the manifest, given by the snapshot directory's counter
   // (never reused there, whatever is deleted); 0 until assigned.

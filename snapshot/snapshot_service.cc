@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/version.h"
+#include "snapshot/replica_link.h"
 
 namespace vellum::snapshot {
 namespace {
@@ -283,6 +284,7 @@ Result<Manifest> SnapshotService::MakeSnapshot(const std::string& label, bool ke
   m.label = label;
   m.keep = keep;
   m.server_version = kVellumVersion;
+  m.replid = ReadReplId(options_.data_dir);
   const std::string checkpoint =
       (std::filesystem::path(options_.data_dir) / "snapshot.tmp").string();
   std::error_code ec;

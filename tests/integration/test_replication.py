@@ -2,6 +2,7 @@
 small TCP proxy between them that the tests cut or make corrupt a byte, kill -9 of
 either side. Every test ends by comparing DEBUG DIGEST of primary and replica.
 """
+import os
 import random
 import socket
 import threading
@@ -534,6 +535,40 @@ def test_wait_counts_the_replicas_that_have_a_clients_writes(primary):
         with pytest.raises(redis.ResponseError, match="WAIT cannot be used with replica"):
             r.client().execute_command("WAIT", 1, 10)
     c.close()
+
+
+def test_a_replica_restored_from_a_snapshot_catches_up_from_its_sequence(primary):
+    fill(primary, 300, prefix="before")
+    c = primary.client()
+    c.execute_command("SNAPSHOT", "CREATE")
+    fill(primary, 100, prefix="after-snapshot")
+    snapshots = os.path.join(primary.tmp, "data", "snapshots")
+    with replica_of(primary.port, "--restore-from", snapshots) as r:
+        assert_converged(primary, r)
+        s = stats(primary)
+        assert s["sync_full"] == 0
+        assert s["sync_partial_ok"] == 1
+        assert "resumed from sequence" in r.log()
+    c.close()
+
+
+def test_a_primary_restored_from_a_snapshot_starts_a_new_history(primary):
+    fill(primary, 50)
+    primary.client().execute_command("SNAPSHOT", "CREATE")
+    with replica_of(primary.port) as r:
+        assert_converged(primary, r)
+        before = repl_info(primary)["master_replid"]
+        fill(primary, 50, prefix="lost-by-the-restore")
+        assert_converged(primary, r)
+        primary.stop()
+        snapshots = os.path.join(primary.tmp, "data", "snapshots")
+        primary.args += ["--restore-from", snapshots]
+        primary.start()
+        assert repl_info(primary)["master_replid"] != before
+        fill(primary, 500, prefix="new-history")  # beyond the replica's old position
+        assert_converged(primary, r)
+        assert stats(primary)["sync_full"] == 1
+        assert r.client().get("lost-by-the-restore:0") is None
 
 
 def test_replicaof_without_persistence_is_refused():
