@@ -51,6 +51,10 @@ FieldSpec Str(const char* toml, const char* redis, bool runtime, std::string Con
               const char* doc) {
   return {toml, redis, ValueKind::kString, 0, 0, nullptr, runtime, doc, nullptr, field};
 }
+FieldSpec Bool(const char* toml, const char* redis, bool runtime, bool Config::*field,
+               const char* doc) {
+  return {toml, redis, ValueKind::kBool, 0, 0, nullptr, runtime, doc, nullptr, nullptr, field};
+}
 FieldSpec Enum(const char* toml, const char* redis, const char* values, bool runtime,
                std::string Config::*field, const char* doc) {
   return {toml, redis, ValueKind::kEnum, 0, 0, values, runtime, doc, nullptr, field};
@@ -164,6 +168,10 @@ std::vector<FieldSpec> BuildSchema() {
                "was away can resume without a full sync; off for no limit by age."),
       Int("replication.backlog-mb", nullptr, 0, 1000000, kStartup, &Config::replication_backlog_mb,
           "And keep at most this many megabytes of it; 0 for no limit by size."),
+      Bool("replication.serve-stale-data", "replica-serve-stale-data", kRuntime,
+           &Config::replication_serve_stale_data,
+           "A replica whose link is down or still in its first sync answers with the data it "
+           "has; false refuses with -MASTERDOWN."),
       Encoding("encoding.hash-max-listpack-entries", "hash-max-listpack-entries",
                "hash-max-ziplist-entries", 0, &Config::hash_max_listpack_entries,
                "Redis's compact-hash threshold: accepted, ignored (one hash representation)."),

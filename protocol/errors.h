@@ -135,4 +135,6 @@ inline constexpr char kOnlyPubSubAllowedSuffix[] =
 // Replication: a write sent to a replica.
 namespace vellum::protocol::err {
 inline constexpr char kReadOnlyReplica[] = "READONLY You can't write against a read only replica.";
+inline constexpr char kMasterDown[] =
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 }  // namespace vellum::protocol::err

@@ -11,6 +11,7 @@
 #include "server/acl.h"
 #include "server/pubsub.h"
 #include "server/transaction.h"
+#include "snapshot/replication.h"
 
 namespace vellum::server {
 namespace {
@@ -204,6 +205,14 @@ void Dispatcher::Execute(std::span<const std::string_view> argv, ClientState& cl
   const bool writes = (cmd->spec.flags & kWrite) ||
                       (cmd->fullname == "exec" && client.txn != nullptr &&
                        client.txn->in_multi() && client.txn->queued_writes());
+  //    A replica without its primary answers only commands flagged stale, if asked to
+  //    (replica-serve-stale-data no).
+  if (!(cmd->spec.flags & kStale) && !server_->serve_stale_data.load(std::memory_order_relaxed) &&
+      server_->is_replica() && !server_->replication()->link_up()) {
+    stats_->command[cmd->id].rejected_calls.fetch_add(1, std::memory_order_relaxed);
+    reply.Error(protocol::err::kMasterDown);
+    return;
+  }
   //    A replica takes its data from its primary only (Redis's replica-read-only yes).
   if (writes && server_->is_replica()) {
     stats_->command[cmd->id].rejected_calls.fetch_add(1, std::memory_order_relaxed);

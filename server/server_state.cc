@@ -65,6 +65,7 @@ ServerState::ServerState(conf::ConfigStore* config, const CommandTable* commands
 
 void ServerState::ApplyConfig(const conf::Config& c) {
   maxclients = c.maxclients;
+  serve_stale_data = c.replication_serve_stale_data;
   timeout_s = c.timeout;
   output_buffer_limit = c.output_buffer_limit;
   proto_max_bulk_len = c.proto_max_bulk_len;

@@ -116,6 +116,7 @@ class ServerState {
   // Settings read on hot paths, refreshed whenever CONFIG SET changes them.
   void ApplyConfig(const conf::Config& c);
   std::atomic<int64_t> maxclients{10000};
+  std::atomic<bool> serve_stale_data{true};  // replication.serve-stale-data
   std::atomic<int64_t> timeout_s{0};
   std::atomic<int64_t> output_buffer_limit{0};
   std::atomic<int64_t> proto_max_bulk_len{0};

@@ -115,7 +115,7 @@ void ReplicaLink::Run() {
     Status st = Session();
     SetStatus("connect", false, false);
     if (stop_.load()) break;
-    VLOG_WARNING("Replication: link to %s:%d lost: %s", options_.host.c_str(), options_.port,
+    VLOG_WARNING("Replication: link to %s:%d down: %s", options_.host.c_str(), options_.port,
                  st.message().c_str());
     {
       std::lock_guard<std::mutex> lock(mu_);

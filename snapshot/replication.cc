@@ -122,6 +122,13 @@ Replication::LinkInfo Replication::link() const {
   return info;
 }
 
+bool Replication::link_up() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!link_) return false;
+  ReplicaLink::State st = link_->state();
+  return st.link_up && st.status == "connected";
+}
+
 void Replication::NoteReplica(uint64_t client_id, const std::string& ip, int port) {
   std::lock_guard<std::mutex> lock(mu_);
   Replica& r = replicas_[client_id];

@@ -58,6 +58,8 @@ class Replication {
     ReplicaLink::State state;
   };
   LinkInfo link() const;
+  // Following, with the link up and the first sync done.
+  bool link_up() const;
 
   // ---- replicas attached to this server ----
   struct Replica {

@@ -571,6 +571,25 @@ def test_a_primary_restored_from_a_snapshot_starts_a_new_history(primary):
         assert r.client().get("lost-by-the-restore:0") is None
 
 
+def test_serve_stale_data_no_refuses_reads_until_the_link_is_up():
+    port = free_port()  # no primary there yet
+    with replica_of(port, "--replica-serve-stale-data", "no") as r:
+        rc = r.client()
+        with pytest.raises(redis.ResponseError, match="MASTERDOWN Link with MASTER is down"):
+            rc.get("k")
+        assert rc.info("replication")["master_link_status"] == "down"  # INFO is stale-ok
+        with Vellumd(port=port) as p:
+            p.client().set("k", "v")
+            assert_converged(p, r)
+            assert rc.get("k") == b"v"
+        assert wait_for(lambda: repl_info(r)["master_link_status"] == "down", 10)
+        with pytest.raises(redis.ResponseError, match="MASTERDOWN"):
+            rc.get("k")
+        rc.config_set("replica-serve-stale-data", "yes")
+        assert rc.get("k") == b"v"  # the default: stale data is served
+        rc.close()
+
+
 def test_replicaof_without_persistence_is_refused():
     with Vellumd("--storage.durability", "none") as s:
         with pytest.raises(redis.ResponseError, match="replication needs persistence"):

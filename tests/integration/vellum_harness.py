@@ -75,7 +75,7 @@ class Vellumd:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
                     s.sendall(b"PING\r\n")
                     data = s.recv(64)
-                    if data.startswith(b"+PONG") or data.startswith(b"-NOAUTH"):
+                    if data.startswith((b"+PONG", b"-NOAUTH", b"-MASTERDOWN")):
                         return
             except OSError:
                 pass
