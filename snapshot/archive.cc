@@ -13,6 +13,8 @@
 #include <functional>
 #include <unordered_set>
 
+#include "common/durable_file.h"
+
 namespace vellum::snapshot {
 namespace {
 
@@ -81,12 +83,6 @@ Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
     if (n < 0) return ErrnoError("can't write " + path, errno);
     bytes.remove_prefix(static_cast<size_t>(n));
   }
-  return Status::Ok();
-}
-
-Status SyncDir(const std::string& dir) {
-  Fd fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0 || ::fsync(fd.get()) != 0) return ErrnoError("can't fsync " + dir, errno);
   return Status::Ok();
 }
 

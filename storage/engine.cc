@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/durable_file.h"
 
 namespace vellum::storage {
 namespace {
@@ -313,9 +314,27 @@ Result<bool> Engine::Exists(const std::string& dir) {
   return !ec && std::filesystem::exists(st);
 }
 
+Status Engine::FinishReplace(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path aside(dir + ".replaced");
+  if (!fs::exists(aside, ec)) return Status::Ok();
+  if (!fs::exists(fs::path(dir) / "CURRENT", ec)) {
+    fs::remove_all(dir, ec);
+    fs::rename(aside, dir, ec);
+    if (ec) return Status::Error("can't put " + aside.string() + " back: " + ec.message());
+    return SyncDir(fs::path(dir).parent_path().string());
+  }
+  fs::remove_all(aside, ec);
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   namespace fs = std::filesystem;
   const std::string& dir = options.dir;
+  if (!options.read_only) {
+    if (Status st = FinishReplace(dir); !st.ok()) return st;
+  }
   Result<bool> found = Exists(dir);
   if (!found.ok()) return found.status();
   const bool exists = *found;
@@ -744,6 +763,7 @@ Status Engine::ReplaceWith(const std::string& src) {
   fs::rename(dir, aside, ec);
   if (ec) return Status::Error("can't move " + dir_ + " aside: " + ec.message());
   fs::rename(src, dir, ec);
+  if (!ec) (void)SyncDir(dir.parent_path().string());  // both renames on disk before the open
   if (ec) {
     std::error_code back;
     fs::rename(aside, dir, back);
@@ -761,7 +781,7 @@ Status Engine::ReplaceWith(const std::string& src) {
   }
   rep_ = std::move((*fresh)->rep_);
   fs::remove_all(aside, ec);
-  return Status::Ok();
+  return SyncDir(dir.parent_path().string());
 }
 
 Status Engine::PinFiles() {

@@ -176,6 +176,10 @@ class Engine {
   // burst larger than the backlog would send it back to a full sync, forever).
   Status PinFiles();
   Status UnpinFiles();
+  // Completes or undoes a ReplaceWith that a crash interrupted: with no database in `dir`
+  // the old one (left aside) is put back; with one, the old one is removed. Called by
+  // Open, and before start-up decides whether there is a database to load.
+  static Status FinishReplace(const std::string& dir);
   // The db map and version mark as stored now (not as loaded at open).
   Status ReadDbMap(uint8_t (&map)[codec::kNumPhysicalDbs]);
   uint64_t ReadVersionMark();

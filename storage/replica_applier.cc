@@ -153,6 +153,7 @@ Status ReplicaApplier::Apply(const LogBatch& batch, bool sync, int64_t now_ms) {
   if (Status st = engine_->VisitLog(batch.data, changes); !st.ok()) return st;
   if (changes.bad_map()) return Status::Error("a replicated batch with a malformed db map");
   if (Status st = engine_->ApplyLog(batch, sync); !st.ok()) return st;
+  if (!sync) unsynced_ = true;
 
   uint8_t logical_of[codec::kNumPhysicalDbs];
   for (int i = 0; i < codec::kNumPhysicalDbs; i++) logical_of[changes.map()[i]] = static_cast<uint8_t>(i);
@@ -181,6 +182,13 @@ Status ReplicaApplier::Apply(const LogBatch& batch, bool sync, int64_t now_ms) {
   for (const KeyState& s : states) Install(*keyspace_, s, now_ms);
   for (int i = 0; i < codec::kNumPhysicalDbs; i++) db_map_[i] = changes.map()[i];
   return Status::Ok();
+}
+
+Status ReplicaApplier::Sync() {
+  if (!unsynced_) return Status::Ok();
+  Status st = engine_->SyncWal();
+  if (st.ok()) unsynced_ = false;
+  return st;
 }
 
 Result<uint64_t> ReplicaApplier::ReloadAll(int64_t now_ms) {

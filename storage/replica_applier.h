@@ -32,6 +32,11 @@ class ReplicaApplier {
 
   // Writes the batch to the engine and installs what it changed in the keyspace.
   Status Apply(const LogBatch& batch, bool sync, int64_t now_ms);
+  // Syncs the WAL if a batch was applied without a sync since the last call. Call it
+  // about once a second (everysec): besides durability, a sync moves the snapshot the
+  // engine's sub compaction filter judges fields by; without it, a compaction would drop
+  // the fields of every hash or set written since the engine was opened.
+  Status Sync();
   // The keyspace becomes exactly the engine's contents (after a full sync), under every
   // shard lock. Returns the number of keys loaded.
   Result<uint64_t> ReloadAll(int64_t now_ms);
@@ -41,6 +46,7 @@ class ReplicaApplier {
   Keyspace* keyspace_;
   uint8_t db_map_[codec::kNumPhysicalDbs] = {};
   bool map_known_ = false;
+  bool unsynced_ = false;
 };
 
 }  // namespace vellum::storage

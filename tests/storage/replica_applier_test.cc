@@ -196,6 +196,22 @@ TEST_F(ReplicaApplierThreadTest, FullSyncThenTheLogKeepsTheReplicaEqualToThePrim
   ExpectReplicaEqualsPrimary();
 }
 
+// The sub compaction filter judges fields by the replica's durable snapshot, which only
+// a WAL sync moves: a replica that never synced lost the fields of every hash created
+// after its last open at its next compaction (found in review).
+TEST_F(ReplicaApplierThreadTest, ACompactionOnTheReplicaKeepsTheFieldsOfNewHashes) {
+  Set(0, "a", "1");
+  Settle();
+  FullSync();
+  HSet(0, "new-hash", "f1", "v1");
+  HSet(0, "new-hash", "f2", "v2");
+  SAdd(1, "new-set", "m");
+  CatchUp();
+  ASSERT_TRUE(applier_->Sync().ok());
+  ASSERT_TRUE(replica_engine_->CompactAll().ok());
+  ExpectReplicaEqualsPrimary();
+}
+
 TEST_F(ReplicaApplierThreadTest, SwapdbAndFlushdbReachTheReplica) {
   Set(0, "a", "1");
   Set(3, "b", "2");
@@ -286,6 +302,33 @@ TEST_F(ReplicaApplierThreadTest, PinnedFilesKeepTheLogReadableAcrossAFlush) {
   ASSERT_TRUE(e.Flush().ok());
   put("e");
   EXPECT_FALSE(readable_from(from));
+}
+
+// kill -9 between ReplaceWith's two renames leaves the old database aside and none in
+// place; the next start puts the old one back rather than create an empty one.
+TEST_F(ReplicaApplierThreadTest, AReplaceInterruptedBetweenItsRenamesIsUndoneAtTheNextOpen) {
+  const std::string dir = root_ + "/interrupted";
+  {
+    EngineOptions o;
+    o.dir = dir;
+    auto e = Engine::Open(o);
+    ASSERT_TRUE(e.ok());
+    auto b = (*e)->NewBatch();
+    b->PutMeta(codec::MetaKey(0, "kept"), "x");
+    ASSERT_TRUE((*e)->Write(*b, true).ok());
+  }
+  fs::rename(dir, dir + ".replaced");  // as if killed right after the first rename
+  ASSERT_TRUE(Engine::FinishReplace(dir).ok());
+  EngineOptions o;
+  o.dir = dir;
+  o.existing_only = true;
+  auto e = Engine::Open(o);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  std::string value;
+  bool found = false;
+  ASSERT_TRUE((*e)->GetMeta(codec::MetaKey(0, "kept"), &value, &found).ok());
+  EXPECT_TRUE(found);
+  EXPECT_FALSE(fs::exists(dir + ".replaced"));
 }
 
 // A replica's replica asks it for a checkpoint: the cut cycle must not write the version
