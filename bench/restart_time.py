@@ -19,63 +19,13 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def ping(port):
-    """PING's first reply line, or None when nothing answers."""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(64)
-    except OSError:
-        return None
-
-
-def wait_pong(port, proc, limit_s=600):
-    start = time.time()
-    while time.time() - start < limit_s:
-        if proc.poll() is not None:
-            raise RuntimeError("server exited with %s" % proc.returncode)
-        r = ping(port)
-        if r and r.startswith(b"+PONG"):
-            return
-        time.sleep(0.005)
-    raise RuntimeError("no PONG within %d s" % limit_s)
-
-
-def load(port, keys, value_size):
-    """SETs key:0000000.. through redis-cli --pipe (the same bytes for both servers)."""
-    value = b"v" * value_size
-    p = subprocess.Popen(["redis-cli", "-p", str(port), "--pipe"], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    batch = []
-    for i in range(keys):
-        batch.append(b"*3\r\n$3\r\nSET\r\n$11\r\nkey:%07d\r\n$%d\r\n%s\r\n" % (i, value_size, value))
-        if len(batch) == 10000:
-            p.stdin.write(b"".join(batch))
-            batch = []
-    p.stdin.write(b"".join(batch))
-    p.stdin.close()
-    out = p.stdout.read().decode()
-    p.wait()
-    if "errors: 0" not in out:
-        raise RuntimeError("load failed: " + out)
-
-
-def cli(port, *args):
-    return subprocess.run(["redis-cli", "-p", str(port)] + [str(a) for a in args],
-                          capture_output=True, text=True, timeout=60).stdout.strip()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import cli, free_port, load, wait_pong  # noqa: E402
 
 
 def stop(proc):
@@ -109,7 +59,7 @@ def main():
             proc = subprocess.Popen(argv(port), stdout=log, stderr=subprocess.STDOUT)
             wait_pong(port, proc)
             t = time.time()
-            load(port, a.keys, a.value_size)
+            load(port, a.keys, a.value_size, compressible=True)
             load_s = time.time() - t
             stop(proc)
             start = time.time()

@@ -22,9 +22,7 @@ import argparse
 import csv
 import io
 import os
-import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,69 +30,8 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cli(port, *args, timeout=600):
-    return subprocess.run(["redis-cli", "-p", str(port)] + [str(a) for a in args],
-                          capture_output=True, text=True, timeout=timeout).stdout.strip()
-
-
-def wait_pong(port, proc, limit_s=600):
-    start = time.time()
-    while time.time() - start < limit_s:
-        if proc.poll() is not None:
-            raise RuntimeError("server exited with %s" % proc.returncode)
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
-                s.sendall(b"PING\r\n")
-                if s.recv(64).startswith(b"+PONG"):
-                    return
-        except OSError:
-            pass
-        time.sleep(0.01)
-    raise RuntimeError("no PONG within %d s" % limit_s)
-
-
-POOL = random.Random(42).randbytes(1 << 20)
-
-
-def value(i, size):
-    off = (i * 7919) % (len(POOL) - size)
-    return POOL[off:off + size]
-
-
-def load(port, keys, size, first=0, step=1):
-    """SETs key:0000000.. through redis-cli --pipe (the same bytes for both servers)."""
-    p = subprocess.Popen(["redis-cli", "-p", str(port), "--pipe"], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    batch = []
-    for i in range(first, keys, step):
-        batch.append(b"*3\r\n$3\r\nSET\r\n$11\r\nkey:%07d\r\n$%d\r\n%s\r\n" %
-                     (i, size, value(i + 1 if step > 1 else i, size)))
-        if len(batch) == 10000:
-            p.stdin.write(b"".join(batch))
-            batch = []
-    p.stdin.write(b"".join(batch))
-    p.stdin.close()
-    out = p.stdout.read().decode()
-    p.wait()
-    if "errors: 0" not in out:
-        raise RuntimeError("load failed: " + out)
-
-
-def info(port, section):
-    out = {}
-    for line in cli(port, "INFO", section).splitlines():
-        if ":" in line:
-            k, v = line.split(":", 1)
-            out[k] = v.strip()
-    return out
+sys.path.insert(0, HERE)
+from benchlib import cli, free_port, info, load, wait_pong  # noqa: E402
 
 
 def p99(port, requests, keys, size):

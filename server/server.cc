@@ -122,6 +122,9 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
     eo.compression = config.compression;
     eo.background_jobs = config.background_jobs;
     eo.min_blob_bytes = config.min_blob_size;
+    // Replication's backlog: flushed log files kept so a replica that was away resumes.
+    eo.log_keep_seconds = static_cast<uint64_t>(conf::DurationMs(config.replication_backlog_ttl) / 1000);
+    eo.log_keep_mb = static_cast<uint64_t>(config.replication_backlog_mb);
     engine_options = eo;
     snapshot::RemoveRestoreDebris(dir.string());
     {
@@ -177,7 +180,9 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
       // replica of the snapshot's primary resumes from the snapshot's sequence; anything
       // else starts a new history (its old replicas must not resume on it).
       if (!config.replication_primary.empty() && !report->manifest.replid.empty()) {
-        if (Status st = snapshot::WriteReplId(dir.string(), report->manifest.replid); !st.ok()) {
+        if (Status st = snapshot::WriteReplId(dir.string(), report->manifest.replid,
+                                              /*following=*/true);
+            !st.ok()) {
           VLOG_WARNING("%s", st.message().c_str());
           return 1;
         }
@@ -188,6 +193,10 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
     }
     const int64_t load_start_us = MonotonicUs();
     Result<storage::LoadResult> loaded = storage::LoadResult{};
+    if (Status st = storage::Engine::FinishReplace(eo.dir); !st.ok()) {
+      VLOG_WARNING("Can't open the data directory: %s", st.message().c_str());
+      return 1;
+    }
     Result<bool> exists = storage::Engine::Exists(eo.dir);
     if (!exists.ok()) {
       VLOG_WARNING("Can't open the data directory: %s", exists.status().message().c_str());
@@ -394,6 +403,24 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
       },
       period_ms, period_ms);
 
+  // replication.primary: "host port", checked before anything starts.
+  std::string primary_host;
+  int64_t primary_port = 0;
+  if (!config.replication_primary.empty()) {
+    std::vector<std::string> hp = SplitSpaces(config.replication_primary);
+    if (hp.size() != 2 || !ParseInt64(hp[1], &primary_port) || primary_port <= 0 ||
+        primary_port > 65535) {
+      std::fprintf(stderr, "vellumd: bad configuration: replication.primary must be \"host port\", "
+                   "got '%s'\n", config.replication_primary.c_str());
+      return 1;
+    }
+    primary_host = hp[0];
+    if (!persister) {
+      std::fprintf(stderr, "vellumd: bad configuration: replication.primary needs persistence "
+                   "(storage.durability everysec or always)\n");
+      return 1;
+    }
+  }
   // Replication (snapshot/replication.h): a primary serves its log to replicas; a server
   // started with replication.primary follows one at once.
   std::unique_ptr<snapshot::Replication> replication;
@@ -402,6 +429,7 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
     ro.data_dir = config.dir.empty() ? "." : config.dir;
     ro.listening_port = state.tcp_port;
     ro.sync_writes = config.durability == "always";
+    ro.will_follow = !primary_host.empty();
     replication = std::make_unique<snapshot::Replication>(
         std::move(ro), engine.get(), persister.get(), &keyspace,
         [&clock] { return clock.NowMs(); });
@@ -416,19 +444,12 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
     });
     persister->Start();
   }
-  if (replication && !config.replication_primary.empty()) {
-    std::vector<std::string> hp = SplitSpaces(config.replication_primary);
-    int64_t primary_port = 0;
-    if (hp.size() != 2 || !ParseInt64(hp[1], &primary_port) || primary_port <= 0 ||
-        primary_port > 65535) {
-      std::fprintf(stderr, "vellumd: bad configuration: replication.primary must be \"host port\", "
-                   "got '%s'\n", config.replication_primary.c_str());
-      return 1;
-    }
-    Status st = replication->Follow(hp[0], static_cast<int>(primary_port),
+  if (replication && !primary_host.empty()) {
+    Status st = replication->Follow(primary_host, static_cast<int>(primary_port),
                                     config.replication_primary_user,
                                     config.replication_primary_password);
     if (!st.ok()) {
+      persister->Stop();  // its cycles call back into the workers destroyed on return
       VLOG_WARNING("Can't follow %s: %s", config.replication_primary.c_str(), st.message().c_str());
       return 1;
     }

@@ -61,10 +61,10 @@ void LogFeeder::Stop() {
   ReleasePins(0, /*all=*/true);
 }
 
-void LogFeeder::ReleasePins(uint64_t from, bool all) {
+void LogFeeder::ReleasePins(uint64_t owner, bool all) {
   const int64_t now = MonotonicMs();
   for (auto it = pins_.begin(); it != pins_.end();) {
-    if (all || it->second.next == from || now >= it->second.deadline_ms) {
+    if (all || (owner != 0 && it->second.owner == owner) || now >= it->second.deadline_ms) {
       if (Status st = engine_->UnpinFiles(); !st.ok()) {
         VLOG_WARNING("Replication: %s", st.message().c_str());
       }
@@ -73,6 +73,16 @@ void LogFeeder::ReleasePins(uint64_t from, bool all) {
       ++it;
     }
   }
+  for (auto it = checkpoints_.begin(); it != checkpoints_.end();) {
+    const uint64_t id = it++->first;
+    if (all || now >= checkpoints_[id].deadline_ms) DropCheckpoint(id);
+  }
+}
+
+void LogFeeder::DropCheckpoint(uint64_t id) {
+  std::error_code ec;
+  fs::remove_all(CheckpointDir(id), ec);
+  checkpoints_.erase(id);
 }
 
 bool LogFeeder::Submit(std::function<void()> job) {
@@ -103,11 +113,12 @@ void LogFeeder::Notify() {
   cv_.notify_one();
 }
 
-void LogFeeder::ReadLog(uint64_t from, size_t max_bytes, int64_t wait_ms, LogDone done) {
+void LogFeeder::ReadLog(uint64_t owner, uint64_t from, size_t max_bytes, int64_t wait_ms,
+                        LogDone done) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stop_) {
-      parked_.push_back({from, max_bytes, MonotonicMs() + wait_ms, std::move(done)});
+      parked_.push_back({owner, from, max_bytes, MonotonicMs() + wait_ms, std::move(done)});
       notified_ = true;  // look at once: there may be batches already
       done = nullptr;
     }
@@ -153,10 +164,17 @@ void LogFeeder::ServeWaiters(bool final) {
   for (Waiter& w : still) waiters_.push_back(std::move(w));
 }
 
-void LogFeeder::MakeCheckpoint(std::function<void(const Result<CheckpointOffer>&)> done) {
+void LogFeeder::MakeCheckpoint(uint64_t owner,
+                               std::function<void(const Result<CheckpointOffer>&)> done) {
   auto shared = std::make_shared<std::function<void(const Result<CheckpointOffer>&)>>(std::move(done));
-  if (!Submit([this, shared] {
+  if (!Submit([this, owner, shared] {
         auto& done = *shared;
+      // A replica starting over: what its earlier attempts held goes.
+      ReleasePins(owner, false);
+      for (auto it = checkpoints_.begin(); it != checkpoints_.end();) {
+        const uint64_t old = it++->first;
+        if (checkpoints_[old].owner == owner) DropCheckpoint(old);
+      }
       const uint64_t id = next_id_++;
       const std::string dir = CheckpointDir(id);
       std::error_code ec;
@@ -172,7 +190,11 @@ void LogFeeder::MakeCheckpoint(std::function<void(const Result<CheckpointOffer>&
         done(seq.status());
         return;
       }
-      pins_[id] = {*seq + 1, MonotonicMs() + kPinMs};
+      const int64_t deadline = MonotonicMs() + kPinMs;
+      pins_[id] = {owner, deadline};
+      Offered& offered = checkpoints_[id];
+      offered.owner = owner;
+      offered.deadline_ms = deadline;
       CheckpointOffer offer;
       offer.id = id;
       offer.sequence = *seq;
@@ -180,10 +202,13 @@ void LogFeeder::MakeCheckpoint(std::function<void(const Result<CheckpointOffer>&
         if (!entry.is_regular_file()) continue;
         Result<uint64_t> h = HashFile(entry.path().string());
         if (!h.ok()) {
+          ReleasePins(owner, false);
+          DropCheckpoint(id);
           done(h.status());
           return;
         }
         offer.files.push_back({entry.path().filename().string(), entry.file_size(), *h});
+        offered.files.insert(entry.path().filename().string());
       }
       {
         std::lock_guard<std::mutex> lock(mu_);
@@ -200,8 +225,9 @@ void LogFeeder::ReadFile(uint64_t id, std::string name, uint64_t offset, uint64_
   auto shared = std::make_shared<std::function<void(const Result<std::string>&)>>(std::move(done));
   if (!Submit([this, id, name = std::move(name), offset, length, shared] {
         auto& done = *shared;
-      if (name.find('/') != std::string::npos || name == ".." || name == ".") {
-        done(Status::Error("ERR no such checkpoint file"));
+      auto offered = checkpoints_.find(id);
+      if (offered == checkpoints_.end() || offered->second.files.count(name) == 0) {
+        done(Status::Error("ERR no such checkpoint file"));  // only what was offered
         return;
       }
       std::ifstream in(fs::path(CheckpointDir(id)) / name, std::ios::binary);
@@ -220,10 +246,7 @@ void LogFeeder::ReadFile(uint64_t id, std::string name, uint64_t offset, uint64_
 }
 
 void LogFeeder::Release(uint64_t id) {
-  (void)Submit([this, id] {
-    std::error_code ec;
-    fs::remove_all(CheckpointDir(id), ec);
-  });
+  (void)Submit([this, id] { DropCheckpoint(id); });
 }
 
 void LogFeeder::ServeParked(bool final) {
@@ -238,7 +261,7 @@ void LogFeeder::ServeParked(bool final) {
     std::vector<storage::LogBatch> batches;
     bool gone = false;
     Status st = engine_->ReadLog(p.from, p.max_bytes, &batches, &gone);
-    if (st.ok() && !pins_.empty()) ReleasePins(p.from, false);  // its replica caught the log
+    if (st.ok() && !pins_.empty()) ReleasePins(p.owner, false);  // its replica reads on
     if (!st.ok() || !batches.empty() || final || now >= p.deadline_ms) {
       p.done(st, gone, std::move(batches));
     } else {
@@ -268,7 +291,7 @@ void LogFeeder::Run() {
     }
     if (job) job();
     if (look) ServeParked(false);
-    if (!pins_.empty()) ReleasePins(0, false);  // the expired ones
+    if (!pins_.empty() || !checkpoints_.empty()) ReleasePins(0, false);  // the expired ones
     ServeWaiters(false);
   }
   ServeParked(true);

@@ -9,11 +9,13 @@
 // written (Notify, after each persister cycle) or its wait runs out, then answered empty:
 // a long poll, so a replica's lag is one persister cycle, not a polling period.
 //
-// From the moment a checkpoint is made until its replica reads the log right after it
-// (or kPinMs pass, a replica that died mid-sync), the engine's files are pinned
-// (Engine::PinFiles): however long the transfer takes and however much is written
-// meanwhile, the log the replica needs next is still there, so a full sync can never be
-// followed by another one for want of log.
+// A checkpoint belongs to the connection that asked for it (its owner). From the moment
+// it is made until that connection reads the log after installing it (or kPinMs pass: a
+// replica that died mid-sync), the engine's files are pinned (Engine::PinFiles): however
+// long the transfer takes and however much is written meanwhile, the log that replica
+// needs next is still there, so a full sync can never be followed by another one for
+// want of log. Only the files a checkpoint offered can be read from it; its directory
+// goes at RELEASE, at its owner's next checkpoint, or after kPinMs.
 //
 // Every request is answered through its callback, on the feeder's thread (the server
 // turns that into a deferred reply). Thread-safe: requests may come from any thread.
@@ -24,6 +26,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <set>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -65,8 +68,9 @@ class LogFeeder {
   LogFeeder& operator=(const LogFeeder&) = delete;
 
   using LogDone = std::function<void(const Status&, bool gone, std::vector<storage::LogBatch>)>;
-  void ReadLog(uint64_t from, size_t max_bytes, int64_t wait_ms, LogDone done);
-  void MakeCheckpoint(std::function<void(const Result<CheckpointOffer>&)> done);
+  // `owner`: the requesting connection's id.
+  void ReadLog(uint64_t owner, uint64_t from, size_t max_bytes, int64_t wait_ms, LogDone done);
+  void MakeCheckpoint(uint64_t owner, std::function<void(const Result<CheckpointOffer>&)> done);
   void ReadFile(uint64_t id, std::string name, uint64_t offset, uint64_t length,
                 std::function<void(const Result<std::string>&)> done);
   void Release(uint64_t id);
@@ -84,6 +88,7 @@ class LogFeeder {
 
  private:
   struct Parked {
+    uint64_t owner;
     uint64_t from;
     size_t max_bytes;
     int64_t deadline_ms;
@@ -96,8 +101,10 @@ class LogFeeder {
   void ServeParked(bool final);
   void ServeWaiters(bool final);
   std::string CheckpointDir(uint64_t id) const;
-  // Unpins the checkpoints whose replica reads from `from` (0: none), and expired ones.
-  void ReleasePins(uint64_t from, bool all);
+  // Unpins the files pinned for `owner` (0: none), and the expired pins; `all`: every pin.
+  void ReleasePins(uint64_t owner, bool all);
+  // Removes checkpoint `id`'s directory and forgets its files.
+  void DropCheckpoint(uint64_t id);
 
   storage::Engine* engine_;
   storage::Persister* persister_;
@@ -116,10 +123,16 @@ class LogFeeder {
   bool stop_ = false;                       // guarded by mu_
   uint64_t next_id_ = 1;                    // feeder thread only
   struct Pin {
-    uint64_t next;        // the sequence its replica reads first after the checkpoint
+    uint64_t owner;
     int64_t deadline_ms;  // monotonic
   };
-  std::map<uint64_t, Pin> pins_;            // feeder thread only (and Stop after the join)
+  std::map<uint64_t, Pin> pins_;            // by checkpoint id; feeder thread only (and Stop)
+  struct Offered {
+    uint64_t owner;
+    int64_t deadline_ms;
+    std::set<std::string> files;
+  };
+  std::map<uint64_t, Offered> checkpoints_;  // feeder thread only
   uint64_t made_ = 0;                       // guarded by mu_
   std::thread thread_;
 };

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "common/clock.h"
+#include "common/durable_file.h"
 #include "common/log.h"
 #include "snapshot/log_feeder.h"
 #include "snapshot/resp_client.h"
@@ -19,6 +20,7 @@ constexpr size_t kChunkBytes = 4 << 20;
 constexpr size_t kLogBytes = 4 << 20;
 constexpr int kLogWaitMs = 1000;
 constexpr int kReadTimeoutS = 30;
+constexpr int kCheckpointTimeoutS = 600;
 
 Status ReplyError(const Result<RespValue>& r, const std::string& what) {
   if (!r.ok()) return Status::Error(what + ": " + r.status().message());
@@ -44,24 +46,23 @@ bool Immutable(const std::string& name) {
 
 }  // namespace
 
-std::string ReadReplId(const std::string& data_dir) {
+std::string ReadReplId(const std::string& data_dir, bool* following) {
   std::ifstream in(fs::path(data_dir) / "replid");
-  std::string id;
+  std::string id, how;
+  if (following != nullptr) *following = false;
   if (!(in >> id) || id.size() != 40) return "";
+  if (in >> how && following != nullptr) *following = how == "following";
   return id;
 }
 
-Status WriteReplId(const std::string& data_dir, const std::string& id) {
+Status WriteReplId(const std::string& data_dir, const std::string& id, bool following) {
   const fs::path tmp = fs::path(data_dir) / "replid.tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << id << "\n";
-    if (!out) return Status::Error("can't write " + tmp.string());
-  }
+  const std::string text = id + (following ? " following\n" : "\n");
+  if (Status st = WriteFileDurably(tmp.string(), text); !st.ok()) return st;
   std::error_code ec;
   fs::rename(tmp, fs::path(data_dir) / "replid", ec);
   if (ec) return Status::Error("can't write the replid in " + data_dir + ": " + ec.message());
-  return Status::Ok();
+  return SyncDir(data_dir);
 }
 
 void RemoveReplId(const std::string& data_dir) {
@@ -163,7 +164,8 @@ Status ReplicaLink::Session() {
   if (ReadReplId(options_.data_dir) == replid) {
     // Resume if the primary's log still reaches back to where this database is.
     const uint64_t from = engine_->LatestSequence() + 1;
-    Result<RespValue> probe = c.Call({"REPLSTREAM", "LOG", std::to_string(from), "0", "0"});
+    Result<RespValue> probe =
+        c.Call({"REPLSTREAM", "LOG", std::to_string(from), "0", "0", replid});
     if (!probe.ok()) return probe.status();
     resumed = probe->type != RespValue::kError;
     if (!resumed) {
@@ -182,15 +184,20 @@ Status ReplicaLink::Session() {
     if (Status st = FullSync(c, replid); !st.ok()) return st;
   }
   SetStatus("connected", true, false);
-  return Follow(c);
+  return Follow(c, replid);
 }
 
 Status ReplicaLink::FullSync(RespClient& c, const std::string& replid) {
   const int64_t start = MonotonicMs();
+  // Making and hashing a large checkpoint takes a while: a longer wait for this reply.
+  c.SetTimeout(kCheckpointTimeoutS);
   Result<RespValue> offer = c.Call({"REPLSTREAM", "CHECKPOINT"});
+  c.SetTimeout(kReadTimeoutS);
   if (Status st = ReplyError(offer, "REPLSTREAM CHECKPOINT"); !st.ok()) return st;
   const auto& el = offer->elements;
-  if (offer->type != RespValue::kArray || el.size() < 2 || (el.size() - 2) % 3 != 0) {
+  if (offer->type != RespValue::kArray || el.size() < 2 || (el.size() - 2) % 3 != 0 ||
+      el[0].type != RespValue::kInteger || el[1].type != RespValue::kInteger ||
+      el[1].integer < 0) {
     return Status::Error("REPLSTREAM CHECKPOINT: unexpected reply");
   }
   const std::string id = std::to_string(el[0].integer);
@@ -244,18 +251,20 @@ Status ReplicaLink::FullSync(RespClient& c, const std::string& replid) {
   // Everything received and verified: put it in place.
   RemoveReplId(options_.data_dir);
   if (Status st = engine_->ReplaceWith(tmp.string()); !st.ok()) return st;
-  if (engine_->LatestSequence() != sequence) {
+  // At least the announced sequence: a chained primary (itself a replica) may copy a log
+  // that goes a little further than the cut it reported.
+  if (engine_->LatestSequence() < sequence) {
     return Status::Error("the installed checkpoint ends at sequence " +
-                         std::to_string(engine_->LatestSequence()) + ", not " +
+                         std::to_string(engine_->LatestSequence()) + ", before " +
                          std::to_string(sequence));
   }
   Result<uint64_t> keys = applier_.ReloadAll(now_ms_());
   if (!keys.ok()) return keys.status();
-  if (Status st = WriteReplId(options_.data_dir, replid); !st.ok()) return st;
+  if (Status st = WriteReplId(options_.data_dir, replid, /*following=*/true); !st.ok()) return st;
   {
     std::lock_guard<std::mutex> lock(mu_);
     state_.full_syncs++;
-    state_.applied = sequence;
+    state_.applied = engine_->LatestSequence();
   }
   VLOG_NOTICE("Replication: full sync from %s:%d done: %llu keys at sequence %llu, %llu bytes "
               "received, %llu reused, in %lld ms",
@@ -266,11 +275,22 @@ Status ReplicaLink::FullSync(RespClient& c, const std::string& replid) {
   return Status::Ok();
 }
 
-Status ReplicaLink::Follow(RespClient& c) {
+Status ReplicaLink::Follow(RespClient& c, const std::string& replid) {
+  int64_t last_sync_ms = MonotonicMs();
+  struct SyncOnExit {
+    storage::ReplicaApplier& applier;
+    ~SyncOnExit() { (void)applier.Sync(); }
+  } sync_on_exit{applier_};
   while (!stop_.load()) {
+    // everysec: the WAL synced once a second, as the persister does on a primary (see
+    // ReplicaApplier::Sync for why it matters beyond durability).
+    if (const int64_t now = MonotonicMs(); now - last_sync_ms >= 1000) {
+      if (Status st = applier_.Sync(); !st.ok()) return st;
+      last_sync_ms = now;
+    }
     const uint64_t from = engine_->LatestSequence() + 1;
     Result<RespValue> r = c.Call({"REPLSTREAM", "LOG", std::to_string(from),
-                                  std::to_string(kLogBytes), std::to_string(kLogWaitMs)});
+                                  std::to_string(kLogBytes), std::to_string(kLogWaitMs), replid});
     if (Status st = ReplyError(r, "REPLSTREAM LOG"); !st.ok()) return st;
     if (r->type != RespValue::kArray || r->elements.size() % 4 != 0) {
       return Status::Error("REPLSTREAM LOG: unexpected reply");

@@ -38,9 +38,11 @@ namespace vellum::snapshot {
 
 class RespClient;
 
-// The replication id stored in a data directory ("" if none).
-std::string ReadReplId(const std::string& data_dir);
-Status WriteReplId(const std::string& data_dir, const std::string& id);
+// The replication id stored in a data directory ("" if none); *following tells whether
+// it is a followed primary's (written by a replica) rather than the server's own.
+std::string ReadReplId(const std::string& data_dir, bool* following = nullptr);
+// Written to a temporary file, synced, renamed over the old one, directory synced.
+Status WriteReplId(const std::string& data_dir, const std::string& id, bool following);
 void RemoveReplId(const std::string& data_dir);
 // A new random replication id: 40 hex digits, as Redis's.
 std::string NewReplId();
@@ -82,7 +84,7 @@ class ReplicaLink {
   void Run();
   Status Session();
   Status FullSync(RespClient& c, const std::string& replid);
-  Status Follow(RespClient& c);
+  Status Follow(RespClient& c, const std::string& replid);
   void SetStatus(const std::string& status, bool up, bool syncing);
 
   const LinkOptions options_;

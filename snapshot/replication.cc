@@ -17,10 +17,13 @@ Replication::Replication(ReplicationOptions options, storage::Engine* engine,
       now_ms_(std::move(now_ms)) {
   feeder_ = std::make_unique<LogFeeder>(
       engine_, persister_, (std::filesystem::path(options_.data_dir) / "replication").string());
-  replid_ = ReadReplId(options_.data_dir);
-  if (replid_.empty()) {
+  // A database that followed a primary and now starts without one is a promoted replica:
+  // a history of its own from here (its siblings must not resume on it).
+  bool followed = false;
+  replid_ = ReadReplId(options_.data_dir, &followed);
+  if (replid_.empty() || (followed && !options_.will_follow)) {
     replid_ = NewReplId();
-    if (Status st = WriteReplId(options_.data_dir, replid_); !st.ok()) {
+    if (Status st = WriteReplId(options_.data_dir, replid_, /*following=*/false); !st.ok()) {
       VLOG_WARNING("Replication: %s", st.message().c_str());
     }
   }
@@ -59,6 +62,10 @@ Status Replication::Follow(const std::string& host, int port, const std::string&
     old = std::move(link_);
   }
   old.reset();
+  const bool was_replica = is_replica();
+  // Refuse writes first, then mute the persister: no write is acknowledged in between
+  // and then never written.
+  replica_.store(true, std::memory_order_release);
   if (!persister_->following()) {
     {
       storage::ShardLocks all(keyspace_);
@@ -66,9 +73,17 @@ Status Replication::Follow(const std::string& host, int port, const std::string&
       all.Acquire();
       persister_->SetFollowing(true);
     }
-    if (Status st = persister_->Drain(10000); !st.ok()) return st;
+    if (Status st = persister_->Drain(10000); !st.ok()) {
+      {
+        storage::ShardLocks all(keyspace_);
+        all.AddAll();
+        all.Acquire();
+        persister_->SetFollowing(false);
+      }
+      replica_.store(was_replica, std::memory_order_release);
+      return st;
+    }
   }
-  replica_.store(true, std::memory_order_release);
   LinkOptions lo;
   lo.host = host;
   lo.port = port;
@@ -103,7 +118,7 @@ void Replication::Unfollow() {
   }
   replica_.store(false, std::memory_order_release);
   std::string id = NewReplId();
-  if (Status st = WriteReplId(options_.data_dir, id); !st.ok()) {
+  if (Status st = WriteReplId(options_.data_dir, id, /*following=*/false); !st.ok()) {
     VLOG_WARNING("Replication: %s", st.message().c_str());
   }
   std::lock_guard<std::mutex> lock(mu_);

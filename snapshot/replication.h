@@ -29,6 +29,7 @@ struct ReplicationOptions {
   std::string data_dir;  // storage.dir
   int listening_port = 0;
   bool sync_writes = false;
+  bool will_follow = false;  // replication.primary is set: the server follows from the start
 };
 
 class Replication {

@@ -1,6 +1,8 @@
 #include "snapshot/resp_client.h"
 
+#include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -23,9 +25,25 @@ Result<std::unique_ptr<RespClient>> RespClient::Connect(const std::string& host,
   int fd = -1;
   int err = 0;
   for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
-    fd = ::socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
     if (fd < 0) continue;
-    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
+    // Non-blocking, so that an unreachable host fails after timeout_s, not the kernel's
+    // two minutes (REPLICAOF NO ONE and shutdown wait for a replica link's connect).
+    int rc = ::connect(fd, a->ai_addr, a->ai_addrlen);
+    if (rc != 0 && errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      int so_error = ETIMEDOUT;  // poll returning 0
+      if (::poll(&p, 1, timeout_s * 1000) == 1) {
+        socklen_t len = sizeof(so_error);
+        if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0) so_error = errno;
+      }
+      rc = so_error == 0 ? 0 : -1;
+      errno = so_error;
+    }
+    if (rc == 0) {
+      ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+      break;
+    }
     err = errno;
     ::close(fd);
     fd = -1;
@@ -40,6 +58,11 @@ Result<std::unique_ptr<RespClient>> RespClient::Connect(const std::string& host,
 RespClient::~RespClient() { ::close(fd_); }
 
 void RespClient::Interrupt() { ::shutdown(fd_, SHUT_RDWR); }
+
+void RespClient::SetTimeout(int seconds) {
+  timeval tv{seconds, 0};
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
 
 Result<RespValue> RespClient::Call(const std::vector<std::string>& argv) {
   std::string out = "*" + std::to_string(argv.size()) + "\r\n";

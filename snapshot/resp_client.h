@@ -26,6 +26,8 @@ class RespClient {
                                                      int timeout_s);
   ~RespClient();
   Result<RespValue> Call(const std::vector<std::string>& argv);
+  // How long a reply may take before Call fails (Connect's timeout_s until then).
+  void SetTimeout(int seconds);
   // Makes a Call blocked in another thread return an error at once (the replica link's
   // REPLICAOF NO ONE). The only member that may be called from another thread.
   void Interrupt();

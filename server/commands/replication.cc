@@ -19,6 +19,8 @@
 namespace vellum::server {
 namespace {
 
+constexpr uint64_t kMaxLogReply = 64u << 20;  // bytes of batches in one LOG reply, at most
+
 constexpr char kNoReplication[] =
     "ERR replication needs persistence (storage.durability everysec or always)";
 
@@ -119,7 +121,7 @@ Status StreamCheckpoint(CommandContext& ctx) {
   if (Status st = Service(ctx, &r); !st.ok()) return st;
   r->sync_full.fetch_add(1, std::memory_order_relaxed);
   auto reply = ctx.client.Defer();
-  r->feeder().MakeCheckpoint([reply](const Result<snapshot::CheckpointOffer>& offer) {
+  r->feeder().MakeCheckpoint(ctx.client.id(), [reply](const Result<snapshot::CheckpointOffer>& offer) {
     if (!offer.ok()) {
       std::string err = "ERR checkpoint failed: " + offer.status().message();
       reply([err](protocol::ReplyWriter& w) { w.Error(err); });
@@ -173,7 +175,7 @@ Status StreamRelease(CommandContext& ctx) {
   return Status::Ok();
 }
 
-// REPLSTREAM LOG from max-bytes wait-ms: [sequence, count, bytes, xxh3-hex, ...]
+// REPLSTREAM LOG from max-bytes wait-ms [replid]: [sequence, count, bytes, xxh3-hex, ...]
 // (the hash computed on the feeder's thread, checked by the replica before it writes a
 // byte, so a batch damaged on the way is refused, never applied), empty when
 // nothing came within wait-ms; -LOGGONE when the log no longer reaches back to `from`.
@@ -187,11 +189,18 @@ Status StreamLog(CommandContext& ctx) {
   VELLUM_RETURN_IF_ERROR(ParseU64Arg(ctx.arg(3), &max_bytes));
   VELLUM_RETURN_IF_ERROR(ParseU64Arg(ctx.arg(4), &wait_ms));
   if (wait_ms > 60000) wait_ms = 60000;
-  if (from > 0) r->NoteAck(ctx.client.id(), from - 1);
+  if (max_bytes > kMaxLogReply) max_bytes = kMaxLogReply;
   const bool probe = max_bytes == 0;
+  // The history the replica's data belongs to: after a primary's restore or a chained
+  // replica's new full sync the same sequence numbers name other writes.
+  if (ctx.argc() == 6 && ctx.arg(5) != r->replid()) {
+    if (probe) r->sync_partial_err.fetch_add(1);
+    return Status::Error("LOGGONE the replication id changed: another history");
+  }
+  if (from > 0) r->NoteAck(ctx.client.id(), from - 1);
   auto reply = ctx.client.Defer();
   r->feeder().ReadLog(
-      from, probe ? 1 : max_bytes, probe ? 0 : static_cast<int64_t>(wait_ms),
+      ctx.client.id(), from, probe ? 1 : max_bytes, probe ? 0 : static_cast<int64_t>(wait_ms),
       [reply, r, probe](const Status& st, bool gone, std::vector<storage::LogBatch> batches) {
         if (probe) (gone ? r->sync_partial_err : r->sync_partial_ok).fetch_add(1);
         if (!st.ok()) {
@@ -270,7 +279,7 @@ void RegisterReplicationCommands(CommandTable& table) {
        "Reads a chunk of a checkpoint file.", StreamFile},
       {"release", 3, kFlags | kStale, kCats, 0, 0, 0, "server", "vellum",
        "Deletes a checkpoint a replica has received.", StreamRelease},
-      {"log", 5, kFlags | kNoMulti | kStale, kCats, 0, 0, 0, "server", "vellum",
+      {"log", -5, kFlags | kNoMulti | kStale, kCats, 0, 0, 0, "server", "vellum",
        "Reads the write-ahead log from a sequence number (long poll).", StreamLog}};
   table.Register({"replstream", -2, 0, kCatSlow, 0, 0, 0, "server", "vellum",
                   "The pull protocol of Vellum replicas.", nullptr, std::move(sub)});
