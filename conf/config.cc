@@ -168,6 +168,10 @@ std::vector<FieldSpec> BuildSchema() {
                "was away can resume without a full sync; off for no limit by age."),
       Int("replication.backlog-mb", nullptr, 0, 1000000, kStartup, &Config::replication_backlog_mb,
           "And keep at most this many megabytes of it; 0 for no limit by size."),
+      Int("replication.backlog-memory-mb", nullptr, 1, 1000000, kStartup,
+          &Config::replication_backlog_memory_mb,
+          "The newest megabytes of it also kept in memory once a replica follows, so replicas "
+          "that keep up never read log files back (not counted against maxmemory)."),
       Bool("replication.serve-stale-data", "replica-serve-stale-data", kRuntime,
            &Config::replication_serve_stale_data,
            "A replica whose link is down or still in its first sync answers with the data it "

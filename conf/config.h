@@ -78,6 +78,7 @@ struct Config {
   std::string replication_primary_password; // AUTH password at the primary (masterauth)
   std::string replication_backlog_ttl = "1h";  // keep the log this long for replicas
   int64_t replication_backlog_mb = 1024;       // and at most this many MB of it
+  int64_t replication_backlog_memory_mb = 32;  // the newest part also kept in memory
   bool replication_serve_stale_data = true;    // a replica without its link still answers
   // [encoding]: Redis's compact-encoding thresholds. Accepted (tools, tuning scripts and
   // Redis's own test suite set them) and ignored: Vellum's hashes and sets have one

@@ -125,6 +125,7 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
     // Replication's backlog: flushed log files kept so a replica that was away resumes.
     eo.log_keep_seconds = static_cast<uint64_t>(conf::DurationMs(config.replication_backlog_ttl) / 1000);
     eo.log_keep_mb = static_cast<uint64_t>(config.replication_backlog_mb);
+    eo.recent_log_bytes = static_cast<uint64_t>(config.replication_backlog_memory_mb) << 20;
     engine_options = eo;
     snapshot::RemoveRestoreDebris(dir.string());
     {

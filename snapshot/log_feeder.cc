@@ -115,6 +115,7 @@ void LogFeeder::Notify() {
 
 void LogFeeder::ReadLog(uint64_t owner, uint64_t from, size_t max_bytes, int64_t wait_ms,
                         LogDone done) {
+  engine_->KeepRecentLog();  // a replica follows: keep what it reads next in memory
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stop_) {

@@ -22,6 +22,7 @@
 
 #include "common/clock.h"
 #include "common/durable_file.h"
+#include "storage/recent_log.h"
 
 namespace vellum::storage {
 namespace {
@@ -279,7 +280,10 @@ struct Engine::Iterator::Rep {
 };
 
 Engine::Engine(std::unique_ptr<Rep> rep, EngineOptions options)
-    : rep_(std::move(rep)), options_(std::move(options)), dir_(options_.dir) {
+    : rep_(std::move(rep)),
+      options_(std::move(options)),
+      dir_(options_.dir),
+      recent_(std::make_unique<RecentLog>(options_.recent_log_bytes)) {
   for (size_t i = 0; i < batch_cfs_.size(); i++) {
     batch_cfs_[i] = std::make_unique<StableCfHandle>(rep_->handles[i]->GetName(),
                                                      rep_->handles[i]->GetID());
@@ -485,8 +489,29 @@ Status Engine::Write(EngineBatch& batch, bool sync) {
   wo.sync = sync;
   Status st = Convert(rep_->db->Write(wo, &batch.rep_->batch), "write to " + dir_);
   if (st.ok() && sync) rep_->PublishDurable();
+  if (st.ok() && keep_recent_.load(std::memory_order_relaxed)) {
+    // RocksDB stamps the batch's header with its first sequence number as it writes it
+    // (bytes 0-7, little-endian: the WriteBatch format); the last one must agree.
+    const std::string& data = batch.rep_->batch.Data();
+    uint64_t first = 0;
+    for (int i = 7; i >= 0; i--) first = (first << 8) | static_cast<uint8_t>(data[static_cast<size_t>(i)]);
+    const uint32_t count = batch.rep_->batch.Count();
+    if (first + count - 1 == rep_->db->GetLatestSequenceNumber()) {
+      NoteWritten(first, count, data);
+    } else {
+      recent_->Clear();  // another writer interleaved: the files will serve
+    }
+  }
   return st;
 }
+
+void Engine::NoteWritten(uint64_t sequence, uint32_t count, std::string_view data) {
+  recent_->Append(sequence, count, data);
+}
+
+void Engine::KeepRecentLog() { keep_recent_.store(true, std::memory_order_relaxed); }
+
+uint64_t Engine::RecentLogBytes() const { return recent_->bytes(); }
 
 Status Engine::SyncWal() {
   std::shared_lock<std::shared_mutex> lock(mu_);
@@ -644,6 +669,9 @@ Status Engine::ReadLog(uint64_t from, size_t max_bytes, std::vector<LogBatch>* o
     return Status::Error("sequence " + std::to_string(from) + " is beyond the end of the log (" +
                          std::to_string(latest) + ")");
   }
+  if (keep_recent_.load(std::memory_order_relaxed) && recent_->Read(from, max_bytes, out)) {
+    return Status::Ok();
+  }
   std::unique_ptr<rocksdb::TransactionLogIterator> it;
   rocksdb::Status s = rep_->db->GetUpdatesSince(from, &it);
   if (!s.ok()) {
@@ -691,6 +719,9 @@ Status Engine::ApplyLog(const LogBatch& batch, bool sync) {
   wo.sync = sync;
   Status st = Convert(rep_->db->Write(wo, &wb), "write a replicated batch to " + dir_);
   if (st.ok() && sync) rep_->PublishDurable();
+  if (st.ok() && keep_recent_.load(std::memory_order_relaxed)) {
+    NoteWritten(batch.sequence, batch.count, batch.data);  // a chained replica's replicas
+  }
   return st;
 }
 
@@ -780,6 +811,7 @@ Status Engine::ReplaceWith(const std::string& src) {
     }
   }
   rep_ = std::move((*fresh)->rep_);
+  recent_->Clear();  // another database, other batches
   fs::remove_all(aside, ec);
   return SyncDir(dir.parent_path().string());
 }

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <shared_mutex>
@@ -30,6 +31,8 @@ class DB;
 }
 
 namespace vellum::storage {
+
+class RecentLog;
 
 struct EngineOptions {
   std::string dir;
@@ -52,6 +55,8 @@ struct EngineOptions {
   // deleted at once (no resumable log).
   uint64_t log_keep_seconds = 0;
   uint64_t log_keep_mb = 0;
+  // The last batches kept in memory once a replica follows (RecentLog), in bytes.
+  uint64_t recent_log_bytes = 32 << 20;
 };
 
 // One write batch of the write-ahead log, as replication ships it: the RocksDB sequence
@@ -180,6 +185,11 @@ class Engine {
   // the old one (left aside) is put back; with one, the old one is removed. Called by
   // Open, and before start-up decides whether there is a database to load.
   static Status FinishReplace(const std::string& dir);
+  // From now on, keep the last batches written in memory (RecentLog) so ReadLog serves
+  // replicas that keep up without reading the log files back. Called when the first
+  // replica asks; a server without replicas keeps nothing. Idempotent.
+  void KeepRecentLog();
+  uint64_t RecentLogBytes() const;
   // The db map and version mark as stored now (not as loaded at open).
   Status ReadDbMap(uint8_t (&map)[codec::kNumPhysicalDbs]);
   uint64_t ReadVersionMark();
@@ -227,6 +237,10 @@ class Engine {
   std::unique_ptr<Rep> rep_;
   const EngineOptions options_;
   const std::string dir_;
+  // Notes a batch just written (its first sequence and bytes) in the recent log.
+  void NoteWritten(uint64_t sequence, uint32_t count, std::string_view data);
+  std::unique_ptr<RecentLog> recent_;
+  std::atomic<bool> keep_recent_{false};
   // default, meta, sub as batches name them: same ids for the engine's whole life.
   std::array<std::unique_ptr<rocksdb::ColumnFamilyHandle>, 3> batch_cfs_;
 };

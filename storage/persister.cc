@@ -390,7 +390,9 @@ void Persister::Recover() {
 }
 
 void Persister::PublishEngineMemory() {
-  SetNotCountedMemory(engine_->BlockCacheBytes() + engine_->MemtableBytes());
+  // The recent log is replication's backlog: not counted, as Redis's is not.
+  SetNotCountedMemory(engine_->BlockCacheBytes() + engine_->MemtableBytes() +
+                      engine_->RecentLogBytes());
 }
 
 void Persister::Run() {

@@ -363,7 +363,8 @@ def test_writes_during_a_full_sync_all_reach_the_replica(primary):
 
 
 def test_a_log_that_no_longer_reaches_back_falls_back_to_a_full_sync():
-    # No backlog: log files are deleted as soon as they are flushed.
+    # No backlog: log files are deleted as soon as they are flushed, and a restart empties
+    # the recent batches kept in memory.
     with Vellumd("--replication.backlog-ttl", "off", "--replication.backlog-mb", "0") as p:
         fill(p, 100)
         with replica_of(p.port) as r:
@@ -371,12 +372,31 @@ def test_a_log_that_no_longer_reaches_back_falls_back_to_a_full_sync():
             r.stop()
             fill(p, 100, prefix="while-down")
             p.client().execute_command("SNAPSHOT", "CREATE")  # flushes: the log moves on
+            p.stop()
+            p.start()
             fill(p, 10, prefix="after-flush")
             r.start()
             assert_converged(p, r)
-            s = stats(p)
+            s = stats(p)  # counted since the primary's restart
             assert s["sync_partial_err"] == 1
-            assert s["sync_full"] == 2
+            assert s["sync_full"] == 1
+
+
+def test_recent_batches_are_served_from_memory_without_the_files():
+    # The same absence without the restart: the batches missed are still in the primary's
+    # memory (the recent log), so the replica resumes although the files are gone.
+    with Vellumd("--replication.backlog-ttl", "off", "--replication.backlog-mb", "0") as p:
+        fill(p, 100)
+        with replica_of(p.port) as r:
+            assert_converged(p, r)
+            r.stop()
+            fill(p, 100, prefix="while-down")
+            p.client().execute_command("SNAPSHOT", "CREATE")
+            fill(p, 10, prefix="after-flush")
+            r.start()
+            assert_converged(p, r)
+            assert stats(p)["sync_partial_ok"] == 1
+            assert stats(p)["sync_full"] == 1
 
 
 def sync_in_progress(server):
@@ -387,10 +407,11 @@ def sync_in_progress(server):
 
 
 def test_a_write_burst_larger_than_the_backlog_during_a_full_sync_needs_no_second_one():
-    # No backlog at all: log files go as soon as they are flushed. A burst and a flush
-    # during the (throttled) transfer would leave the replica without the log after its
-    # checkpoint, were the primary's files not pinned until it reads that log.
-    with Vellumd("--replication.backlog-ttl", "off", "--replication.backlog-mb", "0") as p:
+    # No backlog: log files go as soon as they are flushed, and 1 MB in memory. A 3 MB
+    # burst and a flush during the (throttled) transfer would leave the replica without the
+    # log after its checkpoint, were the primary's files not pinned until it reads that log.
+    with Vellumd("--replication.backlog-ttl", "off", "--replication.backlog-mb", "0",
+                 "--replication.backlog-memory-mb", "1") as p:
         fill_values(p, 2000, 1024, prefix="base")
         proxy = Proxy(p.port, rate=512 * 1024)
         try:

@@ -212,6 +212,30 @@ TEST_F(ReplicaApplierThreadTest, ACompactionOnTheReplicaKeepsTheFieldsOfNewHashe
   ExpectReplicaEqualsPrimary();
 }
 
+// With the recent log on, batches come from memory: contiguous, and a replica built from
+// them equals the primary.
+TEST_F(ReplicaApplierThreadTest, TheRecentLogServesBatchesThatRebuildThePrimary) {
+  primary_engine_->KeepRecentLog();
+  const uint64_t from = primary_engine_->LatestSequence() + 1;
+  for (int i = 0; i < 50; i++) Set(i % 4, "k" + std::to_string(i), std::string(100, 'x'));
+  HSet(0, "h", "f", "v");
+  Settle();
+  std::vector<LogBatch> from_memory;
+  bool gone = false;
+  ASSERT_TRUE(primary_engine_->ReadLog(from, 1 << 30, &from_memory, &gone).ok());
+  ASSERT_GT(primary_engine_->RecentLogBytes(), 0u);
+  ASSERT_FALSE(from_memory.empty());
+  uint64_t next = from;
+  for (const LogBatch& b : from_memory) {
+    EXPECT_EQ(b.sequence, next);
+    next = b.sequence + b.count;
+  }
+  EXPECT_EQ(next, primary_engine_->LatestSequence() + 1);
+  FullSync();
+  CatchUp();
+  ExpectReplicaEqualsPrimary();
+}
+
 TEST_F(ReplicaApplierThreadTest, SwapdbAndFlushdbReachTheReplica) {
   Set(0, "a", "1");
   Set(3, "b", "2");

@@ -1,0 +1,53 @@
+#include "storage/recent_log.h"
+
+#include <algorithm>
+
+#include "storage/engine.h"
+
+namespace vellum::storage {
+
+void RecentLog::Append(uint64_t sequence, uint32_t count, std::string_view data) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!batches_.empty()) {
+    const Entry& last = batches_.back();
+    if (last.sequence + last.count != sequence) {
+      batches_.clear();
+      bytes_ = 0;
+    }
+  }
+  batches_.push_back({sequence, count, std::string(data)});
+  bytes_ += data.size();
+  while (bytes_ > max_bytes_ && batches_.size() > 1) {
+    bytes_ -= batches_.front().data.size();
+    batches_.pop_front();
+  }
+}
+
+bool RecentLog::Read(uint64_t from, size_t max_bytes, std::vector<LogBatch>* out) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (batches_.empty()) return false;
+  const Entry& last = batches_.back();
+  if (from == last.sequence + last.count) return true;  // nothing new
+  auto it = std::lower_bound(batches_.begin(), batches_.end(), from,
+                             [](const Entry& e, uint64_t seq) { return e.sequence < seq; });
+  if (it == batches_.end() || it->sequence != from) return false;
+  size_t bytes = 0;
+  for (; it != batches_.end() && (bytes == 0 || bytes < max_bytes); ++it) {
+    out->push_back({it->sequence, it->count, it->data});
+    bytes += it->data.size();
+  }
+  return true;
+}
+
+size_t RecentLog::bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bytes_;
+}
+
+void RecentLog::Clear() {
+  std::lock_guard<std::mutex> lock(mu_);
+  batches_.clear();
+  bytes_ = 0;
+}
+
+}  // namespace vellum::storage
