@@ -63,7 +63,11 @@ class Vellumd:
         self.proc = subprocess.Popen(self.command_line(), stdout=self._log, stderr=subprocess.STDOUT,
                                      cwd=self.tmp)
         if wait:
-            self.wait_ready()
+            try:
+                self.wait_ready()
+            except Exception:
+                self.stop(sig=signal.SIGKILL)  # never leave a server behind a failed start
+                raise
         return self
 
     def wait_ready(self, timeout=10.0):
