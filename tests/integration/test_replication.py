@@ -16,28 +16,25 @@ from vellum_harness import Vellumd, free_port, wait_for
 SYNC_S = 60  # above the link's 30 s read timeout, for TSan and a loaded CI
 
 
-def digest(server):
+def ask(server, *command):
+    """One command on a fresh connection (servers restart under the tests' feet)."""
     c = server.client()
     try:
-        return c.execute_command("DEBUG", "DIGEST")
+        return c.execute_command(*command)
     finally:
         c.close()
+
+
+def digest(server):
+    return ask(server, "DEBUG", "DIGEST")
 
 
 def repl_info(server):
-    c = server.client()
-    try:
-        return c.info("replication")
-    finally:
-        c.close()
+    return ask(server, "INFO", "replication")
 
 
 def stats(server):
-    c = server.client()
-    try:
-        return c.info("stats")
-    finally:
-        c.close()
+    return ask(server, "INFO", "stats")
 
 
 def link_up(server):
@@ -86,6 +83,35 @@ def fill_values(server, n, size, prefix="v"):
             p.set("%s:%d" % (prefix, i), rng.randbytes(size))  # incompressible
         p.execute()
     c.close()
+
+
+class Writer:
+    """SETs prefix:i = i on a thread, counting the acknowledged ones, until stopped, `limit`
+    writes or `seconds` pass (every load loop is bounded)."""
+
+    def __init__(self, server, prefix, limit, seconds=20):
+        self.server, self.prefix, self.limit, self.seconds = server, prefix, limit, seconds
+        self.acked = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run)
+
+    def _run(self):
+        c = self.server.client()
+        deadline = time.time() + self.seconds
+        i = 0
+        while not self.stop.is_set() and time.time() < deadline and i < self.limit:
+            c.set("%s:%d" % (self.prefix, i), i)
+            self.acked.append(i)
+            i += 1
+        c.close()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
 
 
 class Proxy:
@@ -332,34 +358,15 @@ def test_a_replica_of_a_replica_converges(primary):
 
 def test_writes_during_a_full_sync_all_reach_the_replica(primary):
     fill(primary, 5000, prefix="base")
-    stop = threading.Event()
-    written = []
-
-    def writer():
-        c = primary.client()
-        deadline = time.time() + 20
-        i = 0
-        while not stop.is_set() and time.time() < deadline and i < 20000:
-            c.set("live:%d" % i, i)
-            written.append(i)
-            i += 1
-        c.close()
-
-    t = threading.Thread(target=writer)
-    t.start()
-    try:
+    with Writer(primary, "live", 20000) as w:
         with replica_of(primary.port) as r:
             assert wait_for(lambda: link_up(r), SYNC_S)
             time.sleep(0.5)
-            stop.set()
-            t.join()
+            w.stop.set()
+            w.thread.join()
             assert_converged(primary, r)
-            rc = r.client()
-            assert rc.get("live:%d" % written[-1]) == str(written[-1]).encode()
-            rc.close()
-    finally:
-        stop.set()
-        t.join()
+            last = w.acked[-1]
+            assert ask(r, "GET", "live:%d" % last) == str(last).encode()
 
 
 def test_a_log_that_no_longer_reaches_back_falls_back_to_a_full_sync():
@@ -518,37 +525,17 @@ def test_acknowledged_always_writes_reach_a_replica_killed_at_random_moments():
     with Vellumd("--storage.durability", "always") as p:
         with replica_of(p.port) as r:
             assert_converged(p, r)
-            acked = []
-            stop = threading.Event()
-
-            def writer():
-                c = p.client()
-                i = 0
-                deadline = time.time() + 20
-                while not stop.is_set() and time.time() < deadline and i < 5000:
-                    c.set("ack:%d" % i, i)
-                    acked.append(i)
-                    i += 1
-                c.close()
-
-            t = threading.Thread(target=writer)
-            t.start()
-            try:
+            with Writer(p, "ack", 5000) as w:
                 for _ in range(3):
                     time.sleep(rng.uniform(0.05, 0.3))
                     r.proc.kill()
                     r.proc.wait()
                     r.stop()
                     r.start()
-            finally:
-                stop.set()
-                t.join()
             assert_converged(p, r)
-            rc = r.client()
-            values = rc.mget(["ack:%d" % i for i in acked])
-            missing = [i for i, v in zip(acked, values) if v is None]
+            values = r.client().mget(["ack:%d" % i for i in w.acked])
+            missing = [i for i, v in zip(w.acked, values) if v is None]
             assert not missing, missing[:10]
-            rc.close()
 
 
 def test_wait_counts_the_replicas_that_have_a_clients_writes(primary):

@@ -19,17 +19,14 @@
 #include "storage/keyspace.h"
 #include "storage/loader.h"
 #include "storage/persister.h"
+#include "tests/storage/keyspace_writes.h"
 
 namespace vellum::storage {
 namespace {
 
 namespace fs = std::filesystem;
 
-int64_t WallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using testing::WallMs;
 
 class TempDir {
  public:
@@ -82,46 +79,18 @@ class PersisterTest : public ::testing::Test {
 
   // Each write locks its shard, as the dispatcher does.
   void Set(int db, const std::string& key, const std::string& value, int64_t expire_at = 0) {
-    std::lock_guard<std::mutex> lock(ks_->ShardMutex(ks_->ShardOf(key)));
-    bool created;
-    Entry* e = ks_->Upsert(db, key, WallMs(), &created);
-    e->DropCollections();
-    e->type = ValueType::kString;
-    e->str = value;
-    ks_->SetExpire(db, e, expire_at);
+    testing::SetString(*ks_, db, key, value, expire_at);
   }
   void HSet(int db, const std::string& key, const std::string& field, const std::string& value) {
-    std::lock_guard<std::mutex> lock(ks_->ShardMutex(ks_->ShardOf(key)));
-    Entry* e = ks_->Find(db, key, WallMs());
-    if (e == nullptr) {
-      e = ks_->Create(db, key, WallMs());
-      e->type = ValueType::kHash;
-      e->hash_value.emplace();
-    }
-    e->hash_value->Set(field, value);
-    ks_->MarkWritten(db, key);
+    testing::SetHashField(*ks_, db, key, field, value);
   }
   void SAdd(int db, const std::string& key, const std::string& member) {
-    std::lock_guard<std::mutex> lock(ks_->ShardMutex(ks_->ShardOf(key)));
-    Entry* e = ks_->Find(db, key, WallMs());
-    if (e == nullptr) {
-      e = ks_->Create(db, key, WallMs());
-      e->type = ValueType::kSet;
-      e->set_value.emplace();
-    }
-    e->set_value->Add(member);
-    ks_->MarkWritten(db, key);
+    testing::AddSetMember(*ks_, db, key, member);
   }
-  void Del(int db, const std::string& key) {
-    std::lock_guard<std::mutex> lock(ks_->ShardMutex(ks_->ShardOf(key)));
-    ks_->Erase(db, key);
-  }
+  void Del(int db, const std::string& key) { testing::DeleteKey(*ks_, db, key); }
   template <typename Fn>
   void WithAllLocks(Fn fn) {
-    ShardLocks locks(ks_.get());
-    locks.AddAll();
-    locks.Acquire();
-    fn();
+    testing::WithAllLocks(*ks_, fn);
   }
   // The string at (db, key), "(nil)" if absent, "(type)" for another type.
   std::string Get(int db, const std::string& key) {

@@ -22,17 +22,14 @@
 #include "storage/loader.h"
 #include "storage/persister.h"
 #include "storage/replica_applier.h"
+#include "tests/storage/keyspace_writes.h"
 
 namespace vellum::storage {
 namespace {
 
 namespace fs = std::filesystem;
 
-int64_t WallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using testing::WallMs;
 
 class ReplicaApplierThreadTest : public ::testing::Test {
  protected:
@@ -68,50 +65,18 @@ class ReplicaApplierThreadTest : public ::testing::Test {
   }
 
   void Set(int db, const std::string& key, const std::string& value, int64_t expire_at = 0) {
-    std::lock_guard<std::mutex> lock(primary_->ShardMutex(primary_->ShardOf(key)));
-    bool created;
-    Entry* e = primary_->Upsert(db, key, WallMs(), &created);
-    e->DropCollections();
-    e->type = ValueType::kString;
-    e->str = value;
-    primary_->SetExpire(db, e, expire_at);
+    testing::SetString(*primary_, db, key, value, expire_at);
   }
-  // HSET of one field: only that field is written when the hash already exists.
   void HSet(int db, const std::string& key, const std::string& field, const std::string& value) {
-    std::lock_guard<std::mutex> lock(primary_->ShardMutex(primary_->ShardOf(key)));
-    Entry* e = primary_->Find(db, key, WallMs());
-    if (e == nullptr) {
-      e = primary_->Create(db, key, WallMs());
-      e->type = ValueType::kHash;
-      e->hash_value.emplace();
-      e->hash_value->Set(field, value);
-      return;
-    }
-    e->hash_value->Set(field, value);
-    std::string_view f = field;
-    primary_->MarkFieldsWritten(db, key, std::span<const std::string_view>(&f, 1));
+    testing::SetHashField(*primary_, db, key, field, value, /*field_only=*/true);
   }
   void SAdd(int db, const std::string& key, const std::string& member) {
-    std::lock_guard<std::mutex> lock(primary_->ShardMutex(primary_->ShardOf(key)));
-    Entry* e = primary_->Find(db, key, WallMs());
-    if (e == nullptr) {
-      e = primary_->Create(db, key, WallMs());
-      e->type = ValueType::kSet;
-      e->set_value.emplace();
-    }
-    e->set_value->Add(member);
-    primary_->MarkWritten(db, key);
+    testing::AddSetMember(*primary_, db, key, member);
   }
-  void Del(int db, const std::string& key) {
-    std::lock_guard<std::mutex> lock(primary_->ShardMutex(primary_->ShardOf(key)));
-    primary_->Erase(db, key);
-  }
+  void Del(int db, const std::string& key) { testing::DeleteKey(*primary_, db, key); }
   template <typename Fn>
   void WithAllLocks(Fn fn) {
-    ShardLocks locks(primary_.get());
-    locks.AddAll();
-    locks.Acquire();
-    fn();
+    testing::WithAllLocks(*primary_, fn);
   }
   // Waits until the persister has written everything so far.
   void Settle() { ASSERT_TRUE(persister_->Drain(10000).ok()); }

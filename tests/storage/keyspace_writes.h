@@ -1,0 +1,83 @@
+// Writes to a Keyspace made the way commands make them (the key's shard locked, the
+// WriteListener told), for tests that drive the persister and replication without a
+// server. Header-only; tests of storage/ share it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "storage/keyspace.h"
+
+namespace vellum::storage::testing {
+
+inline int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+inline void SetString(Keyspace& ks, int db, const std::string& key, const std::string& value,
+                      int64_t expire_at = 0) {
+  std::lock_guard<std::mutex> lock(ks.ShardMutex(ks.ShardOf(key)));
+  bool created;
+  Entry* e = ks.Upsert(db, key, WallMs(), &created);
+  e->DropCollections();
+  e->type = ValueType::kString;
+  e->str = value;
+  ks.SetExpire(db, e, expire_at);
+}
+
+// HSET of one field. `field_only`: an existing hash reports just that field, as HSET does
+// (the persister writes one record); otherwise the whole hash is reported written.
+inline void SetHashField(Keyspace& ks, int db, const std::string& key, const std::string& field,
+                         const std::string& value, bool field_only = false) {
+  std::lock_guard<std::mutex> lock(ks.ShardMutex(ks.ShardOf(key)));
+  Entry* e = ks.Find(db, key, WallMs());
+  if (e == nullptr) {
+    e = ks.Create(db, key, WallMs());
+    e->type = ValueType::kHash;
+    e->hash_value.emplace();
+    e->hash_value->Set(field, value);
+    ks.MarkWritten(db, key);
+    return;
+  }
+  e->hash_value->Set(field, value);
+  if (field_only) {
+    std::string_view f = field;
+    ks.MarkFieldsWritten(db, key, std::span<const std::string_view>(&f, 1));
+  } else {
+    ks.MarkWritten(db, key);
+  }
+}
+
+inline void AddSetMember(Keyspace& ks, int db, const std::string& key, const std::string& member) {
+  std::lock_guard<std::mutex> lock(ks.ShardMutex(ks.ShardOf(key)));
+  Entry* e = ks.Find(db, key, WallMs());
+  if (e == nullptr) {
+    e = ks.Create(db, key, WallMs());
+    e->type = ValueType::kSet;
+    e->set_value.emplace();
+  }
+  e->set_value->Add(member);
+  ks.MarkWritten(db, key);
+}
+
+inline void DeleteKey(Keyspace& ks, int db, const std::string& key) {
+  std::lock_guard<std::mutex> lock(ks.ShardMutex(ks.ShardOf(key)));
+  ks.Erase(db, key);
+}
+
+// Runs fn with every shard locked (FLUSHDB, SWAPDB and the like).
+template <typename Fn>
+void WithAllLocks(Keyspace& ks, Fn fn) {
+  ShardLocks locks(&ks);
+  locks.AddAll();
+  locks.Acquire();
+  fn();
+}
+
+}  // namespace vellum::storage::testing
