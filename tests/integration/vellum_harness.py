@@ -66,7 +66,9 @@ class Vellumd:
             try:
                 self.wait_ready()
             except Exception:
-                self.stop(sig=signal.SIGKILL)  # never leave a server behind a failed start
+                if self.proc.poll() is None:  # never leave a server behind a failed start
+                    self.proc.kill()
+                    self.proc.wait()
                 raise
         return self
 
