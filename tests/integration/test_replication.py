@@ -56,8 +56,12 @@ def converged(primary, replica, seconds=SYNC_S):
 
 def assert_converged(primary, replica, seconds=SYNC_S):
     if not converged(primary, replica, seconds):
-        raise AssertionError("replica did not converge; INFO replication %r\n--- replica log:\n%s"
-                             "\n--- primary log:\n%s" % (repl_info(replica), replica.log()[-3000:],
+        try:
+            state = repl_info(replica)
+        except redis.RedisError as e:
+            state = "unreachable (%s)" % e
+        raise AssertionError("replica did not converge; INFO replication %s\n--- replica log:\n%s"
+                             "\n--- primary log:\n%s" % (state, replica.log()[-6000:],
                                                          primary.log()[-3000:]))
 
 
