@@ -276,18 +276,11 @@ Status ReplicaLink::FullSync(RespClient& c, const std::string& replid) {
 }
 
 Status ReplicaLink::Follow(RespClient& c, const std::string& replid) {
-  int64_t last_sync_ms = MonotonicMs();
   struct SyncOnExit {
     storage::ReplicaApplier& applier;
     ~SyncOnExit() { (void)applier.Sync(); }
   } sync_on_exit{applier_};
   while (!stop_.load()) {
-    // everysec: the WAL synced once a second, as the persister does on a primary (see
-    // ReplicaApplier::Sync for why it matters beyond durability).
-    if (const int64_t now = MonotonicMs(); now - last_sync_ms >= 1000) {
-      if (Status st = applier_.Sync(); !st.ok()) return st;
-      last_sync_ms = now;
-    }
     const uint64_t from = engine_->LatestSequence() + 1;
     Result<RespValue> r = c.Call({"REPLSTREAM", "LOG", std::to_string(from),
                                   std::to_string(kLogBytes), std::to_string(kLogWaitMs), replid});
@@ -319,6 +312,9 @@ Status ReplicaLink::Follow(RespClient& c, const std::string& replid) {
       state_.applied = b.sequence + b.count - 1;
       state_.batches++;
     }
+    // everysec: synced within a second by the persister, off this thread (see
+    // ReplicaApplier::Sync for why a sync matters beyond durability).
+    if (!r->elements.empty() && options_.note_written) options_.note_written();
   }
   return Status::Ok();
 }

@@ -55,6 +55,9 @@ struct LinkOptions {
   std::string data_dir;  // storage.dir: replid, replica-sync.tmp
   int listening_port = 0;
   bool sync_writes = false;  // durability always: each applied batch is synced
+  // Otherwise called after batches are applied: the persister syncs them within a second
+  // (Persister::NoteReplicatedWrite), so the link never waits for an fsync.
+  std::function<void()> note_written;
 };
 
 class ReplicaLink {

@@ -402,6 +402,9 @@ void Persister::Run() {
   bool unsynced = false;
   for (;;) {
     const bool stopping = stop_.load(std::memory_order_seq_cst);
+    if (replicated_unsynced_.exchange(false, std::memory_order_acq_rel) && !always) {
+      unsynced = true;
+    }
     if (checkpoint_pending_.load(std::memory_order_seq_cst)) {
       RunCheckpoints(always || stopping);
       unsynced = !always && !stopping;

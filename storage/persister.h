@@ -89,6 +89,10 @@ class Persister final : public WriteListener {
   // mark the primary's log left in the engine, so this persister continues from them.
   void SetFollowing(bool on);
   bool following() const { return following_.load(std::memory_order_relaxed); }
+  // A replicated batch was written to the engine by someone else (the replica link):
+  // in everysec, the next once-a-second sync covers it, on this thread, so the link never
+  // waits for an fsync. Any thread.
+  void NoteReplicatedWrite() { replicated_unsynced_.store(true, std::memory_order_release); }
   // Nothing recorded is left to write: every write so far is in the engine.
   bool Idle() const;
   // Waits until everything recorded before SetFollowing(true) is written, so the engine
@@ -202,6 +206,7 @@ class Persister final : public WriteListener {
   std::atomic<uint64_t> version_floor_{0};
   // Changed under every shard lock, read under one (writers) or any thread.
   std::atomic<bool> following_{false};
+  std::atomic<bool> replicated_unsynced_{false};
   std::atomic<uint64_t> started_{0};
   // A write was noted since the current cycle started: one more cycle must complete
   // (see NoteTicket). Read mostly; set once per cycle at most.

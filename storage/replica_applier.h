@@ -32,10 +32,12 @@ class ReplicaApplier {
 
   // Writes the batch to the engine and installs what it changed in the keyspace.
   Status Apply(const LogBatch& batch, bool sync, int64_t now_ms);
-  // Syncs the WAL if a batch was applied without a sync since the last call. Call it
-  // about once a second (everysec): besides durability, a sync moves the snapshot the
-  // engine's sub compaction filter judges fields by; without it, a compaction would drop
-  // the fields of every hash or set written since the engine was opened.
+  // Syncs the WAL if a batch was applied without a sync since the last call. Something
+  // must sync about once a second (everysec): besides durability, a sync moves the
+  // snapshot the engine's sub compaction filter judges fields by; without it, a
+  // compaction would drop the fields of every hash or set written since the engine was
+  // opened. The daemon lets its persister do it (Persister::NoteReplicatedWrite), off
+  // the link's thread; this is for tests and for the link's last batches.
   Status Sync();
   // The keyspace becomes exactly the engine's contents (after a full sync), under every
   // shard lock. Returns the number of keys loaded.
