@@ -164,8 +164,15 @@ Status ReplicaLink::Session() {
   if (ReadReplId(options_.data_dir) == replid) {
     // Resume if the primary's log still reaches back to where this database is.
     const uint64_t from = engine_->LatestSequence() + 1;
+    // The hash of this database's last batch, for the primary to compare with its own
+    // there ("-" when this log no longer holds it: right after a full sync's install).
+    std::string last = "-";
+    storage::LogBatch b;
+    if (engine_->BatchEndingAt(from - 1, &b) == storage::Engine::LogPosition::kBatchEndsHere) {
+      last = HashHex(b.data);
+    }
     Result<RespValue> probe =
-        c.Call({"REPLSTREAM", "LOG", std::to_string(from), "0", "0", replid});
+        c.Call({"REPLSTREAM", "LOG", std::to_string(from), "0", "0", replid, last});
     if (!probe.ok()) return probe.status();
     resumed = probe->type != RespValue::kError;
     if (!resumed) {

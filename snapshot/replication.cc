@@ -166,6 +166,19 @@ void Replication::Forget(uint64_t client_id) {
   replicas_.erase(client_id);
 }
 
+bool Replication::WentApartAt(uint64_t sequence, const std::string& hash) {
+  storage::LogBatch b;
+  switch (engine_->BatchEndingAt(sequence, &b)) {
+    case storage::Engine::LogPosition::kBatchEndsHere:
+      return HashHex(b.data) != hash;
+    case storage::Engine::LogPosition::kInsideABatch:
+      return true;
+    case storage::Engine::LogPosition::kNotHeld:
+      return false;
+  }
+  return false;
+}
+
 int64_t Replication::CountAcked(uint64_t sequence) const {
   int64_t n = 0;
   for (const Replica& r : Replicas()) n += r.acked >= sequence ? 1 : 0;

@@ -701,6 +701,23 @@ Status Engine::ReadLog(uint64_t from, size_t max_bytes, std::vector<LogBatch>* o
   return Status::Ok();
 }
 
+Engine::LogPosition Engine::BatchEndingAt(uint64_t sequence, LogBatch* out) {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  if (!rep_ || sequence == 0) return LogPosition::kNotHeld;
+  if (sequence > rep_->db->GetLatestSequenceNumber()) return LogPosition::kInsideABatch;
+  if (keep_recent_.load(std::memory_order_relaxed) && recent_->BatchEndingAt(sequence, out)) {
+    return LogPosition::kBatchEndsHere;
+  }
+  std::unique_ptr<rocksdb::TransactionLogIterator> it;
+  if (!rep_->db->GetUpdatesSince(sequence, &it).ok() || !it->Valid()) return LogPosition::kNotHeld;
+  rocksdb::BatchResult r = it->GetBatch();  // the batch holding `sequence`, if still held
+  const uint64_t count = r.writeBatchPtr->Count();
+  if (r.sequence > sequence) return LogPosition::kNotHeld;
+  if (r.sequence + count - 1 != sequence) return LogPosition::kInsideABatch;
+  *out = {r.sequence, static_cast<uint32_t>(count), r.writeBatchPtr->Data()};
+  return LogPosition::kBatchEndsHere;
+}
+
 Status Engine::ApplyLog(const LogBatch& batch, bool sync) {
   std::shared_lock<std::shared_mutex> lock(mu_);
   if (!rep_) return Closed();

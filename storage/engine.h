@@ -162,6 +162,13 @@ class Engine {
   // purged), or `from` is not a batch boundary or lies beyond the end: the reader must
   // start over from a checkpoint.
   Status ReadLog(uint64_t from, size_t max_bytes, std::vector<LogBatch>* out, bool* gone);
+  // Where `sequence` falls in the log: at the end of a batch (*out gets it), inside one
+  // (no batch of this log ends there), or out of what the log still holds. A replica
+  // resuming shows the hash of its last batch; the primary compares it with its own
+  // there, so two databases that went apart under one replication id (a primary that
+  // lost its last writes in a power cut, then took others) are caught, not resumed.
+  enum class LogPosition { kBatchEndsHere, kInsideABatch, kNotHeld };
+  LogPosition BatchEndingAt(uint64_t sequence, LogBatch* out);
   // Writes a batch read from another database's log (a replica following its primary).
   // It must be the next one: batch.sequence == LatestSequence() + 1, so the two
   // databases keep the same sequence numbers and the replica's position is its own

@@ -39,6 +39,17 @@ bool RecentLog::Read(uint64_t from, size_t max_bytes, std::vector<LogBatch>* out
   return true;
 }
 
+bool RecentLog::BatchEndingAt(uint64_t sequence, LogBatch* out) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = std::upper_bound(batches_.begin(), batches_.end(), sequence,
+                             [](uint64_t seq, const Entry& e) { return seq < e.sequence; });
+  if (it == batches_.begin()) return false;
+  --it;  // the last batch starting at or before `sequence`
+  if (it->sequence + it->count - 1 != sequence) return false;
+  *out = {it->sequence, it->count, it->data};
+  return true;
+}
+
 size_t RecentLog::bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
   return bytes_;

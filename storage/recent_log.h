@@ -32,6 +32,8 @@ class RecentLog {
   // Appends to *out the batches from `from` on, up to about max_bytes (at least one).
   // False when `from` is not the start of a batch in the window or the end of it.
   bool Read(uint64_t from, size_t max_bytes, std::vector<LogBatch>* out) const;
+  // The batch whose last record is `sequence`, if the window holds it.
+  bool BatchEndingAt(uint64_t sequence, LogBatch* out) const;
   size_t bytes() const;
   void Clear();
 

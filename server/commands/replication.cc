@@ -175,7 +175,7 @@ Status StreamRelease(CommandContext& ctx) {
   return Status::Ok();
 }
 
-// REPLSTREAM LOG from max-bytes wait-ms [replid]: [sequence, count, bytes, xxh3-hex, ...]
+// REPLSTREAM LOG from max-bytes wait-ms [replid [last-batch-xxh3]]: [sequence, count, bytes, xxh3-hex, ...]
 // (the hash computed on the feeder's thread, checked by the replica before it writes a
 // byte, so a batch damaged on the way is refused, never applied), empty when
 // nothing came within wait-ms; -LOGGONE when the log no longer reaches back to `from`.
@@ -193,15 +193,27 @@ Status StreamLog(CommandContext& ctx) {
   const bool probe = max_bytes == 0;
   // The history the replica's data belongs to: after a primary's restore or a chained
   // replica's new full sync the same sequence numbers name other writes.
-  if (ctx.argc() == 6 && ctx.arg(5) != r->replid()) {
+  if (ctx.argc() >= 6 && ctx.arg(5) != r->replid()) {
     if (probe) r->sync_partial_err.fetch_add(1);
     return Status::Error("LOGGONE the replication id changed: another history");
   }
+  // A resuming replica also shows the hash of its last batch ("-": unknown); it must be
+  // this database's batch there, or the two went apart under one id.
+  std::string last_hash = ctx.argc() >= 7 ? std::string(ctx.arg(6)) : "-";
   if (from > 0) r->NoteAck(ctx.client.id(), from - 1);
   auto reply = ctx.client.Defer();
   r->feeder().ReadLog(
       ctx.client.id(), from, probe ? 1 : max_bytes, probe ? 0 : static_cast<int64_t>(wait_ms),
-      [reply, r, probe](const Status& st, bool gone, std::vector<storage::LogBatch> batches) {
+      [reply, r, probe, from, last_hash](const Status& st, bool gone,
+                                          std::vector<storage::LogBatch> batches) {
+        if (st.ok() && probe && last_hash != "-" && from > 1 &&
+            r->WentApartAt(from - 1, last_hash)) {
+          r->sync_partial_err.fetch_add(1);
+          reply([](protocol::ReplyWriter& w) {
+            w.Error("LOGGONE the replica's last batch is not this log's: the histories went apart");
+          });
+          return;
+        }
         if (probe) (gone ? r->sync_partial_err : r->sync_partial_ok).fetch_add(1);
         if (!st.ok()) {
           std::string err = (gone ? "LOGGONE " : "ERR ") + st.message();

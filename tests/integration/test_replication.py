@@ -4,6 +4,7 @@ either side. Every test ends by comparing DEBUG DIGEST of primary and replica.
 """
 import os
 import random
+import shutil
 import socket
 import threading
 import time
@@ -677,6 +678,38 @@ def test_replstream_refuses_what_it_cannot_serve(primary):
     reply = c.execute_command("REPLSTREAM", "LOG", "1", "99999999999", "0")  # capped, served
     assert len(reply) % 4 == 0 and len(reply) > 0
     c.close()
+
+
+def test_a_primary_that_went_back_in_time_under_its_id_is_not_resumed_on(tmp_path):
+    # What a power cut can do to an everysec primary: it comes back without its last
+    # writes, under the same replication id, then takes others. Writes one at a time, so
+    # every sequence number starts a batch and only the last-batch hash can tell.
+    def write_one_by_one(server, prefix, n):
+        c = server.client()
+        for i in range(n):
+            c.set("%s:%d" % (prefix, i), "x")
+        c.close()
+
+    with Vellumd() as p:
+        fill(p, 100)
+        p.stop()
+        before = str(tmp_path / "before")
+        shutil.copytree(os.path.join(p.tmp, "data"), before)
+        p.start()
+        with replica_of(p.port) as r:
+            assert_converged(p, r)
+            write_one_by_one(p, "lost-in-the-cut", 50)
+            assert_converged(p, r)
+            r.stop()
+            p.stop()
+            shutil.rmtree(os.path.join(p.tmp, "data"))
+            shutil.copytree(before, os.path.join(p.tmp, "data"))  # back in time, same id
+            p.start()
+            write_one_by_one(p, "after-the-cut", 200)  # past the replica's position
+            r.start()
+            assert_converged(p, r)
+            assert ask(r, "GET", "lost-in-the-cut:0") is None
+            assert stats(p)["sync_partial_err"] == 1
 
 
 def test_replicaof_without_persistence_is_refused():

@@ -320,6 +320,33 @@ TEST_F(ReplicaApplierThreadTest, AReplaceInterruptedBetweenItsRenamesIsUndoneAtT
   EXPECT_FALSE(fs::exists(dir + ".replaced"));
 }
 
+// A resuming replica is compared by its last batch: the log tells a batch that ends at a
+// sequence from a sequence inside a batch, and from one it no longer holds.
+TEST_F(ReplicaApplierThreadTest, TheLogTellsWhereASequenceFalls) {
+  EngineOptions o;
+  o.dir = root_ + "/positions";
+  auto opened = Engine::Open(o);
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  Engine& e = **opened;
+  auto b = e.NewBatch();
+  b->PutMeta(codec::MetaKey(0, "a"), "1");
+  b->PutMeta(codec::MetaKey(0, "b"), "2");
+  b->PutMeta(codec::MetaKey(0, "c"), "3");
+  ASSERT_TRUE(e.Write(*b, false).ok());
+  const uint64_t last = e.LatestSequence();
+  LogBatch found;
+  EXPECT_EQ(e.BatchEndingAt(last, &found), Engine::LogPosition::kBatchEndsHere);
+  EXPECT_EQ(found.sequence, last - 2);
+  EXPECT_EQ(found.count, 3u);
+  EXPECT_EQ(e.BatchEndingAt(last - 1, &found), Engine::LogPosition::kInsideABatch);
+  EXPECT_EQ(e.BatchEndingAt(last + 5, &found), Engine::LogPosition::kInsideABatch);  // beyond
+  ASSERT_TRUE(e.Flush().ok());  // no backlog here: the flushed log file goes
+  auto more = e.NewBatch();
+  more->PutMeta(codec::MetaKey(0, "d"), "4");
+  ASSERT_TRUE(e.Write(*more, false).ok());
+  EXPECT_EQ(e.BatchEndingAt(last, &found), Engine::LogPosition::kNotHeld);
+}
+
 // A replica's replica asks it for a checkpoint: the cut cycle must not write the version
 // mark (or anything) either, or the next batch from the primary no longer follows.
 TEST_F(ReplicaApplierThreadTest, ACheckpointOfAFollowingPersisterWritesNothing) {
