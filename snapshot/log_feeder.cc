@@ -99,11 +99,6 @@ std::string LogFeeder::CheckpointDir(uint64_t id) const {
   return (fs::path(dir_) / std::to_string(id)).string();
 }
 
-uint64_t LogFeeder::checkpoints_made() const {
-  std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(mu_));
-  return made_;
-}
-
 void LogFeeder::Notify() {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -210,10 +205,6 @@ void LogFeeder::MakeCheckpoint(uint64_t owner,
         }
         offer.files.push_back({entry.path().filename().string(), entry.file_size(), *h});
         offered.files.insert(entry.path().filename().string());
-      }
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        made_++;
       }
       done(offer);
       })) {

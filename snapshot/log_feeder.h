@@ -84,7 +84,6 @@ class LogFeeder {
   // afterwards fail at once. Idempotent.
   void Stop();
 
-  uint64_t checkpoints_made() const;
 
  private:
   struct Parked {
@@ -133,7 +132,6 @@ class LogFeeder {
     std::set<std::string> files;
   };
   std::map<uint64_t, Offered> checkpoints_;  // feeder thread only
-  uint64_t made_ = 0;                       // guarded by mu_
   std::thread thread_;
 };
 

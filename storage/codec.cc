@@ -18,6 +18,12 @@ uint64_t GetBigEndian(std::string_view s, size_t n) {
   for (size_t i = 0; i < n; i++) v = (v << 8) | static_cast<uint8_t>(s[i]);
   return v;
 }
+
+constexpr size_t kMetaKeyHeader = 1 + 4;
+constexpr size_t kMetaValueHeader = 1 + 8;
+
+}  // namespace
+
 void PutLittleEndian64(std::string* out, uint64_t v) {
   for (int i = 0; i < 8; i++) out->push_back(static_cast<char>(v >> (8 * i)));
 }
@@ -26,11 +32,6 @@ uint64_t GetLittleEndian64(std::string_view s) {
   for (int i = 7; i >= 0; i--) v = (v << 8) | static_cast<uint8_t>(s[i]);
   return v;
 }
-
-constexpr size_t kMetaKeyHeader = 1 + 4;
-constexpr size_t kMetaValueHeader = 1 + 8;
-
-}  // namespace
 
 void AppendMetaKey(std::string* out, uint8_t pdb, std::string_view key) {
   out->push_back(static_cast<char>(pdb));

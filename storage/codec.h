@@ -66,6 +66,11 @@ Status DecodeMeta(std::string_view raw, Meta* out);
 // Only the expiry, for the compaction filter (false if malformed).
 bool PeekExpire(std::string_view raw, int64_t* expire_at_ms);
 
+// The fixed 8-byte little-endian integers of the format (expiry, versions, the version
+// mark; RocksDB's WriteBatch header uses the same layout for its sequence number).
+void PutLittleEndian64(std::string* out, uint64_t v);
+uint64_t GetLittleEndian64(std::string_view s);  // s holds at least 8 bytes
+
 // The db map: logical db i lives under physical db map[i] (SWAPDB swaps two entries).
 std::string EncodeDbMap(const uint8_t (&map)[kNumPhysicalDbs]);
 Status DecodeDbMap(std::string_view raw, uint8_t (&map)[kNumPhysicalDbs]);

@@ -182,6 +182,24 @@ rocksdb::CompressionType ParseCompression(const std::string& name) {
   return rocksdb::kLZ4Compression;
 }
 
+// The version mark stored in `db` now (0 if none).
+uint64_t StoredVersionMark(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* def) {
+  std::string mark;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), def, Sl(codec::kVersionMarkKey), &mark);
+  return s.ok() && mark.size() == 8 ? codec::GetLittleEndian64(mark) : 0;
+}
+
+// The db map stored in `db` now.
+Status StoredDbMap(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* def, const std::string& dir,
+                   uint8_t (&map)[codec::kNumPhysicalDbs]) {
+  std::string raw;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), def, Sl(codec::kDbMapKey), &raw);
+  if (!s.ok()) return Convert(s, "can't read the db map in " + dir);
+  Status st = codec::DecodeDbMap(raw, map);
+  if (!st.ok()) return Status::Error("the database in " + dir + ": " + st.message());
+  return Status::Ok();
+}
+
 }  // namespace
 
 // ---- EngineBatch ------------------------------------------------------------------------
@@ -215,9 +233,9 @@ void EngineBatch::DeleteDb(uint8_t pdb) {
   rep_->batch.DeleteRange(rep_->sub, b, e);
 }
 void EngineBatch::PutVersionMark(uint64_t next_version) {
-  char b[8];
-  for (int i = 0; i < 8; i++) b[i] = static_cast<char>(next_version >> (8 * i));
-  rep_->batch.Put(rep_->def, Sl(codec::kVersionMarkKey), rocksdb::Slice(b, 8));
+  std::string b;
+  codec::PutLittleEndian64(&b, next_version);
+  rep_->batch.Put(rep_->def, Sl(codec::kVersionMarkKey), b);
 }
 void EngineBatch::PutDbMap(const uint8_t (&map)[codec::kNumPhysicalDbs]) {
   rep_->batch.Put(rep_->def, Sl(codec::kDbMapKey), codec::EncodeDbMap(map));
@@ -295,13 +313,17 @@ Engine::~Engine() = default;  // Rep's destructor closes the database
 Status Engine::Reopen() {
   std::unique_lock<std::shared_mutex> lock(mu_);
   rep_.reset();  // closed first: RocksDB's LOCK would refuse a second open in this process
+  return OpenAgain("column family ids changed across a reopen of " + dir_);
+}
+
+Status Engine::OpenAgain(const std::string& ids_changed) {
   EngineOptions again = options_;
   again.existing_only = true;  // never a new, empty database in place of the lost one
   Result<std::unique_ptr<Engine>> fresh = Open(again);
   if (!fresh.ok()) return fresh.status();
   for (size_t i = 0; i < batch_cfs_.size(); i++) {
     if ((*fresh)->rep_->handles[i]->GetID() != batch_cfs_[i]->GetID()) {
-      return Status::Error("column family ids changed across a reopen of " + dir_);
+      return Status::Error(ids_changed);
     }
   }
   rep_ = std::move((*fresh)->rep_);
@@ -451,16 +473,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
                            ", this vellumd reads version " +
                            std::to_string(codec::kFormatVersion) + "; nothing was changed");
     }
-    std::string mark;
-    s = r.db->Get(rocksdb::ReadOptions(), r.def(), Sl(codec::kVersionMarkKey), &mark);
-    if (s.ok() && mark.size() == 8) {
-      for (int i = 7; i >= 0; i--) r.version_mark = (r.version_mark << 8) | static_cast<uint8_t>(mark[i]);
-    }
-    std::string map;
-    s = r.db->Get(rocksdb::ReadOptions(), r.def(), Sl(codec::kDbMapKey), &map);
-    if (!s.ok()) return Convert(s, "can't read the db map in " + dir);
-    Status st = codec::DecodeDbMap(map, r.db_map);
-    if (!st.ok()) return Status::Error("the database in " + dir + ": " + st.message());
+    r.version_mark = StoredVersionMark(r.db.get(), r.def());
+    if (Status st = StoredDbMap(r.db.get(), r.def(), dir, r.db_map); !st.ok()) return st;
   }
   if (!options.read_only) {
     {
@@ -493,8 +507,7 @@ Status Engine::Write(EngineBatch& batch, bool sync) {
     // RocksDB stamps the batch's header with its first sequence number as it writes it
     // (bytes 0-7, little-endian: the WriteBatch format); the last one must agree.
     const std::string& data = batch.rep_->batch.Data();
-    uint64_t first = 0;
-    for (int i = 7; i >= 0; i--) first = (first << 8) | static_cast<uint8_t>(data[static_cast<size_t>(i)]);
+    const uint64_t first = codec::GetLittleEndian64(data);
     const uint32_t count = batch.rep_->batch.Count();
     if (first + count - 1 == rep_->db->GetLatestSequenceNumber()) {
       NoteWritten(first, count, data);
@@ -811,23 +824,17 @@ Status Engine::ReplaceWith(const std::string& src) {
   fs::rename(dir, aside, ec);
   if (ec) return Status::Error("can't move " + dir_ + " aside: " + ec.message());
   fs::rename(src, dir, ec);
-  if (!ec) (void)SyncDir(dir.parent_path().string());  // both renames on disk before the open
   if (ec) {
     std::error_code back;
     fs::rename(aside, dir, back);
     return Status::Error("can't move " + src + " to " + dir_ + ": " + ec.message());
   }
-  EngineOptions again = options_;
-  again.existing_only = true;
-  Result<std::unique_ptr<Engine>> fresh = Open(again);
-  if (!fresh.ok()) return fresh.status();
-  for (size_t i = 0; i < batch_cfs_.size(); i++) {
-    if ((*fresh)->rep_->handles[i]->GetID() != batch_cfs_[i]->GetID()) {
-      return Status::Error("the database put in place of " + dir_ +
-                           " numbers its column families differently");
-    }
+  (void)SyncDir(dir.parent_path().string());  // both renames on disk before the open
+  if (Status st = OpenAgain("the database put in place of " + dir_ +
+                            " numbers its column families differently");
+      !st.ok()) {
+    return st;
   }
-  rep_ = std::move((*fresh)->rep_);
   recent_->Clear();  // another database, other batches
   fs::remove_all(aside, ec);
   return SyncDir(dir.parent_path().string());
@@ -848,22 +855,12 @@ Status Engine::UnpinFiles() {
 Status Engine::ReadDbMap(uint8_t (&map)[codec::kNumPhysicalDbs]) {
   std::shared_lock<std::shared_mutex> lock(mu_);
   if (!rep_) return Closed();
-  std::string raw;
-  rocksdb::Status s = rep_->db->Get(rocksdb::ReadOptions(), rep_->def(), Sl(codec::kDbMapKey), &raw);
-  if (!s.ok()) return Convert(s, "read the db map of " + dir_);
-  return codec::DecodeDbMap(raw, map);
+  return StoredDbMap(rep_->db.get(), rep_->def(), dir_, map);
 }
 
 uint64_t Engine::ReadVersionMark() {
   std::shared_lock<std::shared_mutex> lock(mu_);
-  if (!rep_) return 0;
-  std::string mark;
-  rocksdb::Status s = rep_->db->Get(rocksdb::ReadOptions(), rep_->def(), Sl(codec::kVersionMarkKey), &mark);
-  uint64_t v = 0;
-  if (s.ok() && mark.size() == 8) {
-    for (int i = 7; i >= 0; i--) v = (v << 8) | static_cast<uint8_t>(mark[i]);
-  }
-  return v;
+  return rep_ ? StoredVersionMark(rep_->db.get(), rep_->def()) : 0;
 }
 
 }  // namespace vellum::storage

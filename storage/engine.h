@@ -244,6 +244,10 @@ class Engine {
   std::unique_ptr<Rep> rep_;
   const EngineOptions options_;
   const std::string dir_;
+  // Opens the database in dir_ again into rep_ (mu_ held exclusively, rep_ closed): for
+  // Reopen and ReplaceWith. `ids_changed` is the error when its column families are
+  // numbered differently from the handles batches hold.
+  Status OpenAgain(const std::string& ids_changed);
   // Notes a batch just written (its first sequence and bytes) in the recent log.
   void NoteWritten(uint64_t sequence, uint32_t count, std::string_view data);
   std::unique_ptr<RecentLog> recent_;
