@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <chrono>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -22,7 +23,7 @@ thread_local bool t_holds_all_shards = false;
 // Locks one shard for an iteration step unless the thread already holds them all.
 class IterationLock {
  public:
-  explicit IterationLock(std::mutex& mu) : mu_(t_holds_all_shards ? nullptr : &mu) {
+  explicit IterationLock(ShardMutexType& mu) : mu_(t_holds_all_shards ? nullptr : &mu) {
     if (mu_) mu_->lock();
   }
   ~IterationLock() {
@@ -32,7 +33,7 @@ class IterationLock {
   IterationLock& operator=(const IterationLock&) = delete;
 
  private:
-  std::mutex* mu_;
+  ShardMutexType* mu_;
 };
 
 }  // namespace
@@ -411,18 +412,47 @@ void ShardLocks::AddShard(size_t shard) {
   count_++;
 }
 
-void ShardLocks::Acquire() {
+void ShardLocks::Prepare() {
   if (all_) {
-    for (size_t i = 0; i < ks_->shard_count(); i++) ks_->ShardMutex(i).lock();
-    locked_ = true;
-    t_holds_all_shards = true;
+    count_ = 0;
     return;
   }
   size_t* s = shards();
   std::sort(s, s + count_);
   count_ = static_cast<size_t>(std::unique(s, s + count_) - s);
-  for (size_t i = 0; i < count_; i++) ks_->ShardMutex(s[i]).lock();
+}
+
+void ShardLocks::Acquire() {
+  Prepare();
+  if (all_) {
+    for (size_t i = 0; i < ks_->shard_count(); i++) ks_->ShardMutex(i).lock();
+    t_holds_all_shards = true;
+  } else {
+    size_t* s = shards();
+    for (size_t i = 0; i < count_; i++) ks_->ShardMutex(s[i]).lock();
+  }
   locked_ = true;
+}
+
+bool ShardLocks::AcquireUnless(const std::function<bool()>& give_up) {
+  Prepare();
+  const size_t n = all_ ? ks_->shard_count() : count_;
+  const size_t* s = all_ ? nullptr : shards();
+  for (size_t i = 0; i < n; i++) {
+    ShardMutexType& mu = ks_->ShardMutex(s != nullptr ? s[i] : i);
+    if (mu.try_lock()) continue;
+    while (!mu.try_lock_for(std::chrono::milliseconds(1))) {
+      if (!give_up()) continue;
+      for (size_t j = i; j-- > 0;) ks_->ShardMutex(s != nullptr ? s[j] : j).unlock();
+      count_ = 0;
+      all_ = false;
+      overflow_.clear();
+      return false;
+    }
+  }
+  locked_ = true;
+  if (all_) t_holds_all_shards = true;
+  return true;
 }
 
 void ShardLocks::Release() {

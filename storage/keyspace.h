@@ -30,6 +30,11 @@ namespace vellum::storage {
 
 inline constexpr int kNumDbs = 16;
 
+// A shard's lock. Timed, so that a command waiting behind a long holder (a script past
+// its busy threshold) can give up instead of stalling its worker (ShardLocks::AcquireUnless);
+// lock() and unlock() cost the same as std::mutex's.
+using ShardMutexType = std::timed_mutex;
+
 // Receives every change to the keyspace. Called with the key's shard lock held (for
 // flushes and swaps: all shard locks); must not call back into the Keyspace.
 class WriteListener {
@@ -59,7 +64,7 @@ class Keyspace {
   size_t shard_count() const { return shards_.size(); }
   size_t ShardOf(std::string_view key) const { return ShardOfHash(HashKey(key)); }
   size_t ShardOfHash(uint64_t hash) const { return shard_bits_ == 0 ? 0 : hash >> (64 - shard_bits_); }
-  std::mutex& ShardMutex(size_t shard) { return shards_[shard]->mu; }
+  ShardMutexType& ShardMutex(size_t shard) { return shards_[shard]->mu; }
 
   void set_listener(WriteListener* listener) { listener_ = listener; }
 
@@ -154,7 +159,7 @@ class Keyspace {
     std::atomic<uint64_t> evicted_keys{0};
   };
   struct Shard {
-    std::mutex mu;
+    ShardMutexType mu;
     ShardStats stats;  // next to the mutex: the lock already owns this cache line
     Table dbs[kNumDbs];
     std::mt19937_64 rng{0x5eed};
@@ -191,11 +196,15 @@ class ShardLocks {
   void AddAll() { all_ = true; }
   // Locks everything added so far (sorted, deduplicated). Call once per command.
   void Acquire();
+  // As Acquire, but while a lock is contended asks give_up() about once a millisecond; if
+  // it says yes, releases what it took and returns false (nothing is then held).
+  bool AcquireUnless(const std::function<bool()>& give_up);
   void Release();
   bool holds_all() const { return all_ && locked_; }
 
  private:
   static constexpr size_t kInline = 16;
+  void Prepare();
   size_t* shards() { return overflow_.empty() ? inline_ : overflow_.data(); }
 
   Keyspace* ks_;

@@ -279,7 +279,7 @@ void Persister::EncodeWhole(uint8_t pdb, const std::string& key, Entry* e, Engin
 }
 
 void Persister::CollectShard(size_t shard, bool locked) {
-  std::unique_lock<std::mutex> shard_lock(keyspace_->ShardMutex(shard), std::defer_lock);
+  std::unique_lock<ShardMutexType> shard_lock(keyspace_->ShardMutex(shard), std::defer_lock);
   if (!locked) shard_lock.lock();
   std::lock_guard<std::mutex> lock(batch_mu_);
   pending_bits_[shard >> 6].fetch_and(~(uint64_t{1} << (shard & 63)), std::memory_order_seq_cst);

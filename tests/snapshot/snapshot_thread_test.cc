@@ -64,7 +64,7 @@ class Live {
   ~Live() { persister_->Stop(); }
 
   void Set(int db, const std::string& key, const std::string& value) {
-    std::lock_guard<std::mutex> lock(ks_.ShardMutex(ks_.ShardOf(key)));
+    std::lock_guard<storage::ShardMutexType> lock(ks_.ShardMutex(ks_.ShardOf(key)));
     bool created;
     storage::Entry* e = ks_.Upsert(db, key, WallMs(), &created);
     e->DropCollections();

@@ -209,7 +209,7 @@ TEST_F(EvictionTest, ThreadsWritingAndEvictingAtOnceStayUnderTheLimit) {
       for (int i = 0; i < 2000; i++) {
         evictor_.FreeMemory(limit, now());  // as the dispatcher: before locking
         std::string key = "t" + std::to_string(t) + ":" + std::to_string(i);
-        std::lock_guard<std::mutex> lock(ks_.ShardMutex(ks_.ShardOf(key)));
+        std::lock_guard<storage::ShardMutexType> lock(ks_.ShardMutex(ks_.ShardOf(key)));
         ks_.Create(0, key, now())->str = "v";
       }
     });

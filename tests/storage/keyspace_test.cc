@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <set>
 #include <string>
 #include <thread>
@@ -231,6 +233,49 @@ TEST(KeyspaceTest, IterationsRunUnderAllShardLocks) {
   EXPECT_EQ(ks.Scan(0, 0, 100, kNow, [](const Entry&) {}), 0u);
   all.Release();
   EXPECT_EQ(ks.DbSize(0), 1u);  // and lock normally again afterwards
+}
+
+// A command waiting behind a long lock holder (a script on another worker) can give up
+// instead of stalling its thread, and holds nothing afterwards.
+TEST(ShardLocksThreadTest, AcquireUnlessGivesUpAndHoldsNothing) {
+  Keyspace ks;
+  ShardLocks holder(&ks);
+  holder.AddKey("b");
+  holder.Acquire();
+  std::atomic<int> asked{0};
+  bool acquired = true;
+  std::thread waiter([&] {
+    ShardLocks locks(&ks);
+    locks.AddKey("a");
+    locks.AddKey("b");
+    acquired = locks.AcquireUnless([&] { return asked.fetch_add(1) >= 3; });
+  });
+  waiter.join();
+  EXPECT_FALSE(acquired);
+  EXPECT_GE(asked.load(), 4);
+  holder.Release();
+  // Nothing was left locked: every shard can be taken again.
+  ShardLocks all(&ks);
+  all.AddAll();
+  EXPECT_TRUE(all.AcquireUnless([] { return true; }));
+}
+
+TEST(ShardLocksThreadTest, AcquireUnlessWaitsForAHolderThatLetsGo) {
+  Keyspace ks;
+  ShardLocks holder(&ks);
+  holder.AddAll();
+  holder.Acquire();
+  std::atomic<bool> acquired{false};
+  std::thread waiter([&] {
+    ShardLocks locks(&ks);
+    locks.AddKey("a");
+    acquired = locks.AcquireUnless([] { return false; });
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(acquired.load());
+  holder.Release();
+  waiter.join();
+  EXPECT_TRUE(acquired.load());
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ inline int64_t WallMs() {
 
 inline void SetString(Keyspace& ks, int db, const std::string& key, const std::string& value,
                       int64_t expire_at = 0) {
-  std::lock_guard<std::mutex> lock(ks.ShardMutex(ks.ShardOf(key)));
+  std::lock_guard<storage::ShardMutexType> lock(ks.ShardMutex(ks.ShardOf(key)));
   bool created;
   Entry* e = ks.Upsert(db, key, WallMs(), &created);
   e->DropCollections();
@@ -35,7 +35,7 @@ inline void SetString(Keyspace& ks, int db, const std::string& key, const std::s
 // (the persister writes one record); otherwise the whole hash is reported written.
 inline void SetHashField(Keyspace& ks, int db, const std::string& key, const std::string& field,
                          const std::string& value, bool field_only = false) {
-  std::lock_guard<std::mutex> lock(ks.ShardMutex(ks.ShardOf(key)));
+  std::lock_guard<storage::ShardMutexType> lock(ks.ShardMutex(ks.ShardOf(key)));
   Entry* e = ks.Find(db, key, WallMs());
   if (e == nullptr) {
     e = ks.Create(db, key, WallMs());
@@ -55,7 +55,7 @@ inline void SetHashField(Keyspace& ks, int db, const std::string& key, const std
 }
 
 inline void AddSetMember(Keyspace& ks, int db, const std::string& key, const std::string& member) {
-  std::lock_guard<std::mutex> lock(ks.ShardMutex(ks.ShardOf(key)));
+  std::lock_guard<storage::ShardMutexType> lock(ks.ShardMutex(ks.ShardOf(key)));
   Entry* e = ks.Find(db, key, WallMs());
   if (e == nullptr) {
     e = ks.Create(db, key, WallMs());
@@ -67,7 +67,7 @@ inline void AddSetMember(Keyspace& ks, int db, const std::string& key, const std
 }
 
 inline void DeleteKey(Keyspace& ks, int db, const std::string& key) {
-  std::lock_guard<std::mutex> lock(ks.ShardMutex(ks.ShardOf(key)));
+  std::lock_guard<storage::ShardMutexType> lock(ks.ShardMutex(ks.ShardOf(key)));
   ks.Erase(db, key);
 }
 

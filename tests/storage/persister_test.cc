@@ -94,7 +94,7 @@ class PersisterTest : public ::testing::Test {
   }
   // The string at (db, key), "(nil)" if absent, "(type)" for another type.
   std::string Get(int db, const std::string& key) {
-    std::lock_guard<std::mutex> lock(ks_->ShardMutex(ks_->ShardOf(key)));
+    std::lock_guard<storage::ShardMutexType> lock(ks_->ShardMutex(ks_->ShardOf(key)));
     Entry* e = ks_->Find(db, key, WallMs());
     if (e == nullptr) return "(nil)";
     if (e->type != ValueType::kString) return std::string("(") + TypeName(e->type) + ")";

@@ -212,7 +212,7 @@ TEST_F(ReplicaApplierThreadTest, SwapdbAndFlushdbReachTheReplica) {
   WithAllLocks([&] { primary_->FlushDb(4); });
   CatchUp();
   ExpectReplicaEqualsPrimary();
-  std::lock_guard<std::mutex> lock(replica_->ShardMutex(replica_->ShardOf("b")));
+  std::lock_guard<storage::ShardMutexType> lock(replica_->ShardMutex(replica_->ShardOf("b")));
   EXPECT_NE(replica_->Find(0, "b", WallMs()), nullptr);
   EXPECT_EQ(replica_->Find(4, "c", WallMs()), nullptr);
 }
