@@ -669,7 +669,7 @@ void RegisterServerCommands(CommandTable& table) {
   constexpr uint32_t kObj = kCatKeyspace | kCatRead | kCatSlow;
   constexpr uint32_t kCmdCats = kCatSlow | kCatConnection;
   constexpr uint32_t kSlowlogFlags = kAdmin | kLoading | kStale;
-  constexpr char kHelpSummary[] = "Returns helpful text about the different subcommands.";
+  static constexpr char kHelpSummary[] = "Returns helpful text about the different subcommands.";
 
   table.Register({"info", -1, kLoading | kStale, kCatSlow | kCatDangerous, 0, 0, 0, "server",
                   "1.0.0", "Returns information and statistics about the server.", Info});

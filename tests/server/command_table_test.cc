@@ -38,5 +38,21 @@ TEST_F(CommandTableTest, SubcommandsAreFoundThroughTheirParent) {
   EXPECT_EQ(config->FindSubcommand("nope"), nullptr);
 }
 
+// Regression: a summary pointing at a registration function's stack (a local constexpr
+// array) printed garbage in COMMAND DOCS and docs/commands.md.
+TEST_F(CommandTableTest, EverySummaryIsPrintableText) {
+  auto check = [](const Command* c) {
+    const std::string summary = c->spec.summary;
+    EXPECT_FALSE(summary.empty()) << c->fullname;
+    for (unsigned char ch : summary) {
+      EXPECT_TRUE(ch >= 0x20 && ch < 0x7f) << c->fullname;
+    }
+  };
+  for (const Command* c : table_.TopLevel()) {
+    check(c);
+    for (const Command* sub : c->subcommands) check(sub);
+  }
+}
+
 }  // namespace
 }  // namespace vellum::server
