@@ -44,7 +44,7 @@ asan: setup
 # tests/tsan.supp: reports with a frame in Debian's (uninstrumented) RocksDB are skipped.
 TSAN_OPTS = halt_on_error=1 detect_deadlocks=0 suppressions=$(CURDIR)/tests/tsan.supp
 TSAN_TESTS ?= test_concurrency.py test_transactions.py test_persistence.py test_snapshots.py \
-  test_replication.py
+  test_replication.py test_scripting.py
 tsan: setup
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVELLUM_TSAN=ON -DVELLUM_BENCH=OFF >/dev/null
 	@cmake --build build-tsan -j$(JOBS) --target unit_tests vellumd vellumctl
@@ -84,6 +84,12 @@ bench-persist: build
 
 # The same matrix with A = bench/null_server, a RESP server that does no work: the
 # ceiling of what bench/compare.sh can measure on this machine.
+# Scripts side by side: EVALSHA of a one-GET script and of rate-limit-redis's limiter,
+# with plain GET as the yardstick (same harness, same servers).
+.PHONY: bench-scripting
+bench-scripting: build
+	WORKLOADS="get-32B-P1 evalsha-get-32B-P1 evalsha-ratelimit-P1" bash bench/compare_with_redis.sh $(BENCH_MODE)
+
 .PHONY: bench-ceiling
 bench-ceiling: build
 	bash bench/null_server_ceiling.sh $(BENCH_MODE)

@@ -78,6 +78,8 @@ sadd-P1                 cmd    0      1   -     SADD myset element:__rand_int__
 lpush-P1                cmd    0      1   -     LPUSH mylist __rand_int__
 zadd-P1                 cmd    0      1   -     ZADD myzset __rand_int__ element:__rand_int__
 evalsha-get-32B-P1      cmd    32     1   fill,script_get  EVALSHA {get_sha} 1 key:__rand_int__
+# The rate-limit-redis script (INCR, PTTL, PEXPIRE on a counter per client), run on every hit.
+evalsha-ratelimit-P1    cmd    0      1   script_ratelimit  EVALSHA {ratelimit_sha} 1 rl:__rand_int__ 0 60000
 '
 DEFAULT_WORKLOADS="set-32B-P1 get-32B-P1 set-4K-P1 get-4K-P1 set-32K-P1 get-32K-P1"
 DEFAULT_WORKLOADS+=" set-4K-P16 get-4K-P16 mset-10x1K mixed-90get10set-4K-P1"
@@ -87,6 +89,19 @@ setup_script_get() {
   local sha
   sha=$("$CLI" -h "$1" -p "$2" SCRIPT LOAD "return redis.call('GET', KEYS[1])" 2>&1) || true
   set_value get_sha "$sha" '^[0-9a-f]{40}$'
+}
+
+# setup_script_ratelimit HOST PORT SIZE: loads rate-limit-redis's script; {ratelimit_sha}.
+setup_script_ratelimit() {
+  local sha
+  sha=$("$CLI" -h "$1" -p "$2" SCRIPT LOAD 'local totalHits = redis.call("INCR", KEYS[1])
+local timeToExpire = redis.call("PTTL", KEYS[1])
+if timeToExpire <= 0 or ARGV[1] == "1" then
+  redis.call("PEXPIRE", KEYS[1], tonumber(ARGV[2]))
+  timeToExpire = tonumber(ARGV[2])
+end
+return { totalHits, timeToExpire }' 2>&1) || true
+  set_value ratelimit_sha "$sha" '^[0-9a-f]{40}$'
 }
 
 # ---- arguments and knobs -----------------------------------------------------------

@@ -68,6 +68,11 @@ FieldSpec KeyspaceEvents(const char* toml, const char* redis, std::string Config
   return f;
 }
 
+FieldSpec Aliased(FieldSpec f, const char* alias) {
+  f.redis_alias = alias;
+  return f;
+}
+
 // Redis's encoding thresholds: accepted and ignored (see Config).
 FieldSpec Encoding(const char* toml, const char* redis, const char* alias, int64_t min,
                    int64_t Config::*field, const char* doc) {
@@ -224,6 +229,11 @@ std::vector<FieldSpec> BuildSchema() {
           "Log commands slower than this many microseconds; -1 disables, 0 logs all."),
       Int("slowlog.max-len", "slowlog-max-len", 0, LONG_MAX, kRuntime, &Config::slowlog_max_len,
           "Entries kept in the slow log."),
+      Aliased(Int("scripting.busy-reply-threshold", "busy-reply-threshold", 0, LLONG_MAX,
+                  kRuntime, &Config::busy_reply_threshold,
+                  "Milliseconds a script may run before other clients get -BUSY and SCRIPT "
+                  "KILL may stop it; 0 never answers -BUSY."),
+              "lua-time-limit"),
   };
 }
 

@@ -101,6 +101,7 @@ struct Config {
   // [slowlog]
   int64_t slowlog_log_slower_than = 10000;  // microseconds; -1 disables, 0 logs all
   int64_t slowlog_max_len = 128;
+  int64_t busy_reply_threshold = 5000;  // ms a script runs before others get -BUSY; 0: never
 
   // [[acl.user]]: an array of tables, so not a schema row (no flag, no CONFIG GET/SET);
   // parsed by its own step of Load().

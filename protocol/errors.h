@@ -134,6 +134,8 @@ inline constexpr char kOnlyPubSubAllowedSuffix[] =
 
 // Replication: a write sent to a replica.
 namespace vellum::protocol::err {
+inline constexpr char kBusyScript[] =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
 inline constexpr char kReadOnlyReplica[] = "READONLY You can't write against a read only replica.";
 inline constexpr char kMasterDown[] =
     "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";

@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config
   libuv1-dev libxxhash-dev librocksdb-dev libtomlplusplus-dev libssl-dev
+  liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev python3-pytest
   redis-tools redis-server python3 python3-redis
@@ -30,7 +31,8 @@ fi
 
 # The Node.js client packages, pinned by package-lock.json, into a folder the tests own.
 node_dir="$(dirname "$0")/../tests/integration/node"
-if [ ! -d "$node_dir/node_modules/ioredis" ] || [ ! -d "$node_dir/node_modules/redis" ]; then
+if [ ! -d "$node_dir/node_modules/ioredis" ] || [ ! -d "$node_dir/node_modules/redis" ] ||
+   [ ! -d "$node_dir/node_modules/rate-limit-redis" ] || [ ! -d "$node_dir/node_modules/redlock" ]; then
   echo "setup: installing the Node.js test clients (npm ci)"
   (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi

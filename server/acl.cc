@@ -47,7 +47,7 @@ constexpr CategoryName kCategories[] = {
     {"hyperloglog", 0},         {"geo", 0},               {"stream", 0},
     {"pubsub", kCatPubSub},     {"admin", kCatAdmin},     {"fast", kCatFast},
     {"slow", kCatSlow},         {"blocking", 0},          {"dangerous", kCatDangerous},
-    {"connection", kCatConnection}, {"transaction", kCatTransaction}, {"scripting", 0},
+    {"connection", kCatConnection}, {"transaction", kCatTransaction}, {"scripting", kCatScripting},
 };
 
 const char kUnknownName[] = "Unknown command or category name in ACL";

@@ -20,6 +20,7 @@
 namespace vellum::server {
 
 class ClientState;
+class Dispatcher;
 class ServerState;
 
 // Redis's command flags, as reported by COMMAND INFO.
@@ -56,6 +57,7 @@ enum CommandCategory : uint32_t {
   kCatSet = 1u << 10,
   kCatPubSub = 1u << 11,
   kCatTransaction = 1u << 12,
+  kCatScripting = 1u << 13,
 };
 
 struct CommandContext {
@@ -66,6 +68,7 @@ struct CommandContext {
   ServerState& server;
   int64_t now_ms;
   int db;  // the client's selected database at the time of the call
+  Dispatcher* dispatcher = nullptr;  // the worker's (EVAL runs its script engine)
 
   std::string_view arg(size_t i) const { return argv[i]; }
   size_t argc() const { return argv.size(); }

@@ -87,7 +87,7 @@ std::vector<std::string> CategoryNames(uint32_t categories) {
       {kCatSet, "@set"},           {kCatHash, "@hash"},       {kCatString, "@string"},
       {kCatPubSub, "@pubsub"},     {kCatAdmin, "@admin"},     {kCatFast, "@fast"},
       {kCatSlow, "@slow"},         {kCatDangerous, "@dangerous"},
-      {kCatConnection, "@connection"}, {kCatTransaction, "@transaction"},
+      {kCatConnection, "@connection"}, {kCatTransaction, "@transaction"}, {kCatScripting, "@scripting"},
   };
   std::vector<std::string> out;
   for (const auto& [bit, name] : kNames) {

@@ -10,6 +10,7 @@
 #include "protocol/errors.h"
 #include "server/acl.h"
 #include "server/pubsub.h"
+#include "server/scripting/script_engine.h"
 #include "server/transaction.h"
 #include "snapshot/replication.h"
 
@@ -123,6 +124,13 @@ std::string UnknownCommandError(std::span<const std::string_view> argv) {
 Dispatcher::Dispatcher(ServerState* server, int worker_index)
     : server_(server), stats_(&server->worker_stats(worker_index)) {}
 
+Dispatcher::~Dispatcher() = default;
+
+ScriptEngine& Dispatcher::scripts() {
+  if (scripts_ == nullptr) scripts_ = std::make_unique<ScriptEngine>(server_, this);
+  return *scripts_;
+}
+
 const Command* Dispatcher::Resolve(std::span<const std::string_view> argv, ClientState& client,
                                    protocol::ReplyWriter& reply) {
   const Command* cmd = server_->commands().Find(argv[0]);
@@ -191,6 +199,13 @@ void Dispatcher::Execute(std::span<const std::string_view> argv, ClientState& cl
       !AdmitSubscribed(server_, cmd, argv, client, reply, stats_->command[cmd->id])) {
     return;
   }
+  //    A script has run past busy-reply-threshold (on another worker): only the commands
+  //    flagged allow-busy (SCRIPT KILL, SHUTDOWN, AUTH, MULTI...) are served.
+  if (!(cmd->spec.flags & kAllowBusy) && server_->ScriptBusy()) {
+    stats_->command[cmd->id].rejected_calls.fetch_add(1, std::memory_order_relaxed);
+    reply.Error(protocol::err::kBusyScript);
+    return;
+  }
   //    OOM (Redis's performEvictions): over maxmemory, evict first, holding no shard lock;
   //    if memory is still over the limit, refuse the commands that may grow it.
   if (server_->maxmemory.load(std::memory_order_relaxed) != 0 &&
@@ -233,7 +248,14 @@ void Dispatcher::Execute(std::span<const std::string_view> argv, ClientState& cl
   AddKeyLocks(cmd, argv, &locks);
   // EXEC: also the shards of every queued and watched key; RESET: drops the transaction.
   if (client.txn != nullptr) client.txn->PrepareToRun(cmd, this, &locks);
-  locks.Acquire();
+  //    A long script holds every shard: rather than stall this worker behind it, give up
+  //    once it is past busy-reply-threshold and answer -BUSY (the worker stays free for
+  //    SCRIPT KILL from another connection).
+  if (!locks.AcquireUnless([this] { return server_->ScriptBusy(); })) {
+    stats_->command[cmd->id].rejected_calls.fetch_add(1, std::memory_order_relaxed);
+    reply.Error(protocol::err::kBusyScript);
+    return;
+  }
   Invoke(cmd, argv, client, reply);
 }
 
@@ -242,7 +264,7 @@ void Dispatcher::Invoke(const Command* cmd, std::span<const std::string_view> ar
   const CommandSpec& spec = cmd->spec;
   const int64_t start_us = MonotonicUs();
   CommandContext ctx{argv,   reply, server_->keyspace(), client, *server_, server_->clock().NowMs(),
-                     client.db.load(std::memory_order_relaxed)};
+                     client.db.load(std::memory_order_relaxed), this};
   Status status;
   try {
     status = spec.handler(ctx);

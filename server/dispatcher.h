@@ -6,6 +6,7 @@
 // log it to the slowlog if it was slow. One Dispatcher per worker thread.
 #pragma once
 
+#include <memory>
 #include <span>
 #include <string_view>
 
@@ -15,9 +16,12 @@
 
 namespace vellum::server {
 
+class ScriptEngine;
+
 class Dispatcher {
  public:
   Dispatcher(ServerState* server, int worker_index);
+  ~Dispatcher();
 
   void Execute(std::span<const std::string_view> argv, ClientState& client,
                protocol::ReplyWriter& reply);
@@ -30,6 +34,9 @@ class Dispatcher {
   static void AddKeyLocks(const Command* cmd, std::span<const std::string_view> argv,
                           storage::ShardLocks* locks);
 
+  // This worker's Lua VM (created on the first script).
+  ScriptEngine& scripts();
+
  private:
   // Returns the command to run, or writes the rejection and returns nullptr.
   const Command* Resolve(std::span<const std::string_view> argv, ClientState& client,
@@ -37,6 +44,7 @@ class Dispatcher {
 
   ServerState* server_;
   WorkerStats* stats_;
+  std::unique_ptr<ScriptEngine> scripts_;
 };
 
 // "ERR unknown command 'x', with args beginning with: 'a' 'b' " as Redis formats it.

@@ -71,6 +71,7 @@ void ServerState::ApplyConfig(const conf::Config& c) {
   proto_max_bulk_len = c.proto_max_bulk_len;
   slowlog_slower_than_us = c.slowlog_log_slower_than;
   slowlog_max_len = c.slowlog_max_len;
+  busy_reply_threshold_ms = c.busy_reply_threshold;
   {
     storage::EvictionPolicy policy = storage::EvictionPolicy::kNoEviction;
     storage::ParseEvictionPolicy(c.maxmemory_policy, &policy);  // the schema validated it

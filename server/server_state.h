@@ -20,6 +20,8 @@
 #include "conf/config.h"
 #include "server/client_state.h"
 #include "server/command_table.h"
+#include "server/scripting/script_cache.h"
+#include "server/scripting/script_run.h"
 #include "server/slowlog.h"
 #include "storage/eviction.h"
 #include "storage/keyspace.h"
@@ -101,6 +103,15 @@ class ServerState {
   storage::Engine* engine() { return engine_; }
   void set_persistence(storage::Persister* p, storage::Engine* e) { persister_ = p; engine_ = e; }
   // MONITOR's registry, owned by Server (null in unit tests).
+  // Scripts: the server's cache of bodies, and the one script running now.
+  ScriptCache& scripts() { return scripts_; }
+  ScriptRun& script_run() { return script_run_; }
+  // A script has run past busy-reply-threshold: other commands get -BUSY.
+  bool ScriptBusy() const {
+    if (!script_run_.running()) return false;  // one relaxed-cost load on the hot path
+    return script_run_.Busy(clock_->NowMs(), busy_reply_threshold_ms.load(std::memory_order_relaxed));
+  }
+
   MonitorRegistry* monitors() { return monitors_; }
   void set_monitors(MonitorRegistry* m) { monitors_ = m; }
   // Snapshots (snapshot/snapshot_service.h), owned by Server; null without persistence.
@@ -122,6 +133,7 @@ class ServerState {
   std::atomic<int64_t> proto_max_bulk_len{0};
   std::atomic<int64_t> slowlog_slower_than_us{10000};
   std::atomic<int64_t> slowlog_max_len{128};
+  std::atomic<int64_t> busy_reply_threshold_ms{5000};  // busy-reply-threshold (lua-time-limit)
   std::atomic<bool> has_requirepass{false};
   // maxmemory and eviction (storage/eviction.h); maxmemory 0 = no limit, and then the
   // dispatcher's OOM stage costs one relaxed load.
@@ -193,6 +205,8 @@ class ServerState {
   snapshot::SnapshotService* snapshots_ = nullptr;
   snapshot::Replication* replication_ = nullptr;
   MonitorRegistry* monitors_ = nullptr;
+  ScriptCache scripts_;
+  ScriptRun script_run_;
   std::atomic<bool> shutting_down_{false};
 };
 

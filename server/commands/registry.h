@@ -19,6 +19,7 @@ void RegisterTransactionCommands(CommandTable& table); // transaction.cc
 void RegisterAclCommands(CommandTable& table);         // acl.cc
 void RegisterSnapshotCommands(CommandTable& table);    // snapshot.cc
 void RegisterReplicationCommands(CommandTable& table); // replication.cc
+void RegisterScriptingCommands(CommandTable& table);   // scripting.cc
 
 inline void RegisterAllCommands(CommandTable& table) {
   RegisterConnectionCommands(table);
@@ -33,6 +34,7 @@ inline void RegisterAllCommands(CommandTable& table) {
   RegisterAclCommands(table);
   RegisterSnapshotCommands(table);
   RegisterReplicationCommands(table);
+  RegisterScriptingCommands(table);
 }
 
 }  // namespace vellum::server

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/log.h"
 #include "common/glob.h"
 #include "protocol/errors.h"
 #include "server/client_state.h"
@@ -103,6 +104,15 @@ Status Shutdown(CommandContext& ctx) {
     return Status::Error(protocol::err::kSyntax);
   }
   if (abort) return Status::Error(protocol::err::kNoShutdownInProgress);
+  if (ctx.server.script_run().running()) {
+    // A script holds every shard on another worker, so an orderly stop would wait for it
+    // forever. As in Redis, SHUTDOWN NOSAVE then ends the process at once: the script's
+    // writes are not on disk (the persister cannot collect a locked shard), and every
+    // acknowledged write before it is, as the durability mode promised.
+    if (!nosave) return Status::Error(protocol::err::kBusyScript);
+    log::Logf(log::Level::kWarning, "SHUTDOWN NOSAVE while a script runs: exiting now");
+    std::_Exit(0);
+  }
   ctx.server.RequestShutdown();
   ctx.client.close_after_reply = true;
   return Status::Ok();

@@ -4,55 +4,27 @@ introspection, publish order across connections, and cleanup on disconnect.
 
 Connections are spread over the workers by the kernel (SO_REUSEPORT); tests that need
 subscribers on both workers open many connections. Every wait is bounded."""
-import socket
 import threading
 import time
 
 import pytest
 import redis
 
+from vellum_harness import RespConn
+
 ONLY_PUBSUB = ("only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
                "this context")
 
 
-class Raw:
-    """A raw RESP2/RESP3 connection: send commands, read replies one at a time."""
+class Raw(RespConn):
+    """A raw RESP2/RESP3 connection: send commands, read decoded replies one at a time."""
 
     def __init__(self, server, timeout=5.0):
-        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=timeout)
-        self.buf = b""
-
-    def close(self):
-        self.sock.close()
-
-    def send(self, *args):
-        out = b"*%d\r\n" % len(args)
-        for a in args:
-            a = a if isinstance(a, bytes) else str(a).encode()
-            out += b"$%d\r\n%s\r\n" % (len(a), a)
-        self.sock.sendall(out)
+        super().__init__(server.port, timeout)
 
     def call(self, *args):
         self.send(*args)
         return self.read()
-
-    def _line(self):
-        while b"\r\n" not in self.buf:
-            data = self.sock.recv(65536)
-            if not data:
-                raise ConnectionError("closed")
-            self.buf += data
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line
-
-    def _exact(self, n):
-        while len(self.buf) < n + 2:
-            data = self.sock.recv(65536)
-            if not data:
-                raise ConnectionError("closed")
-            self.buf += data
-        data, self.buf = self.buf[:n], self.buf[n + 2:]
-        return data
 
     def read(self):
         """Returns the next reply; pushes come back as ("push", [...]), errors as

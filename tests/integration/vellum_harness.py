@@ -150,6 +150,64 @@ class Vellumd:
         self.cleanup()
 
 
+class RespConn:
+    """One connection speaking RESP by hand (RESP2 or, after HELLO 3, RESP3): commands out
+    as multibulk, replies in one at a time, as exact bytes (read_raw) for tests that
+    check Redis's exact texts; subclasses decode them their own way."""
+
+    def __init__(self, port, timeout=5.0):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buf = b""
+
+    def close(self):
+        self.sock.close()
+
+    def send(self, *args):
+        out = [b"*%d\r\n" % len(args)]
+        for a in args:
+            a = a if isinstance(a, bytes) else str(a).encode()
+            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+        self.sock.sendall(b"".join(out))
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                raise ConnectionError("closed")
+            self.buf += data
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _exact(self, n):
+        """n bytes of a bulk body, and its CRLF consumed."""
+        while len(self.buf) < n + 2:
+            data = self.sock.recv(65536)
+            if not data:
+                raise ConnectionError("closed")
+            self.buf += data
+        data, self.buf = self.buf[:n], self.buf[n + 2:]
+        return data
+
+    def read_raw(self):
+        """The next reply as raw RESP bytes."""
+        line = self._line()
+        kind, rest = line[:1], line[1:]
+        out = line + b"\r\n"
+        if kind in (b"$", b"="):
+            n = int(rest)
+            if n >= 0:
+                out += self._exact(n) + b"\r\n"
+        elif kind in (b"*", b"~", b">", b"%", b"|"):
+            n = int(rest)
+            for _ in range(max(n, 0) * (2 if kind in (b"%", b"|") else 1)):
+                out += self.read_raw()
+        return out
+
+    def call_raw(self, *args):
+        self.send(*args)
+        return self.read_raw()
+
+
 def error_of(cl, *args):
     """The error text redis-py raises for a command (without a leading "ERR ")."""
     with pytest.raises(redis.ResponseError) as e:

@@ -5,56 +5,19 @@
 //   3. every app instance (a second client, subscribed) receives the invalidation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
+import { startVellumd, withTimeout } from './vellumd.mjs';
 
-const VELLUMD = process.env.VELLUMD || new URL('../../../build/vellumd', import.meta.url).pathname;
-let server, port, dir;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-    s.on('error', reject);
-  });
-}
-
-async function waitReady(deadlineMs = 10000) {
-  const end = Date.now() + deadlineMs;
-  while (Date.now() < end) {
-    const ok = await new Promise((resolve) => {
-      const c = connect(port, '127.0.0.1', () => { c.end(); resolve(true); });
-      c.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('vellumd did not start');
-}
-
-function withTimeout(promise, ms, what) {
-  let t;
-  return Promise.race([promise, new Promise((_, rej) => { t = setTimeout(() => rej(new Error(`timeout: ${what}`)), ms); })])
-    .finally(() => clearTimeout(t));
-}
+let server, port;
 
 before(async () => {
-  port = await freePort();
-  dir = mkdtempSync(join(tmpdir(), 'vellum-node-'));
-  server = spawn(VELLUMD, ['--bind', '127.0.0.1', '--port', String(port), '--dir', join(dir, 'data'),
-    '--server.threads', '2'], { stdio: 'ignore' });
-  await waitReady();
+  server = await startVellumd();
+  port = server.port;
 });
 
 after(async () => {
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
-  rmSync(dir, { recursive: true, force: true });
+  await server.stop();
 });
 
 async function renderPage(client, path, html, tags, ttlSeconds) {
