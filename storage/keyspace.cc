@@ -441,7 +441,11 @@ bool ShardLocks::AcquireUnless(const std::function<bool()>& give_up) {
   for (size_t i = 0; i < n; i++) {
     ShardMutexType& mu = ks_->ShardMutex(s != nullptr ? s[i] : i);
     if (mu.try_lock()) continue;
-    while (!mu.try_lock_for(std::chrono::milliseconds(1))) {
+    // An absolute system_clock deadline: libstdc++ turns it into pthread_mutex_timedlock,
+    // which ThreadSanitizer understands (a steady_clock wait becomes
+    // pthread_mutex_clocklock, which it does not intercept, and then every later unlock
+    // looks wrong to it). A wall-clock step only delays the next give_up() question.
+    while (!mu.try_lock_until(std::chrono::system_clock::now() + std::chrono::milliseconds(1))) {
       if (!give_up()) continue;
       for (size_t j = i; j-- > 0;) ks_->ShardMutex(s != nullptr ? s[j] : j).unlock();
       count_ = 0;
