@@ -38,6 +38,7 @@ enum CommandFlag : uint32_t {
   kSkipSlowlog = 1u << 10,
   kAllowBusy = 1u << 11,
   kNoMulti = 1u << 12,  // refused inside MULTI (its reply comes later, or it stops the server)
+  kSkipMonitor = 1u << 13,  // not fed to MONITOR after it ran (EVAL feeds itself before)
   // Vellum's own (not reported): how the dispatcher locks the keyspace.
   kLockAll = 1u << 24,  // lock every shard (FLUSHALL, SWAPDB, ...): atomic over the keyspace
 };

@@ -72,6 +72,7 @@ std::vector<std::string> FlagNames(uint32_t flags) {
       {kAdmin, "admin"},       {kPubSub, "pubsub"},       {kNoScript, "noscript"},
       {kLoading, "loading"},   {kStale, "stale"},         {kSkipSlowlog, "skip_slowlog"},
       {kFast, "fast"},         {kNoAuth, "no_auth"},      {kAllowBusy, "allow_busy"}, {kNoMulti, "no_multi"},
+      {kSkipMonitor, "skip_monitor"},
   };
   std::vector<std::string> out;
   for (const auto& [bit, name] : kNames) {

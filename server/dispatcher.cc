@@ -260,7 +260,7 @@ void Dispatcher::Execute(std::span<const std::string_view> argv, ClientState& cl
 }
 
 void Dispatcher::Invoke(const Command* cmd, std::span<const std::string_view> argv,
-                        ClientState& client, protocol::ReplyWriter& reply) {
+                        ClientState& client, protocol::ReplyWriter& reply, bool from_script) {
   const CommandSpec& spec = cmd->spec;
   const int64_t start_us = MonotonicUs();
   CommandContext ctx{argv,   reply, server_->keyspace(), client, *server_, server_->clock().NowMs(),
@@ -283,9 +283,10 @@ void Dispatcher::Invoke(const Command* cmd, std::span<const std::string_view> ar
   }
   client.set_last_command(&cmd->fullname);
   // MONITOR: after it ran, with its locks still held (server/monitor.h); admin commands
-  // are not shown, as in Redis.
-  if (MonitorRegistry* m = server_->monitors(); m != nullptr && m->active() && !(spec.flags & kAdmin)) {
-    m->Feed(client, ctx.db, argv, server_->clock().NowUs());
+  // are not shown, as in Redis, and EVAL showed itself before its script's commands.
+  if (MonitorRegistry* m = server_->monitors();
+      m != nullptr && m->active() && !(spec.flags & (kAdmin | kSkipMonitor))) {
+    m->Feed(client, ctx.db, argv, server_->clock().NowUs(), from_script);
   }
 
   int64_t threshold = server_->slowlog_slower_than_us.load(std::memory_order_relaxed);

@@ -28,8 +28,9 @@ class Dispatcher {
 
   // Runs a resolved command whose shards the caller has locked (EXEC locks the union of
   // its queued commands' shards, then invokes each): handler, error reply, stats, slowlog.
+  // from_script: a script's redis.call (MONITOR shows it as "lua").
   void Invoke(const Command* cmd, std::span<const std::string_view> argv, ClientState& client,
-              protocol::ReplyWriter& reply);
+              protocol::ReplyWriter& reply, bool from_script = false);
   // Adds the shards of the command's keys (or all of them, for kLockAll) to `locks`.
   static void AddKeyLocks(const Command* cmd, std::span<const std::string_view> argv,
                           storage::ShardLocks* locks);

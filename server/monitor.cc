@@ -74,12 +74,17 @@ void MonitorRegistry::Remove(uint64_t client_id) {
 }
 
 std::string MonitorRegistry::FormatLine(const ClientState& client, int db,
-                                        std::span<const std::string_view> argv, int64_t now_us) {
+                                        std::span<const std::string_view> argv, int64_t now_us,
+                                        bool from_script) {
   char head[64];
   std::snprintf(head, sizeof(head), "%lld.%06lld [%d ", static_cast<long long>(now_us / 1000000),
                 static_cast<long long>(now_us % 1000000), db);
   std::string line = head;
-  line += client.addr();
+  if (from_script) {
+    line += "lua";
+  } else {
+    line += client.addr();
+  }
   line += "]";
   for (size_t i = 0; i < argv.size(); i++) {
     line.push_back(' ');
@@ -89,8 +94,10 @@ std::string MonitorRegistry::FormatLine(const ClientState& client, int db,
 }
 
 void MonitorRegistry::Feed(const ClientState& client, int db,
-                           std::span<const std::string_view> argv, int64_t now_us) {
-  auto line = std::make_shared<const std::string>(FormatLine(client, db, argv, now_us));
+                           std::span<const std::string_view> argv, int64_t now_us,
+                           bool from_script) {
+  auto line =
+      std::make_shared<const std::string>(FormatLine(client, db, argv, now_us, from_script));
   std::lock_guard<std::mutex> lock(mu_);
   for (const Monitor& m : monitors_) {
     Worker* w = workers_[static_cast<size_t>(m.worker)];

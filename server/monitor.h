@@ -32,12 +32,14 @@ class MonitorRegistry {
   void Remove(uint64_t client_id);
   bool active() const { return count_.load(std::memory_order_relaxed) > 0; }
 
+  // from_script: a command a script ran, shown as Redis shows it ("[0 lua]").
   void Feed(const ClientState& client, int db, std::span<const std::string_view> argv,
-            int64_t now_us);
+            int64_t now_us, bool from_script = false);
 
   // The line Feed sends, without the leading '+' and the CRLF (tests).
   static std::string FormatLine(const ClientState& client, int db,
-                                std::span<const std::string_view> argv, int64_t now_us);
+                                std::span<const std::string_view> argv, int64_t now_us,
+                                bool from_script = false);
 
  private:
   struct Monitor {

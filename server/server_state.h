@@ -133,7 +133,8 @@ class ServerState {
   std::atomic<int64_t> proto_max_bulk_len{0};
   std::atomic<int64_t> slowlog_slower_than_us{10000};
   std::atomic<int64_t> slowlog_max_len{128};
-  std::atomic<int64_t> busy_reply_threshold_ms{5000};  // busy-reply-threshold (lua-time-limit)
+  std::atomic<int64_t> busy_reply_threshold_ms{5000};
+  std::atomic<int64_t> lua_memory{0};  // bytes held by every worker's Lua VM (INFO used_memory_lua)  // busy-reply-threshold (lua-time-limit)
   std::atomic<bool> has_requirepass{false};
   // maxmemory and eviction (storage/eviction.h); maxmemory 0 = no limit, and then the
   // dispatcher's OOM stage costs one relaxed load.

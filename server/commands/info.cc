@@ -153,6 +153,15 @@ void MemorySection(const InfoInput& in, InfoText& out) {
   out.Field(
       "used_memory_peak_perc",
       Printf("%.2f%%", peak ? 100.0 * static_cast<double>(used) / static_cast<double>(peak) : 0.0));
+  // Scripts: the Lua VMs of every worker, and the cached bodies.
+  const uint64_t lua = static_cast<uint64_t>(
+      std::max<int64_t>(0, in.server.lua_memory.load(std::memory_order_relaxed)));
+  out.Field("used_memory_lua", lua);
+  out.Field("used_memory_vm_eval", lua);
+  out.Field("used_memory_lua_human", BytesToHuman(lua));
+  out.Field("used_memory_scripts_eval", in.server.scripts().memory());
+  out.Field("number_of_cached_scripts", in.server.scripts().size());
+  out.Field("used_memory_scripts", in.server.scripts().memory());
   out.Field("total_system_memory", system);
   out.Field("total_system_memory_human", BytesToHuman(system));
   out.Field("mem_not_counted_for_evict", NotCountedMemory());

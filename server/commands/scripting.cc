@@ -12,6 +12,7 @@
 #include "server/commands/help.h"
 #include "server/commands/registry.h"
 #include "server/dispatcher.h"
+#include "server/monitor.h"
 #include "server/scripting/script_cache.h"
 #include "server/scripting/script_engine.h"
 #include "server/scripting/script_run.h"
@@ -35,6 +36,10 @@ Status ParseNumKeys(CommandContext& ctx, size_t* numkeys) {
 Status Evaluate(CommandContext& ctx, bool by_sha, bool read_only) {
   size_t numkeys = 0;
   if (Status s = ParseNumKeys(ctx, &numkeys); !s.ok()) return s;
+  // MONITOR shows the EVAL before the commands its script runs, as Redis does.
+  if (MonitorRegistry* m = ctx.server.monitors(); m != nullptr && m->active()) {
+    m->Feed(ctx.client, ctx.db, ctx.argv, ctx.server.clock().NowUs());
+  }
   ScriptEngine& engine = ctx.dispatcher->scripts();
   if (by_sha) {
     return engine.Run(ctx, ctx.arg(1), nullptr, numkeys, ctx.argv.subspan(3), read_only);
@@ -111,7 +116,7 @@ Status ScriptHelp(CommandContext& ctx) {
 
 void RegisterScriptingCommands(CommandTable& table) {
   // kLockAll: a script may touch any key, declared or not, and must be atomic.
-  constexpr uint32_t kRun = kNoScript | kStale | kLockAll;
+  constexpr uint32_t kRun = kNoScript | kStale | kSkipMonitor | kLockAll;
   constexpr uint32_t kCats = kCatSlow | kCatScripting;
   table.Register({"eval", -3, kRun, kCats, 0, 0, 0, "scripting", "2.6.0",
                   "Executes a server-side Lua script.", Eval});

@@ -180,6 +180,14 @@ ScriptEngine::ScriptEngine(ServerState* server, Dispatcher* dispatcher)
 
 ScriptEngine::~ScriptEngine() {
   if (L_ != nullptr) lua_close(L_);
+  server_->lua_memory.fetch_sub(published_bytes_, std::memory_order_relaxed);
+}
+
+void ScriptEngine::PublishMemory() {
+  const int64_t bytes =
+      L_ == nullptr ? 0 : int64_t{lua_gc(L_, LUA_GCCOUNT, 0)} * 1024 + lua_gc(L_, LUA_GCCOUNTB, 0);
+  server_->lua_memory.fetch_add(bytes - published_bytes_, std::memory_order_relaxed);
+  published_bytes_ = bytes;
 }
 
 ScriptEngine* ScriptEngine::Self(lua_State* L) {
@@ -193,6 +201,7 @@ bool ScriptEngine::EnsureVm() {
   L_ = OpenSandbox();
   if (L_ == nullptr) return false;
   generation_ = generation;
+  PublishMemory();
   lua_pushlightuserdata(L_, this);
   lua_setfield(L_, LUA_REGISTRYINDEX, "vellum.engine");  // for the hook
   RegisterRedisTable();
@@ -273,6 +282,7 @@ Status ScriptEngine::PushFunction(const char* name, std::string_view sha, std::s
   }
   lua_pushvalue(L_, -1);
   lua_setfield(L_, LUA_REGISTRYINDEX, name);
+  PublishMemory();
   // Compiled, so worth keeping: the server's cache gets it (EVAL caches, as in Redis 7.0).
   if (!server_->scripts().Contains(sha)) server_->scripts().Add(std::string(name + 2), body);
   return Status::Ok();
@@ -344,6 +354,7 @@ Status ScriptEngine::Run(CommandContext& ctx, std::string_view sha, const std::s
   if (++runs_since_gc_ >= kRunsPerGcStep) {
     runs_since_gc_ = 0;
     lua_gc(L, LUA_GCSTEP, 1);
+    PublishMemory();
   }
   return status;
 }
@@ -429,7 +440,7 @@ bool ScriptEngine::Call(lua_State* L) {
   }
   call_reply_.clear();
   protocol::ReplyWriter writer(&call_reply_, resp_);
-  dispatcher_->Invoke(cmd, call_argv_, ctx_->client, writer);
+  dispatcher_->Invoke(cmd, call_argv_, ctx_->client, writer, /*from_script=*/true);
   return true;
 }
 

@@ -70,6 +70,8 @@ class ScriptEngine {
   static ScriptEngine* Self(lua_State* L);
 
   bool EnsureVm();
+  // Publishes this VM's heap size to ServerState::lua_memory (after each run).
+  void PublishMemory();
   // Pushes the compiled function named "f_<sha>" (sha lower-case), compiling body if this
   // VM has not yet; on a compile error pushes nothing.
   Status PushFunction(const char* name, std::string_view sha, std::string_view body);
@@ -84,6 +86,7 @@ class ScriptEngine {
   lua_State* L_ = nullptr;
   uint64_t generation_ = 0;
   unsigned runs_since_gc_ = 0;
+  int64_t published_bytes_ = 0;
 
   // The script running now (valid inside Run).
   CommandContext* ctx_ = nullptr;

@@ -268,6 +268,29 @@ def test_a_replica_refuses_writes_with_redis_readonly_error(primary):
         rc.close()
 
 
+def test_scripts_replicate_by_their_effects_and_write_nowhere_on_a_replica(primary):
+    c = primary.client()
+    body = ("local n = redis.call('incr', KEYS[1])\n"
+            "redis.call('hset', 'hits', KEYS[1], n)\nreturn n")
+    sha = c.script_load(body)
+    with replica_of(primary.port) as r:
+        assert_converged(primary, r)
+        for _ in range(5):
+            c.evalsha(sha, 1, "page:/")
+        assert_converged(primary, r)
+        rc = r.client()
+        assert rc.get("page:/") == b"5"
+        assert rc.hget("hits", "page:/") == b"5"
+        # The replica never runs the script: its cache is its own (empty), and a script
+        # that writes is refused there at its first write, as in Redis.
+        assert rc.script_exists(sha) == [False]
+        with pytest.raises(redis.exceptions.ReadOnlyError):
+            rc.eval(body, 1, "page:/")
+        assert rc.eval("return redis.call('get', KEYS[1])", 1, "page:/") == b"5"
+        rc.close()
+    c.close()
+
+
 def test_role_and_info_replication_on_both_sides(primary):
     fill(primary, 10)
     with replica_of(primary.port) as r:

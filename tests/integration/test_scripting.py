@@ -4,6 +4,7 @@ atomicity against clients on other workers, -BUSY and SCRIPT KILL, and scripts'
 effects surviving kill -9. The libraries that need scripting (rate-limit-redis,
 redlock) have their own test in node/scripting_libraries.test.mjs."""
 import hashlib
+import re
 import signal
 import socket
 import threading
@@ -12,7 +13,7 @@ import time
 import pytest
 import redis
 
-from vellum_harness import RespConn, Vellumd
+from vellum_harness import RespConn, Vellumd, monitor_lines
 
 
 class RawConn(RespConn):
@@ -289,6 +290,27 @@ def test_scripts_count_in_commandstats_with_their_calls(r):
     assert stats["cmdstat_eval"]["calls"] == 1
     assert stats["cmdstat_set"]["calls"] == 1
     assert stats["cmdstat_get"]["calls"] == 1
+
+
+def test_monitor_shows_the_eval_then_its_commands_as_lua(server):
+    def actions(c):
+        c.eval("redis.call('set', KEYS[1], 'v'); return redis.call('get', KEYS[1])", 1, "mk")
+
+    lines = monitor_lines(server, actions)
+    assert len(lines) == 3, lines
+    assert re.match(r'^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "EVAL" ', lines[0]), lines
+    assert re.match(r'^\+\d+\.\d{6} \[0 lua\] "set" "mk" "v"$', lines[1]), lines
+    assert re.match(r'^\+\d+\.\d{6} \[0 lua\] "get" "mk"$', lines[2]), lines
+
+
+def test_info_reports_the_script_cache_and_lua_memory(r):
+    r.script_flush()
+    r.script_load("return 1")
+    r.eval("return 2", 0)
+    info = r.info("memory")
+    assert info["number_of_cached_scripts"] == 2
+    assert info["used_memory_scripts"] >= 2 * 40 + len("return 1") + len("return 2")
+    assert info["used_memory_lua"] > 10000  # a VM with its libraries
 
 
 def test_config_busy_reply_threshold_and_its_alias(r):

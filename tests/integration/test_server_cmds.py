@@ -10,7 +10,7 @@ import time
 import pytest
 import redis
 
-from vellum_harness import SOURCE_DIR, VELLUMD, Vellumd, wait_for
+from vellum_harness import SOURCE_DIR, VELLUMD, Vellumd, monitor_lines, wait_for
 
 LFU_NOT_SELECTED = (
     "An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
@@ -819,31 +819,6 @@ def test_debug_unknown_subcommand(rr):
     assert error_text(e) == "unknown subcommand 'bogus'. Try DEBUG HELP."
 
 
-def _monitor_lines(server, actions, wait=0.3):
-    """Runs actions(client) while a MONITOR socket listens; returns its lines after +OK."""
-    m = socket.create_connection(("127.0.0.1", server.port), timeout=2)
-    try:
-        m.sendall(b"MONITOR\r\n")
-        assert m.recv(5) == b"+OK\r\n"
-        c = server.client()
-        actions(c)
-        c.close()
-        time.sleep(wait)
-        m.settimeout(0.3)
-        out = b""
-        try:
-            while True:
-                d = m.recv(65536)
-                if not d:
-                    break
-                out += d
-        except socket.timeout:
-            pass
-        return out.decode().split("\r\n")[:-1]
-    finally:
-        m.close()
-
-
 def test_monitor_shows_commands_as_redis_does(server):
     def actions(c):
         c.set("mon:k", "a b\n\x01")
@@ -856,7 +831,7 @@ def test_monitor_shows_commands_as_redis_does(server):
         c.config_get("port")  # admin: not shown
         c.delete("mon:k", "mon:x")
 
-    lines = _monitor_lines(server, actions)
+    lines = monitor_lines(server, actions)
     shown = [re.sub(r"^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] ", "", l) for l in lines]
     assert all(l != s for l, s in zip(lines, shown)), lines  # every line had the prefix
     assert shown == ['"SET" "mon:k" "a b\\n\\x01"', '"AUTH" "(redacted)"', '"MULTI"',

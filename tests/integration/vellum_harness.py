@@ -208,6 +208,31 @@ class RespConn:
         return self.read_raw()
 
 
+def monitor_lines(server, actions, wait=0.3):
+    """Runs actions(client) while a MONITOR socket listens; returns its lines after +OK."""
+    m = socket.create_connection(("127.0.0.1", server.port), timeout=2)
+    try:
+        m.sendall(b"MONITOR\r\n")
+        assert m.recv(5) == b"+OK\r\n"
+        c = server.client()
+        actions(c)
+        c.close()
+        time.sleep(wait)
+        m.settimeout(0.3)
+        out = b""
+        try:
+            while True:
+                d = m.recv(65536)
+                if not d:
+                    break
+                out += d
+        except socket.timeout:
+            pass
+        return out.decode().split("\r\n")[:-1]
+    finally:
+        m.close()
+
+
 def error_of(cl, *args):
     """The error text redis-py raises for a command (without a leading "ERR ")."""
     with pytest.raises(redis.ResponseError) as e:
