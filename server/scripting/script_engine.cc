@@ -20,6 +20,7 @@ extern "C" {
 #include "server/scripting/lua_sandbox.h"
 #include "server/scripting/script_cache.h"
 #include "server/scripting/script_run.h"
+#include "server/scripting/shebang.h"
 #include "server/server_state.h"
 #include "storage/persister.h"
 
@@ -198,6 +199,7 @@ bool ScriptEngine::EnsureVm() {
   const uint64_t generation = server_->scripts().generation();
   if (L_ != nullptr && generation == generation_) return true;
   if (L_ != nullptr) lua_close(L_);
+  flags_.clear();
   L_ = OpenSandbox();
   if (L_ == nullptr) return false;
   generation_ = generation;
@@ -274,7 +276,17 @@ Status ScriptEngine::PushFunction(const char* name, std::string_view sha, std::s
   lua_getfield(L_, LUA_REGISTRYINDEX, name);
   if (lua_isfunction(L_, -1)) return Status::Ok();
   lua_pop(L_, 1);
-  if (luaL_loadbuffer(L_, body.data(), body.size(), "@user_script") != 0) {
+  uint32_t flags = 0;
+  size_t shebang = 0;
+  if (Status s = ParseShebang(body, &flags, &shebang); !s.ok()) return s;
+  std::string without_shebang;
+  std::string_view code = body;
+  if (shebang > 0) {
+    // The shebang line is not Lua: compile the rest, keeping its line numbers.
+    without_shebang = body.substr(shebang);
+    code = without_shebang;
+  }
+  if (luaL_loadbuffer(L_, code.data(), code.size(), "@user_script") != 0) {
     std::string msg = std::string("ERR Error compiling script (new function): ") +
                       (lua_tostring(L_, -1) != nullptr ? lua_tostring(L_, -1) : "?");
     lua_pop(L_, 1);
@@ -282,6 +294,7 @@ Status ScriptEngine::PushFunction(const char* name, std::string_view sha, std::s
   }
   lua_pushvalue(L_, -1);
   lua_setfield(L_, LUA_REGISTRYINDEX, name);
+  if (flags != 0) flags_[std::string(name + 2)] = flags;
   PublishMemory();
   // Compiled, so worth keeping: the server's cache gets it (EVAL caches, as in Redis 7.0).
   if (!server_->scripts().Contains(sha)) server_->scripts().Add(std::string(name + 2), body);
@@ -331,6 +344,10 @@ Status ScriptEngine::Run(CommandContext& ctx, std::string_view sha, const std::s
     SetRawGlobal(L, part == 0 ? "KEYS" : "ARGV");
   }
 
+  if (!flags_.empty()) {
+    auto it = flags_.find(std::string(name + 2));
+    if (it != flags_.end() && (it->second & kScriptNoWrites)) read_only = true;
+  }
   ctx_ = &ctx;
   read_only_ = read_only;
   resp_ = 2;

@@ -27,6 +27,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
@@ -87,6 +88,8 @@ class ScriptEngine {
   uint64_t generation_ = 0;
   unsigned runs_since_gc_ = 0;
   int64_t published_bytes_ = 0;
+  // Shebang flags of the scripts compiled here that have any (server/scripting/shebang.h).
+  std::unordered_map<std::string, uint32_t> flags_;
 
   // The script running now (valid inside Run).
   CommandContext* ctx_ = nullptr;

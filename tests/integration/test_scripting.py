@@ -224,6 +224,28 @@ def test_eval_ro_refuses_writes(raw):
     assert raw.call("EVAL_RO", "return redis.call('get', 'a')", 0) == b"$1\r\nb\r\n"
 
 
+def test_shebang_flags_as_redis_7(raw):
+    raw.call("SET", "a", "b")
+    out = script_error(raw, "#!lua flags=no-writes\nreturn redis.call('set', 'a', 'c')")
+    assert out == ("ERR Write commands are not allowed from read-only scripts. "
+                   "script: <sha>, on @user_script:2.")
+    assert raw.call("EVAL", "#!lua flags=no-writes,allow-oom\nreturn redis.call('get', 'a')", 0) == \
+        b"$1\r\nb\r\n"
+    assert raw.call("EVAL", "#!lua\nreturn 1", 0) == b":1\r\n"
+    assert script_error(raw, "#!lua\nerror('x')") == \
+        "ERR user_script:2: x script: <sha>, on @user_script:2."
+    assert raw.call("EVAL", "#!lua flags=bogus\nreturn 1", 0) == \
+        b"-ERR Unexpected flag in script shebang: bogus\r\n"
+    assert raw.call("EVAL", "#!python\nreturn 1", 0) == \
+        b"-ERR Unexpected engine in script shebang: #!python\r\n"
+    assert raw.call("SCRIPT", "LOAD", "#!lua name=x\nreturn 1") == \
+        b"-ERR Unknown lua shebang option: name=x\r\n"
+    # The flags come with the digest: EVALSHA of a no-writes script is read-only too.
+    sha = raw.call("SCRIPT", "LOAD", "#!lua flags=no-writes\nreturn redis.call('del', 'a')")
+    sha = sha.split(b"\r\n")[1]
+    assert raw.call("EVALSHA", sha, 0).startswith(b"-ERR Write commands are not allowed")
+
+
 def test_script_errors_leave_earlier_writes_in_place(r):
     # As in Redis: no rollback, the writes before the error stay.
     r.set("notanumber", "x")

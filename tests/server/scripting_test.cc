@@ -16,6 +16,7 @@ extern "C" {
 #include "server/scripting/lua_reply.h"
 #include "server/scripting/script_cache.h"
 #include "server/scripting/script_run.h"
+#include "server/scripting/shebang.h"
 
 namespace vellum::server {
 namespace {
@@ -189,6 +190,32 @@ TEST(LuaNumberTest, OutOfRangeIsLlongMin) {
   EXPECT_EQ(LuaNumberToInteger(0.0 / 0.0), LLONG_MIN);
   EXPECT_EQ(LuaNumberToInteger(-2.7), -2);
   EXPECT_EQ(LuaNumberToInteger(9007199254740993.0), 9007199254740992LL);
+}
+
+TEST(ShebangTest, FlagsAndTheLineToSkip) {
+  uint32_t flags = 7;
+  size_t line = 9;
+  ASSERT_TRUE(ParseShebang("return 1", &flags, &line).ok());
+  EXPECT_EQ(flags, 0u);
+  EXPECT_EQ(line, 0u);
+  ASSERT_TRUE(ParseShebang("#!lua\nreturn 1", &flags, &line).ok());
+  EXPECT_EQ(flags, 0u);
+  EXPECT_EQ(line, 5u);
+  ASSERT_TRUE(ParseShebang("#!lua flags=no-writes,allow-oom\nreturn 1", &flags, &line).ok());
+  EXPECT_EQ(flags, kScriptNoWrites | kScriptAllowOom);
+  ASSERT_TRUE(ParseShebang("#!lua flags=\nreturn 1", &flags, &line).ok());
+  EXPECT_EQ(flags, 0u);
+}
+
+TEST(ShebangTest, RedisErrorTexts) {
+  uint32_t flags = 0;
+  size_t line = 0;
+  EXPECT_EQ(ParseShebang("#!python\nreturn 1", &flags, &line).message(),
+            "ERR Unexpected engine in script shebang: #!python");
+  EXPECT_EQ(ParseShebang("#!lua flags=bogus\n", &flags, &line).message(),
+            "ERR Unexpected flag in script shebang: bogus");
+  EXPECT_EQ(ParseShebang("#!lua name=x\n", &flags, &line).message(),
+            "ERR Unknown lua shebang option: name=x");
 }
 
 }  // namespace
