@@ -44,7 +44,7 @@ asan: setup
 # tests/tsan.supp: reports with a frame in Debian's (uninstrumented) RocksDB are skipped.
 TSAN_OPTS = halt_on_error=1 detect_deadlocks=0 suppressions=$(CURDIR)/tests/tsan.supp
 TSAN_TESTS ?= test_concurrency.py test_transactions.py test_persistence.py test_snapshots.py \
-  test_replication.py test_scripting.py
+  test_replication.py test_scripting.py test_http.py
 tsan: setup
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVELLUM_TSAN=ON -DVELLUM_BENCH=OFF >/dev/null
 	@cmake --build build-tsan -j$(JOBS) --target unit_tests vellumd vellumctl
@@ -53,13 +53,17 @@ tsan: setup
 	cd tests/integration && TSAN_OPTIONS="$(TSAN_OPTS)" \
 	  VELLUMD=$(CURDIR)/build-tsan/vellumd VELLUMCTL=$(CURDIR)/build-tsan/vellumctl /usr/bin/python3 -m pytest -q -p no:cacheprovider $(TSAN_TESTS)
 
-# The RESP parser under libFuzzer (clang), from the seed corpus, for FUZZ_SECONDS.
+# The RESP parser, then the HTTP request parser (half as long), under libFuzzer (clang),
+# each from its seed corpus, for FUZZ_SECONDS.
 fuzz: setup
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVELLUM_FUZZ=ON -DVELLUM_BENCH=OFF >/dev/null
-	@cmake --build build-fuzz -j$(JOBS) --target resp_parser_fuzz
+	@cmake --build build-fuzz -j$(JOBS) --target resp_parser_fuzz http_request_fuzz
 	@mkdir -p build-fuzz/corpus && cp tests/fuzz/corpus/* build-fuzz/corpus/
+	@mkdir -p build-fuzz/http_corpus && cp tests/fuzz/http_corpus/* build-fuzz/http_corpus/
 	./build-fuzz/tests/resp_parser_fuzz build-fuzz/corpus -dict=tests/fuzz/resp.dict \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1
+	./build-fuzz/tests/http_request_fuzz build-fuzz/http_corpus -dict=tests/fuzz/http.dict \
+	  -max_total_time=$$(( $(FUZZ_SECONDS) / 2 )) -max_len=4096 -print_final_stats=1
 
 # Side-by-side redis-benchmark ratios against a real redis-server (both in memory only),
 # measured by bench/compare.sh (BENCH_MODE=quick|full; WORKLOADS=... picks a subset).
@@ -89,6 +93,11 @@ bench-persist: build
 .PHONY: bench-scripting
 bench-scripting: build
 	WORKLOADS="get-32B-P1 evalsha-get-32B-P1 evalsha-ratelimit-P1" bash bench/compare_with_redis.sh $(BENCH_MODE)
+
+# The HTTP edge side by side with nginx serving the same pages from files (wrk).
+.PHONY: bench-http
+bench-http: build
+	bash bench/http_side_by_side.sh
 
 .PHONY: bench-ceiling
 bench-ceiling: build

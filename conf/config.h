@@ -101,7 +101,20 @@ struct Config {
   // [slowlog]
   int64_t slowlog_log_slower_than = 10000;  // microseconds; -1 disables, 0 logs all
   int64_t slowlog_max_len = 128;
-  int64_t busy_reply_threshold = 5000;  // ms a script runs before others get -BUSY; 0: never
+  int64_t busy_reply_threshold = 5000;
+  // HTTP edge: pages and metrics over HTTP/1.1 on the worker loops.
+  int64_t http_port = 0;                    // 0: no HTTP listener
+  std::string http_bind;                    // empty: server.bind
+  std::string http_key_prefix;              // key = prefix + decoded path
+  int64_t http_db = 0;
+  bool http_query_in_key = false;
+  std::string http_default_content_type = "text/html; charset=utf-8";
+  std::string http_default_cache_control = "no-cache";
+  int64_t http_stale_while_revalidate = 0;  // seconds added to max-age responses; 0: none
+  int64_t http_max_header_bytes = 8192;
+  int64_t http_header_timeout = 10000;      // ms for a request's header section
+  std::string http_metrics_path = "/metrics";  // Prometheus text format; empty: off
+  std::string http_user = "default";         // ACL user of HTTP requests  // ms a script runs before others get -BUSY; 0: never
 
   // [[acl.user]]: an array of tables, so not a schema row (no flag, no CONFIG GET/SET);
   // parsed by its own step of Load().

@@ -6,10 +6,10 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config
   libuv1-dev libxxhash-dev librocksdb-dev libtomlplusplus-dev libssl-dev
-  liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
+  liblua5.1-0-dev lua-cjson-dev lua-bitop-dev libhttp-parser-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev python3-pytest
-  redis-tools redis-server python3 python3-redis
+  redis-tools redis-server python3 python3-redis python3-prometheus-client nginx-light wrk curl
 )
 
 missing=()

@@ -348,6 +348,21 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
     }
   }
   state.tcp_port = port;
+  // The HTTP edge (server/http/): the same workers, a socket of its own per worker.
+  if (config.http_port != 0) {
+    const std::string& hosts = config.http_bind.empty() ? config.bind : config.http_bind;
+    for (const std::string& host : SplitSpaces(hosts)) {
+      for (auto& w : workers) {
+        Result<int> fd = ListenTcp(host, static_cast<int>(config.http_port), backlog);
+        Status st = fd.ok() ? w->AdoptHttpListener(*fd) : fd.status();
+        if (!st.ok()) {
+          VLOG_WARNING("http: %s", st.message().c_str());
+          return 1;
+        }
+      }
+    }
+    VLOG_NOTICE("HTTP edge listening on %s port %d", hosts.c_str(), static_cast<int>(config.http_port));
+  }
   if (!config.unixsocket.empty()) {
     Result<int> fd = ListenUnix(config.unixsocket, static_cast<int>(config.unixsocketperm), backlog);
     if (!fd.ok()) {

@@ -72,6 +72,21 @@ void ServerState::ApplyConfig(const conf::Config& c) {
   slowlog_slower_than_us = c.slowlog_log_slower_than;
   slowlog_max_len = c.slowlog_max_len;
   busy_reply_threshold_ms = c.busy_reply_threshold;
+  http_max_header_bytes = c.http_max_header_bytes;
+  http_header_timeout_ms = c.http_header_timeout;
+  {
+    auto page = std::make_shared<PageConfig>();
+    page->key_prefix = c.http_key_prefix;
+    page->db = static_cast<int>(c.http_db);
+    page->query_in_key = c.http_query_in_key;
+    page->default_content_type = c.http_default_content_type;
+    page->default_cache_control = c.http_default_cache_control;
+    page->stale_while_revalidate = c.http_stale_while_revalidate;
+    page->metrics_path = c.http_metrics_path;
+    page->user = c.http_user;
+    std::lock_guard<std::mutex> lock(mu_);
+    page_config_ = std::move(page);
+  }
   {
     storage::EvictionPolicy policy = storage::EvictionPolicy::kNoEviction;
     storage::ParseEvictionPolicy(c.maxmemory_policy, &policy);  // the schema validated it
@@ -86,6 +101,22 @@ void ServerState::ApplyConfig(const conf::Config& c) {
     requirepass_ = c.requirepass;
   }
   has_requirepass = !c.requirepass.empty();
+}
+
+void ServerState::CountHttpResponse(int status) {
+  for (size_t i = 0; i < std::size(kHttpStatusCodes); i++) {
+    if (kHttpStatusCodes[i] == status) {
+      http_responses_[i].fetch_add(1, std::memory_order_relaxed);  // several workers
+      return;
+    }
+  }
+}
+
+uint64_t ServerState::HttpResponses(int status) const {
+  for (size_t i = 0; i < std::size(kHttpStatusCodes); i++) {
+    if (kHttpStatusCodes[i] == status) return http_responses_[i].load(std::memory_order_relaxed);
+  }
+  return 0;
 }
 
 std::string ServerState::requirepass() const {

@@ -20,6 +20,7 @@
 #include "conf/config.h"
 #include "server/client_state.h"
 #include "server/command_table.h"
+#include "server/http/page.h"
 #include "server/scripting/script_cache.h"
 #include "server/scripting/script_run.h"
 #include "server/slowlog.h"
@@ -134,7 +135,17 @@ class ServerState {
   std::atomic<int64_t> slowlog_slower_than_us{10000};
   std::atomic<int64_t> slowlog_max_len{128};
   std::atomic<int64_t> busy_reply_threshold_ms{5000};
-  std::atomic<int64_t> lua_memory{0};  // bytes held by every worker's Lua VM (INFO used_memory_lua)  // busy-reply-threshold (lua-time-limit)
+  std::atomic<int64_t> lua_memory{0};
+  // HTTP edge (server/http/): limits read per connection, the page rules' settings (a
+  // snapshot replaced whole when CONFIG SET changes one), responses counted by status.
+  std::atomic<int64_t> http_max_header_bytes{8192};
+  std::atomic<int64_t> http_header_timeout_ms{10000};
+  std::shared_ptr<const PageConfig> page_config() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return page_config_;
+  }
+  void CountHttpResponse(int status);
+  uint64_t HttpResponses(int status) const;  // one of kHttpStatusCodes (/metrics)  // bytes held by every worker's Lua VM (INFO used_memory_lua)  // busy-reply-threshold (lua-time-limit)
   std::atomic<bool> has_requirepass{false};
   // maxmemory and eviction (storage/eviction.h); maxmemory 0 = no limit, and then the
   // dispatcher's OOM stage costs one relaxed load.
@@ -207,6 +218,8 @@ class ServerState {
   snapshot::Replication* replication_ = nullptr;
   MonitorRegistry* monitors_ = nullptr;
   ScriptCache scripts_;
+  std::shared_ptr<const PageConfig> page_config_;  // guarded by mu_
+  std::atomic<uint64_t> http_responses_[std::size(kHttpStatusCodes)] = {};
   ScriptRun script_run_;
   std::atomic<bool> shutting_down_{false};
 };

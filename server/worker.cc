@@ -11,6 +11,7 @@
 #include "protocol/errors.h"
 #include "server/acl.h"
 #include "server/connection.h"
+#include "server/http/http_connection.h"
 #include "server/pubsub.h"
 
 namespace vellum::server {
@@ -54,16 +55,18 @@ Worker::~Worker() {
   uv_loop_close(&loop_);
 }
 
-Status Worker::AdoptTcpListener(int fd) {
+Status Worker::AdoptTcp(int fd, uv_connection_cb on_connection, const char* what) {
   auto* h = new uv_tcp_t;
   uv_tcp_init(&loop_, h);
   h->data = this;
   int rc = uv_tcp_open(h, fd);
-  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(h), 511, OnConnection);
+  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(h), 511, on_connection);
   listeners_.push_back(reinterpret_cast<uv_handle_t*>(h));
-  if (rc != 0) return Status::Error(std::string("listen: ") + uv_strerror(rc));
+  if (rc != 0) return Status::Error(std::string(what) + ": " + uv_strerror(rc));
   return Status::Ok();
 }
+
+Status Worker::AdoptTcpListener(int fd) { return AdoptTcp(fd, OnConnection, "listen"); }
 
 Status Worker::AdoptPipeListener(int fd) {
   auto* h = new uv_pipe_t;
@@ -74,6 +77,25 @@ Status Worker::AdoptPipeListener(int fd) {
   listeners_.push_back(reinterpret_cast<uv_handle_t*>(h));
   if (rc != 0) return Status::Error(std::string("listen (unix): ") + uv_strerror(rc));
   return Status::Ok();
+}
+
+Status Worker::AdoptHttpListener(int fd) { return AdoptTcp(fd, OnHttpConnection, "listen (http)"); }
+
+void Worker::OnHttpConnection(uv_stream_t* server, int status) {
+  if (status < 0) return;
+  auto* w = static_cast<Worker*>(server->data);
+  auto* t = new uv_tcp_t;
+  uv_tcp_init(&w->loop_, t);
+  if (uv_accept(server, reinterpret_cast<uv_stream_t*>(t)) != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(t), [](uv_handle_t* h) {
+      delete reinterpret_cast<uv_tcp_t*>(h);
+    });
+    return;
+  }
+  uv_tcp_nodelay(t, 1);
+  auto* c = new HttpConnection(w, t);
+  w->http_connections_.insert(c);
+  c->Start();
 }
 
 void Worker::Start() {
@@ -276,6 +298,8 @@ void Worker::DoShutdown() {
   std::vector<Connection*> all;
   for (auto& [id, c] : connections_) all.push_back(c);
   for (Connection* c : all) c->CloseAfterWrite();
+  std::vector<HttpConnection*> http(http_connections_.begin(), http_connections_.end());
+  for (HttpConnection* c : http) c->Close();
   uv_timer_stop(&tick_);
   uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
   uv_check_stop(&flush_check_);

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/status.h"
@@ -30,6 +31,7 @@
 namespace vellum::server {
 
 class Connection;
+class HttpConnection;
 
 class Worker {
  public:
@@ -41,6 +43,8 @@ class Worker {
   // Before Start(): adopt a listening descriptor (the worker owns it from now on).
   Status AdoptTcpListener(int fd);
   Status AdoptPipeListener(int fd);
+  // The HTTP edge's listening socket (server/http/): its connections are HttpConnections.
+  Status AdoptHttpListener(int fd);
 
   void Start();
   void Join();
@@ -55,6 +59,7 @@ class Worker {
   Dispatcher& dispatcher() { return dispatcher_; }
   int64_t NowMs() const { return state_->clock().NowMs(); }
   void OnConnectionClosed(Connection* c);
+  void OnHttpConnectionClosed(HttpConnection* c) { http_connections_.erase(c); }
   // Sends `line` as a status reply to client `id` if it is still connected here (MONITOR).
   void PushStatus(uint64_t id, const std::string& line);
   // Flushes c's replies at the end of this loop iteration. Loop-thread only.
@@ -82,6 +87,8 @@ class Worker {
   static void OnCheck(uv_check_t* handle);
   static void OnDurable(uv_async_t* handle);
   void Accept(uv_stream_t* server);
+  static void OnHttpConnection(uv_stream_t* server, int status);
+  Status AdoptTcp(int fd, uv_connection_cb on_connection, const char* what);
   void CloseIdleClients();
   void DoShutdown();
   // At shutdown, once no connection awaits the persister (held replies still leave).
@@ -101,6 +108,7 @@ class Worker {
   std::vector<Connection*> flushing_;       // the batch OnCheck is writing
   std::vector<uv_handle_t*> listeners_;
   std::unordered_map<uint64_t, Connection*> connections_;
+  std::unordered_set<HttpConnection*> http_connections_;
   std::thread thread_;
   std::mutex mu_;
   std::vector<std::function<void()>> tasks_;

@@ -108,10 +108,10 @@ class Vellumd:
         p = subprocess.run(cmd, input=stdin, capture_output=True, timeout=timeout)
         return p.returncode, p.stdout.decode(errors="replace")
 
-    def raw(self, payload, read_timeout=2.0, expect_close=False):
-        """Sends raw bytes on a fresh socket and returns everything read until the server
-        closes or read_timeout passes without data."""
-        with socket.create_connection(("127.0.0.1", self.port), timeout=read_timeout) as s:
+    def raw(self, payload, read_timeout=2.0, expect_close=False, port=None):
+        """Sends raw bytes on a fresh socket (to the RESP port, or `port`) and returns
+        everything read until the server closes or read_timeout passes without data."""
+        with socket.create_connection(("127.0.0.1", port or self.port), timeout=read_timeout) as s:
             s.sendall(payload)
             chunks = []
             while True:
