@@ -86,6 +86,7 @@ void ServerState::ApplyConfig(const conf::Config& c) {
     page->user = c.http_user;
     std::lock_guard<std::mutex> lock(mu_);
     page_config_ = std::move(page);
+    page_config_generation_.fetch_add(1, std::memory_order_acq_rel);
   }
   {
     storage::EvictionPolicy policy = storage::EvictionPolicy::kNoEviction;

@@ -144,6 +144,10 @@ class ServerState {
     std::lock_guard<std::mutex> lock(mu_);
     return page_config_;
   }
+  // Bumped after each replacement of the page settings (workers cache them by it).
+  uint64_t page_config_generation() const {
+    return page_config_generation_.load(std::memory_order_acquire);
+  }
   void CountHttpResponse(int status);
   uint64_t HttpResponses(int status) const;  // one of kHttpStatusCodes (/metrics)  // bytes held by every worker's Lua VM (INFO used_memory_lua)  // busy-reply-threshold (lua-time-limit)
   std::atomic<bool> has_requirepass{false};
@@ -219,6 +223,7 @@ class ServerState {
   MonitorRegistry* monitors_ = nullptr;
   ScriptCache scripts_;
   std::shared_ptr<const PageConfig> page_config_;  // guarded by mu_
+  std::atomic<uint64_t> page_config_generation_{1};
   std::atomic<uint64_t> http_responses_[std::size(kHttpStatusCodes)] = {};
   ScriptRun script_run_;
   std::atomic<bool> shutting_down_{false};

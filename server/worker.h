@@ -60,6 +60,16 @@ class Worker {
   int64_t NowMs() const { return state_->clock().NowMs(); }
   void OnConnectionClosed(Connection* c);
   void OnHttpConnectionClosed(HttpConnection* c) { http_connections_.erase(c); }
+  // The HTTP page settings, re-read from ServerState only when CONFIG SET changed them
+  // (no lock per request). Loop-thread only.
+  const PageConfig* page_config() {
+    const uint64_t generation = state_->page_config_generation();
+    if (page_config_ == nullptr || generation != page_config_generation_) {
+      page_config_ = state_->page_config();
+      page_config_generation_ = generation;
+    }
+    return page_config_.get();
+  }
   // Sends `line` as a status reply to client `id` if it is still connected here (MONITOR).
   void PushStatus(uint64_t id, const std::string& line);
   // Flushes c's replies at the end of this loop iteration. Loop-thread only.
@@ -109,6 +119,8 @@ class Worker {
   std::vector<uv_handle_t*> listeners_;
   std::unordered_map<uint64_t, Connection*> connections_;
   std::unordered_set<HttpConnection*> http_connections_;
+  std::shared_ptr<const PageConfig> page_config_;
+  uint64_t page_config_generation_ = 0;
   std::thread thread_;
   std::mutex mu_;
   std::vector<std::function<void()>> tasks_;

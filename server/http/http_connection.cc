@@ -79,7 +79,7 @@ void HttpConnection::Process() {
       close_after_write_ = true;
       break;
     }
-    std::shared_ptr<const PageConfig> config = state.page_config();
+    const PageConfig* config = worker_->page_config();
     const std::string_view path = TargetPath(req.target);
     if (!config->metrics_path.empty() && path == config->metrics_path) {
       ServeMetrics(req, &resp);
@@ -138,7 +138,20 @@ void HttpConnection::Write() {
     if (close_after_write_) Close();
     return;
   }
-  writing_ = std::move(out_);
+  // Most responses fit the socket's buffer: write them at once, and only hand libuv (and
+  // stop reading, two epoll changes) what the socket did not take.
+  uv_buf_t whole = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
+  const int n = uv_try_write(reinterpret_cast<uv_stream_t*>(handle_), &whole, 1);
+  if (n == static_cast<int>(out_.size())) {
+    out_.clear();
+    if (close_after_write_) Close();
+    return;
+  }
+  if (n < 0 && n != UV_EAGAIN) {
+    Close();
+    return;
+  }
+  writing_ = out_.substr(n > 0 ? static_cast<size_t>(n) : 0);
   out_.clear();
   uv_buf_t buf = uv_buf_init(writing_.data(), static_cast<unsigned>(writing_.size()));
   write_in_flight_ = true;

@@ -135,12 +135,18 @@ bool IfNoneMatchMatches(std::string_view header, std::string_view etag) {
 }
 
 std::string HttpDate(int64_t unix_ms) {
+  // Formatted once a second per thread: every response of that second carries the same.
+  thread_local int64_t cached_second = -1;
+  thread_local std::string cached;
+  if (unix_ms / 1000 == cached_second) return cached;
+  cached_second = unix_ms / 1000;
   const time_t t = static_cast<time_t>(unix_ms / 1000);
   struct tm tm {};
   gmtime_r(&t, &tm);
   char buf[64];
   std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
+  cached = buf;
+  return cached;
 }
 
 std::string_view TargetPath(std::string_view target) {
@@ -225,6 +231,7 @@ void ServePage(const protocol::HttpRequest& req, const PageConfig& config,
   }
 
   out->headers.clear();
+  out->headers.reserve(8);
   const std::string etag = ETagOf(body);
   out->headers.emplace_back("ETag", etag);
   if (cache_control) {
