@@ -24,22 +24,23 @@ HttpConnection::HttpConnection(Worker* worker, uv_tcp_t* handle)
 
 void HttpConnection::Start() {
   uv_read_start(reinterpret_cast<uv_stream_t*>(handle_), OnAlloc, OnRead);
-  ArmHeaderTimer();
 }
 
-void HttpConnection::ArmHeaderTimer() {
+void HttpConnection::TimeUnfinishedRequest() {
+  // Idle between requests is fine; a request begun and not finished in time is not. The
+  // clock starts at the request's first bytes and is not restarted by later reads, so a
+  // client cannot hold a request open by sending a byte at a time.
+  if (!parser_.in_request()) {
+    uv_timer_stop(&timer_);
+    return;
+  }
+  if (uv_is_active(reinterpret_cast<uv_handle_t*>(&timer_))) return;
   const int64_t ms = worker_->state().http_header_timeout_ms.load();
   if (ms > 0) uv_timer_start(&timer_, OnHeaderTimeout, static_cast<uint64_t>(ms), 0);
 }
 
 void HttpConnection::OnHeaderTimeout(uv_timer_t* t) {
-  auto* c = static_cast<HttpConnection*>(t->data);
-  // Idle between requests is fine; a request begun and not finished in time is not.
-  if (c->parser_.in_request() || !c->in_.empty()) {
-    c->Close();
-    return;
-  }
-  c->ArmHeaderTimer();
+  static_cast<HttpConnection*>(t->data)->Close();
 }
 
 void HttpConnection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
@@ -95,7 +96,7 @@ void HttpConnection::Process() {
   }
   in_.erase(0, pos);
   if (close_after_write_) in_.clear();
-  ArmHeaderTimer();
+  TimeUnfinishedRequest();
   Write();
 }
 

@@ -45,7 +45,7 @@ class HttpConnection {
   void ServeHealth(const protocol::HttpRequest& req, HttpResponse* resp);
   bool MayRead(const PageConfig& config, std::string_view key);
   void Write();
-  void ArmHeaderTimer();
+  void TimeUnfinishedRequest();
 
   Worker* worker_;
   uv_tcp_t* handle_;

@@ -179,6 +179,31 @@ def test_a_client_that_sends_headers_too_slowly_is_dropped(server, r):
         assert time.time() - start < 3
 
 
+def test_a_client_that_drips_its_headers_is_dropped_too(server, r):
+    """The header timeout runs from the request's first byte, not from the last read: a
+    byte every 200 ms (timeout 500 ms) must not keep a request open."""
+    with socket.create_connection(("127.0.0.1", server.http_port), timeout=5) as s:
+        start = time.time()
+        closed = False
+        for b in b"GET / HTTP/1.1\r\nX-Slow: " + b"a" * 40:
+            try:
+                s.sendall(bytes([b]))
+            except OSError:
+                closed = True
+                break
+            time.sleep(0.2)
+            if time.time() - start > 3:
+                break
+        if not closed:
+            s.settimeout(1)
+            try:
+                closed = s.recv(100) == b""
+            except OSError:
+                closed = True
+        assert closed
+        assert time.time() - start < 3
+
+
 def test_resp_clients_are_served_while_http_clients_misbehave(server, r):
     socks = []
     try:
