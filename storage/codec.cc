@@ -124,6 +124,7 @@ Status DecodeMeta(std::string_view raw, Meta* out) {
       return Status::Ok();
     case static_cast<uint8_t>(DiskType::kHash):
     case static_cast<uint8_t>(DiskType::kSet):
+    case static_cast<uint8_t>(DiskType::kList):
       if (body.size() != 8) return Status::Error("collection meta record of the wrong size");
       out->type = static_cast<DiskType>(tag);
       out->version = GetLittleEndian64(body);
@@ -132,6 +133,19 @@ Status DecodeMeta(std::string_view raw, Meta* out) {
     default:
       return Status::Error("meta record of unknown type " + std::to_string(tag));
   }
+}
+
+std::string ListPosition(uint64_t position) {
+  std::string out;
+  out.reserve(8);
+  PutBigEndian64(&out, position);
+  return out;
+}
+
+bool ParseListPosition(std::string_view field, uint64_t* position) {
+  if (field.size() != 8) return false;
+  *position = GetBigEndian(field, 8);
+  return true;
 }
 
 std::string EncodeDbMap(const uint8_t (&map)[kNumPhysicalDbs]) {

@@ -52,6 +52,12 @@ std::string Digest::Hex() const {
 
 Digest ElementDigest(std::string_view a, std::string_view b) { return Of(a, b); }
 
+Digest ListElementDigest(uint64_t index, std::string_view value) {
+  char bytes[8];
+  for (int i = 0; i < 8; i++) bytes[i] = static_cast<char>(index >> (8 * i));
+  return Of(std::string_view(bytes, 8), value);
+}
+
 Digest KeyDigestOf(int db, std::string_view key, ValueType type, int64_t expire_at_ms,
                    const Digest& value) {
   Hasher h;
@@ -75,6 +81,11 @@ Digest KeyDigest(int db, const Entry& e) {
       break;
     case ValueType::kSet:
       e.set_value->ForEach([&](std::string_view m) { value.Add(Of(m)); });
+      break;
+    case ValueType::kList:
+      for (size_t i = 0; i < e.list_value->size(); i++) {
+        value.Add(ListElementDigest(i, e.list_value->at(i)));
+      }
       break;
   }
   return KeyDigestOf(db, e.key(), e.type, e.expire_at_ms, value);

@@ -3,7 +3,8 @@
 // data.
 //
 // A key's digest covers its database, name, type, absolute expiry and value; a hash's or
-// set's value digest does not depend on the order of its fields or members. The digest of
+// set's value digest does not depend on the order of its fields or members, a list's
+// does depend on the order of its elements. The digest of
 // a whole keyspace is the sum (mod 2^64, per half) of its keys' digests, so it does not
 // depend on iteration order, shard layout or encoding. 128 bits, printed as 32 hex
 // digits; an empty keyspace is all zeros.
@@ -36,6 +37,9 @@ Digest KeyDigest(int db, const Entry& e);
 // Entry (the records on disk, storage/disk_walk.h): one hash field (name, value) or one
 // set member (member, empty); a value's digest is the sum of its elements' digests.
 Digest ElementDigest(std::string_view a, std::string_view b = {});
+// One list element: its index in the list (0 = head) and its value, so that a list's
+// digest depends on the order of its elements.
+Digest ListElementDigest(uint64_t index, std::string_view value);
 Digest KeyDigestOf(int db, std::string_view key, ValueType type, int64_t expire_at_ms,
                    const Digest& value);
 

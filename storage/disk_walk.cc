@@ -75,8 +75,19 @@ Result<DiskSummary> SummarizeDisk(Engine& engine, int64_t now_ms) {
           case codec::DiskType::kSet:
             type = ValueType::kSet;
             break;
+          case codec::DiskType::kList:
+            type = ValueType::kList;
+            break;
         }
-        k.ForEachElement([&](std::string_view a, std::string_view b) { value.Add(ElementDigest(a, b)); });
+        if (type == ValueType::kList) {
+          uint64_t index = 0;
+          k.ForEachElement([&](std::string_view, std::string_view v) {
+            value.Add(ListElementDigest(index++, v));
+          });
+        } else {
+          k.ForEachElement(
+              [&](std::string_view a, std::string_view b) { value.Add(ElementDigest(a, b)); });
+        }
         out.digest.Add(KeyDigestOf(k.db, k.key, type, k.meta.expire_at_ms, value));
         out.keys_by_db[k.db]++;
         out.keys++;

@@ -2,7 +2,8 @@
 //
 // Owned by exactly one Table (the one of its shard and database); touched only by a
 // thread holding that shard's lock. The value is a type tag plus its payload: strings
-// live in `str`, hashes in `hash_value`, sets in `set_value` (null for other types).
+// live in `str`, hashes in `hash_value`, sets in `set_value`, lists in `list_value` (null
+// for other types).
 //
 // The key's bytes live right behind the Entry, in the same allocation: one allocation
 // per key instead of two, and a lookup compares the key on the cache lines it already
@@ -20,11 +21,12 @@
 #include <utility>
 
 #include "storage/hash_value.h"
+#include "storage/list_value.h"
 #include "storage/set_value.h"
 
 namespace vellum::storage {
 
-enum class ValueType : uint8_t { kString = 0, kHash = 1, kSet = 2 };
+enum class ValueType : uint8_t { kString = 0, kHash = 1, kSet = 2, kList = 3 };
 
 // Redis's TYPE names, indexed by ValueType.
 inline const char* TypeName(ValueType t) {
@@ -32,6 +34,7 @@ inline const char* TypeName(ValueType t) {
     case ValueType::kString: return "string";
     case ValueType::kHash: return "hash";
     case ValueType::kSet: return "set";
+    case ValueType::kList: return "list";
   }
   return "none";
 }
@@ -87,6 +90,7 @@ struct Entry {
   std::string str;                        // kString payload
   DeepPtr<HashValue> hash_value;          // kHash payload
   DeepPtr<SetValue> set_value;            // kSet payload
+  DeepPtr<ListValue> list_value;          // kList payload
   int64_t expire_at_ms = 0;               // absolute Unix ms; 0 = no expiry
   uint32_t volatile_index = UINT32_MAX;   // position in Table::volatile_ (if expire_at_ms)
   uint32_t access_clock = 0;              // seconds clock of last access (LRU, IDLETIME)
@@ -96,10 +100,11 @@ struct Entry {
   uint32_t key_size = 0;                  // the key's bytes follow the Entry
 
   bool HasExpire() const { return expire_at_ms != 0; }
-  // Releases a hash or set payload (when the entry becomes a string).
+  // Releases a hash, set or list payload (when the entry becomes a string).
   void DropCollections() {
     hash_value.reset();
     set_value.reset();
+    list_value.reset();
   }
 
  private:

@@ -398,7 +398,8 @@ void Keyspace::ResetStats() {
 size_t Keyspace::EntryMemory(const Entry& e) {
   auto heap = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
   size_t collections = (e.hash_value ? e.hash_value->MemoryUsage() : 0) +
-                       (e.set_value ? e.set_value->MemoryUsage() : 0);
+                       (e.set_value ? e.set_value->MemoryUsage() : 0) +
+                       (e.list_value ? e.list_value->MemoryUsage() : 0);
   return sizeof(Entry) + e.key_size + heap(e.str) + sizeof(Entry*) + collections;
 }
 

@@ -96,6 +96,9 @@ class Keyspace {
   // As MarkWritten, for a change to these fields (members) of a hash (set) only: the
   // persister then writes those fields, not the whole collection.
   void MarkFieldsWritten(int db, std::string_view key, std::span<const std::string_view> fields);
+  // As MarkWritten, for a list changed only at its ends (pushes, pops, LTRIM) or in ways
+  // its ListValue recorded: the persister then writes just the changed positions.
+  void MarkListEndsWritten(int db, std::string_view key) { MarkFieldsWritten(db, key, {}); }
   // The entry as stored, expired or not, without side effects: no expiry, no access
   // clock, no stats, no listener call. For the persister, which holds the shard lock.
   Entry* Peek(int db, std::string_view key);

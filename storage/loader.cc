@@ -33,9 +33,29 @@ Result<LoadResult> LoadKeyspace(Engine& engine, Keyspace& keyspace, int64_t now_
             k.ForEachElement([&](std::string_view member, std::string_view) { s->Add(member); });
             break;
           }
+          case codec::DiskType::kList: {
+            e->type = ValueType::kList;
+            ListValue* l = e->list_value.emplace();
+            l->disk_version = m.version;
+            ListBuilder builder(l);
+            bool contiguous = true;
+            k.ForEachElement([&](std::string_view field, std::string_view value) {
+              uint64_t position = 0;
+              if (!codec::ParseListPosition(field, &position) || !builder.Add(position, value)) {
+                contiguous = false;
+              }
+            });
+            if (!contiguous) {
+              return Status::Error("list '" + PrintableKey(k.key) + "' in " + engine.dir() +
+                                   " has missing or malformed elements on disk");
+            }
+            builder.Finish();
+            break;
+          }
         }
         if ((e->type == ValueType::kHash && e->hash_value->empty()) ||
-            (e->type == ValueType::kSet && e->set_value->empty())) {
+            (e->type == ValueType::kSet && e->set_value->empty()) ||
+            (e->type == ValueType::kList && e->list_value->empty())) {
           // A collection is never empty in Redis; its members were lost. Refuse rather
           // than serve a key that should not exist.
           return Status::Error("key '" + PrintableKey(k.key) + "' in " + engine.dir() +

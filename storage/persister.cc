@@ -225,6 +225,15 @@ void Persister::EncodeKey(uint8_t pdb, const std::string& key, const FieldSet* f
     out->DeleteMeta(codec::MetaKey(pdb, key));  // its sub records are orphans for the filter
     return;
   }
+  if (e->type == ValueType::kList) {
+    ListValue* list = e->list_value.get();
+    if (fields != nullptr && list->disk_version != 0 && !list->rewrite_needed()) {
+      EncodeListEnds(pdb, key, list, out);
+    } else {
+      EncodeWhole(pdb, key, e, out);
+    }
+    return;
+  }
   // Only some fields changed, and the disk holds this collection's version: write those.
   uint64_t version = 0;
   if (fields != nullptr) {
@@ -252,6 +261,31 @@ void Persister::EncodeKey(uint8_t pdb, const std::string& key, const FieldSet* f
   }
 }
 
+void Persister::EncodeListEnds(uint8_t pdb, const std::string& key, ListValue* list,
+                               EngineBatch* out) {
+  // Positions in memory: [head, tail); on disk: [disk_head, disk_tail). Put the ones in
+  // memory outside the clean range, delete the ones on disk no longer in memory.
+  const uint64_t head = list->head_position();
+  const uint64_t tail = head + list->size();
+  const uint64_t disk_head = list->disk_head();
+  const uint64_t disk_tail = disk_head + list->disk_size();
+  uint64_t clean_from = std::clamp(list->clean_from(), head, tail);
+  uint64_t clean_to = std::clamp(list->clean_to(), head, tail);
+  if (clean_from >= clean_to) clean_from = clean_to = tail;  // nothing known clean
+  std::string sub = codec::SubPrefix(pdb, key, list->disk_version);
+  const size_t prefix = sub.size();
+  auto name = [&](uint64_t position) -> const std::string& {
+    sub.resize(prefix);
+    sub.append(codec::ListPosition(position));
+    return sub;
+  };
+  for (uint64_t p = head; p < clean_from; p++) out->PutSub(name(p), list->at(p - head));
+  for (uint64_t p = clean_to; p < tail; p++) out->PutSub(name(p), list->at(p - head));
+  for (uint64_t p = disk_head; p < std::min(disk_tail, head); p++) out->DeleteSub(name(p));
+  for (uint64_t p = std::max(disk_head, tail); p < disk_tail; p++) out->DeleteSub(name(p));
+  list->MarkAllOnDisk();
+}
+
 void Persister::EncodeWhole(uint8_t pdb, const std::string& key, Entry* e, EngineBatch* out) {
   switch (e->type) {
     case ValueType::kString: {
@@ -273,6 +307,16 @@ void Persister::EncodeWhole(uint8_t pdb, const std::string& key, Entry* e, Engin
       PutCollection(pdb, key, codec::DiskType::kSet, e->expire_at_ms, version, [&](auto put) {
         e->set_value->ForEach([&](std::string_view member) { put(member, {}); });
       }, out);
+      return;
+    }
+    case ValueType::kList: {
+      ListValue* list = e->list_value.get();
+      const uint64_t version = list->disk_version = next_version_++;
+      PutCollection(pdb, key, codec::DiskType::kList, e->expire_at_ms, version, [&](auto put) {
+        const uint64_t head = list->head_position();
+        for (size_t i = 0; i < list->size(); i++) put(codec::ListPosition(head + i), list->at(i));
+      }, out);
+      list->MarkAllOnDisk();
       return;
     }
   }

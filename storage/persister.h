@@ -163,6 +163,8 @@ class Persister final : public WriteListener {
   void FailCheckpoints(const std::string& why);
   void EncodeKey(uint8_t pdb, const std::string& key, const FieldSet* fields, EngineBatch* out);
   void EncodeWhole(uint8_t pdb, const std::string& key, Entry* e, EngineBatch* out);
+  // A list whose ends changed since its last write: the changed positions only.
+  void EncodeListEnds(uint8_t pdb, const std::string& key, ListValue* list, EngineBatch* out);
   // Something to collect: a dirty shard, a barrier, or a write noted since the current
   // cycle started (NoteTicket's rule). A batch kept after a failed write is not counted.
   bool HasNewWork() const;

@@ -111,6 +111,17 @@ Status ReadKeyState(Engine& engine, std::string_view meta_key, const uint8_t* lo
                                std::string(it->value()));
   }
   if (Status st = it->status(); !st.ok()) return st;
+  if (m.type == codec::DiskType::kList) {
+    ListValue probe;
+    ListBuilder builder(&probe);
+    for (const auto& [field, unused] : out->elements) {
+      uint64_t position = 0;
+      if (!codec::ParseListPosition(field, &position) || !builder.Add(position, {})) {
+        return Status::Error("a replicated list with missing or malformed elements: '" +
+                             PrintableKey(key) + "'");
+      }
+    }
+  }
   // A collection is never empty: its elements arrive in the batch that writes its meta.
   if (out->elements.empty()) out->present = false;
   return Status::Ok();
@@ -136,6 +147,19 @@ void Install(Keyspace& ks, const KeyState& s, int64_t now_ms) {
       SetValue* set = e->set_value.emplace();
       set->disk_version = s.version;
       for (const auto& [m, unused] : s.elements) set->Add(m);
+      break;
+    }
+    case codec::DiskType::kList: {  // positions checked by ReadKeyState
+      e->type = ValueType::kList;
+      ListValue* list = e->list_value.emplace();
+      list->disk_version = s.version;
+      ListBuilder builder(list);
+      for (const auto& [field, value] : s.elements) {
+        uint64_t position = 0;
+        codec::ParseListPosition(field, &position);
+        builder.Add(position, value);
+      }
+      builder.Finish();
       break;
     }
   }

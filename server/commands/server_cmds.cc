@@ -610,6 +610,9 @@ Status ObjectEncoding(CommandContext& ctx) {
     case storage::ValueType::kSet:
       ctx.reply.Bulk(e->set_value->EncodingName());
       return Status::Ok();
+    case storage::ValueType::kList:
+      ctx.reply.Bulk(e->list_value->EncodingName());
+      return Status::Ok();
   }
   ctx.reply.Bulk("unknown");
   return Status::Ok();

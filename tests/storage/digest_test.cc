@@ -38,6 +38,23 @@ TEST(DigestTest, HashFieldOrderDoesNotMatter) {
   EXPECT_NE(Of(a, 0, "h").Hex(), Of(b, 0, "h").Hex());
 }
 
+TEST(DigestTest, ListOrderMatters) {
+  Keyspace a(2), b(2);
+  for (Keyspace* ks : {&a, &b}) {
+    Entry* e = ks->Create(0, "l", kNow);
+    e->type = ValueType::kList;
+    e->list_value.emplace();
+  }
+  a.Peek(0, "l")->list_value->PushBack("x");
+  a.Peek(0, "l")->list_value->PushBack("y");
+  b.Peek(0, "l")->list_value->PushFront("y");
+  b.Peek(0, "l")->list_value->PushFront("x");  // same list, other positions
+  EXPECT_EQ(Of(a, 0, "l").Hex(), Of(b, 0, "l").Hex());
+  b.Peek(0, "l")->list_value->PopFront();
+  b.Peek(0, "l")->list_value->PushBack("x");  // y, x
+  EXPECT_NE(Of(a, 0, "l").Hex(), Of(b, 0, "l").Hex());
+}
+
 TEST(DigestTest, NameDatabaseTypeAndExpiryAllCount) {
   Keyspace ks(2);
   ks.Create(0, "k", kNow)->str = "v";

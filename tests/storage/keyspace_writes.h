@@ -66,6 +66,34 @@ inline void AddSetMember(Keyspace& ks, int db, const std::string& key, const std
   ks.MarkWritten(db, key);
 }
 
+// LPUSH (front) or RPUSH of one element, reported as LPUSH reports it: a new list
+// whole, an existing one by its ends.
+inline void PushList(Keyspace& ks, int db, const std::string& key, const std::string& value,
+                     bool front) {
+  std::lock_guard<storage::ShardMutexType> lock(ks.ShardMutex(ks.ShardOf(key)));
+  Entry* e = ks.Find(db, key, WallMs());
+  const bool created = e == nullptr;
+  if (created) {
+    e = ks.Create(db, key, WallMs());
+    e->type = ValueType::kList;
+    e->list_value.emplace();
+  }
+  if (front) e->list_value->PushFront(value);
+  else e->list_value->PushBack(value);
+  if (created) ks.MarkWritten(db, key);
+  else ks.MarkListEndsWritten(db, key);
+}
+
+// LPOP (front) or RPOP of one element of an existing list; the key goes with its last.
+inline void PopList(Keyspace& ks, int db, const std::string& key, bool front) {
+  std::lock_guard<storage::ShardMutexType> lock(ks.ShardMutex(ks.ShardOf(key)));
+  Entry* e = ks.Find(db, key, WallMs());
+  if (front) e->list_value->PopFront();
+  else e->list_value->PopBack();
+  if (e->list_value->empty()) ks.Erase(db, key);
+  else ks.MarkListEndsWritten(db, key);
+}
+
 inline void DeleteKey(Keyspace& ks, int db, const std::string& key) {
   std::lock_guard<storage::ShardMutexType> lock(ks.ShardMutex(ks.ShardOf(key)));
   ks.Erase(db, key);

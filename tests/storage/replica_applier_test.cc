@@ -161,6 +161,26 @@ TEST_F(ReplicaApplierThreadTest, FullSyncThenTheLogKeepsTheReplicaEqualToThePrim
   ExpectReplicaEqualsPrimary();
 }
 
+// A list reaches the replica whole and then by its ends, and keeps its order.
+TEST_F(ReplicaApplierThreadTest, ListsReachTheReplicaInOrder) {
+  testing::PushList(*primary_, 0, "q", "b", /*front=*/false);
+  testing::PushList(*primary_, 0, "q", "c", false);
+  Settle();
+  FullSync();
+  ExpectReplicaEqualsPrimary();
+  testing::PushList(*primary_, 0, "q", "a", true);
+  testing::PopList(*primary_, 0, "q", false);
+  testing::PushList(*primary_, 3, "new", "x", false);
+  CatchUp();
+  ExpectReplicaEqualsPrimary();
+  Entry* e = replica_->Peek(0, "q");
+  ASSERT_NE(e, nullptr);
+  ASSERT_EQ(e->type, ValueType::kList);
+  ASSERT_EQ(e->list_value->size(), 2u);
+  EXPECT_EQ(e->list_value->at(0), "a");
+  EXPECT_EQ(e->list_value->at(1), "b");
+}
+
 // The sub compaction filter judges fields by the replica's durable snapshot, which only
 // a WAL sync moves: a replica that never synced lost the fields of every hash created
 // after its last open at its next compaction (found in review).

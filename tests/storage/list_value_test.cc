@@ -1,0 +1,138 @@
+// ListValue: the ring buffer behind a list (order, growth and shrinking, middle edits)
+// and the positions the persister relies on (storage/list_value.h).
+#include "storage/list_value.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <random>
+#include <string>
+
+namespace vellum::storage {
+namespace {
+
+std::deque<std::string> Contents(const ListValue& l) {
+  std::deque<std::string> out;
+  for (size_t i = 0; i < l.size(); i++) out.push_back(l.at(i));
+  return out;
+}
+
+TEST(ListValueTest, PushesAndPopsAtBothEndsKeepOrder) {
+  ListValue l;
+  l.PushBack("b");
+  l.PushFront("a");
+  l.PushBack("c");
+  EXPECT_EQ(Contents(l), (std::deque<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(l.PopFront(), "a");
+  EXPECT_EQ(l.PopBack(), "c");
+  EXPECT_EQ(l.PopBack(), "b");
+  EXPECT_TRUE(l.empty());
+}
+
+TEST(ListValueTest, RandomEditsMatchADeque) {
+  std::mt19937_64 rng(42);
+  ListValue l;
+  std::deque<std::string> model;
+  for (int step = 0; step < 20000; step++) {
+    const std::string v = std::to_string(step) + std::string(step % 40, 'x');
+    switch (rng() % 8) {
+      case 0: case 1: l.PushFront(v); model.push_front(v); break;
+      case 2: case 3: l.PushBack(v); model.push_back(v); break;
+      case 4: if (!model.empty()) { EXPECT_EQ(l.PopFront(), model.front()); model.pop_front(); } break;
+      case 5: if (!model.empty()) { EXPECT_EQ(l.PopBack(), model.back()); model.pop_back(); } break;
+      case 6: {
+        const size_t i = model.empty() ? 0 : rng() % (model.size() + 1);
+        l.Insert(i, v);
+        model.insert(model.begin() + static_cast<long>(i), v);
+        break;
+      }
+      case 7:
+        if (!model.empty()) {
+          const size_t i = rng() % model.size();
+          if (rng() % 2) {
+            l.Erase(i);
+            model.erase(model.begin() + static_cast<long>(i));
+          } else {
+            l.Set(i, v);
+            model[i] = v;
+          }
+        }
+        break;
+    }
+    ASSERT_EQ(l.size(), model.size());
+  }
+  EXPECT_EQ(Contents(l), model);
+}
+
+TEST(ListValueTest, TrimKeepsTheRangeAndADrainedRingIsFreed) {
+  ListValue l;
+  for (int i = 0; i < 1000; i++) l.PushBack(std::to_string(i));
+  const size_t full = l.MemoryUsage();
+  l.Trim(10, 13);
+  EXPECT_EQ(Contents(l), (std::deque<std::string>{"10", "11", "12"}));
+  EXPECT_LT(l.MemoryUsage(), full / 10);  // the ring shrank with the list
+}
+
+TEST(ListValueTest, CopyIsDeepAndKeepsPositions) {
+  ListValue l;
+  l.PushBack("x");
+  l.PushFront("w");
+  ListValue copy(l);
+  copy.PushBack("y");
+  EXPECT_EQ(Contents(l), (std::deque<std::string>{"w", "x"}));
+  EXPECT_EQ(Contents(copy), (std::deque<std::string>{"w", "x", "y"}));
+  EXPECT_EQ(copy.head_position(), l.head_position());
+}
+
+TEST(ListValueTest, PositionsOfRemainingElementsNeverChangeAtTheEnds) {
+  ListValue l;
+  l.PushBack("a");
+  const uint64_t a = l.head_position();
+  l.PushFront("z");
+  EXPECT_EQ(l.head_position(), a - 1);
+  l.PushBack("b");
+  l.PopFront();
+  EXPECT_EQ(l.head_position(), a);  // "a" is still at its position
+}
+
+TEST(ListValueTest, CleanRangeShrinksWithEveryEndChange) {
+  ListValue l;
+  for (int i = 0; i < 4; i++) l.PushBack(std::to_string(i));
+  l.MarkAllOnDisk();
+  const uint64_t h = l.head_position();
+  EXPECT_EQ(l.clean_from(), h);
+  EXPECT_EQ(l.clean_to(), h + 4);
+  l.PopFront();
+  l.PushFront("new");  // same position as the popped one, another value
+  EXPECT_EQ(l.clean_from(), h + 1);
+  l.PopBack();
+  EXPECT_EQ(l.clean_to(), h + 3);
+  EXPECT_FALSE(l.rewrite_needed());
+  l.Set(1, "edited");
+  EXPECT_TRUE(l.rewrite_needed());
+  l.MarkAllOnDisk();
+  EXPECT_FALSE(l.rewrite_needed());
+  EXPECT_EQ(l.disk_head(), h);
+  EXPECT_EQ(l.disk_size(), 3u);
+}
+
+TEST(ListBuilderTest, RefusesAGapInPositions) {
+  ListValue l;
+  ListBuilder b(&l);
+  EXPECT_TRUE(b.Add(100, "a"));
+  EXPECT_TRUE(b.Add(101, "b"));
+  EXPECT_FALSE(b.Add(103, "d"));
+  ListValue m;
+  ListBuilder ok(&m);
+  ASSERT_TRUE(ok.Add(7, "a"));
+  ASSERT_TRUE(ok.Add(8, "b"));
+  ok.Finish();
+  EXPECT_EQ(m.head_position(), 7u);
+  EXPECT_EQ(m.disk_head(), 7u);
+  EXPECT_EQ(m.disk_size(), 2u);
+  m.PushFront("z");
+  EXPECT_EQ(m.head_position(), 6u);
+}
+
+}  // namespace
+}  // namespace vellum::storage
