@@ -59,6 +59,7 @@ enum CommandCategory : uint32_t {
   kCatPubSub = 1u << 11,
   kCatTransaction = 1u << 12,
   kCatScripting = 1u << 13,
+  kCatList = 1u << 14,
 };
 
 struct CommandContext {

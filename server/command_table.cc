@@ -85,7 +85,8 @@ std::vector<std::string> CategoryNames(uint32_t categories) {
   // In the order of Redis's ACL category table, which is the order COMMAND INFO uses.
   static const std::pair<uint32_t, const char*> kNames[] = {
       {kCatKeyspace, "@keyspace"}, {kCatRead, "@read"},       {kCatWrite, "@write"},
-      {kCatSet, "@set"},           {kCatHash, "@hash"},       {kCatString, "@string"},
+      {kCatSet, "@set"},           {kCatList, "@list"},       {kCatHash, "@hash"},
+      {kCatString, "@string"},
       {kCatPubSub, "@pubsub"},     {kCatAdmin, "@admin"},     {kCatFast, "@fast"},
       {kCatSlow, "@slow"},         {kCatDangerous, "@dangerous"},
       {kCatConnection, "@connection"}, {kCatTransaction, "@transaction"}, {kCatScripting, "@scripting"},

@@ -12,6 +12,7 @@ void RegisterStringCommands(CommandTable& table);      // string.cc
 void RegisterKeyCommands(CommandTable& table);         // keys.cc (+ expire.cc)
 void RegisterHashCommands(CommandTable& table);        // hash.cc
 void RegisterSetCommands(CommandTable& table);         // set.cc
+void RegisterListCommands(CommandTable& table);        // list.cc
 void RegisterServerCommands(CommandTable& table);      // server_cmds.cc
 void RegisterClientCommands(CommandTable& table);      // client.cc
 void RegisterPubSubCommands(CommandTable& table);      // pubsub.cc
@@ -27,6 +28,7 @@ inline void RegisterAllCommands(CommandTable& table) {
   RegisterKeyCommands(table);
   RegisterHashCommands(table);
   RegisterSetCommands(table);
+  RegisterListCommands(table);
   RegisterServerCommands(table);
   RegisterClientCommands(table);
   RegisterPubSubCommands(table);

@@ -57,6 +57,8 @@ def test_restart_keeps_every_type_database_and_ttl(durable):
     c.hset("session:1", mapping={"user": "ada", "cart": "3"})
     c.sadd("tags", "a", "b", "c")
     c.set("big", b"p" * 100_000)
+    c.rpush("queue", "b", "c")
+    c.lpush("queue", "a")
     c5 = s.client(db=5)
     c5.set("five", "5")
     c5.hset("h5", "f", "v")
@@ -69,10 +71,11 @@ def test_restart_keeps_every_type_database_and_ttl(durable):
     assert c.hgetall("session:1") == {b"user": b"ada", b"cart": b"3"}
     assert c.smembers("tags") == {b"a", b"b", b"c"}
     assert c.get("big") == b"p" * 100_000
-    assert c.dbsize() == 5
+    assert c.lrange("queue", 0, -1) == [b"a", b"b", b"c"]
+    assert c.dbsize() == 6
     c5 = t.client(db=5)
     assert c5.get("five") == b"5" and c5.hget("h5", "f") == b"v"
-    assert "DB loaded from disk: 7 keys" in t.log()
+    assert "DB loaded from disk: 8 keys" in t.log()
     c.close(), c5.close()
 
 
@@ -83,6 +86,7 @@ def test_digest_is_equal_after_restart_and_independent_of_build_order(durable):
     c.hset("h", mapping={"a": "1", "b": "2", "c": "3"})
     c.sadd("s", *["m%d" % i for i in range(100)])
     c.set("t", "x", ex=1000)
+    c.rpush("l", *["e%d" % i for i in range(50)])
     s.client(db=9).set("nine", "9")
     before = c.execute_command("DEBUG", "DIGEST")
     per_key = c.execute_command("DEBUG", "DIGEST-VALUE", "h", "s", "missing")
@@ -97,6 +101,7 @@ def test_digest_is_equal_after_restart_and_independent_of_build_order(durable):
     o = other.client()
     o.sadd("s", *["m%d" % i for i in reversed(range(100))])
     o.hset("h", mapping={"c": "3", "b": "2", "a": "1"})
+    o.lpush("l", *["e%d" % i for i in reversed(range(50))])  # same list, other positions
     o.set("t", "x")
     o.pexpireat("t", c.pexpiretime("t"))
     other.client(db=9).set("nine", "9")
@@ -348,24 +353,40 @@ def test_eviction_deletes_the_key_on_disk_too(durable):
 
 def crash_round(s, rng, seconds):
     """Writers on several connections until a random moment, then kill -9. Returns what
-    was acknowledged: {(db, key): last acknowledged counter} for strings, and sets of
-    (db, key, field) for hash fields and set members."""
+    was acknowledged: {(db, key): last acknowledged counter} for strings, sets of
+    (db, key, field) for hash fields and set members, and per queue (RPUSH and LPOP on one
+    list) what its writer pushed and how many pops were acknowledged."""
     acked_strings = {}
     acked_fields = set()
     acked_members = set()
+    queues = {}
     lock = threading.Lock()
     stop = threading.Event()
 
     def writer(wid):
         db = wid % 3
         c = s.client(db=db, socket_timeout=5)
+        # pushed: acknowledged RPUSHes in order, plus the one in flight at the kill (it may
+        # or may not have reached the disk); pops: acknowledged LPOPs.
+        queue = {"db": db, "key": "w%d:q" % wid, "pushed": [], "pops": 0, "in_flight": None}
+        queues[wid] = queue
         i = 0
         try:
             while not stop.is_set() and i < 200_000:
                 i += 1
                 key = "w%d:s%d" % (wid, i % 50)
-                kind = i % 4
-                if kind == 0:
+                kind = i % 5
+                if kind == 4:
+                    if i % 15 == 4 and len(queue["pushed"]) > queue["pops"]:
+                        queue["in_flight"] = "pop"
+                        c.lpop(queue["key"])
+                        queue["pops"] += 1
+                    else:
+                        queue["in_flight"] = i
+                        c.rpush(queue["key"], i)
+                        queue["pushed"].append(i)
+                    queue["in_flight"] = None
+                elif kind == 0:
                     c.hset("w%d:h%d" % (wid, i % 7), "f%d" % i, i)
                     with lock:
                         acked_fields.add((db, "w%d:h%d" % (wid, i % 7), "f%d" % i))
@@ -390,7 +411,18 @@ def crash_round(s, rng, seconds):
     stop.set()
     for t in threads:
         t.join(timeout=30)
-    return acked_strings, acked_fields, acked_members
+    return acked_strings, acked_fields, acked_members, queues
+
+
+def check_queue(c, q):
+    """The list after a crash is the pushed sequence minus its first `pops` elements (one
+    more if a pop was in flight), ending at the last acknowledged push or the one in flight."""
+    got = [int(v) for v in c.lrange(q["key"], 0, -1)]
+    pushed = q["pushed"] + ([q["in_flight"]] if isinstance(q["in_flight"], int) else [])
+    starts = [q["pops"]] + ([q["pops"] + 1] if q["in_flight"] == "pop" else [])
+    ok = any(got == pushed[a:a + len(got)] and a + len(got) >= len(q["pushed"])
+             for a in starts)
+    assert ok, (q["key"], q["pops"], q["in_flight"], got[:5], got[-5:], len(got), len(pushed))
 
 
 @pytest.mark.parametrize("mode", ["always", "everysec"])
@@ -399,7 +431,7 @@ def test_kill9_under_load_loses_no_acknowledged_write(durable, mode):
     s = durable("--storage.durability", mode)
     total = 0
     for rnd in range(3):
-        strings, fields, members = crash_round(s, rng, 1.5)
+        strings, fields, members, queues = crash_round(s, rng, 1.5)
         total += len(strings) + len(fields) + len(members)
         s = restart(s)
         c = {db: s.client(db=db) for db in range(3)}
@@ -412,6 +444,9 @@ def test_kill9_under_load_loses_no_acknowledged_write(durable, mode):
             assert c[db].hexists(key, field), (rnd, db, key, field)
         for db, key, member in members:
             assert c[db].sismember(key, member), (rnd, db, key, member)
+        for q in queues.values():
+            check_queue(c[q["db"]], q)
+            c[q["db"]].delete(q["key"])  # the next round's writer starts a new queue
         for cl in c.values():
             cl.close()
     assert total > 100
