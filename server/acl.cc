@@ -46,7 +46,7 @@ constexpr CategoryName kCategories[] = {
     {"hash", kCatHash},         {"string", kCatString},   {"bitmap", 0},
     {"hyperloglog", 0},         {"geo", 0},               {"stream", 0},
     {"pubsub", kCatPubSub},     {"admin", kCatAdmin},     {"fast", kCatFast},
-    {"slow", kCatSlow},         {"blocking", 0},          {"dangerous", kCatDangerous},
+    {"slow", kCatSlow},         {"blocking", kCatBlocking},          {"dangerous", kCatDangerous},
     {"connection", kCatConnection}, {"transaction", kCatTransaction}, {"scripting", kCatScripting},
 };
 

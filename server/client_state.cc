@@ -4,6 +4,7 @@ namespace vellum::server {
 
 std::string ClientState::InfoLine(int64_t now_ms) const {
   std::string flags;
+  if (blocked.load()) flags += "b";
   if (monitor.load()) flags += "O";
   if (subscribed()) flags += "P";
   if (no_evict.load()) flags += "e";

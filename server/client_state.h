@@ -53,6 +53,9 @@ class ClientState {
   std::atomic<int> db{0};
   std::atomic<int64_t> last_interaction_ms{0};
   std::atomic<bool> no_evict{false};
+  // Blocked on a list (BLPOP and the like) until its deferred reply arrives (CLIENT LIST
+  // flag b). Set by the blocking command, cleared when the reply is delivered.
+  std::atomic<bool> blocked{false};
   std::atomic<size_t> query_buffer_bytes{0};   // unprocessed input, the running command's included
   std::atomic<size_t> query_buffer_free{0};    // room left in the input buffer
   std::atomic<size_t> argv_bytes{0};           // the running command's arguments
@@ -115,16 +118,25 @@ class ClientState {
 
   // A reply written later, on the client's loop thread, with its protocol version.
   using DeferredReply = std::function<void(protocol::ReplyWriter&)>;
-  using ReplySink = std::function<void(DeferredReply)>;
+  using SinkFn = std::function<void(DeferredReply, uint64_t durable_ticket)>;
+  // Sends a deferred reply, once, from any thread. `durable_ticket`: the reply answers a
+  // write made on the calling thread (a blocked pop served by a push) and leaves only once
+  // the persister has completed that cycle (storage::Persister::PeekThreadTicket); 0: none.
+  struct ReplySink {
+    SinkFn fn;
+    void operator()(DeferredReply reply, uint64_t durable_ticket = 0) const {
+      if (fn) fn(std::move(reply), durable_ticket);
+    }
+  };
   // For a handler whose reply comes from another thread: marks this command's reply as
   // awaited and returns the function to call (once, from any thread) with the reply. If
   // the client has gone by then, the reply is dropped. Set by the Connection.
   ReplySink Defer() {
     awaiting_reply = true;
     std::lock_guard<std::mutex> l(mu_);
-    return reply_sink_;
+    return ReplySink{reply_sink_};
   }
-  void set_reply_sink(ReplySink fn) { std::lock_guard<std::mutex> l(mu_); reply_sink_ = std::move(fn); }
+  void set_reply_sink(SinkFn fn) { std::lock_guard<std::mutex> l(mu_); reply_sink_ = std::move(fn); }
 
   // One line of CLIENT LIST / CLIENT INFO, in Redis's field order.
   std::string InfoLine(int64_t now_ms) const;
@@ -142,7 +154,7 @@ class ClientState {
   std::atomic<const std::string*> last_command_{nullptr};
   mutable std::atomic<bool> close_requested_{false};
   std::function<void()> closer_;
-  ReplySink reply_sink_;
+  SinkFn reply_sink_;
 };
 
 }  // namespace vellum::server

@@ -60,6 +60,7 @@ enum CommandCategory : uint32_t {
   kCatTransaction = 1u << 12,
   kCatScripting = 1u << 13,
   kCatList = 1u << 14,
+  kCatBlocking = 1u << 15,
 };
 
 struct CommandContext {
@@ -71,6 +72,9 @@ struct CommandContext {
   int64_t now_ms;
   int db;  // the client's selected database at the time of the call
   Dispatcher* dispatcher = nullptr;  // the worker's (EVAL runs its script engine)
+  // A blocking command may block: false inside MULTI/EXEC and scripts, where it answers
+  // as a timeout would (Redis's CLIENT_DENY_BLOCKING).
+  bool may_block = false;
 
   std::string_view arg(size_t i) const { return argv[i]; }
   size_t argc() const { return argv.size(); }

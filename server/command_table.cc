@@ -88,7 +88,7 @@ std::vector<std::string> CategoryNames(uint32_t categories) {
       {kCatSet, "@set"},           {kCatList, "@list"},       {kCatHash, "@hash"},
       {kCatString, "@string"},
       {kCatPubSub, "@pubsub"},     {kCatAdmin, "@admin"},     {kCatFast, "@fast"},
-      {kCatSlow, "@slow"},         {kCatDangerous, "@dangerous"},
+      {kCatSlow, "@slow"},         {kCatBlocking, "@blocking"}, {kCatDangerous, "@dangerous"},
       {kCatConnection, "@connection"}, {kCatTransaction, "@transaction"}, {kCatScripting, "@scripting"},
   };
   std::vector<std::string> out;

@@ -117,9 +117,12 @@ void Connection::DropReplyIfAsked(size_t reply_start, bool skip_this) {
   }
 }
 
-void Connection::DeliverDeferred(const ClientState::DeferredReply& reply) {
+void Connection::DeliverDeferred(const ClientState::DeferredReply& reply,
+                                 uint64_t durable_ticket) {
   if (closing_ || !state_->awaiting_reply) return;
   state_->awaiting_reply = false;
+  state_->blocked.store(false, std::memory_order_relaxed);
+  if (durable_ticket > durable_ticket_) durable_ticket_ = durable_ticket;
   writer_.set_resp(state_->resp.load(std::memory_order_relaxed));
   const size_t reply_start = out_.size();
   reply(writer_);

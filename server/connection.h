@@ -60,9 +60,10 @@ class Connection {
     flush_requested_ = false;
     Flush();
   }
-  // The reply the last command deferred (ClientState::Defer); then runs the commands that
-  // arrived meanwhile. Loop thread only.
-  void DeliverDeferred(const ClientState::DeferredReply& reply);
+  // The reply the last command deferred (ClientState::Defer), held until the persister
+  // completes `durable_ticket` if it answers a write; then runs the commands that arrived
+  // meanwhile. Loop thread only.
+  void DeliverDeferred(const ClientState::DeferredReply& reply, uint64_t durable_ticket = 0);
   // Called by the worker after a persister cycle while this connection awaits one.
   void DurableProgress() {
     awaiting_durable_ = false;

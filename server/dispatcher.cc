@@ -9,6 +9,8 @@
 #include "common/clock.h"
 #include "protocol/errors.h"
 #include "server/acl.h"
+#include "server/blocking.h"
+#include "server/commands/list_ops.h"
 #include "server/pubsub.h"
 #include "server/scripting/script_engine.h"
 #include "server/transaction.h"
@@ -122,7 +124,7 @@ std::string UnknownCommandError(std::span<const std::string_view> argv) {
 }
 
 Dispatcher::Dispatcher(ServerState* server, int worker_index)
-    : server_(server), stats_(&server->worker_stats(worker_index)) {}
+    : server_(server), worker_index_(worker_index), stats_(&server->worker_stats(worker_index)) {}
 
 Dispatcher::~Dispatcher() = default;
 
@@ -256,7 +258,22 @@ void Dispatcher::Execute(std::span<const std::string_view> argv, ClientState& cl
     reply.Error(protocol::err::kBusyScript);
     return;
   }
+  top_level_ = true;
   Invoke(cmd, argv, client, reply);
+  // 4. Clients blocked on lists this command created take their elements now, under its
+  //    locks (server/blocking.h); a BLMOVE whose destination was busy, under every lock.
+  if (BlockingRegistry::AnyReady()) {
+    CommandContext ctx{argv,   reply, server_->keyspace(), client, *server_,
+                       server_->clock().NowMs(), client.db.load(std::memory_order_relaxed), this};
+    auto later = ServeBlockedClients(ctx, locks, BlockingRegistry::TakeReady());
+    locks.Release();
+    while (!later.empty()) {
+      storage::ShardLocks all(&server_->keyspace());
+      all.AddAll();
+      all.Acquire();
+      later = ServeBlockedClients(ctx, all, std::move(later));
+    }
+  }
 }
 
 void Dispatcher::Invoke(const Command* cmd, std::span<const std::string_view> argv,
@@ -265,6 +282,8 @@ void Dispatcher::Invoke(const Command* cmd, std::span<const std::string_view> ar
   const int64_t start_us = MonotonicUs();
   CommandContext ctx{argv,   reply, server_->keyspace(), client, *server_, server_->clock().NowMs(),
                      client.db.load(std::memory_order_relaxed), this};
+  ctx.may_block = top_level_;
+  top_level_ = false;
   Status status;
   try {
     status = spec.handler(ctx);

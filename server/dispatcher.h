@@ -37,6 +37,7 @@ class Dispatcher {
 
   // This worker's Lua VM (created on the first script).
   ScriptEngine& scripts();
+  int worker_index() const { return worker_index_; }
 
  private:
   // Returns the command to run, or writes the rejection and returns nullptr.
@@ -44,7 +45,10 @@ class Dispatcher {
                          protocol::ReplyWriter& reply);
 
   ServerState* server_;
+  int worker_index_;
   WorkerStats* stats_;
+  // Set by Execute for the command it invokes (not for those EXEC or a script invoke).
+  bool top_level_ = false;
   std::unique_ptr<ScriptEngine> scripts_;
 };
 

@@ -19,6 +19,7 @@
 #include "common/memory.h"
 #include "common/log.h"
 #include "server/acl.h"
+#include "server/blocking.h"
 #include "server/command_table.h"
 #include "server/commands/registry.h"
 #include "server/keyspace_events.h"
@@ -287,6 +288,8 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
   for (auto& w : workers) worker_ptrs.push_back(w.get());
   MonitorRegistry monitors(worker_ptrs);
   state.set_monitors(&monitors);
+  BlockingRegistry blocking(threads);
+  state.set_blocking(&blocking);
   WorkerPubSubWaker pubsub_waker(std::move(worker_ptrs));
   PubSub pubsub(threads, &pubsub_waker);
   KeyspaceEvents keyspace_events(&pubsub);

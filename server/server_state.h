@@ -37,6 +37,7 @@ namespace vellum::server {
 
 class PubSub;          // server/pubsub.h
 class MonitorRegistry; // server/monitor.h
+class BlockingRegistry;  // server/blocking.h
 class KeyspaceEvents;  // server/keyspace_events.h
 class WatchRegistry;   // server/watch_registry.h
 class Acl;             // server/acl.h
@@ -115,6 +116,9 @@ class ServerState {
 
   MonitorRegistry* monitors() { return monitors_; }
   void set_monitors(MonitorRegistry* m) { monitors_ = m; }
+  // Clients blocked on list keys (BLPOP and the like); null in unit tests without one.
+  BlockingRegistry* blocking() { return blocking_; }
+  void set_blocking(BlockingRegistry* b) { blocking_ = b; }
   // Snapshots (snapshot/snapshot_service.h), owned by Server; null without persistence.
   snapshot::SnapshotService* snapshots() { return snapshots_; }
   void set_snapshots(snapshot::SnapshotService* s) { snapshots_ = s; }
@@ -221,6 +225,7 @@ class ServerState {
   snapshot::SnapshotService* snapshots_ = nullptr;
   snapshot::Replication* replication_ = nullptr;
   MonitorRegistry* monitors_ = nullptr;
+  BlockingRegistry* blocking_ = nullptr;
   ScriptCache scripts_;
   std::shared_ptr<const PageConfig> page_config_;  // guarded by mu_
   std::atomic<uint64_t> page_config_generation_{1};

@@ -5,11 +5,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "protocol/errors.h"
 #include "server/acl.h"
+#include "server/blocking.h"
+#include "server/commands/list_ops.h"
 #include "server/connection.h"
 #include "server/http/http_connection.h"
 #include "server/pubsub.h"
@@ -46,6 +50,8 @@ Worker::Worker(int index, ServerState* state)
   tick_.data = this;
   uv_check_init(&loop_, &flush_check_);
   flush_check_.data = this;
+  uv_timer_init(&loop_, &block_timer_);
+  block_timer_.data = this;
   uv_async_init(&loop_, &durable_async_, OnDurable);
   durable_async_.data = this;
 }
@@ -138,6 +144,32 @@ void Worker::OnCheck(uv_check_t* handle) {
   w->flushing_.swap(w->pending_flush_);
   for (Connection* c : w->flushing_) c->FlushRequested();
   w->flushing_.clear();
+  w->ArmBlockTimer();
+}
+
+void Worker::ArmBlockTimer() {
+  BlockingRegistry* registry = state_->blocking();
+  if (registry == nullptr || shutting_down_) return;
+  if (registry->blocked_clients() == 0 && block_timer_at_ == 0) return;  // the common case
+  const int64_t next = registry->NextDeadline(index_);
+  if (next == block_timer_at_) return;
+  block_timer_at_ = next;
+  if (next == 0) {
+    uv_timer_stop(&block_timer_);
+    return;
+  }
+  const int64_t delay = std::max<int64_t>(0, next - MonotonicMs());
+  uv_timer_start(&block_timer_, OnBlockTimer, static_cast<uint64_t>(delay), 0);
+}
+
+void Worker::OnBlockTimer(uv_timer_t* handle) {
+  auto* w = static_cast<Worker*>(handle->data);
+  w->block_timer_at_ = 0;
+  int64_t next = 0;
+  for (const auto& waiter : w->state_->blocking()->ExpireDue(w->index_, MonotonicMs(), &next)) {
+    SendBlockTimeout(*waiter);
+  }
+  w->ArmBlockTimer();
 }
 
 void Worker::NotifyDurable() {
@@ -256,10 +288,10 @@ void Worker::Accept(uv_stream_t* server) {
       if (it != connections_.end()) it->second->CloseAfterWrite();
     });
   });
-  client->set_reply_sink([this, id](ClientState::DeferredReply reply) {
-    Post([this, id, reply = std::move(reply)] {
+  client->set_reply_sink([this, id](ClientState::DeferredReply reply, uint64_t durable_ticket) {
+    Post([this, id, reply = std::move(reply), durable_ticket] {
       auto it = connections_.find(id);
-      if (it != connections_.end()) it->second->DeliverDeferred(reply);
+      if (it != connections_.end()) it->second->DeliverDeferred(reply, durable_ticket);
     });
   });
   conn->Start();
@@ -281,6 +313,7 @@ void Worker::OnConnectionClosed(Connection* c) {
   c->state().set_closer(nullptr);
   if (c->state().subscribed() && state_->pubsub() != nullptr) state_->pubsub()->RemoveClient(id);
   if (c->state().monitor.load() && state_->monitors() != nullptr) state_->monitors()->Remove(id);
+  if (state_->blocking() != nullptr) state_->blocking()->Cancel(id);
   if (connections_.erase(id) > 0) state_->clients().Remove(id);
   MaybeCloseDurableAsync();
 }
@@ -304,6 +337,8 @@ void Worker::DoShutdown() {
   uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
   uv_check_stop(&flush_check_);
   uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
+  uv_timer_stop(&block_timer_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&block_timer_), nullptr);
   {
     std::lock_guard<std::mutex> lock(mu_);
     accepting_tasks_ = false;

@@ -96,6 +96,10 @@ class Worker {
   static void OnTick(uv_timer_t* handle);
   static void OnCheck(uv_check_t* handle);
   static void OnDurable(uv_async_t* handle);
+  // Blocked clients (server/blocking.h): a one-shot timer at the earliest deadline of this
+  // worker's waiters; on expiry they get their timeout replies.
+  static void OnBlockTimer(uv_timer_t* handle);
+  void ArmBlockTimer();
   void Accept(uv_stream_t* server);
   static void OnHttpConnection(uv_stream_t* server, int status);
   Status AdoptTcp(int fd, uv_connection_cb on_connection, const char* what);
@@ -112,6 +116,8 @@ class Worker {
   uv_timer_t tick_;
   uv_check_t flush_check_;
   uv_async_t durable_async_;
+  uv_timer_t block_timer_;
+  int64_t block_timer_at_ = 0;  // the deadline it is armed for (monotonic ms), 0 = idle
   std::vector<Connection*> durable_waiters_;  // connections holding replies for the disk
   bool durable_async_open_ = true;            // under mu_; closed once shut down and idle
   std::vector<Connection*> pending_flush_;  // connections with replies to flush

@@ -460,6 +460,13 @@ bool ShardLocks::AcquireUnless(const std::function<bool()>& give_up) {
   return true;
 }
 
+bool ShardLocks::Holds(size_t shard) const {
+  if (!locked_) return false;
+  if (all_) return true;
+  const size_t* s = overflow_.empty() ? inline_ : overflow_.data();
+  return std::binary_search(s, s + count_, shard);  // sorted by Prepare
+}
+
 void ShardLocks::Release() {
   if (!locked_) return;
   if (all_) {

@@ -204,6 +204,8 @@ class ShardLocks {
   bool AcquireUnless(const std::function<bool()>& give_up);
   void Release();
   bool holds_all() const { return all_ && locked_; }
+  // Whether this set holds `shard` (after Acquire).
+  bool Holds(size_t shard) const;
 
  private:
   static constexpr size_t kInline = 16;

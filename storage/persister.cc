@@ -71,6 +71,8 @@ uint64_t Persister::TakeThreadTicket() {
   return t;
 }
 
+uint64_t Persister::PeekThreadTicket() { return t_ticket; }
+
 std::string Persister::last_error() const {
   std::lock_guard<std::mutex> lock(error_mu_);
   return last_error_.empty() ? "ok" : last_error_;

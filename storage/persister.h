@@ -104,6 +104,9 @@ class Persister final : public WriteListener {
 
   // The ticket of the writes this thread made since its last call (0: none), reset.
   static uint64_t TakeThreadTicket();
+  // The same ticket, left in place (a write this thread made for another client: a
+  // blocked pop served by this thread's push).
+  static uint64_t PeekThreadTicket();
   uint64_t completed_cycles() const { return completed_.load(std::memory_order_acquire); }
   // Cycles started so far: a write made now is written by cycle started_cycles() + 1 at
   // the latest (NoteTicket's rule).

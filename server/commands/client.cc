@@ -7,17 +7,20 @@
 // A client is "pubsub" while it has subscriptions and "normal" otherwise; Vellum has no
 // replicas, so TYPE master|replica selects nobody.
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "protocol/errors.h"
 #include "server/acl.h"
+#include "server/blocking.h"
 #include "server/client_state.h"
 #include "server/command.h"
 #include "server/command_table.h"
 #include "server/commands/args.h"
 #include "server/commands/help.h"
+#include "server/commands/list_ops.h"
 #include "server/commands/registry.h"
 #include "server/server_state.h"
 
@@ -261,6 +264,38 @@ Status ClientReply(CommandContext& ctx) {
   return Status::Ok();
 }
 
+// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]: ends a client's BLPOP (or the like) as if it
+// timed out, or with an UNBLOCKED error; 1 if it was blocked, else 0.
+Status ClientUnblock(CommandContext& ctx) {
+  int64_t id = 0;
+  VELLUM_RETURN_IF_ERROR(ParseIntArg(ctx.arg(2), &id));
+  bool as_error = false;
+  if (ctx.argc() == 4) {
+    if (EqualsIgnoreCase(ctx.arg(3), "error")) {
+      as_error = true;
+    } else if (!EqualsIgnoreCase(ctx.arg(3), "timeout")) {
+      return Status::Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    }
+  } else if (ctx.argc() > 4) {
+    return Status::Error(protocol::err::kSyntax);
+  }
+  BlockingRegistry* registry = ctx.server.blocking();
+  std::shared_ptr<Waiter> w = registry ? registry->Unblock(static_cast<uint64_t>(id)) : nullptr;
+  if (w == nullptr) {
+    ctx.reply.Integer(0);
+    return Status::Ok();
+  }
+  if (as_error) {
+    w->reply([](protocol::ReplyWriter& r) {
+      r.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    });
+  } else {
+    SendBlockTimeout(*w);
+  }
+  ctx.reply.Integer(1);
+  return Status::Ok();
+}
+
 Status ClientHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "CLIENT",
             {
@@ -302,6 +337,8 @@ Status ClientHelp(CommandContext& ctx) {
                 "    Protect current client connection from eviction.",
                 "REPLY (ON|OFF|SKIP)",
                 "    Control the replies sent to the current connection.",
+                "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+                "    Unblock the specified blocked client.",
             });
   return Status::Ok();
 }
@@ -332,6 +369,9 @@ void RegisterClientCommands(CommandTable& table) {
        "Sets the client eviction mode of the connection.", ClientNoEvict},
       {"reply", 3, kFlags, kCats, 0, 0, 0, "connection", "3.2.0",
        "Instructs the server whether to reply to commands.", ClientReply},
+      {"unblock", -3, kAdminFlags, kAdminCats, 0, 0, 0, "connection", "5.0.0",
+       "Unblocks a client blocked by a blocking command from a different connection.",
+       ClientUnblock},
       {"help", 2, kLoading | kStale, kCats, 0, 0, 0, "connection", "5.0.0",
        "Returns helpful text about the different subcommands.", ClientHelp}};
   table.Register({"client", -2, 0, kCatSlow, 0, 0, 0, "connection", "2.4.0",

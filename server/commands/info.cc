@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/memory.h"
 #include "common/version.h"
+#include "server/blocking.h"
 #include "server/pubsub.h"
 #include "snapshot/replication.h"
 #include "snapshot/snapshot_service.h"
@@ -131,9 +132,11 @@ void ClientsSection(const InfoInput& in, InfoText& out) {
   out.Field("maxclients", in.server.maxclients.load());
   out.Field("client_recent_max_input_buffer", static_cast<uint64_t>(max_in));
   out.Field("client_recent_max_output_buffer", static_cast<uint64_t>(max_out));
-  out.Field("blocked_clients", 0);
+  const BlockingRegistry* blocking = in.server.blocking();
+  const uint64_t blocked = blocking ? blocking->blocked_clients() : 0;
+  out.Field("blocked_clients", blocked);
   out.Field("tracking_clients", 0);
-  out.Field("clients_in_timeout_table", 0);
+  out.Field("clients_in_timeout_table", blocked);
 }
 
 void MemorySection(const InfoInput& in, InfoText& out) {

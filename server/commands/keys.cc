@@ -15,12 +15,14 @@
 
 #include "common/glob.h"
 #include "protocol/errors.h"
+#include "server/blocking.h"
 #include "server/command.h"
 #include "server/command_table.h"
 #include "server/commands/args.h"
 #include "server/commands/expire.h"
 #include "server/commands/registry.h"
 #include "server/keyspace_events.h"
+#include "server/server_state.h"
 
 namespace vellum::server {
 namespace {
@@ -80,6 +82,15 @@ Status Type(CommandContext& ctx) {
   return Status::Ok();
 }
 
+// A list arrived at (db, key) by RENAME, COPY or MOVE: clients blocked on it are served
+// when the command ends, as after a push.
+void SignalIfList(CommandContext& ctx, int db, std::string_view key) {
+  BlockingRegistry* blocking = ctx.server.blocking();
+  if (blocking == nullptr) return;
+  const storage::Entry* e = ctx.keyspace.Peek(db, key);
+  if (e != nullptr && e->type == storage::ValueType::kList) blocking->SignalReady(db, key);
+}
+
 // RENAME / RENAMENX. The value keeps its expiry. Renaming a key to itself is OK (RENAME)
 // or 0 (RENAMENX) when it exists, "no such key" otherwise, as in Redis 7.
 Status RenameGeneric(CommandContext& ctx, bool nx) {
@@ -95,6 +106,7 @@ Status RenameGeneric(CommandContext& ctx, bool nx) {
     ctx.Notify(KeyspaceEvents::kNew, "new", dst);
     ctx.Notify(KeyspaceEvents::kGeneric, "rename_from", src);
     ctx.Notify(KeyspaceEvents::kGeneric, "rename_to", dst);
+    SignalIfList(ctx, ctx.db, dst);
   }
   if (nx) {
     ctx.reply.Integer(moved ? 1 : 0);
@@ -132,6 +144,7 @@ Status Copy(CommandContext& ctx) {
   if (copied) {
     ctx.NotifyDb(KeyspaceEvents::kNew, "new", dst_db, dst);
     ctx.NotifyDb(KeyspaceEvents::kGeneric, "copy_to", dst_db, dst);
+    SignalIfList(ctx, dst_db, dst);
   }
   ctx.reply.Integer(copied ? 1 : 0);
   return Status::Ok();
@@ -150,6 +163,7 @@ Status Move(CommandContext& ctx) {
     ctx.NotifyDb(KeyspaceEvents::kNew, "new", dst_db, key);
     ctx.Notify(KeyspaceEvents::kGeneric, "move_from", key);
     ctx.NotifyDb(KeyspaceEvents::kGeneric, "move_to", dst_db, key);
+    SignalIfList(ctx, dst_db, key);
   }
   ctx.reply.Integer(moved ? 1 : 0);
   return Status::Ok();

@@ -16,9 +16,12 @@
 #include "protocol/errors.h"
 #include "server/command.h"
 #include "server/command_table.h"
+#include "server/blocking.h"
 #include "server/commands/args.h"
+#include "server/commands/list_ops.h"
 #include "server/commands/registry.h"
 #include "server/keyspace_events.h"
+#include "server/server_state.h"
 
 namespace vellum::server {
 namespace {
@@ -52,50 +55,6 @@ Status ReadList(CommandContext& ctx, std::string_view key, const ListValue** l) 
   if (e == nullptr) return Status::Ok();
   if (e->type != ValueType::kList) return Status::Error(protocol::err::kWrongType);
   *l = e->list_value.get();
-  return Status::Ok();
-}
-
-// The list at key for a write, or nullptr when missing; WRONGTYPE for another type.
-Status FindListForWrite(CommandContext& ctx, std::string_view key, Entry** out) {
-  Entry* e = ctx.keyspace.Find(ctx.db, key, ctx.now_ms);
-  if (e != nullptr && e->type != ValueType::kList) {
-    return Status::Error(protocol::err::kWrongType);
-  }
-  *out = e;
-  return Status::Ok();
-}
-
-// A new, empty list entry at a key that Find reported missing (Create reports it).
-Entry* CreateList(CommandContext& ctx, std::string_view key) {
-  Entry* e = ctx.keyspace.Create(ctx.db, key, ctx.now_ms);
-  e->type = ValueType::kList;
-  e->list_value.emplace();
-  ctx.Notify(KeyspaceEvents::kNew, "new", key);
-  return e;
-}
-
-// After the list at key changed (raising `event`): deletes it if empty (then "del"), else
-// reports the write.
-void AfterChange(CommandContext& ctx, Entry* e, std::string_view key, const char* event) {
-  const bool gone = e->list_value->empty();
-  if (gone) {
-    ctx.keyspace.Erase(ctx.db, key);
-  } else {
-    ctx.keyspace.MarkListEndsWritten(ctx.db, key);
-  }
-  ctx.Notify(KeyspaceEvents::kList, event, key);
-  if (gone) ctx.Notify(KeyspaceEvents::kGeneric, "del", key);
-}
-
-// LEFT or RIGHT (any case); syntax error otherwise.
-Status ParseEnd(std::string_view word, bool* left) {
-  if (EqualsIgnoreCase(word, "left")) {
-    *left = true;
-  } else if (EqualsIgnoreCase(word, "right")) {
-    *left = false;
-  } else {
-    return Status::Error(protocol::err::kSyntax);
-  }
   return Status::Ok();
 }
 
@@ -141,7 +100,7 @@ Status Push(CommandContext& ctx, bool left, bool only_existing) {
     if (left) l->PushFront(ctx.arg(i));
     else l->PushBack(ctx.arg(i));
   }
-  AfterChange(ctx, e, key, left ? "lpush" : "rpush");
+  AfterListChange(ctx, e, key, left ? "lpush" : "rpush");
   ctx.reply.Integer(static_cast<int64_t>(l->size()));
   return Status::Ok();
 }
@@ -182,7 +141,7 @@ Status Pop(CommandContext& ctx, bool left) {
     ctx.reply.ArrayHeader(n);
     for (size_t i = 0; i < n; i++) ctx.reply.Bulk(left ? l->PopFront() : l->PopBack());
   }
-  AfterChange(ctx, e, key, left ? "lpop" : "rpop");
+  AfterListChange(ctx, e, key, left ? "lpop" : "rpop");
   return Status::Ok();
 }
 
@@ -300,7 +259,7 @@ Status LSet(CommandContext& ctx) {
   size_t i = 0;
   if (!ResolveIndex(index, e->list_value->size(), &i)) return Status::Error(kIndexOutOfRange);
   e->list_value->Set(i, ctx.arg(3));
-  AfterChange(ctx, e, key, "lset");
+  AfterListChange(ctx, e, key, "lset");
   ctx.reply.Ok();
   return Status::Ok();
 }
@@ -326,7 +285,7 @@ Status LInsert(CommandContext& ctx) {
   for (size_t i = 0; i < l->size(); i++) {
     if (l->at(i) != pivot) continue;
     l->Insert(after ? i + 1 : i, ctx.arg(4));
-    AfterChange(ctx, e, key, "linsert");
+    AfterListChange(ctx, e, key, "linsert");
     ctx.reply.Integer(static_cast<int64_t>(l->size()));
     return Status::Ok();
   }
@@ -366,7 +325,7 @@ Status LRem(CommandContext& ctx) {
         }
       }
     }
-    if (removed > 0) AfterChange(ctx, e, key, "lrem");
+    if (removed > 0) AfterListChange(ctx, e, key, "lrem");
   }
   ctx.reply.Integer(removed);
   return Status::Ok();
@@ -389,7 +348,7 @@ Status LTrim(CommandContext& ctx) {
     } else {
       l->Trim(0, 0);
     }
-    AfterChange(ctx, e, key, "ltrim");
+    AfterListChange(ctx, e, key, "ltrim");
   }
   ctx.reply.Ok();
   return Status::Ok();
@@ -419,8 +378,8 @@ Status Move(CommandContext& ctx, std::string_view src, std::string_view dst, boo
   }
   if (to_left) d->list_value->PushFront(element);
   else d->list_value->PushBack(element);
-  AfterChange(ctx, d, dst, to_left ? "lpush" : "rpush");
-  if (src != dst) AfterChange(ctx, s, src, from_left ? "lpop" : "rpop");
+  AfterListChange(ctx, d, dst, to_left ? "lpush" : "rpush");
+  if (src != dst) AfterListChange(ctx, s, src, from_left ? "lpop" : "rpop");
   else ctx.Notify(KeyspaceEvents::kList, from_left ? "lpop" : "rpop", src);
   ctx.reply.Bulk(element);
   return Status::Ok();
@@ -429,8 +388,8 @@ Status Move(CommandContext& ctx, std::string_view src, std::string_view dst, boo
 // LMOVE source destination LEFT|RIGHT LEFT|RIGHT: the directions are checked first.
 Status LMove(CommandContext& ctx) {
   bool from_left = false, to_left = false;
-  VELLUM_RETURN_IF_ERROR(ParseEnd(ctx.arg(3), &from_left));
-  VELLUM_RETURN_IF_ERROR(ParseEnd(ctx.arg(4), &to_left));
+  VELLUM_RETURN_IF_ERROR(ParseListEnd(ctx.arg(3), &from_left));
+  VELLUM_RETURN_IF_ERROR(ParseListEnd(ctx.arg(4), &to_left));
   return Move(ctx, ctx.arg(1), ctx.arg(2), from_left, to_left);
 }
 
@@ -447,7 +406,7 @@ Status LMPop(CommandContext& ctx) {
   const size_t where = 2 + static_cast<size_t>(numkeys);
   if (numkeys > static_cast<int64_t>(ctx.argc()) - 3) return Status::Error(protocol::err::kSyntax);
   bool left = false;
-  VELLUM_RETURN_IF_ERROR(ParseEnd(ctx.arg(where), &left));
+  VELLUM_RETURN_IF_ERROR(ParseListEnd(ctx.arg(where), &left));
   int64_t count = -1;  // COUNT may be given once
   for (size_t i = where + 1; i < ctx.argc(); i++) {
     if (count == -1 && EqualsIgnoreCase(ctx.arg(i), "count") && i + 1 < ctx.argc()) {
@@ -470,7 +429,7 @@ Status LMPop(CommandContext& ctx) {
     ctx.reply.Bulk(key);
     ctx.reply.ArrayHeader(n);
     for (size_t i = 0; i < n; i++) ctx.reply.Bulk(left ? l->PopFront() : l->PopBack());
-    AfterChange(ctx, e, key, left ? "lpop" : "rpop");
+    AfterListChange(ctx, e, key, left ? "lpop" : "rpop");
     return Status::Ok();
   }
   ctx.reply.NullArray();
@@ -478,6 +437,48 @@ Status LMPop(CommandContext& ctx) {
 }
 
 }  // namespace
+
+// ---- shared with list_blocking.cc (list_ops.h) ----
+
+Status FindListForWrite(CommandContext& ctx, std::string_view key, Entry** out) {
+  Entry* e = ctx.keyspace.Find(ctx.db, key, ctx.now_ms);
+  if (e != nullptr && e->type != ValueType::kList) {
+    return Status::Error(protocol::err::kWrongType);
+  }
+  *out = e;
+  return Status::Ok();
+}
+
+Entry* CreateList(CommandContext& ctx, std::string_view key) {
+  Entry* e = ctx.keyspace.Create(ctx.db, key, ctx.now_ms);  // reports the write itself
+  e->type = ValueType::kList;
+  e->list_value.emplace();
+  ctx.Notify(KeyspaceEvents::kNew, "new", key);
+  if (BlockingRegistry* b = ctx.server.blocking()) b->SignalReady(ctx.db, key);
+  return e;
+}
+
+void AfterListChange(CommandContext& ctx, Entry* e, std::string_view key, const char* event) {
+  const bool gone = e->list_value->empty();
+  if (gone) {
+    ctx.keyspace.Erase(ctx.db, key);
+  } else {
+    ctx.keyspace.MarkListEndsWritten(ctx.db, key);
+  }
+  ctx.Notify(KeyspaceEvents::kList, event, key);
+  if (gone) ctx.Notify(KeyspaceEvents::kGeneric, "del", key);
+}
+
+Status ParseListEnd(std::string_view word, bool* left) {
+  if (EqualsIgnoreCase(word, "left")) {
+    *left = true;
+  } else if (EqualsIgnoreCase(word, "right")) {
+    *left = false;
+  } else {
+    return Status::Error(protocol::err::kSyntax);
+  }
+  return Status::Ok();
+}
 
 void RegisterListCommands(CommandTable& table) {
   constexpr uint32_t kR = kCatRead | kCatList;

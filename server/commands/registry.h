@@ -13,6 +13,7 @@ void RegisterKeyCommands(CommandTable& table);         // keys.cc (+ expire.cc)
 void RegisterHashCommands(CommandTable& table);        // hash.cc
 void RegisterSetCommands(CommandTable& table);         // set.cc
 void RegisterListCommands(CommandTable& table);        // list.cc
+void RegisterBlockingListCommands(CommandTable& table);  // list_blocking.cc
 void RegisterServerCommands(CommandTable& table);      // server_cmds.cc
 void RegisterClientCommands(CommandTable& table);      // client.cc
 void RegisterPubSubCommands(CommandTable& table);      // pubsub.cc
@@ -29,6 +30,7 @@ inline void RegisterAllCommands(CommandTable& table) {
   RegisterHashCommands(table);
   RegisterSetCommands(table);
   RegisterListCommands(table);
+  RegisterBlockingListCommands(table);
   RegisterServerCommands(table);
   RegisterClientCommands(table);
   RegisterPubSubCommands(table);

@@ -1,0 +1,362 @@
+// Blocking list commands: BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP, and the serving of the
+// clients they block (server/blocking.h).
+//
+// A blocking command first does what its non-blocking form would on its keys (the first
+// non-empty list, in argument order; WRONGTYPE for another type met before it). If every
+// list is empty it blocks: the client is registered with the BlockingRegistry under its
+// keys' shard locks, and its reply is deferred. Inside MULTI/EXEC or a script it never
+// blocks and answers as a timeout would, as in Redis.
+//
+// ServeBlockedClients runs at the end of the command that created a list some client
+// waits on, with that command's shard locks still held: the first waiter of the key (in
+// the order they blocked) takes its element(s) there and then, with the keyspace events
+// Redis raises, and its reply leaves on its own worker once the persister has the write.
+// A BLMOVE whose destination's shard the command does not hold takes it with try_lock;
+// if another thread holds it, the key is served again after the command's locks are
+// released, under every shard lock (rare: a moment in which another client may take the
+// element first).
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/numbers.h"
+#include "protocol/errors.h"
+#include "server/blocking.h"
+#include "server/command.h"
+#include "server/command_table.h"
+#include "server/commands/args.h"
+#include "server/commands/list_ops.h"
+#include "server/commands/registry.h"
+#include "server/dispatcher.h"
+#include "server/keyspace_events.h"
+#include "server/server_state.h"
+#include "storage/persister.h"
+
+namespace vellum::server {
+namespace {
+
+using storage::Entry;
+using storage::ListValue;
+using storage::ValueType;
+
+constexpr char kTimeoutNotFloat[] = "ERR timeout is not a float or out of range";
+constexpr char kTimeoutOutOfRange[] = "ERR timeout is out of range";
+
+// A timeout in seconds (a float), as Redis's getTimeoutFromObjectOrReply: milliseconds,
+// rounded up; 0 = block forever.
+Status ParseBlockTimeout(std::string_view arg, int64_t* ms) {
+  long double seconds = 0;
+  if (!ParseLongDouble(arg, &seconds)) return Status::Error(kTimeoutNotFloat);
+  const long double millis = seconds * 1000.0L;
+  if (millis > static_cast<long double>(INT64_MAX / 2)) return Status::Error(kTimeoutOutOfRange);
+  if (millis < 0) return Status::Error(protocol::err::kTimeoutNegative);
+  *ms = static_cast<int64_t>(std::ceil(millis));
+  return Status::Ok();
+}
+
+// The reply of a blocked command that timed out: a null array for BLPOP, BRPOP and
+// BLMPOP, a null bulk for BLMOVE and BRPOPLPUSH.
+void WriteTimeoutReply(BlockedOp::Kind kind, protocol::ReplyWriter& w) {
+  if (kind == BlockedOp::Kind::kMove) w.Null();
+  else w.NullArray();
+}
+
+// Pops up to n elements from one end of the list at key, raising the pop event (and
+// "del" when it empties).
+std::vector<std::string> PopElements(CommandContext& ctx, Entry* e, std::string_view key,
+                                     bool left, int64_t n) {
+  ListValue* l = e->list_value.get();
+  const size_t count = std::min(static_cast<uint64_t>(n), static_cast<uint64_t>(l->size()));
+  std::vector<std::string> out;
+  out.reserve(count);
+  for (size_t i = 0; i < count; i++) out.push_back(left ? l->PopFront() : l->PopBack());
+  AfterListChange(ctx, e, key, left ? "lpop" : "rpop");
+  return out;
+}
+
+// Pushes `element` onto one end of the list at dst (created if missing; its type checked
+// by the caller), raising the push event.
+void PushElement(CommandContext& ctx, Entry* d, std::string_view dst, bool left,
+                 const std::string& element) {
+  if (d == nullptr) d = CreateList(ctx, dst);
+  if (left) d->list_value->PushFront(element);
+  else d->list_value->PushBack(element);
+  AfterListChange(ctx, d, dst, left ? "lpush" : "rpush");
+}
+
+// Registers the client as blocked on `keys` (their shard locks held) and defers its reply;
+// or, where blocking is not allowed (MULTI, scripts), answers as a timeout.
+void Block(CommandContext& ctx, std::vector<std::string> keys, BlockedOp op, int64_t timeout_ms) {
+  BlockingRegistry* registry = ctx.server.blocking();
+  if (!ctx.may_block || registry == nullptr) {
+    WriteTimeoutReply(op.kind, ctx.reply);
+    return;
+  }
+  auto w = std::make_shared<Waiter>();
+  w->client_id = ctx.client.id();
+  w->worker = ctx.dispatcher->worker_index();
+  w->db = ctx.db;
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  w->keys = std::move(keys);
+  w->op = std::move(op);
+  w->deadline_ms = timeout_ms == 0 ? 0 : MonotonicMs() + timeout_ms;
+  w->reply = ctx.client.Defer();
+  ctx.client.blocked.store(true, std::memory_order_relaxed);
+  registry->Block(std::move(w));
+}
+
+// BLPOP / BRPOP key [key ...] timeout
+Status BlockingPop(CommandContext& ctx, bool left) {
+  int64_t timeout_ms = 0;
+  VELLUM_RETURN_IF_ERROR(ParseBlockTimeout(ctx.arg(ctx.argc() - 1), &timeout_ms));
+  std::vector<std::string> keys;
+  for (size_t i = 1; i + 1 < ctx.argc(); i++) {
+    const std::string_view key = ctx.arg(i);
+    Entry* e = nullptr;
+    VELLUM_RETURN_IF_ERROR(FindListForWrite(ctx, key, &e));
+    if (e != nullptr) {
+      std::vector<std::string> popped = PopElements(ctx, e, key, left, 1);
+      ctx.reply.ArrayHeader(2);
+      ctx.reply.Bulk(key);
+      ctx.reply.Bulk(popped.front());
+      return Status::Ok();
+    }
+    keys.emplace_back(key);
+  }
+  BlockedOp op;
+  op.kind = BlockedOp::Kind::kPop;
+  op.from_left = left;
+  Block(ctx, std::move(keys), std::move(op), timeout_ms);
+  return Status::Ok();
+}
+
+Status BLPop(CommandContext& ctx) { return BlockingPop(ctx, true); }
+Status BRPop(CommandContext& ctx) { return BlockingPop(ctx, false); }
+
+// BLMOVE / BRPOPLPUSH: the source first (missing: block), then the destination's type.
+Status BlockingMove(CommandContext& ctx, std::string_view src, std::string_view dst,
+                    bool from_left, bool to_left, std::string_view timeout) {
+  int64_t timeout_ms = 0;
+  VELLUM_RETURN_IF_ERROR(ParseBlockTimeout(timeout, &timeout_ms));
+  Entry* s = nullptr;
+  VELLUM_RETURN_IF_ERROR(FindListForWrite(ctx, src, &s));
+  if (s == nullptr) {
+    BlockedOp op;
+    op.kind = BlockedOp::Kind::kMove;
+    op.from_left = from_left;
+    op.to_left = to_left;
+    op.destination = std::string(dst);
+    Block(ctx, {std::string(src)}, std::move(op), timeout_ms);
+    return Status::Ok();
+  }
+  Entry* d = nullptr;
+  VELLUM_RETURN_IF_ERROR(FindListForWrite(ctx, dst, &d));
+  ListValue* sl = s->list_value.get();
+  std::string element = from_left ? sl->PopFront() : sl->PopBack();
+  if (src == dst) {
+    if (to_left) sl->PushFront(element);
+    else sl->PushBack(element);
+    AfterListChange(ctx, s, dst, to_left ? "lpush" : "rpush");
+    ctx.Notify(KeyspaceEvents::kList, from_left ? "lpop" : "rpop", src);
+  } else {
+    PushElement(ctx, d, dst, to_left, element);
+    AfterListChange(ctx, s, src, from_left ? "lpop" : "rpop");
+  }
+  ctx.reply.Bulk(element);
+  return Status::Ok();
+}
+
+// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout
+Status BLMove(CommandContext& ctx) {
+  bool from_left = false, to_left = false;
+  VELLUM_RETURN_IF_ERROR(ParseListEnd(ctx.arg(3), &from_left));
+  VELLUM_RETURN_IF_ERROR(ParseListEnd(ctx.arg(4), &to_left));
+  return BlockingMove(ctx, ctx.arg(1), ctx.arg(2), from_left, to_left, ctx.arg(5));
+}
+
+// BRPOPLPUSH source destination timeout
+Status BRPopLPush(CommandContext& ctx) {
+  return BlockingMove(ctx, ctx.arg(1), ctx.arg(2), false, true, ctx.arg(3));
+}
+
+// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
+Status BLMPop(CommandContext& ctx) {
+  int64_t timeout_ms = 0;
+  VELLUM_RETURN_IF_ERROR(ParseBlockTimeout(ctx.arg(1), &timeout_ms));
+  int64_t numkeys = 0;
+  if (!ParseInt64(ctx.arg(2), &numkeys) || numkeys <= 0) {
+    return Status::Error(protocol::err::kNumkeysNotPositive);
+  }
+  if (numkeys > static_cast<int64_t>(ctx.argc()) - 4) return Status::Error(protocol::err::kSyntax);
+  const size_t where = 3 + static_cast<size_t>(numkeys);
+  bool left = false;
+  VELLUM_RETURN_IF_ERROR(ParseListEnd(ctx.arg(where), &left));
+  int64_t count = -1;  // COUNT may be given once
+  for (size_t i = where + 1; i < ctx.argc(); i++) {
+    if (count == -1 && EqualsIgnoreCase(ctx.arg(i), "count") && i + 1 < ctx.argc()) {
+      if (!ParseInt64(ctx.arg(++i), &count) || count <= 0) {
+        return Status::Error("ERR count should be greater than 0");
+      }
+    } else {
+      return Status::Error(protocol::err::kSyntax);
+    }
+  }
+  if (count == -1) count = 1;
+  std::vector<std::string> keys;
+  for (size_t k = 3; k < where; k++) {
+    const std::string_view key = ctx.arg(k);
+    Entry* e = nullptr;
+    VELLUM_RETURN_IF_ERROR(FindListForWrite(ctx, key, &e));
+    if (e != nullptr) {
+      std::vector<std::string> popped = PopElements(ctx, e, key, left, count);
+      ctx.reply.ArrayHeader(2);
+      ctx.reply.Bulk(key);
+      ctx.reply.ArrayHeader(popped.size());
+      for (const std::string& v : popped) ctx.reply.Bulk(v);
+      return Status::Ok();
+    }
+    keys.emplace_back(key);
+  }
+  BlockedOp op;
+  op.kind = BlockedOp::Kind::kMPop;
+  op.from_left = left;
+  op.count = count;
+  Block(ctx, std::move(keys), std::move(op), timeout_ms);
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::vector<std::pair<int, std::string>> ServeBlockedClients(
+    CommandContext& base, storage::ShardLocks& held,
+    std::vector<std::pair<int, std::string>> ready) {
+  BlockingRegistry* registry = base.server.blocking();
+  std::vector<std::pair<int, std::string>> later;
+  if (registry == nullptr) return later;
+  std::vector<storage::ShardMutexType*> extra;  // destination shards taken with try_lock
+  auto holds = [&](size_t shard) {
+    if (held.Holds(shard)) return true;
+    for (storage::ShardMutexType* m : extra) {
+      if (m == &base.keyspace.ShardMutex(shard)) return true;
+    }
+    return false;
+  };
+  for (size_t next = 0; next < ready.size(); next++) {
+    const int db = ready[next].first;
+    const std::string key = ready[next].second;
+    CommandContext ctx = base;
+    ctx.db = db;
+    for (;;) {
+      Entry* e = ctx.keyspace.Find(db, key, ctx.now_ms);
+      if (e == nullptr || e->type != ValueType::kList) break;
+      std::shared_ptr<Waiter> w = registry->First(db, key);
+      if (w == nullptr) break;
+      Entry* d = nullptr;
+      if (w->op.kind == BlockedOp::Kind::kMove) {
+        const size_t shard = ctx.keyspace.ShardOf(w->op.destination);
+        if (!holds(shard)) {
+          storage::ShardMutexType& mu = ctx.keyspace.ShardMutex(shard);
+          if (!mu.try_lock()) {
+            later.emplace_back(db, key);  // served again under every shard lock
+            break;
+          }
+          extra.push_back(&mu);
+        }
+        if (w->op.destination != key) {
+          Entry* found = ctx.keyspace.Find(db, w->op.destination, ctx.now_ms);
+          if (found != nullptr && found->type != ValueType::kList) {
+            if (registry->Claim(w)) {
+              w->reply([](protocol::ReplyWriter& r) { r.Error(protocol::err::kWrongType); });
+            }
+            continue;
+          }
+          d = found;
+        }
+      }
+      if (!registry->Claim(w)) continue;  // it timed out or went away meanwhile
+      const BlockedOp& op = w->op;
+      switch (op.kind) {
+        case BlockedOp::Kind::kPop: {
+          std::string v = PopElements(ctx, e, key, op.from_left, 1).front();
+          w->reply([key, v = std::move(v)](protocol::ReplyWriter& r) {
+            r.ArrayHeader(2);
+            r.Bulk(key);
+            r.Bulk(v);
+          }, storage::Persister::PeekThreadTicket());
+          break;
+        }
+        case BlockedOp::Kind::kMPop: {
+          std::vector<std::string> vs = PopElements(ctx, e, key, op.from_left, op.count);
+          w->reply([key, vs = std::move(vs)](protocol::ReplyWriter& r) {
+            r.ArrayHeader(2);
+            r.Bulk(key);
+            r.ArrayHeader(vs.size());
+            for (const std::string& v : vs) r.Bulk(v);
+          }, storage::Persister::PeekThreadTicket());
+          break;
+        }
+        case BlockedOp::Kind::kMove: {
+          ListValue* l = e->list_value.get();
+          std::string v = op.from_left ? l->PopFront() : l->PopBack();
+          if (op.destination == key) {
+            if (op.to_left) l->PushFront(v);
+            else l->PushBack(v);
+            AfterListChange(ctx, e, key, op.to_left ? "lpush" : "rpush");
+            ctx.Notify(KeyspaceEvents::kList, op.from_left ? "lpop" : "rpop", key);
+          } else {
+            PushElement(ctx, d, op.destination, op.to_left, v);
+            AfterListChange(ctx, e, key, op.from_left ? "lpop" : "rpop");
+          }
+          w->reply([v = std::move(v)](protocol::ReplyWriter& r) { r.Bulk(v); },
+                   storage::Persister::PeekThreadTicket());
+          break;
+        }
+      }
+      // A BLMOVE may have created its destination, on which others may wait.
+      for (auto& k : BlockingRegistry::TakeReady()) ready.push_back(std::move(k));
+    }
+  }
+  for (storage::ShardMutexType* m : extra) m->unlock();
+  return later;
+}
+
+void SendBlockTimeout(const Waiter& w) {
+  const BlockedOp::Kind kind = w.op.kind;
+  w.reply([kind](protocol::ReplyWriter& r) { WriteTimeoutReply(kind, r); });
+}
+
+void RegisterBlockingListCommands(CommandTable& table) {
+  constexpr uint32_t kW = kCatWrite | kCatList | kCatSlow | kCatBlocking;
+  constexpr const char* kGroup = "list";
+  table.Register({"blpop", -3, kWrite, kW, 1, -2, 1, kGroup, "2.0.0",
+                  "Removes and returns the first element in a list. Blocks until an element is "
+                  "available otherwise. Deletes the list if the last element was popped.",
+                  BLPop});
+  table.Register({"brpop", -3, kWrite, kW, 1, -2, 1, kGroup, "2.0.0",
+                  "Removes and returns the last element in a list. Blocks until an element is "
+                  "available otherwise. Deletes the list if the last element was popped.",
+                  BRPop});
+  table.Register({"blmove", 6, kWrite | kDenyOom, kW, 1, 2, 1, kGroup, "6.2.0",
+                  "Pops an element from a list, pushes it to another list and returns it. "
+                  "Blocks until an element is available otherwise. Deletes the list if the "
+                  "last element was moved.",
+                  BLMove});
+  table.Register({"brpoplpush", 4, kWrite | kDenyOom, kW, 1, 2, 1, kGroup, "2.2.0",
+                  "Pops an element from a list, pushes it to another list and returns it. Block "
+                  "until an element is available otherwise. Deletes the list if the last "
+                  "element was popped.",
+                  BRPopLPush});
+  // Its keys follow numkeys; the spec's range also covers the direction and COUNT (an
+  // extra, harmless shard lock), as LMPOP's.
+  table.Register({"blmpop", -5, kWrite, kW, 3, -1, 1, kGroup, "7.0.0",
+                  "Pops the first element from one of multiple lists. Blocks until an element "
+                  "is available otherwise. Deletes the list if the last element was popped.",
+                  BLMPop});
+}
+
+}  // namespace vellum::server

@@ -1,0 +1,42 @@
+// The list helpers list.cc and list_blocking.cc share: typed lookups, creation (which
+// signals clients blocked on the key), and the end of a change (delete when empty, else
+// report it; keyspace events). The caller holds the key's shard lock.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "server/command.h"
+#include "storage/entry.h"
+#include "storage/keyspace.h"
+
+namespace vellum::server {
+
+// The list at key for a write, or nullptr when missing; WRONGTYPE for another type.
+Status FindListForWrite(CommandContext& ctx, std::string_view key, storage::Entry** out);
+// A new, empty list entry at a key that Find reported missing; clients blocked on the key
+// are served once the current command ends.
+storage::Entry* CreateList(CommandContext& ctx, std::string_view key);
+// After the list at key changed (raising `event`): deletes it if empty (then "del"), else
+// reports the write.
+void AfterListChange(CommandContext& ctx, storage::Entry* e, std::string_view key,
+                     const char* event);
+// LEFT or RIGHT (any case); syntax error otherwise.
+Status ParseListEnd(std::string_view word, bool* left);
+
+struct Waiter;
+
+// Serves the clients blocked on the `ready` keys (lists just created there), in the order
+// they blocked, at the end of the command that created them (list_blocking.cc). `held`
+// are that command's shard locks; `base` its context. Returns the keys it could not serve
+// because a BLMOVE destination's shard was busy: serve them again under every shard lock.
+std::vector<std::pair<int, std::string>> ServeBlockedClients(
+    CommandContext& base, storage::ShardLocks& held,
+    std::vector<std::pair<int, std::string>> ready);
+// Sends a timed-out waiter its reply (a null array, or a null for BLMOVE).
+void SendBlockTimeout(const Waiter& w);
+
+}  // namespace vellum::server
