@@ -44,7 +44,7 @@ asan: setup
 # tests/tsan.supp: reports with a frame in Debian's (uninstrumented) RocksDB are skipped.
 TSAN_OPTS = halt_on_error=1 detect_deadlocks=0 suppressions=$(CURDIR)/tests/tsan.supp
 TSAN_TESTS ?= test_concurrency.py test_transactions.py test_persistence.py test_snapshots.py \
-  test_replication.py test_scripting.py test_http.py test_lists.py
+  test_replication.py test_scripting.py test_http.py test_lists.py test_lists_blocking.py
 tsan: setup
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVELLUM_TSAN=ON -DVELLUM_BENCH=OFF >/dev/null
 	@cmake --build build-tsan -j$(JOBS) --target unit_tests vellumd vellumctl
@@ -93,6 +93,13 @@ bench-persist: build
 .PHONY: bench-scripting
 bench-scripting: build
 	WORKLOADS="get-32B-P1 evalsha-get-32B-P1 evalsha-ratelimit-P1" bash bench/compare_with_redis.sh $(BENCH_MODE)
+
+# The list commands side by side (redis-benchmark's lpush, rpush, lpop, rpop, lrange tests).
+LIST_WORKLOADS = lpush-32B-P1 rpush-32B-P1 lpop-32B-P1 rpop-32B-P1 lrange-100-32B-P1 \
+  lrange-600-32B-P1 lpush-32B-P16
+.PHONY: bench-lists
+bench-lists: build
+	WORKLOADS="$(LIST_WORKLOADS)" bash bench/compare_with_redis.sh $(BENCH_MODE)
 
 # The HTTP edge side by side with nginx serving the same pages from files (wrk).
 .PHONY: bench-http

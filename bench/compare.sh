@@ -74,8 +74,16 @@ set-1K-P16              test   1024   16  -     set
 set-32K-P16             test   32768  16  -     set
 # Not in the default matrix (the README figures stay comparable); examples of the
 # other row shapes, run with WORKLOADS=... on servers that have these commands.
+# Lists (make bench-lists): the list tests of redis-benchmark, all on one key (mylist);
+# lrange_N first pushes the elements it reads (its last CSV row is the LRANGE one).
+lpush-32B-P1            test   32     1   -     lpush
+rpush-32B-P1            test   32     1   -     rpush
+lpop-32B-P1             test   32     1   -     lpop
+rpop-32B-P1             test   32     1   -     rpop
+lrange-100-32B-P1       test   32     1   -     lrange_100
+lrange-600-32B-P1       test   32     1   -     lrange_600
+lpush-32B-P16           test   32     16  -     lpush
 sadd-P1                 cmd    0      1   -     SADD myset element:__rand_int__
-lpush-P1                cmd    0      1   -     LPUSH mylist __rand_int__
 zadd-P1                 cmd    0      1   -     ZADD myzset __rand_int__ element:__rand_int__
 evalsha-get-32B-P1      cmd    32     1   fill,script_get  EVALSHA {get_sha} 1 key:__rand_int__
 # The rate-limit-redis script (INCR, PTTL, PEXPIRE on a counter per client), run on every hit.

@@ -17,6 +17,7 @@ void BlockingRegistry::Block(std::shared_ptr<Waiter> w) {
   }
   if (w->deadline_ms != 0) {
     deadlines_[static_cast<size_t>(w->worker)].emplace(w->deadline_ms, w);
+    PublishDeadline(w->worker);
   }
   by_client_[w->client_id] = w;
   blocked_.fetch_add(1, std::memory_order_relaxed);
@@ -74,6 +75,7 @@ void BlockingRegistry::RemoveLocked(const std::shared_ptr<Waiter>& w) {
         break;
       }
     }
+    PublishDeadline(w->worker);
   }
   auto c = by_client_.find(w->client_id);
   if (c != by_client_.end() && c->second == w) by_client_.erase(c);
@@ -94,10 +96,10 @@ std::vector<std::shared_ptr<Waiter>> BlockingRegistry::ExpireDue(int worker, int
   return out;
 }
 
-int64_t BlockingRegistry::NextDeadline(int worker) {
-  std::lock_guard<std::mutex> lock(mu_);
+void BlockingRegistry::PublishDeadline(int worker) {
   const auto& deadlines = deadlines_[static_cast<size_t>(worker)];
-  return deadlines.empty() ? 0 : deadlines.begin()->first;
+  next_deadline_[static_cast<size_t>(worker)].store(
+      deadlines.empty() ? 0 : deadlines.begin()->first, std::memory_order_release);
 }
 
 std::shared_ptr<Waiter> BlockingRegistry::Unblock(uint64_t client_id) {

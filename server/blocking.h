@@ -57,7 +57,9 @@ struct Waiter {
 
 class BlockingRegistry {
  public:
-  explicit BlockingRegistry(int workers) : deadlines_(static_cast<size_t>(workers)) {}
+  explicit BlockingRegistry(int workers)
+      : deadlines_(static_cast<size_t>(workers)),
+        next_deadline_(std::make_unique<std::atomic<int64_t>[]>(static_cast<size_t>(workers))) {}
 
   // Registers w (its keys' shard locks held by the caller).
   void Block(std::shared_ptr<Waiter> w);
@@ -76,8 +78,11 @@ class BlockingRegistry {
   // them (their replies are the caller's to send); *next_ms is the next deadline of that
   // worker's waiters, 0 if none.
   std::vector<std::shared_ptr<Waiter>> ExpireDue(int worker, int64_t now_ms, int64_t* next_ms);
-  // The earliest deadline of the worker's waiters, 0 if none.
-  int64_t NextDeadline(int worker);
+  // The earliest deadline of the worker's waiters, 0 if none. Lock-free: each worker's
+  // loop asks on every iteration while anyone is blocked.
+  int64_t NextDeadline(int worker) const {
+    return next_deadline_[static_cast<size_t>(worker)].load(std::memory_order_acquire);
+  }
   // The client's waiter, ended (CLIENT UNBLOCK), or nullptr if it is not blocked.
   std::shared_ptr<Waiter> Unblock(uint64_t client_id);
   // The client went away: its waiter (if any) ends without a reply.
@@ -93,6 +98,8 @@ class BlockingRegistry {
   };
   // Removes w from every index; mu_ held.
   void RemoveLocked(const std::shared_ptr<Waiter>& w);
+  // Publishes the worker's earliest deadline; mu_ held.
+  void PublishDeadline(int worker);
 
   std::mutex mu_;
   std::unordered_map<std::pair<int, std::string>, std::vector<std::shared_ptr<Waiter>>, DbKeyHash>
@@ -100,6 +107,7 @@ class BlockingRegistry {
   std::unordered_map<uint64_t, std::shared_ptr<Waiter>> by_client_;
   // Per worker: deadline -> waiter.
   std::vector<std::multimap<int64_t, std::shared_ptr<Waiter>>> deadlines_;
+  std::unique_ptr<std::atomic<int64_t>[]> next_deadline_;  // per worker; written under mu_
   std::atomic<size_t> blocked_{0};
 };
 

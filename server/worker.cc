@@ -150,8 +150,7 @@ void Worker::OnCheck(uv_check_t* handle) {
 void Worker::ArmBlockTimer() {
   BlockingRegistry* registry = state_->blocking();
   if (registry == nullptr || shutting_down_) return;
-  if (registry->blocked_clients() == 0 && block_timer_at_ == 0) return;  // the common case
-  const int64_t next = registry->NextDeadline(index_);
+  const int64_t next = registry->NextDeadline(index_);  // an atomic load
   if (next == block_timer_at_) return;
   block_timer_at_ = next;
   if (next == 0) {

@@ -44,7 +44,6 @@ using storage::ListValue;
 using storage::ValueType;
 
 constexpr char kTimeoutNotFloat[] = "ERR timeout is not a float or out of range";
-constexpr char kTimeoutOutOfRange[] = "ERR timeout is out of range";
 
 // A timeout in seconds (a float), as Redis's getTimeoutFromObjectOrReply: milliseconds,
 // rounded up; 0 = block forever.
@@ -52,15 +51,19 @@ Status ParseBlockTimeout(std::string_view arg, int64_t* ms) {
   long double seconds = 0;
   if (!ParseLongDouble(arg, &seconds)) return Status::Error(kTimeoutNotFloat);
   const long double millis = seconds * 1000.0L;
-  if (millis > static_cast<long double>(INT64_MAX / 2)) return Status::Error(kTimeoutOutOfRange);
-  if (millis < 0) return Status::Error(protocol::err::kTimeoutNegative);
+  // Redis 7.0 casts an out-of-range timeout to a negative number and says so.
+  if (millis < 0 || millis > static_cast<long double>(INT64_MAX / 2)) {
+    return Status::Error(protocol::err::kTimeoutNegative);
+  }
   *ms = static_cast<int64_t>(std::ceil(millis));
   return Status::Ok();
 }
 
-// The reply of a blocked command that timed out: a null array for BLPOP, BRPOP and
-// BLMPOP, a null bulk for BLMOVE and BRPOPLPUSH.
-void WriteTimeoutReply(BlockedOp::Kind kind, protocol::ReplyWriter& w) {
+// The answer of a blocking command that may not block (MULTI/EXEC, a script) and found
+// nothing: a null array for BLPOP, BRPOP and BLMPOP, a null bulk for BLMOVE and
+// BRPOPLPUSH. (A blocked client that times out gets a null array whatever its command,
+// as in Redis 7.0.)
+void WriteEmptyReply(BlockedOp::Kind kind, protocol::ReplyWriter& w) {
   if (kind == BlockedOp::Kind::kMove) w.Null();
   else w.NullArray();
 }
@@ -93,7 +96,7 @@ void PushElement(CommandContext& ctx, Entry* d, std::string_view dst, bool left,
 void Block(CommandContext& ctx, std::vector<std::string> keys, BlockedOp op, int64_t timeout_ms) {
   BlockingRegistry* registry = ctx.server.blocking();
   if (!ctx.may_block || registry == nullptr) {
-    WriteTimeoutReply(op.kind, ctx.reply);
+    WriteEmptyReply(op.kind, ctx.reply);
     return;
   }
   auto w = std::make_shared<Waiter>();
@@ -184,10 +187,9 @@ Status BRPopLPush(CommandContext& ctx) {
   return BlockingMove(ctx, ctx.arg(1), ctx.arg(2), false, true, ctx.arg(3));
 }
 
-// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
+// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]: numkeys, the direction
+// and COUNT are checked before the timeout.
 Status BLMPop(CommandContext& ctx) {
-  int64_t timeout_ms = 0;
-  VELLUM_RETURN_IF_ERROR(ParseBlockTimeout(ctx.arg(1), &timeout_ms));
   int64_t numkeys = 0;
   if (!ParseInt64(ctx.arg(2), &numkeys) || numkeys <= 0) {
     return Status::Error(protocol::err::kNumkeysNotPositive);
@@ -207,6 +209,8 @@ Status BLMPop(CommandContext& ctx) {
     }
   }
   if (count == -1) count = 1;
+  int64_t timeout_ms = 0;
+  VELLUM_RETURN_IF_ERROR(ParseBlockTimeout(ctx.arg(1), &timeout_ms));
   std::vector<std::string> keys;
   for (size_t k = 3; k < where; k++) {
     const std::string_view key = ctx.arg(k);
@@ -326,27 +330,26 @@ std::vector<std::pair<int, std::string>> ServeBlockedClients(
 }
 
 void SendBlockTimeout(const Waiter& w) {
-  const BlockedOp::Kind kind = w.op.kind;
-  w.reply([kind](protocol::ReplyWriter& r) { WriteTimeoutReply(kind, r); });
+  w.reply([](protocol::ReplyWriter& r) { r.NullArray(); });
 }
 
 void RegisterBlockingListCommands(CommandTable& table) {
   constexpr uint32_t kW = kCatWrite | kCatList | kCatSlow | kCatBlocking;
   constexpr const char* kGroup = "list";
-  table.Register({"blpop", -3, kWrite, kW, 1, -2, 1, kGroup, "2.0.0",
+  table.Register({"blpop", -3, kWrite | kNoScript, kW, 1, -2, 1, kGroup, "2.0.0",
                   "Removes and returns the first element in a list. Blocks until an element is "
                   "available otherwise. Deletes the list if the last element was popped.",
                   BLPop});
-  table.Register({"brpop", -3, kWrite, kW, 1, -2, 1, kGroup, "2.0.0",
+  table.Register({"brpop", -3, kWrite | kNoScript, kW, 1, -2, 1, kGroup, "2.0.0",
                   "Removes and returns the last element in a list. Blocks until an element is "
                   "available otherwise. Deletes the list if the last element was popped.",
                   BRPop});
-  table.Register({"blmove", 6, kWrite | kDenyOom, kW, 1, 2, 1, kGroup, "6.2.0",
+  table.Register({"blmove", 6, kWrite | kDenyOom | kNoScript, kW, 1, 2, 1, kGroup, "6.2.0",
                   "Pops an element from a list, pushes it to another list and returns it. "
                   "Blocks until an element is available otherwise. Deletes the list if the "
                   "last element was moved.",
                   BLMove});
-  table.Register({"brpoplpush", 4, kWrite | kDenyOom, kW, 1, 2, 1, kGroup, "2.2.0",
+  table.Register({"brpoplpush", 4, kWrite | kDenyOom | kNoScript, kW, 1, 2, 1, kGroup, "2.2.0",
                   "Pops an element from a list, pushes it to another list and returns it. Block "
                   "until an element is available otherwise. Deletes the list if the last "
                   "element was popped.",

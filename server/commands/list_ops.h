@@ -36,7 +36,8 @@ struct Waiter;
 std::vector<std::pair<int, std::string>> ServeBlockedClients(
     CommandContext& base, storage::ShardLocks& held,
     std::vector<std::pair<int, std::string>> ready);
-// Sends a timed-out waiter its reply (a null array, or a null for BLMOVE).
+// Sends a timed-out (or CLIENT UNBLOCKed) waiter its reply: a null array, for every
+// blocking list command, as Redis 7.0 does.
 void SendBlockTimeout(const Waiter& w);
 
 }  // namespace vellum::server
