@@ -397,9 +397,13 @@ void Keyspace::ResetStats() {
 
 size_t Keyspace::EntryMemory(const Entry& e) {
   auto heap = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
-  size_t collections = (e.hash_value ? e.hash_value->MemoryUsage() : 0) +
-                       (e.set_value ? e.set_value->MemoryUsage() : 0) +
-                       (e.list_value ? e.list_value->MemoryUsage() : 0);
+  size_t collections = 0;
+  switch (e.type) {
+    case ValueType::kString: break;
+    case ValueType::kHash: collections = e.hash_value ? e.hash_value->MemoryUsage() : 0; break;
+    case ValueType::kSet: collections = e.set_value ? e.set_value->MemoryUsage() : 0; break;
+    case ValueType::kList: collections = e.list_value ? e.list_value->MemoryUsage() : 0; break;
+  }
   return sizeof(Entry) + e.key_size + heap(e.str) + sizeof(Entry*) + collections;
 }
 
