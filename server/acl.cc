@@ -43,7 +43,7 @@ struct CategoryName {
 constexpr CategoryName kCategories[] = {
     {"keyspace", kCatKeyspace}, {"read", kCatRead},       {"write", kCatWrite},
     {"set", kCatSet},           {"sortedset", 0},         {"list", kCatList},
-    {"hash", kCatHash},         {"string", kCatString},   {"bitmap", 0},
+    {"hash", kCatHash},         {"string", kCatString},   {"bitmap", kCatBitmap},
     {"hyperloglog", 0},         {"geo", 0},               {"stream", 0},
     {"pubsub", kCatPubSub},     {"admin", kCatAdmin},     {"fast", kCatFast},
     {"slow", kCatSlow},         {"blocking", kCatBlocking},          {"dangerous", kCatDangerous},

@@ -61,6 +61,7 @@ enum CommandCategory : uint32_t {
   kCatScripting = 1u << 13,
   kCatList = 1u << 14,
   kCatBlocking = 1u << 15,
+  kCatBitmap = 1u << 16,
 };
 
 struct CommandContext {

@@ -9,6 +9,7 @@ namespace vellum::server {
 
 void RegisterConnectionCommands(CommandTable& table);  // connection.cc
 void RegisterStringCommands(CommandTable& table);      // string.cc
+void RegisterBitmapCommands(CommandTable& table);      // bitmap.cc
 void RegisterKeyCommands(CommandTable& table);         // keys.cc (+ expire.cc)
 void RegisterHashCommands(CommandTable& table);        // hash.cc
 void RegisterSetCommands(CommandTable& table);         // set.cc
@@ -26,6 +27,7 @@ void RegisterScriptingCommands(CommandTable& table);   // scripting.cc
 inline void RegisterAllCommands(CommandTable& table) {
   RegisterConnectionCommands(table);
   RegisterStringCommands(table);
+  RegisterBitmapCommands(table);
   RegisterKeyCommands(table);
   RegisterHashCommands(table);
   RegisterSetCommands(table);

@@ -19,6 +19,7 @@
 #include "server/command_table.h"
 #include "server/commands/args.h"
 #include "server/commands/registry.h"
+#include "server/commands/string_ops.h"
 #include "server/keyspace_events.h"
 #include "server/server_state.h"
 
@@ -506,6 +507,11 @@ Status IncrByFloat(CommandContext& ctx) {
 }
 
 }  // namespace
+
+Entry* StoreStringKey(CommandContext& ctx, std::string_view key, std::string_view v,
+                      Entry* existing, const char* event) {
+  return SetKey(ctx, key, v, existing, kClearTtl, event);
+}
 
 void RegisterStringCommands(CommandTable& table) {
   constexpr uint32_t kR = kCatRead | kCatString;
