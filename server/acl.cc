@@ -44,7 +44,7 @@ constexpr CategoryName kCategories[] = {
     {"keyspace", kCatKeyspace}, {"read", kCatRead},       {"write", kCatWrite},
     {"set", kCatSet},           {"sortedset", 0},         {"list", kCatList},
     {"hash", kCatHash},         {"string", kCatString},   {"bitmap", kCatBitmap},
-    {"hyperloglog", 0},         {"geo", 0},               {"stream", 0},
+    {"hyperloglog", kCatHyperLogLog},         {"geo", 0},               {"stream", 0},
     {"pubsub", kCatPubSub},     {"admin", kCatAdmin},     {"fast", kCatFast},
     {"slow", kCatSlow},         {"blocking", kCatBlocking},          {"dangerous", kCatDangerous},
     {"connection", kCatConnection}, {"transaction", kCatTransaction}, {"scripting", kCatScripting},

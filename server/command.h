@@ -62,6 +62,7 @@ enum CommandCategory : uint32_t {
   kCatList = 1u << 14,
   kCatBlocking = 1u << 15,
   kCatBitmap = 1u << 16,
+  kCatHyperLogLog = 1u << 17,
 };
 
 struct CommandContext {

@@ -86,7 +86,7 @@ std::vector<std::string> CategoryNames(uint32_t categories) {
   static const std::pair<uint32_t, const char*> kNames[] = {
       {kCatKeyspace, "@keyspace"}, {kCatRead, "@read"},       {kCatWrite, "@write"},
       {kCatSet, "@set"},           {kCatList, "@list"},       {kCatHash, "@hash"},
-      {kCatString, "@string"},     {kCatBitmap, "@bitmap"},
+      {kCatString, "@string"},     {kCatBitmap, "@bitmap"},   {kCatHyperLogLog, "@hyperloglog"},
       {kCatPubSub, "@pubsub"},     {kCatAdmin, "@admin"},     {kCatFast, "@fast"},
       {kCatSlow, "@slow"},         {kCatBlocking, "@blocking"}, {kCatDangerous, "@dangerous"},
       {kCatConnection, "@connection"}, {kCatTransaction, "@transaction"}, {kCatScripting, "@scripting"},
