@@ -10,6 +10,7 @@ namespace vellum::server {
 void RegisterConnectionCommands(CommandTable& table);  // connection.cc
 void RegisterStringCommands(CommandTable& table);      // string.cc
 void RegisterBitmapCommands(CommandTable& table);      // bitmap.cc
+void RegisterLcsCommands(CommandTable& table);         // lcs.cc
 void RegisterHyperLogLogCommands(CommandTable& table); // hyperloglog.cc
 void RegisterKeyCommands(CommandTable& table);         // keys.cc (+ expire.cc)
 void RegisterHashCommands(CommandTable& table);        // hash.cc
@@ -29,6 +30,7 @@ inline void RegisterAllCommands(CommandTable& table) {
   RegisterConnectionCommands(table);
   RegisterStringCommands(table);
   RegisterBitmapCommands(table);
+  RegisterLcsCommands(table);
   RegisterHyperLogLogCommands(table);
   RegisterKeyCommands(table);
   RegisterHashCommands(table);
