@@ -108,6 +108,12 @@ struct CommandSpec {
 // first_key / last_key / key_step convention: a negative last_key counts from the end;
 // positions past the end of argv are ignored). fn returns false to stop early; the result
 // is false when it did.
+// Redis's arity rule: a positive arity is the exact argument count (the name included), a
+// negative one the minimum.
+inline bool ArityOk(int arity, size_t argc) {
+  return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+}
+
 template <typename Fn>
 bool ForEachKeyIndex(const CommandSpec& spec, size_t argc, Fn&& fn) {
   if (spec.first_key <= 0 || static_cast<size_t>(spec.first_key) >= argc) return true;

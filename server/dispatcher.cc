@@ -19,10 +19,6 @@
 namespace vellum::server {
 namespace {
 
-bool ArityOk(int arity, size_t argc) {
-  return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
-}
-
 std::string Upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

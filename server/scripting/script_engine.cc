@@ -415,10 +415,7 @@ bool ScriptEngine::Call(lua_State* L) {
     call_error_ = "ERR Unknown Redis command called from script";
     return false;
   }
-  const int arity = cmd->spec.arity;
-  const size_t n = call_argv_.size();
-  if (cmd->is_container() ||
-      (arity > 0 ? n != static_cast<size_t>(arity) : n < static_cast<size_t>(-arity))) {
+  if (cmd->is_container() || !ArityOk(cmd->spec.arity, call_argv_.size())) {
     call_error_ = "ERR Wrong number of args calling Redis command from script";
     return false;
   }
