@@ -399,25 +399,11 @@ Status RPopLPush(CommandContext& ctx) { return Move(ctx, ctx.arg(1), ctx.arg(2),
 // first non-empty list; replies [key, [elements]], or a null array when every list is
 // empty. A key holding another type before that list is WRONGTYPE.
 Status LMPop(CommandContext& ctx) {
-  int64_t numkeys = 0;
-  if (!ParseInt64(ctx.arg(1), &numkeys) || numkeys <= 0) {
-    return Status::Error(protocol::err::kNumkeysNotPositive);
-  }
-  const size_t where = 2 + static_cast<size_t>(numkeys);
-  if (numkeys > static_cast<int64_t>(ctx.argc()) - 3) return Status::Error(protocol::err::kSyntax);
-  bool left = false;
-  VELLUM_RETURN_IF_ERROR(ParseListEnd(ctx.arg(where), &left));
-  int64_t count = -1;  // COUNT may be given once
-  for (size_t i = where + 1; i < ctx.argc(); i++) {
-    if (count == -1 && EqualsIgnoreCase(ctx.arg(i), "count") && i + 1 < ctx.argc()) {
-      if (!ParseInt64(ctx.arg(++i), &count) || count <= 0) {
-        return Status::Error(kCountNotPositive);
-      }
-    } else {
-      return Status::Error(protocol::err::kSyntax);
-    }
-  }
-  if (count == -1) count = 1;
+  MPopArgs args;
+  VELLUM_RETURN_IF_ERROR(ParseMPopArgs(ctx, 1, &args));
+  const bool left = args.left;
+  const int64_t count = args.count;
+  const size_t where = args.end_keys;
   for (size_t k = 2; k < where; k++) {
     const std::string_view key = ctx.arg(k);
     Entry* e = nullptr;
@@ -467,6 +453,32 @@ void AfterListChange(CommandContext& ctx, Entry* e, std::string_view key, const 
   }
   ctx.Notify(KeyspaceEvents::kList, event, key);
   if (gone) ctx.Notify(KeyspaceEvents::kGeneric, "del", key);
+}
+
+Status ParseMPopArgs(CommandContext& ctx, size_t numkeys_at, MPopArgs* out) {
+  int64_t numkeys = 0;
+  if (!ParseInt64(ctx.arg(numkeys_at), &numkeys) || numkeys <= 0) {
+    return Status::Error(protocol::err::kNumkeysNotPositive);
+  }
+  // numkeys keys, then the direction: more keys than arguments is a syntax error.
+  if (numkeys > static_cast<int64_t>(ctx.argc() - numkeys_at) - 2) {
+    return Status::Error(protocol::err::kSyntax);
+  }
+  out->first_key = numkeys_at + 1;
+  out->end_keys = out->first_key + static_cast<size_t>(numkeys);
+  VELLUM_RETURN_IF_ERROR(ParseListEnd(ctx.arg(out->end_keys), &out->left));
+  int64_t count = -1;  // COUNT may be given once
+  for (size_t i = out->end_keys + 1; i < ctx.argc(); i++) {
+    if (count == -1 && EqualsIgnoreCase(ctx.arg(i), "count") && i + 1 < ctx.argc()) {
+      if (!ParseInt64(ctx.arg(++i), &count) || count <= 0) {
+        return Status::Error(kCountNotPositive);
+      }
+    } else {
+      return Status::Error(protocol::err::kSyntax);
+    }
+  }
+  out->count = count == -1 ? 1 : count;
+  return Status::Ok();
 }
 
 Status ParseListEnd(std::string_view word, bool* left) {

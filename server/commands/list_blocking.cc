@@ -190,25 +190,11 @@ Status BRPopLPush(CommandContext& ctx) {
 // BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]: numkeys, the direction
 // and COUNT are checked before the timeout.
 Status BLMPop(CommandContext& ctx) {
-  int64_t numkeys = 0;
-  if (!ParseInt64(ctx.arg(2), &numkeys) || numkeys <= 0) {
-    return Status::Error(protocol::err::kNumkeysNotPositive);
-  }
-  if (numkeys > static_cast<int64_t>(ctx.argc()) - 4) return Status::Error(protocol::err::kSyntax);
-  const size_t where = 3 + static_cast<size_t>(numkeys);
-  bool left = false;
-  VELLUM_RETURN_IF_ERROR(ParseListEnd(ctx.arg(where), &left));
-  int64_t count = -1;  // COUNT may be given once
-  for (size_t i = where + 1; i < ctx.argc(); i++) {
-    if (count == -1 && EqualsIgnoreCase(ctx.arg(i), "count") && i + 1 < ctx.argc()) {
-      if (!ParseInt64(ctx.arg(++i), &count) || count <= 0) {
-        return Status::Error("ERR count should be greater than 0");
-      }
-    } else {
-      return Status::Error(protocol::err::kSyntax);
-    }
-  }
-  if (count == -1) count = 1;
+  MPopArgs args;
+  VELLUM_RETURN_IF_ERROR(ParseMPopArgs(ctx, 2, &args));
+  const bool left = args.left;
+  const int64_t count = args.count;
+  const size_t where = args.end_keys;
   int64_t timeout_ms = 0;
   VELLUM_RETURN_IF_ERROR(ParseBlockTimeout(ctx.arg(1), &timeout_ms));
   std::vector<std::string> keys;

@@ -27,6 +27,16 @@ void AfterListChange(CommandContext& ctx, storage::Entry* e, std::string_view ke
 // LEFT or RIGHT (any case); syntax error otherwise.
 Status ParseListEnd(std::string_view word, bool* left);
 
+// LMPOP's and BLMPOP's arguments from numkeys on: numkeys key [key ...] LEFT|RIGHT
+// [COUNT count], with Redis's texts. Keys are argv[first_key, end_keys).
+struct MPopArgs {
+  size_t first_key = 0;
+  size_t end_keys = 0;
+  bool left = true;
+  int64_t count = 1;
+};
+Status ParseMPopArgs(CommandContext& ctx, size_t numkeys_at, MPopArgs* out);
+
 struct Waiter;
 
 // Serves the clients blocked on the `ready` keys (lists just created there), in the order

@@ -10,12 +10,11 @@ Replies are read without redis-py's response callbacks (fixture `c`), so a null 
 and a simple string stays bytes. redis-py drops the leading "ERR " of an error line (not
 "WRONGTYPE "). Some argument checks run before the key lookup and some after, as in Redis;
 the tests that pin that order say so."""
-import time
 
 import pytest
 import redis
 
-from vellum_harness import RespConn, error_of, resp3
+from vellum_harness import error_of, keyevents, raw2, resp3
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 NOT_INT = "value is not an integer or out of range"
@@ -37,14 +36,6 @@ def get(cl, key):
 def exists(cl, key):
     return cl.execute_command("EXISTS", key)
 
-
-def raw2(server, *args):
-    """One command's exact RESP2 reply bytes."""
-    conn = RespConn(server.port)
-    try:
-        return conn.call_raw(*args)
-    finally:
-        conn.close()
 
 
 # ---------------------------------------------------------------- SETBIT GETBIT
@@ -451,31 +442,6 @@ def test_wrong_arity_is_an_error(c, args):
 
 
 # ---------------------------------------------------------------- keyspace events
-
-def keyevents(server, c, commands, expected_count):
-    """Runs commands with notify-keyspace-events KEA and returns the (event, key) pairs
-    published on __keyevent@0__ (waiting at most 2 s for expected_count of them, then a
-    further 0.2 s for any extra)."""
-    c.execute_command("CONFIG", "SET", "notify-keyspace-events", "KEA")
-    sub = server.client()
-    try:
-        ps = sub.pubsub()
-        ps.psubscribe("__keyevent@0__:*")
-        assert ps.get_message(timeout=1.0)["type"] == "psubscribe"
-        for cmd in commands:
-            c.execute_command(*cmd)
-        events, deadline = [], time.time() + 2
-        while time.time() < deadline:
-            m = ps.get_message(timeout=0.05)
-            if m and m["type"] == "pmessage":
-                events.append((m["channel"].split(b":", 1)[1], m["data"]))
-            if len(events) >= expected_count and deadline - time.time() > 0.2:
-                deadline = time.time() + 0.2
-        ps.close()
-        return events
-    finally:
-        c.execute_command("CONFIG", "SET", "notify-keyspace-events", "")
-        sub.close()
 
 
 def test_setbit_raises_setbit_only_when_the_string_changes(server, c):

@@ -17,7 +17,7 @@ import time
 import pytest
 import redis
 
-from vellum_harness import RespConn, error_of
+from vellum_harness import error_of, keyevents, raw2
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 NOT_HLL = "WRONGTYPE Key is not a valid HyperLogLog string value."
@@ -53,14 +53,6 @@ def pfadd_range(cl, key, prefix, n, batch=1000):
 def letters():
     return [chr(i) for i in range(ord("a"), ord("z") + 1)]
 
-
-def raw2(server, *args):
-    """One command's exact RESP2 reply bytes."""
-    conn = RespConn(server.port)
-    try:
-        return conn.call_raw(*args)
-    finally:
-        conn.close()
 
 
 # ---------------------------------------------------------------- exact counts
@@ -375,31 +367,6 @@ def test_wrong_arity_is_an_error(server, c, args):
 
 
 # ---------------------------------------------------------------- keyspace events and WATCH
-
-def keyevents(server, c, commands, expected_count):
-    """Runs commands with notify-keyspace-events KEA and returns the (event, key) pairs
-    published on __keyevent@0__ (waiting at most 2 s for expected_count of them, then a
-    further 0.2 s for any extra)."""
-    c.execute_command("CONFIG", "SET", "notify-keyspace-events", "KEA")
-    sub = server.client()
-    try:
-        ps = sub.pubsub()
-        ps.psubscribe("__keyevent@0__:*")
-        assert ps.get_message(timeout=1.0)["type"] == "psubscribe"
-        for cmd in commands:
-            c.execute_command(*cmd)
-        events, deadline = [], time.time() + 2
-        while time.time() < deadline:
-            m = ps.get_message(timeout=0.05)
-            if m and m["type"] == "pmessage":
-                events.append((m["channel"].split(b":", 1)[1], m["data"]))
-            if len(events) >= expected_count and deadline - time.time() > 0.2:
-                deadline = time.time() + 0.2
-        ps.close()
-        return events
-    finally:
-        c.execute_command("CONFIG", "SET", "notify-keyspace-events", "")
-        sub.close()
 
 
 def test_pfadd_raises_pfadd_only_when_it_changes_something(server, c):

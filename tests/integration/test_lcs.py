@@ -15,7 +15,7 @@ contain string values", and checks the key types before it parses the options. L
 together with IDX is rejected only after all options parse (a later bad option is a syntax
 error). Replies are read without redis-py's response callbacks (fixture `c`); redis-py
 drops the leading "ERR " of an error line."""
-from vellum_harness import RespConn, error_of, resp3
+from vellum_harness import error_of, raw2, resp3
 
 NOT_STRINGS = "The specified keys must contain string values"
 LEN_AND_IDX = "If you want both the length and indexes, please just use IDX."
@@ -30,14 +30,6 @@ def lcs(cl, a, b, *opts):
     cl.execute_command("SET", "b", b)
     return cl.execute_command("LCS", "a", "b", *opts)
 
-
-def raw2(server, *args):
-    """One command's exact RESP2 reply bytes."""
-    conn = RespConn(server.port)
-    try:
-        return conn.call_raw(*args)
-    finally:
-        conn.close()
 
 
 # ---------------------------------------------------------------- the LCS string and LEN

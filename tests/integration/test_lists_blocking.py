@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from vellum_harness import RespConn, error_of, wait_for
+from vellum_harness import RespConn, error_of, keyevents_during, wait_for
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 WRONGTYPE_LINE = b"-" + WRONGTYPE.encode() + b"\r\n"
@@ -803,30 +803,6 @@ def test_blocked_clients_counts_blocked_clients_and_returns_to_zero(waiters, c):
 
 # ---------------------------------------------------------------- keyspace events
 
-def events_during(server, c, action, expected_count):
-    """Runs action() with notify-keyspace-events KEA and returns the (event, key) pairs
-    published on __keyevent@0__ (waiting at most 2 s for expected_count of them, then a
-    further 0.2 s for any extra)."""
-    c.execute_command("CONFIG", "SET", "notify-keyspace-events", "KEA")
-    sub = server.client()
-    try:
-        ps = sub.pubsub()
-        ps.psubscribe("__keyevent@0__:*")
-        assert ps.get_message(timeout=1.0)["type"] == "psubscribe"
-        action()
-        events, deadline = [], time.time() + 2
-        while time.time() < deadline:
-            m = ps.get_message(timeout=0.05)
-            if m and m["type"] == "pmessage":
-                events.append((m["channel"].split(b":", 1)[1], m["data"]))
-            if len(events) >= expected_count and deadline - time.time() > 0.2:
-                deadline = time.time() + 0.2
-        ps.close()
-        return events
-    finally:
-        c.execute_command("CONFIG", "SET", "notify-keyspace-events", "")
-        sub.close()
-
 
 def test_events_when_a_blocked_blpop_is_served(server, waiters, c):
     def action():
@@ -834,7 +810,7 @@ def test_events_when_a_blocked_blpop_is_served(server, waiters, c):
         c.execute_command("RPUSH", "q", "a")
         assert reply(conn) == pair("q", "a")
 
-    assert events_during(server, c, action, 3) == [(b"rpush", b"q"), (b"lpop", b"q"),
+    assert keyevents_during(server, c, action, 3) == [(b"rpush", b"q"), (b"lpop", b"q"),
                                                    (b"del", b"q")]
 
 
@@ -844,7 +820,7 @@ def test_events_when_a_blocked_blmpop_is_served(server, waiters, c):
         c.execute_command("RPUSH", "q", "a", "b", "c")
         assert reply(conn) == mpop("q", "c", "b")
 
-    assert events_during(server, c, action, 2) == [(b"rpush", b"q"), (b"rpop", b"q")]
+    assert keyevents_during(server, c, action, 2) == [(b"rpush", b"q"), (b"rpop", b"q")]
 
 
 def test_events_when_a_blocked_blmove_is_served_push_before_pop(server, waiters, c):
@@ -853,7 +829,7 @@ def test_events_when_a_blocked_blmove_is_served_push_before_pop(server, waiters,
         c.execute_command("LPUSH", "s", "a")
         assert reply(conn) == bulk("a")
 
-    assert events_during(server, c, action, 4) == [(b"lpush", b"s"), (b"lpush", b"d"),
+    assert keyevents_during(server, c, action, 4) == [(b"lpush", b"s"), (b"lpush", b"d"),
                                                    (b"rpop", b"s"), (b"del", b"s")]
 
 
@@ -863,7 +839,7 @@ def test_events_when_a_blocked_blmove_within_one_list_is_served(server, waiters,
         c.execute_command("RPUSH", "s", "a")
         assert reply(conn) == bulk("a")
 
-    assert events_during(server, c, action, 3) == [(b"rpush", b"s"), (b"rpush", b"s"),
+    assert keyevents_during(server, c, action, 3) == [(b"rpush", b"s"), (b"rpush", b"s"),
                                                    (b"lpop", b"s")]
 
 
@@ -877,7 +853,7 @@ def test_events_of_the_blmove_chain(server, waiters, c):
         assert reply(mover) == bulk("x")
         assert reply(popper) == pair("b", "x")
 
-    assert events_during(server, c, action, 6) == [
+    assert keyevents_during(server, c, action, 6) == [
         (b"rpush", b"a"), (b"rpush", b"b"), (b"lpop", b"a"), (b"del", b"a"),
         (b"lpop", b"b"), (b"del", b"b")]
 

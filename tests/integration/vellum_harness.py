@@ -248,3 +248,45 @@ def resp3(server, *commands):
     marker = b"$7\r\nmodules\r\n*0\r\n"
     assert marker in out, out
     return out.split(marker, 1)[1]
+
+
+def raw2(server, *args):
+    """One command's exact RESP2 reply bytes."""
+    conn = RespConn(server.port)
+    try:
+        return conn.call_raw(*args)
+    finally:
+        conn.close()
+
+
+def keyevents_during(server, c, action, expected_count):
+    """Runs action() with notify-keyspace-events KEA and returns the (event, key) pairs
+    published on __keyevent@0__ (waiting at most 2 s for expected_count of them, then a
+    further 0.2 s for any extra)."""
+    c.execute_command("CONFIG", "SET", "notify-keyspace-events", "KEA")
+    sub = server.client()
+    try:
+        ps = sub.pubsub()
+        ps.psubscribe("__keyevent@0__:*")
+        assert ps.get_message(timeout=1.0)["type"] == "psubscribe"
+        action()
+        events, deadline = [], time.time() + 2
+        while time.time() < deadline:
+            m = ps.get_message(timeout=0.05)
+            if m and m["type"] == "pmessage":
+                events.append((m["channel"].split(b":", 1)[1], m["data"]))
+            if len(events) >= expected_count and deadline - time.time() > 0.2:
+                deadline = time.time() + 0.2
+        ps.close()
+        return events
+    finally:
+        c.execute_command("CONFIG", "SET", "notify-keyspace-events", "")
+        sub.close()
+
+
+def keyevents(server, c, commands, expected_count):
+    """keyevents_during for a list of commands run on c."""
+    def run():
+        for cmd in commands:
+            c.execute_command(*cmd)
+    return keyevents_during(server, c, run, expected_count)
