@@ -339,8 +339,12 @@ void SetField(std::string& s, uint64_t offset, int bits, uint64_t v) {
   }
 }
 
+// The low `bits` bits of v as a signed number (whatever the higher bits hold).
 int64_t SignExtend(uint64_t v, int bits) {
-  if (bits < 64 && (v >> (bits - 1)) & 1) v |= ~uint64_t{0} << bits;
+  if (bits < 64) {
+    v &= (uint64_t{1} << bits) - 1;
+    if ((v >> (bits - 1)) & 1) v |= ~uint64_t{0} << bits;
+  }
   return static_cast<int64_t>(v);
 }
 

@@ -556,6 +556,13 @@ def test_bitfield_incrby_and_set_wrap_by_default(c):
     assert c.execute_command("BITFIELD", "k", "SET", "u8", 0, -1, "GET", "u8", 0) == [232, 255]
 
 
+def test_bitfield_wrap_replies_a_value_in_the_fields_range(c):
+    """Regression: a wrapped signed INCRBY replied the unmasked sum (-129, 1100)."""
+    assert c.execute_command("BITFIELD", "k", "SET", "i8", 0, -128, "INCRBY", "i8", 0, -1,
+                             "SET", "i8", 0, 100, "INCRBY", "i8", 0, 1000) == [0, 127, 127, 76]
+    assert c.execute_command("BITFIELD", "k", "GET", "i8", 0) == [76]
+
+
 def test_bitfield_overflow_sat(c):
     c.execute_command("SET", "k", b"\xc8")  # 200
     assert c.execute_command("BITFIELD", "k", "OVERFLOW", "SAT", "INCRBY", "u8", 0, 100) == [255]
