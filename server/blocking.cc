@@ -44,6 +44,13 @@ std::vector<std::pair<int, std::string>> BlockingRegistry::TakeReady() {
 
 bool BlockingRegistry::AnyReady() { return !ready_keys.empty(); }
 
+void BlockingRegistry::Requeue(int db, const std::string& key) {
+  for (const auto& [d, k] : ready_keys) {
+    if (d == db && k == key) return;
+  }
+  ready_keys.emplace_back(db, key);
+}
+
 std::shared_ptr<Waiter> BlockingRegistry::First(int db, std::string_view key) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = by_key_.find({db, std::string(key)});

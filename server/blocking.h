@@ -69,6 +69,8 @@ class BlockingRegistry {
   // The keys this thread signalled since the last call, in order (the dispatcher).
   static std::vector<std::pair<int, std::string>> TakeReady();
   static bool AnyReady();
+  // Puts a key back on this thread's ready list (it could not be served now).
+  static void Requeue(int db, const std::string& key);
 
   // The first waiter on (db, key), still blocked, or nullptr; it stays registered.
   std::shared_ptr<Waiter> First(int db, std::string_view key);

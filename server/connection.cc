@@ -1,6 +1,7 @@
 #include "server/connection.h"
 
 #include "common/log.h"
+#include "server/blocking.h"
 #include "server/pubsub.h"
 #include "server/worker.h"
 
@@ -242,6 +243,9 @@ void Connection::Push(const std::function<void(protocol::ReplyWriter&)>& fn) {
 void Connection::Close() {
   if (closing_) return;
   closing_ = true;
+  // A blocked client stops waiting now, not at OnClose: a push in between would pop an
+  // element for a reply nobody can receive.
+  if (BlockingRegistry* b = worker_->state().blocking()) b->Cancel(state_->id());
   if (reading_) uv_read_stop(stream_);
   reading_ = false;
   uv_close(reinterpret_cast<uv_handle_t*>(stream_), OnClose);

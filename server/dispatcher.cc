@@ -266,7 +266,12 @@ void Dispatcher::Execute(std::span<const std::string_view> argv, ClientState& cl
     while (!later.empty()) {
       storage::ShardLocks all(&server_->keyspace());
       all.AddAll();
-      all.Acquire();
+      // Not behind a script past its busy threshold (see Execute): the keys then wait
+      // for the next command this worker runs.
+      if (!all.AcquireUnless([this] { return server_->ScriptBusy(); })) {
+        for (const auto& [db, key] : later) BlockingRegistry::Requeue(db, key);
+        break;
+      }
       later = ServeBlockedClients(ctx, all, std::move(later));
     }
   }
