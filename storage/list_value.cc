@@ -141,6 +141,39 @@ void ListValue::Erase(size_t i) {
   MaybeShrink();
 }
 
+size_t ListValue::RemoveEqual(std::string_view v, uint64_t limit, bool from_tail) {
+  // Removals happen in [start, size): from the head, all of it (stopping after `limit`);
+  // from the tail, from the limit-th match counted from the end.
+  size_t start = 0;
+  if (from_tail) {
+    uint64_t seen = 0;
+    start = size_;
+    while (start > 0 && seen < limit) {
+      if (at(start - 1) == v) seen++;
+      start--;
+    }
+  }
+  size_t removed = 0, write = start;
+  for (size_t read = start; read < size_; read++) {
+    std::string& slot = ring_[Slot(read)];
+    if (removed < limit && slot == v) {
+      heap_bytes_ -= HeapBytes(slot);
+      slot = std::string();
+      removed++;
+      continue;
+    }
+    if (write != read) ring_[Slot(write)] = std::move(slot);
+    write++;
+  }
+  for (size_t i = write; i < size_; i++) ring_[Slot(i)] = std::string();
+  size_ = write;
+  if (removed > 0) {
+    rewrite_needed_ = true;
+    MaybeShrink();
+  }
+  return removed;
+}
+
 void ListValue::Trim(size_t start, size_t stop) {
   while (size_ > stop) PopBack();
   for (size_t n = 0; n < start; n++) PopFront();

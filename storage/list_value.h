@@ -54,8 +54,11 @@ class ListValue {
   void Set(size_t i, std::string_view v);
   // Inserts v before element i; i == size() appends (LINSERT).
   void Insert(size_t i, std::string_view v);
-  // Removes element i (LREM).
+  // Removes element i.
   void Erase(size_t i);
+  // Removes up to `limit` elements equal to v, the first ones from the head (or from the
+  // tail), in one pass over the list (LREM); returns how many.
+  size_t RemoveEqual(std::string_view v, uint64_t limit, bool from_tail);
   // Keeps elements [start, stop) only (LTRIM); start <= stop <= size().
   void Trim(size_t start, size_t stop);
 

@@ -54,12 +54,14 @@ Status Lcs(CommandContext& ctx) {
   const std::string_view a = ea ? std::string_view(ea->str) : std::string_view();
   const std::string_view b = eb ? std::string_view(eb->str) : std::string_view();
   const uint64_t alen = a.size(), blen = b.size();
-  const uint64_t table_bytes = (alen + 1) * (blen + 1) * sizeof(uint32_t);
   const int64_t limit = ctx.server.proto_max_bulk_len.load(std::memory_order_relaxed);
   if (alen >= UINT32_MAX - 1 || blen >= UINT32_MAX - 1) {
     return Status::Error("ERR String too long for LCS");
   }
-  if (limit >= 0 && table_bytes > static_cast<uint64_t>(limit)) {
+  uint64_t table_bytes = 0;
+  if (__builtin_mul_overflow(alen + 1, blen + 1, &table_bytes) ||
+      __builtin_mul_overflow(table_bytes, sizeof(uint32_t), &table_bytes) ||
+      (limit >= 0 && table_bytes > static_cast<uint64_t>(limit))) {
     return Status::Error(
         "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
   }

@@ -308,23 +308,7 @@ Status LRem(CommandContext& ctx) {
     const uint64_t limit = count == 0 ? UINT64_MAX
                                       : (count > 0 ? static_cast<uint64_t>(count)
                                                    : static_cast<uint64_t>(-(count + 1)) + 1);
-    if (count >= 0) {
-      for (size_t i = 0; i < l->size() && static_cast<uint64_t>(removed) < limit;) {
-        if (l->at(i) == element) {
-          l->Erase(i);
-          removed++;
-        } else {
-          i++;
-        }
-      }
-    } else {
-      for (size_t i = l->size(); i > 0 && static_cast<uint64_t>(removed) < limit; i--) {
-        if (l->at(i - 1) == element) {
-          l->Erase(i - 1);
-          removed++;
-        }
-      }
-    }
+    removed = static_cast<int64_t>(l->RemoveEqual(element, limit, count < 0));
     if (removed > 0) AfterListChange(ctx, e, key, "lrem");
   }
   ctx.reply.Integer(removed);

@@ -64,6 +64,43 @@ TEST(ListValueTest, RandomEditsMatchADeque) {
   EXPECT_EQ(Contents(l), model);
 }
 
+// LREM's removal: one pass, the first `limit` matches from the head or from the tail.
+TEST(ListValueTest, RemoveEqualTakesTheFirstMatchesFromEitherEnd) {
+  std::mt19937_64 rng(3);
+  for (int round = 0; round < 200; round++) {
+    ListValue l;
+    std::deque<std::string> model;
+    const size_t n = rng() % 40;
+    for (size_t i = 0; i < n; i++) {
+      const std::string v = (rng() % 3 == 0) ? "x" : "y" + std::to_string(i);
+      l.PushBack(v);
+      model.push_back(v);
+    }
+    const uint64_t limit = rng() % 5 == 0 ? UINT64_MAX : rng() % 6;
+    const bool from_tail = rng() % 2 == 0;
+    size_t want = 0;
+    if (from_tail) {
+      for (size_t i = model.size(); i-- > 0 && want < limit;) {
+        if (model[i] == "x") {
+          model.erase(model.begin() + static_cast<long>(i));
+          want++;
+        }
+      }
+    } else {
+      for (size_t i = 0; i < model.size() && want < limit;) {
+        if (model[i] == "x") {
+          model.erase(model.begin() + static_cast<long>(i));
+          want++;
+        } else {
+          i++;
+        }
+      }
+    }
+    ASSERT_EQ(l.RemoveEqual("x", limit, from_tail), want) << round;
+    ASSERT_EQ(Contents(l), model) << round;
+  }
+}
+
 TEST(ListValueTest, TrimKeepsTheRangeAndADrainedRingIsFreed) {
   ListValue l;
   for (int i = 0; i < 1000; i++) l.PushBack(std::to_string(i));
