@@ -557,7 +557,7 @@ AclVerdict Acl::CheckUser(const AclUser& user, const Command& cmd,
   }
   if (user.all_keys()) return {};
   AclVerdict verdict;
-  ForEachKeyIndex(spec, argv.size(), [&](size_t idx) {
+  ForEachKeyIndex(spec, argv, [&](size_t idx) {
     if (user.CanAccessKey(argv[idx], KeyPermsFor(cmd, argv, idx))) return true;
     verdict = {AclDenial::kKey, idx};
     return false;

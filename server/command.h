@@ -8,11 +8,13 @@
 // checked once, centrally, before any handler runs.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string_view>
 #include <vector>
 
+#include "common/numbers.h"
 #include "common/status.h"
 #include "protocol/reply_writer.h"
 #include "storage/keyspace.h"
@@ -102,20 +104,35 @@ struct CommandSpec {
   const char* summary;  // one line
   Handler handler;      // nullptr for a container (CLIENT, CONFIG, ...)
   std::vector<CommandSpec> subcommands = {};
+  // Keys counted by an argument (LMPOP numkeys key...): its position, or 0. Then the keys
+  // are the numkeys arguments after it, whatever first_key/last_key say (those stay what
+  // COMMAND INFO reports).
+  int numkeys_at = 0;
 };
 
-// Calls fn(i) for every argument position i the spec names as a key, in order (Redis's
-// first_key / last_key / key_step convention: a negative last_key counts from the end;
-// positions past the end of argv are ignored). fn returns false to stop early; the result
-// is false when it did.
 // Redis's arity rule: a positive arity is the exact argument count (the name included), a
 // negative one the minimum.
 inline bool ArityOk(int arity, size_t argc) {
   return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
 }
 
+// Calls fn(i) for every argument position i the spec names as a key, in order (Redis's
+// first_key / last_key / key_step convention: a negative last_key counts from the end;
+// positions past the end of argv are ignored; with numkeys_at, the numkeys arguments after
+// that one). fn returns false to stop early; the result is false when it did.
 template <typename Fn>
-bool ForEachKeyIndex(const CommandSpec& spec, size_t argc, Fn&& fn) {
+bool ForEachKeyIndex(const CommandSpec& spec, std::span<const std::string_view> argv, Fn&& fn) {
+  const size_t argc = argv.size();
+  if (spec.numkeys_at > 0) {
+    const auto at = static_cast<size_t>(spec.numkeys_at);
+    int64_t numkeys = 0;
+    if (at >= argc || !ParseInt64(argv[at], &numkeys) || numkeys <= 0) return true;
+    const size_t end = std::min<uint64_t>(argc, at + 1 + static_cast<uint64_t>(numkeys));
+    for (size_t i = at + 1; i < end; i++) {
+      if (!fn(i)) return false;
+    }
+    return true;
+  }
   if (spec.first_key <= 0 || static_cast<size_t>(spec.first_key) >= argc) return true;
   const int n = static_cast<int>(argc);
   int last = spec.last_key >= 0 ? spec.last_key : n + spec.last_key;

@@ -172,7 +172,7 @@ void Dispatcher::AddKeyLocks(const Command* cmd, std::span<const std::string_vie
     locks->AddAll();
     return;
   }
-  ForEachKeyIndex(spec, argv.size(), [&](size_t i) {
+  ForEachKeyIndex(spec, argv, [&](size_t i) {
     locks->AddKey(argv[i]);
     return true;
   });

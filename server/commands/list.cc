@@ -527,12 +527,11 @@ void RegisterListCommands(CommandTable& table) {
                   "Returns the last element of a list after removing and pushing it to another "
                   "list. Deletes the list if the last element was popped.",
                   RPopLPush});
-  // Its keys follow numkeys; the spec's range also covers the direction and COUNT, which
-  // only costs the dispatcher an extra (harmless) shard lock, as SINTERCARD's.
+  // Its keys follow numkeys (numkeys_at: locks, ACL and GETKEYS take just those).
   table.Register({"lmpop", -4, kWrite, kW | kCatSlow, 2, -1, 1, kGroup, "7.0.0",
                   "Returns multiple elements from a list after removing them. Deletes the list "
                   "if the last element was popped.",
-                  LMPop});
+                  LMPop, {}, /*numkeys_at=*/1});
 }
 
 }  // namespace vellum::server

@@ -340,12 +340,11 @@ void RegisterBlockingListCommands(CommandTable& table) {
                   "until an element is available otherwise. Deletes the list if the last "
                   "element was popped.",
                   BRPopLPush});
-  // Its keys follow numkeys; the spec's range also covers the direction and COUNT (an
-  // extra, harmless shard lock), as LMPOP's.
+  // Its keys follow numkeys (numkeys_at: locks, ACL and GETKEYS take just those).
   table.Register({"blmpop", -5, kWrite, kW, 3, -1, 1, kGroup, "7.0.0",
                   "Pops the first element from one of multiple lists. Blocks until an element "
                   "is available otherwise. Deletes the list if the last element was popped.",
-                  BLMPop});
+                  BLMPop, {}, /*numkeys_at=*/2});
 }
 
 }  // namespace vellum::server

@@ -470,7 +470,7 @@ Status CommandGetkeys(CommandContext& ctx) {
   if (s.first_key <= 0) return Status::Error(protocol::err::kCommandHasNoKeys);
   if (!ArityOk(s.arity, line.size())) return Status::Error(protocol::err::kGetkeysBadArity);
   std::vector<std::string_view> keys;
-  ForEachKeyIndex(s, line.size(), [&](size_t i) {
+  ForEachKeyIndex(s, line, [&](size_t i) {
     keys.push_back(line[i]);
     return true;
   });

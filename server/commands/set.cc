@@ -527,10 +527,10 @@ void RegisterSetCommands(CommandTable& table) {
                   "Stores the union of multiple sets in a key.", SUnionStore});
   table.Register({"sdiffstore", -3, kWrite | kDenyOom, kW | kCatSlow, 1, -1, 1, kGroup, "1.0.0",
                   "Stores the difference of multiple sets in a key.", SDiffStore});
-  // Its keys follow numkeys; the spec's range also covers a trailing LIMIT clause, which
-  // only costs the dispatcher an extra (harmless) shard lock.
+  // Its keys follow numkeys (numkeys_at: locks, ACL and GETKEYS take just those).
   table.Register({"sintercard", -3, kReadonly, kR | kCatSlow, 2, -1, 1, kGroup, "7.0.0",
-                  "Returns the number of members of the intersect of multiple sets.", SInterCard});
+                  "Returns the number of members of the intersect of multiple sets.", SInterCard,
+                  {}, /*numkeys_at=*/1});
 }
 
 }  // namespace vellum::server

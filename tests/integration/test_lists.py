@@ -908,3 +908,27 @@ def test_concurrent_push_and_pop_account_for_every_element(server, c):
     assert not (set(popped) & set(rest))
     pushed = [b"p%d:%d" % (n, i) for n in range(4) for i in range(200)]
     assert sorted(popped + rest) == sorted(pushed)
+
+
+# ---------------------------------------------------------------- keys counted by numkeys
+
+def test_getkeys_of_lmpop_is_the_counted_keys_only(c):
+    """Regression: LEFT, COUNT and the count were taken for keys (locks, ACL, GETKEYS)."""
+    assert c.execute_command("COMMAND", "GETKEYS", "LMPOP", 2, "a", "b", "LEFT", "COUNT", 3) == \
+        [b"a", b"b"]
+    assert c.execute_command("COMMAND", "GETKEYS", "BLMPOP", 0, 1, "a", "RIGHT") == [b"a"]
+    assert c.execute_command("COMMAND", "GETKEYS", "SINTERCARD", 2, "a", "b", "LIMIT", 1) == \
+        [b"a", b"b"]
+
+
+def test_an_acl_key_pattern_sees_only_lmpops_keys(server, c):
+    c.execute_command("ACL", "SETUSER", "qq", "on", "nopass", "~q:*", "+@all")
+    try:
+        u = server.client(username="qq", password="x")
+        u.response_callbacks.clear()
+        assert u.execute_command("LMPOP", 1, "q:a", "LEFT") is None
+        assert error_of(u, "LMPOP", 1, "other", "LEFT") == \
+            "this user has no permissions to access one of the keys used as arguments"
+        u.close()
+    finally:
+        c.execute_command("ACL", "DELUSER", "qq")
