@@ -118,6 +118,15 @@ std::shared_ptr<Waiter> BlockingRegistry::Unblock(uint64_t client_id) {
   return w;
 }
 
+std::vector<std::string> BlockingRegistry::WaitedKeys(int db) {
+  std::vector<std::string> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [k, queue] : by_key_) {
+    if (k.first == db) out.push_back(k.second);
+  }
+  return out;
+}
+
 bool BlockingRegistry::IsBlocked(uint64_t client_id) {
   std::lock_guard<std::mutex> lock(mu_);
   return by_client_.count(client_id) > 0;

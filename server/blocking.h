@@ -90,6 +90,8 @@ class BlockingRegistry {
   // The client went away: its waiter (if any) ends without a reply.
   void Cancel(uint64_t client_id) { (void)Unblock(client_id); }
   bool IsBlocked(uint64_t client_id);
+  // The keys of db some client waits on (SWAPDB checks them for lists).
+  std::vector<std::string> WaitedKeys(int db);
   size_t blocked_clients() const { return blocked_.load(std::memory_order_relaxed); }
 
  private:

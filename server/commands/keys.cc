@@ -291,6 +291,16 @@ Status SwapDb(CommandContext& ctx) {
     if (id < 0 || id >= storage::kNumDbs) return Status::Error(protocol::err::kDbOutOfRange);
   }
   ctx.keyspace.SwapDb(static_cast<int>(ids[0]), static_cast<int>(ids[1]));
+  // Clients blocked in either database may now find a list, as in Redis (every shard is
+  // locked: SWAPDB is kLockAll).
+  if (BlockingRegistry* blocking = ctx.server.blocking();
+      blocking != nullptr && blocking->blocked_clients() > 0) {
+    for (int64_t id : ids) {
+      for (const std::string& key : blocking->WaitedKeys(static_cast<int>(id))) {
+        SignalIfList(ctx, static_cast<int>(id), key);
+      }
+    }
+  }
   ctx.reply.Ok();
   return Status::Ok();
 }

@@ -1037,3 +1037,22 @@ def test_client_unblock_errors(waiters, c):
     assert error_of(c, "CLIENT", "UNBLOCK", "x") == "value is not an integer or out of range"
     assert error_of(c, "CLIENT", "UNBLOCK") == (
         "wrong number of arguments for 'client|unblock' command")
+
+
+# ---------------------------------------------------------------- lists arriving otherwise
+
+def test_swapdb_serves_a_client_blocked_on_a_list_the_other_db_held(server, c, waiters):
+    """Regression: SWAPDB left the client blocked although its key now held a list."""
+    server.client(db=1).execute_command("RPUSH", "k", "from-db1")
+    conn = waiters.block("BLPOP", "k", 0)
+    assert c.execute_command("SWAPDB", 0, 1) == b"OK"
+    assert reply(conn) == pair("k", "from-db1")
+    assert exists(c, "k") == 0
+    server.client(db=1).execute_command("FLUSHDB")
+
+
+def test_rename_of_a_list_onto_the_awaited_key_serves_the_client(c, waiters):
+    c.execute_command("RPUSH", "src", "x")
+    conn = waiters.block("BLPOP", "dst", 0)
+    assert c.execute_command("RENAME", "src", "dst") == b"OK"
+    assert reply(conn) == pair("dst", "x")
