@@ -19,6 +19,7 @@ ListValue::ListValue(const ListValue& o)
       clean_to_(o.clean_to_),
       disk_head_(o.disk_head_),
       disk_size_(o.disk_size_),
+      set_positions_(o.set_positions_),
       rewrite_needed_(o.rewrite_needed_) {
   if (o.size_ == 0) return;
   size_t capacity = kMinCapacity;
@@ -117,7 +118,15 @@ void ListValue::Set(size_t i, std::string_view v) {
   slot.assign(v.data(), v.size());
   slot.shrink_to_fit();
   heap_bytes_ += HeapBytes(slot);
-  rewrite_needed_ = true;
+  if (rewrite_needed_) return;
+  // One record per LSET, up to a point: past it, one rewrite is cheaper to track.
+  constexpr size_t kMaxSetPositions = 64;
+  if (set_positions_.size() >= kMaxSetPositions) {
+    rewrite_needed_ = true;
+    set_positions_.clear();
+    return;
+  }
+  set_positions_.push_back(head_position_ + i);
 }
 
 void ListValue::Insert(size_t i, std::string_view v) {
@@ -188,6 +197,7 @@ void ListValue::MarkAllOnDisk() {
   disk_size_ = size_;
   clean_from_ = head_position_;
   clean_to_ = head_position_ + size_;
+  set_positions_.clear();
   rewrite_needed_ = false;
 }
 

@@ -10,9 +10,9 @@
 // head, a push at the back the one after the tail, so the positions of the elements that
 // stay never change and an LPUSH or RPOP is one record on disk, not a rewrite of the list.
 // The value remembers what the last write to disk covered (disk_*) and which positions
-// may have changed since (everything outside [clean_from, clean_to)); a change in the
-// middle (LSET, LINSERT, LREM) sets rewrite_needed(), and the persister then writes the
-// whole list under a new version.
+// may have changed since (everything outside [clean_from, clean_to), plus the positions
+// LSET replaced); a change that moves elements (LINSERT, LREM), or many LSETs, sets
+// rewrite_needed(), and the persister then writes the whole list under a new version.
 //
 // Owned by its Entry; touched only under that entry's shard lock.
 #pragma once
@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vellum::storage {
 
@@ -77,6 +78,9 @@ class ListValue {
   // [head_position(), head_position() + size()) outside [clean_from(), clean_to()).
   uint64_t clean_from() const { return clean_from_; }
   uint64_t clean_to() const { return clean_to_; }
+  // Positions whose element Set() replaced since the last write (a few; beyond that the
+  // list asks for a rewrite instead).
+  const std::vector<uint64_t>& set_positions() const { return set_positions_; }
   // What the last write covered: positions [disk_head(), disk_head() + disk_size()).
   uint64_t disk_head() const { return disk_head_; }
   uint64_t disk_size() const { return disk_size_; }
@@ -108,6 +112,7 @@ class ListValue {
   uint64_t clean_to_ = kFirstPosition;
   uint64_t disk_head_ = kFirstPosition;
   uint64_t disk_size_ = 0;
+  std::vector<uint64_t> set_positions_;
   bool rewrite_needed_ = false;
 };
 

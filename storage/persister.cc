@@ -283,6 +283,9 @@ void Persister::EncodeListEnds(uint8_t pdb, const std::string& key, ListValue* l
   };
   for (uint64_t p = head; p < clean_from; p++) out->PutSub(name(p), list->at(p - head));
   for (uint64_t p = clean_to; p < tail; p++) out->PutSub(name(p), list->at(p - head));
+  for (uint64_t p : list->set_positions()) {  // LSETs inside the clean range
+    if (p >= clean_from && p < clean_to) out->PutSub(name(p), list->at(p - head));
+  }
   for (uint64_t p = disk_head; p < std::min(disk_tail, head); p++) out->DeleteSub(name(p));
   for (uint64_t p = std::max(disk_head, tail); p < disk_tail; p++) out->DeleteSub(name(p));
   list->MarkAllOnDisk();

@@ -7,6 +7,7 @@
 #include <deque>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace vellum::storage {
 namespace {
@@ -145,8 +146,12 @@ TEST(ListValueTest, CleanRangeShrinksWithEveryEndChange) {
   l.PopBack();
   EXPECT_EQ(l.clean_to(), h + 3);
   EXPECT_FALSE(l.rewrite_needed());
-  l.Set(1, "edited");
+  l.Set(1, "edited");  // LSET: that position, no rewrite
+  EXPECT_FALSE(l.rewrite_needed());
+  EXPECT_EQ(l.set_positions(), std::vector<uint64_t>{l.head_position() + 1});
+  for (int i = 0; i < 64; i++) l.Set(0, "again");  // many: one rewrite instead
   EXPECT_TRUE(l.rewrite_needed());
+  EXPECT_TRUE(l.set_positions().empty());
   l.MarkAllOnDisk();
   EXPECT_FALSE(l.rewrite_needed());
   EXPECT_EQ(l.disk_head(), h);

@@ -380,10 +380,19 @@ TEST_F(PersisterTest, AListEndChangeWritesOneRecord) {
   testing::PopList(*ks_, 0, "long", false);
   wait_durable();
   EXPECT_LE(persister_->records_written() - before, 2u);  // a put and a delete
+  const uint64_t after_ends = persister_->records_written();
+  {
+    std::lock_guard<storage::ShardMutexType> lock(ks_->ShardMutex(ks_->ShardOf("long")));
+    ks_->Find(0, "long", WallMs())->list_value->Set(500, "lset");  // LSET: one record too
+    ks_->MarkListEndsWritten(0, "long");
+  }
+  wait_durable();
+  EXPECT_EQ(persister_->records_written() - after_ends, 1u);
   Reopen();
   const std::vector<std::string> list = ListOf(Raw(0, "long"));
   ASSERT_EQ(list.size(), 1000u);
   EXPECT_EQ(list.front(), "front");
+  EXPECT_EQ(list[500], "lset");
   EXPECT_EQ(list.back(), "998");
 }
 
