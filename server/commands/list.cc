@@ -129,19 +129,17 @@ Status Pop(CommandContext& ctx, bool left) {
     else ctx.reply.Null();
     return Status::Ok();
   }
-  ListValue* l = e->list_value.get();
-  if (!with_count) {
-    ctx.reply.Bulk(left ? l->PopFront() : l->PopBack());
-  } else {
-    if (count == 0) {
-      ctx.reply.EmptyArray();
-      return Status::Ok();
-    }
-    const size_t n = std::min(static_cast<uint64_t>(count), static_cast<uint64_t>(l->size()));
-    ctx.reply.ArrayHeader(n);
-    for (size_t i = 0; i < n; i++) ctx.reply.Bulk(left ? l->PopFront() : l->PopBack());
+  if (count == 0) {
+    ctx.reply.EmptyArray();
+    return Status::Ok();
   }
-  AfterListChange(ctx, e, key, left ? "lpop" : "rpop");
+  const std::vector<std::string> popped = PopElements(ctx, e, key, left, count);
+  if (!with_count) {
+    ctx.reply.Bulk(popped.front());
+  } else {
+    ctx.reply.ArrayHeader(popped.size());
+    for (const std::string& v : popped) ctx.reply.Bulk(v);
+  }
   return Status::Ok();
 }
 
@@ -353,18 +351,7 @@ Status Move(CommandContext& ctx, std::string_view src, std::string_view dst, boo
   }
   Entry* d = nullptr;
   VELLUM_RETURN_IF_ERROR(FindListForWrite(ctx, dst, &d));
-  ListValue* sl = s->list_value.get();
-  std::string element = from_left ? sl->PopFront() : sl->PopBack();
-  if (src == dst) {
-    d = s;  // a rotation: the popped element goes back onto the same list
-  } else if (d == nullptr) {
-    d = CreateList(ctx, dst);
-  }
-  if (to_left) d->list_value->PushFront(element);
-  else d->list_value->PushBack(element);
-  AfterListChange(ctx, d, dst, to_left ? "lpush" : "rpush");
-  if (src != dst) AfterListChange(ctx, s, src, from_left ? "lpop" : "rpop");
-  else ctx.Notify(KeyspaceEvents::kList, from_left ? "lpop" : "rpop", src);
+  const std::string element = MoveElement(ctx, s, src, d, dst, from_left, to_left);
   ctx.reply.Bulk(element);
   return Status::Ok();
 }
@@ -385,21 +372,12 @@ Status RPopLPush(CommandContext& ctx) { return Move(ctx, ctx.arg(1), ctx.arg(2),
 Status LMPop(CommandContext& ctx) {
   MPopArgs args;
   VELLUM_RETURN_IF_ERROR(ParseMPopArgs(ctx, 1, &args));
-  const bool left = args.left;
-  const int64_t count = args.count;
-  const size_t where = args.end_keys;
-  for (size_t k = 2; k < where; k++) {
+  for (size_t k = args.first_key; k < args.end_keys; k++) {
     const std::string_view key = ctx.arg(k);
     Entry* e = nullptr;
     VELLUM_RETURN_IF_ERROR(FindListForWrite(ctx, key, &e));
     if (e == nullptr) continue;
-    ListValue* l = e->list_value.get();
-    const size_t n = std::min(static_cast<uint64_t>(count), static_cast<uint64_t>(l->size()));
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk(key);
-    ctx.reply.ArrayHeader(n);
-    for (size_t i = 0; i < n; i++) ctx.reply.Bulk(left ? l->PopFront() : l->PopBack());
-    AfterListChange(ctx, e, key, left ? "lpop" : "rpop");
+    WriteKeyElements(ctx.reply, key, PopElements(ctx, e, key, args.left, args.count));
     return Status::Ok();
   }
   ctx.reply.NullArray();
@@ -437,6 +415,42 @@ void AfterListChange(CommandContext& ctx, Entry* e, std::string_view key, const 
   }
   ctx.Notify(KeyspaceEvents::kList, event, key);
   if (gone) ctx.Notify(KeyspaceEvents::kGeneric, "del", key);
+}
+
+std::vector<std::string> PopElements(CommandContext& ctx, Entry* e, std::string_view key,
+                                     bool left, int64_t n) {
+  ListValue* l = e->list_value.get();
+  const size_t count = std::min(static_cast<uint64_t>(n), static_cast<uint64_t>(l->size()));
+  std::vector<std::string> out;
+  out.reserve(count);
+  for (size_t i = 0; i < count; i++) out.push_back(left ? l->PopFront() : l->PopBack());
+  AfterListChange(ctx, e, key, left ? "lpop" : "rpop");
+  return out;
+}
+
+std::string MoveElement(CommandContext& ctx, Entry* s, std::string_view src, Entry* d,
+                        std::string_view dst, bool from_left, bool to_left) {
+  ListValue* sl = s->list_value.get();
+  std::string element = from_left ? sl->PopFront() : sl->PopBack();
+  if (src == dst) {
+    d = s;  // a rotation: the popped element goes back onto the same list
+  } else if (d == nullptr) {
+    d = CreateList(ctx, dst);
+  }
+  if (to_left) d->list_value->PushFront(element);
+  else d->list_value->PushBack(element);
+  AfterListChange(ctx, d, dst, to_left ? "lpush" : "rpush");
+  if (src != dst) AfterListChange(ctx, s, src, from_left ? "lpop" : "rpop");
+  else ctx.Notify(KeyspaceEvents::kList, from_left ? "lpop" : "rpop", src);
+  return element;
+}
+
+void WriteKeyElements(protocol::ReplyWriter& reply, std::string_view key,
+                      const std::vector<std::string>& elements) {
+  reply.ArrayHeader(2);
+  reply.Bulk(key);
+  reply.ArrayHeader(elements.size());
+  for (const std::string& v : elements) reply.Bulk(v);
 }
 
 Status ParseMPopArgs(CommandContext& ctx, size_t numkeys_at, MPopArgs* out) {

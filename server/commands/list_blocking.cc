@@ -40,7 +40,6 @@ namespace vellum::server {
 namespace {
 
 using storage::Entry;
-using storage::ListValue;
 using storage::ValueType;
 
 constexpr char kTimeoutNotFloat[] = "ERR timeout is not a float or out of range";
@@ -66,29 +65,6 @@ Status ParseBlockTimeout(std::string_view arg, int64_t* ms) {
 void WriteEmptyReply(BlockedOp::Kind kind, protocol::ReplyWriter& w) {
   if (kind == BlockedOp::Kind::kMove) w.Null();
   else w.NullArray();
-}
-
-// Pops up to n elements from one end of the list at key, raising the pop event (and
-// "del" when it empties).
-std::vector<std::string> PopElements(CommandContext& ctx, Entry* e, std::string_view key,
-                                     bool left, int64_t n) {
-  ListValue* l = e->list_value.get();
-  const size_t count = std::min(static_cast<uint64_t>(n), static_cast<uint64_t>(l->size()));
-  std::vector<std::string> out;
-  out.reserve(count);
-  for (size_t i = 0; i < count; i++) out.push_back(left ? l->PopFront() : l->PopBack());
-  AfterListChange(ctx, e, key, left ? "lpop" : "rpop");
-  return out;
-}
-
-// Pushes `element` onto one end of the list at dst (created if missing; its type checked
-// by the caller), raising the push event.
-void PushElement(CommandContext& ctx, Entry* d, std::string_view dst, bool left,
-                 const std::string& element) {
-  if (d == nullptr) d = CreateList(ctx, dst);
-  if (left) d->list_value->PushFront(element);
-  else d->list_value->PushBack(element);
-  AfterListChange(ctx, d, dst, left ? "lpush" : "rpush");
 }
 
 // Registers the client as blocked on `keys` (their shard locks held) and defers its reply;
@@ -159,17 +135,7 @@ Status BlockingMove(CommandContext& ctx, std::string_view src, std::string_view 
   }
   Entry* d = nullptr;
   VELLUM_RETURN_IF_ERROR(FindListForWrite(ctx, dst, &d));
-  ListValue* sl = s->list_value.get();
-  std::string element = from_left ? sl->PopFront() : sl->PopBack();
-  if (src == dst) {
-    if (to_left) sl->PushFront(element);
-    else sl->PushBack(element);
-    AfterListChange(ctx, s, dst, to_left ? "lpush" : "rpush");
-    ctx.Notify(KeyspaceEvents::kList, from_left ? "lpop" : "rpop", src);
-  } else {
-    PushElement(ctx, d, dst, to_left, element);
-    AfterListChange(ctx, s, src, from_left ? "lpop" : "rpop");
-  }
+  const std::string element = MoveElement(ctx, s, src, d, dst, from_left, to_left);
   ctx.reply.Bulk(element);
   return Status::Ok();
 }
@@ -192,30 +158,23 @@ Status BRPopLPush(CommandContext& ctx) {
 Status BLMPop(CommandContext& ctx) {
   MPopArgs args;
   VELLUM_RETURN_IF_ERROR(ParseMPopArgs(ctx, 2, &args));
-  const bool left = args.left;
-  const int64_t count = args.count;
-  const size_t where = args.end_keys;
   int64_t timeout_ms = 0;
   VELLUM_RETURN_IF_ERROR(ParseBlockTimeout(ctx.arg(1), &timeout_ms));
   std::vector<std::string> keys;
-  for (size_t k = 3; k < where; k++) {
+  for (size_t k = args.first_key; k < args.end_keys; k++) {
     const std::string_view key = ctx.arg(k);
     Entry* e = nullptr;
     VELLUM_RETURN_IF_ERROR(FindListForWrite(ctx, key, &e));
     if (e != nullptr) {
-      std::vector<std::string> popped = PopElements(ctx, e, key, left, count);
-      ctx.reply.ArrayHeader(2);
-      ctx.reply.Bulk(key);
-      ctx.reply.ArrayHeader(popped.size());
-      for (const std::string& v : popped) ctx.reply.Bulk(v);
+      WriteKeyElements(ctx.reply, key, PopElements(ctx, e, key, args.left, args.count));
       return Status::Ok();
     }
     keys.emplace_back(key);
   }
   BlockedOp op;
   op.kind = BlockedOp::Kind::kMPop;
-  op.from_left = left;
-  op.count = count;
+  op.from_left = args.left;
+  op.count = args.count;
   Block(ctx, std::move(keys), std::move(op), timeout_ms);
   return Status::Ok();
 }
@@ -283,25 +242,12 @@ std::vector<std::pair<int, std::string>> ServeBlockedClients(
         case BlockedOp::Kind::kMPop: {
           std::vector<std::string> vs = PopElements(ctx, e, key, op.from_left, op.count);
           w->reply([key, vs = std::move(vs)](protocol::ReplyWriter& r) {
-            r.ArrayHeader(2);
-            r.Bulk(key);
-            r.ArrayHeader(vs.size());
-            for (const std::string& v : vs) r.Bulk(v);
+            WriteKeyElements(r, key, vs);
           }, storage::Persister::PeekThreadTicket());
           break;
         }
         case BlockedOp::Kind::kMove: {
-          ListValue* l = e->list_value.get();
-          std::string v = op.from_left ? l->PopFront() : l->PopBack();
-          if (op.destination == key) {
-            if (op.to_left) l->PushFront(v);
-            else l->PushBack(v);
-            AfterListChange(ctx, e, key, op.to_left ? "lpush" : "rpush");
-            ctx.Notify(KeyspaceEvents::kList, op.from_left ? "lpop" : "rpop", key);
-          } else {
-            PushElement(ctx, d, op.destination, op.to_left, v);
-            AfterListChange(ctx, e, key, op.from_left ? "lpop" : "rpop");
-          }
+          std::string v = MoveElement(ctx, e, key, d, op.destination, op.from_left, op.to_left);
           w->reply([v = std::move(v)](protocol::ReplyWriter& r) { r.Bulk(v); },
                    storage::Persister::PeekThreadTicket());
           break;

@@ -24,6 +24,19 @@ storage::Entry* CreateList(CommandContext& ctx, std::string_view key);
 // reports the write.
 void AfterListChange(CommandContext& ctx, storage::Entry* e, std::string_view key,
                      const char* event);
+// Pops up to n elements from one end of the list at key, raising the pop event (and
+// "del" when it empties).
+std::vector<std::string> PopElements(CommandContext& ctx, storage::Entry* e,
+                                     std::string_view key, bool left, int64_t n);
+// LMOVE's move: pops from one end of the list s at src and pushes onto one end of d at dst
+// (created if null; its type checked by the caller; the same list when src == dst),
+// raising the push event before the pop's; returns the element.
+std::string MoveElement(CommandContext& ctx, storage::Entry* s, std::string_view src,
+                        storage::Entry* d, std::string_view dst, bool from_left, bool to_left);
+// The [key, [elements]] reply of LMPOP and BLMPOP.
+void WriteKeyElements(protocol::ReplyWriter& reply, std::string_view key,
+                      const std::vector<std::string>& elements);
+
 // LEFT or RIGHT (any case); syntax error otherwise.
 Status ParseListEnd(std::string_view word, bool* left);
 
