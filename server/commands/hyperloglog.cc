@@ -34,6 +34,21 @@ Status CheckHll(const Entry* e) {
   return Status::Ok();
 }
 
+// The registers of the union of the HLLs at argv[1..] (missing keys are empty), into
+// *max; count_lookups: as reads (keyspace hits and misses).
+Status UnionOfArguments(CommandContext& ctx, bool count_lookups, hll::Registers* max) {
+  hll::Registers regs;
+  for (size_t i = 1; i < ctx.argc(); i++) {
+    const Entry* e = count_lookups ? ctx.keyspace.FindForRead(ctx.db, ctx.arg(i), ctx.now_ms)
+                                   : ctx.keyspace.Find(ctx.db, ctx.arg(i), ctx.now_ms);
+    if (e == nullptr) continue;
+    VELLUM_RETURN_IF_ERROR(CheckHll(e));
+    if (!hll::ReadRegisters(e->str, &regs)) return Status::Error(kCorrupt);
+    for (size_t r = 0; r < regs.size(); r++) (*max)[r] = std::max((*max)[r], regs[r]);
+  }
+  return Status::Ok();
+}
+
 // PFADD key [element ...] -> 1 if the HLL was created or a register changed, else 0.
 Status PfAdd(CommandContext& ctx) {
   const std::string_view key = ctx.arg(1);
@@ -71,14 +86,7 @@ Status PfCount(CommandContext& ctx) {
     return Status::Ok();
   }
   hll::Registers max{};
-  hll::Registers regs;
-  for (size_t i = 1; i < ctx.argc(); i++) {
-    const Entry* e = ctx.keyspace.FindForRead(ctx.db, ctx.arg(i), ctx.now_ms);
-    if (e == nullptr) continue;
-    VELLUM_RETURN_IF_ERROR(CheckHll(e));
-    if (!hll::ReadRegisters(e->str, &regs)) return Status::Error(kCorrupt);
-    for (size_t r = 0; r < regs.size(); r++) max[r] = std::max(max[r], regs[r]);
-  }
+  VELLUM_RETURN_IF_ERROR(UnionOfArguments(ctx, /*count_lookups=*/true, &max));
   ctx.reply.Integer(static_cast<int64_t>(hll::Estimate(max)));
   return Status::Ok();
 }
@@ -87,14 +95,7 @@ Status PfCount(CommandContext& ctx) {
 // becomes the union of itself and the sources.
 Status PfMerge(CommandContext& ctx) {
   hll::Registers max{};
-  hll::Registers regs;
-  for (size_t i = 1; i < ctx.argc(); i++) {
-    const Entry* e = ctx.keyspace.Find(ctx.db, ctx.arg(i), ctx.now_ms);
-    if (e == nullptr) continue;
-    VELLUM_RETURN_IF_ERROR(CheckHll(e));
-    if (!hll::ReadRegisters(e->str, &regs)) return Status::Error(kCorrupt);
-    for (size_t r = 0; r < regs.size(); r++) max[r] = std::max(max[r], regs[r]);
-  }
+  VELLUM_RETURN_IF_ERROR(UnionOfArguments(ctx, /*count_lookups=*/false, &max));
   const std::string_view key = ctx.arg(1);
   Entry* e = ctx.keyspace.Find(ctx.db, key, ctx.now_ms);
   if (e == nullptr) {
