@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from vellum_harness import Vellumd
+from vellum_harness import Vellumd, run_threads
 
 
 @pytest.fixture(scope="module")
@@ -27,29 +27,6 @@ def r(server):
     yield c
     c.close()
 
-
-def run_threads(targets, timeout=60.0):
-    """Starts one thread per callable, joins them all (bounded) and re-raises the first
-    exception any of them hit."""
-    errors = []
-
-    def wrap(fn):
-        def run():
-            try:
-                fn()
-            except BaseException as e:  # noqa: B902 - reported to the test thread
-                errors.append(e)
-        return run
-
-    threads = [threading.Thread(target=wrap(fn), daemon=True) for fn in targets]
-    for t in threads:
-        t.start()
-    deadline = time.time() + timeout
-    for t in threads:
-        t.join(timeout=max(0.0, deadline - time.time()))
-    assert not any(t.is_alive() for t in threads), "threads did not finish in time"
-    if errors:
-        raise errors[0]
 
 
 def test_concurrent_incr_loses_no_update(server, r):

@@ -12,7 +12,7 @@ import threading
 import pytest
 import redis
 
-from vellum_harness import error_of, keyevents, raw2, resp3
+from vellum_harness import error_of, keyevents, pusher, raw2, resp3, run_threads
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 NOT_INT = "value is not an integer or out of range"
@@ -816,34 +816,12 @@ def test_move_events_push_on_the_destination_before_the_pop(server, c):
 
 # ---------------------------------------------------------------- concurrency
 
-def run_threads(targets, timeout=30):
-    threads = [threading.Thread(target=t) for t in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=timeout)
-    assert not any(t.is_alive() for t in threads)
-
 
 def test_concurrent_rpush_keeps_each_connections_order(server, c):
     """8 connections RPUSH 200 unique values each to one key: nothing is lost, and each
     connection's values appear in the order it pushed them."""
-    errors = []
-
-    def pusher(n):
-        def run():
-            cl = server.client()
-            try:
-                for i in range(200):
-                    cl.execute_command("RPUSH", "l", b"t%d:%d" % (n, i))
-            except Exception as e:  # noqa: BLE001 - reported below
-                errors.append(e)
-            finally:
-                cl.close()
-        return run
-
-    run_threads([pusher(n) for n in range(8)])
-    assert not errors
+    run_threads([pusher(server, "RPUSH", "l", [b"t%d:%d" % (n, i) for i in range(200)])
+                 for n in range(8)], timeout=30)
     assert c.execute_command("LLEN", "l") == 1600
     got = items(c, "l")
     for n in range(8):
@@ -855,7 +833,6 @@ def test_concurrent_lmove_keeps_every_element(server, c):
     """4 connections move elements back and forth between two lists; none is lost or
     duplicated."""
     c.execute_command("RPUSH", "left", *range(100))
-    errors = []
 
     def mover(n):
         def run():
@@ -866,30 +843,17 @@ def test_concurrent_lmove_keeps_every_element(server, c):
                         cl.execute_command("LMOVE", "left", "right", "LEFT", "RIGHT")
                     else:
                         cl.execute_command("RPOPLPUSH", "right", "left")
-            except Exception as e:  # noqa: BLE001 - reported below
-                errors.append(e)
             finally:
                 cl.close()
         return run
 
-    run_threads([mover(n) for n in range(4)])
-    assert not errors
+    run_threads([mover(n) for n in range(4)], timeout=30)
     everything = items(c, "left") + items(c, "right")
     assert sorted(everything) == sorted(b"%d" % i for i in range(100))
 
 
 def test_concurrent_push_and_pop_account_for_every_element(server, c):
     popped, lock = [], threading.Lock()
-
-    def pusher(n):
-        def run():
-            cl = server.client()
-            try:
-                for i in range(200):
-                    cl.execute_command("LPUSH", "q", b"p%d:%d" % (n, i))
-            finally:
-                cl.close()
-        return run
 
     def popper():
         cl = server.client()
@@ -902,7 +866,8 @@ def test_concurrent_push_and_pop_account_for_every_element(server, c):
         finally:
             cl.close()
 
-    run_threads([pusher(n) for n in range(4)] + [popper] * 4)
+    run_threads([pusher(server, "LPUSH", "q", [b"p%d:%d" % (n, i) for i in range(200)])
+                 for n in range(4)] + [popper] * 4, timeout=30)
     rest = items(c, "q")
     assert len(popped) == len(set(popped))
     assert not (set(popped) & set(rest))

@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from vellum_harness import RespConn, error_of, keyevents_during, wait_for
+from vellum_harness import RespConn, error_of, keyevents_during, pusher, run_threads, wait_for
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 WRONGTYPE_LINE = b"-" + WRONGTYPE.encode() + b"\r\n"
@@ -860,35 +860,14 @@ def test_events_of_the_blmove_chain(server, waiters, c):
 
 # ---------------------------------------------------------------- concurrency
 
-def run_threads(targets, timeout=30):
-    threads = [threading.Thread(target=t, daemon=True) for t in targets]
-    for t in threads:
-        t.start()
-    deadline = time.time() + timeout
-    for t in threads:
-        t.join(timeout=max(0.1, deadline - time.time()))
-    assert not any(t.is_alive() for t in threads)
-
 
 def test_concurrent_pushers_and_blocked_consumers_account_for_every_element(server, waiters,
                                                                             c):
     """4 threads RPUSH 100 unique values each onto one key while 4 threads loop BLPOP key 2
     until they together got 400: every value arrives exactly once, nothing is left."""
     total = 400
-    got, errors, lock = [], [], threading.Lock()
+    got, lock = [], threading.Lock()
     deadline = time.time() + 30
-
-    def pusher(n):
-        def run():
-            cl = server.client()
-            try:
-                for i in range(100):
-                    cl.execute_command("RPUSH", "q", b"p%d:%d" % (n, i))
-            except Exception as e:  # noqa: BLE001 - reported below
-                errors.append(e)
-            finally:
-                cl.close()
-        return run
 
     def consumer():
         cl = server.client()
@@ -905,13 +884,12 @@ def test_concurrent_pushers_and_blocked_consumers_account_for_every_element(serv
                     assert popped[0] == b"q"
                     with lock:
                         got.append(popped[1])
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(e)
         finally:
             cl.close()
 
-    run_threads([consumer] * 4 + [pusher(n) for n in range(4)], timeout=35)
-    assert not errors
+    run_threads([consumer] * 4 +
+                [pusher(server, "RPUSH", "q", [b"p%d:%d" % (n, i) for i in range(100)])
+                 for n in range(4)], timeout=35)
     assert sorted(got) == sorted(b"p%d:%d" % (n, i) for n in range(4) for i in range(100))
     assert exists(c, "q") == 0
 
@@ -920,21 +898,7 @@ def test_waiters_on_several_threads_each_get_one_of_concurrent_pushes(server, wa
     """8 blocked clients, then 8 connections push one value each at the same time: each
     blocked client gets exactly one value and none is left."""
     conns = [waiters.block("BLPOP", "q", 0) for _ in range(8)]
-    errors = []
-
-    def pusher(n):
-        def run():
-            cl = server.client()
-            try:
-                cl.execute_command("RPUSH", "q", b"v%d" % n)
-            except Exception as e:  # noqa: BLE001 - reported below
-                errors.append(e)
-            finally:
-                cl.close()
-        return run
-
-    run_threads([pusher(n) for n in range(8)], timeout=10)
-    assert not errors
+    run_threads([pusher(server, "RPUSH", "q", [b"v%d" % n]) for n in range(8)], timeout=10)
     replies = [reply(conn) for conn in conns]
     assert sorted(replies) == sorted(pair("q", "v%d" % n) for n in range(8))
     assert exists(c, "q") == 0
@@ -945,20 +909,8 @@ def test_concurrent_blmove_consumers_move_every_element_once(server, waiters, c)
     """4 clients loop BLMOVE src->dst while 2 threads push 100 values each: all 200 end up
     in dst exactly once."""
     total = 200
-    moved, errors, lock = [], [], threading.Lock()
+    moved, lock = [], threading.Lock()
     deadline = time.time() + 30
-
-    def pusher(n):
-        def run():
-            cl = server.client()
-            try:
-                for i in range(100):
-                    cl.execute_command("LPUSH", "src", b"m%d:%d" % (n, i))
-            except Exception as e:  # noqa: BLE001 - reported below
-                errors.append(e)
-            finally:
-                cl.close()
-        return run
 
     def mover():
         cl = server.client()
@@ -974,13 +926,12 @@ def test_concurrent_blmove_consumers_move_every_element_once(server, waiters, c)
                 if v is not None:
                     with lock:
                         moved.append(v)
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(e)
         finally:
             cl.close()
 
-    run_threads([mover] * 4 + [pusher(n) for n in range(2)], timeout=35)
-    assert not errors
+    run_threads([mover] * 4 +
+                [pusher(server, "LPUSH", "src", [b"m%d:%d" % (n, i) for i in range(100)])
+                 for n in range(2)], timeout=35)
     expected = sorted(b"m%d:%d" % (n, i) for n in range(2) for i in range(100))
     assert sorted(moved) == expected
     assert sorted(items(c, "dst")) == expected

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -290,3 +291,40 @@ def keyevents(server, c, commands, expected_count):
         for cmd in commands:
             c.execute_command(*cmd)
     return keyevents_during(server, c, run, expected_count)
+
+
+def run_threads(targets, timeout=60.0):
+    """Starts one thread per callable, joins them all (bounded) and re-raises the first
+    exception any of them hit."""
+    errors = []
+
+    def wrap(fn):
+        def run():
+            try:
+                fn()
+            except BaseException as e:  # noqa: B902 - reported to the test thread
+                errors.append(e)
+        return run
+
+    threads = [threading.Thread(target=wrap(fn), daemon=True) for fn in targets]
+    for t in threads:
+        t.start()
+    deadline = time.time() + timeout
+    for t in threads:
+        t.join(timeout=max(0.0, deadline - time.time()))
+    assert not any(t.is_alive() for t in threads), "threads did not finish in time"
+    if errors:
+        raise errors[0]
+
+
+def pusher(server, command, key, values):
+    """A thread body for run_threads: `command key value` for each value, in order, on a
+    connection of its own."""
+    def run():
+        cl = server.client()
+        try:
+            for v in values:
+                cl.execute_command(command, key, v)
+        finally:
+            cl.close()
+    return run
