@@ -1,5 +1,6 @@
 #include "storage/codec.h"
 
+#include <cmath>
 #include <cstring>
 
 namespace vellum::storage::codec {
@@ -125,6 +126,7 @@ Status DecodeMeta(std::string_view raw, Meta* out) {
     case static_cast<uint8_t>(DiskType::kHash):
     case static_cast<uint8_t>(DiskType::kSet):
     case static_cast<uint8_t>(DiskType::kList):
+    case static_cast<uint8_t>(DiskType::kZSet):
       if (body.size() != 8) return Status::Error("collection meta record of the wrong size");
       out->type = static_cast<DiskType>(tag);
       out->version = GetLittleEndian64(body);
@@ -146,6 +148,22 @@ bool ParseListPosition(std::string_view field, uint64_t* position) {
   if (field.size() != 8) return false;
   *position = GetBigEndian(field, 8);
   return true;
+}
+
+std::string ZSetScore(double score) {
+  uint64_t bits = 0;
+  std::memcpy(&bits, &score, sizeof(bits));
+  std::string out;
+  out.reserve(8);
+  PutLittleEndian64(&out, bits);
+  return out;
+}
+
+bool ParseZSetScore(std::string_view value, double* score) {
+  if (value.size() != 8) return false;
+  const uint64_t bits = GetLittleEndian64(value);
+  std::memcpy(score, &bits, sizeof(bits));
+  return !std::isnan(*score);
 }
 
 std::string EncodeDbMap(const uint8_t (&map)[kNumPhysicalDbs]) {

@@ -25,7 +25,7 @@ inline constexpr std::string_view kVersionMarkKey = "vellum.versions";
 
 // On-disk type tags (the first byte of a meta value). New types get new tags; a tag is
 // never reused.
-enum class DiskType : uint8_t { kString = 1, kHash = 2, kSet = 3, kList = 4 };
+enum class DiskType : uint8_t { kString = 1, kHash = 2, kSet = 3, kList = 4, kZSet = 5 };
 
 // meta key: [pdb u8][key length u32 big-endian][key bytes]. The length prefix makes
 // a meta key a proper prefix of exactly its own sub keys, so both column families sort
@@ -49,16 +49,22 @@ std::string ListPosition(uint64_t position);
 // The position a list element's field names; false unless it is 8 bytes.
 bool ParseListPosition(std::string_view field, uint64_t* position);
 
+// A sorted-set member's sub record holds its score: the IEEE 754 double's bits, 8 bytes
+// little-endian.
+std::string ZSetScore(double score);
+// The score a member's record holds; false unless it is 8 bytes and not NaN.
+bool ParseZSetScore(std::string_view value, double* score);
+
 // The first key of physical db `pdb` and the first key after it (range deletion bounds).
 std::string DbBegin(uint8_t pdb);
 std::string DbEnd(uint8_t pdb);
 
 // meta value: [type u8][expire_at_ms i64 little-endian][body], where body is the string's
-// bytes for kString and [version u64 little-endian] for kHash, kSet and kList.
+// bytes for kString and [version u64 little-endian] for kHash, kSet, kList and kZSet.
 struct Meta {
   DiskType type = DiskType::kString;
   int64_t expire_at_ms = 0;   // absolute Unix ms; 0 = none
-  uint64_t version = 0;       // kHash, kSet, kList
+  uint64_t version = 0;       // kHash, kSet, kList, kZSet
   std::string_view payload;   // kString: the value (points into the decoded bytes)
 };
 void EncodeStringMeta(std::string* out, int64_t expire_at_ms, std::string_view value);

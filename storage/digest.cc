@@ -1,5 +1,7 @@
 #include "storage/digest.h"
 
+#include "storage/codec.h"
+
 #define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack: no allocation per key
 #include <xxhash.h>
 
@@ -81,6 +83,12 @@ Digest KeyDigest(int db, const Entry& e) {
       break;
     case ValueType::kSet:
       e.set_value->ForEach([&](std::string_view m) { value.Add(Of(m)); });
+      break;
+    case ValueType::kZSet:
+      e.zset_value->Walk(0, e.zset_value->size(), /*reverse=*/false, [&](ZSetValue::Item it) {
+        value.Add(Of(it.member, codec::ZSetScore(it.score)));
+        return true;
+      });
       break;
     case ValueType::kList:
       for (size_t i = 0; i < e.list_value->size(); i++) {

@@ -78,6 +78,9 @@ Result<DiskSummary> SummarizeDisk(Engine& engine, int64_t now_ms) {
           case codec::DiskType::kList:
             type = ValueType::kList;
             break;
+          case codec::DiskType::kZSet:
+            type = ValueType::kZSet;
+            break;
         }
         if (type == ValueType::kList) {
           uint64_t index = 0;

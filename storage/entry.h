@@ -2,8 +2,8 @@
 //
 // Owned by exactly one Table (the one of its shard and database); touched only by a
 // thread holding that shard's lock. The value is a type tag plus its payload: strings
-// live in `str`, hashes in `hash_value`, sets in `set_value`, lists in `list_value` (null
-// for other types).
+// live in `str`, hashes in `hash_value`, sets in `set_value`, lists in `list_value`,
+// sorted sets in `zset_value` (null for other types).
 //
 // The key's bytes live right behind the Entry, in the same allocation: one allocation
 // per key instead of two, and a lookup compares the key on the cache lines it already
@@ -23,10 +23,11 @@
 #include "storage/hash_value.h"
 #include "storage/list_value.h"
 #include "storage/set_value.h"
+#include "storage/zset_value.h"
 
 namespace vellum::storage {
 
-enum class ValueType : uint8_t { kString = 0, kHash = 1, kSet = 2, kList = 3 };
+enum class ValueType : uint8_t { kString = 0, kHash = 1, kSet = 2, kList = 3, kZSet = 4 };
 
 // Redis's TYPE names, indexed by ValueType.
 inline const char* TypeName(ValueType t) {
@@ -35,14 +36,15 @@ inline const char* TypeName(ValueType t) {
     case ValueType::kHash: return "hash";
     case ValueType::kSet: return "set";
     case ValueType::kList: return "list";
+    case ValueType::kZSet: return "zset";
   }
   return "none";
 }
 
-// The pointer to an Entry's collection payload (a hash, a set or a list). Trivial on
+// The pointer to an Entry's collection payload (a hash, a set, a list or a sorted set). Trivial on
 // purpose, with no constructor, destructor or copy of its own: the three kinds share one
 // slot (a union in Entry), and the Entry, which knows its type, frees and deep-copies the
-// payload. One slot instead of three keeps every key, strings included, 16 bytes smaller.
+// payload. One slot instead of four keeps every key, strings included, 16 bytes smaller.
 template <typename T>
 struct CollectionPtr {
   T* get() const { return p; }
@@ -89,6 +91,7 @@ struct Entry {
     CollectionPtr<HashValue> hash_value{nullptr};  // kHash
     CollectionPtr<SetValue> set_value;             // kSet
     CollectionPtr<ListValue> list_value;           // kList
+    CollectionPtr<ZSetValue> zset_value;           // kZSet
   };
   int64_t expire_at_ms = 0;               // absolute Unix ms; 0 = no expiry
   uint32_t volatile_index = UINT32_MAX;   // position in Table::volatile_ (if expire_at_ms)
@@ -107,6 +110,7 @@ struct Entry {
       case ValueType::kHash: hash_value.reset(); break;
       case ValueType::kSet: set_value.reset(); break;
       case ValueType::kList: list_value.reset(); break;
+      case ValueType::kZSet: zset_value.reset(); break;
     }
     hash_value.p = nullptr;
   }
@@ -136,6 +140,7 @@ inline Entry::Entry(const Entry& o)
     case ValueType::kHash: if (o.hash_value) hash_value.p = new HashValue(*o.hash_value); break;
     case ValueType::kSet: if (o.set_value) set_value.p = new SetValue(*o.set_value); break;
     case ValueType::kList: if (o.list_value) list_value.p = new ListValue(*o.list_value); break;
+    case ValueType::kZSet: if (o.zset_value) zset_value.p = new ZSetValue(*o.zset_value); break;
   }
 }
 

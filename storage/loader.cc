@@ -33,6 +33,22 @@ Result<LoadResult> LoadKeyspace(Engine& engine, Keyspace& keyspace, int64_t now_
             k.ForEachElement([&](std::string_view member, std::string_view) { s->Add(member); });
             break;
           }
+          case codec::DiskType::kZSet: {
+            e->type = ValueType::kZSet;
+            ZSetValue* z = e->zset_value.emplace();
+            z->disk_version = m.version;
+            bool scored = true;
+            k.ForEachElement([&](std::string_view member, std::string_view value) {
+              double score = 0;
+              if (codec::ParseZSetScore(value, &score)) z->Set(member, score);
+              else scored = false;
+            });
+            if (!scored) {
+              return Status::Error("sorted set '" + PrintableKey(k.key) + "' in " + engine.dir() +
+                                   " has a member whose score is malformed on disk");
+            }
+            break;
+          }
           case codec::DiskType::kList: {
             e->type = ValueType::kList;
             ListValue* l = e->list_value.emplace();
@@ -55,7 +71,8 @@ Result<LoadResult> LoadKeyspace(Engine& engine, Keyspace& keyspace, int64_t now_
         }
         if ((e->type == ValueType::kHash && e->hash_value->empty()) ||
             (e->type == ValueType::kSet && e->set_value->empty()) ||
-            (e->type == ValueType::kList && e->list_value->empty())) {
+            (e->type == ValueType::kList && e->list_value->empty()) ||
+            (e->type == ValueType::kZSet && e->zset_value->empty())) {
           // A collection is never empty in Redis; its members were lost. Refuse rather
           // than serve a key that should not exist.
           return Status::Error("key '" + PrintableKey(k.key) + "' in " + engine.dir() +

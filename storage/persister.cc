@@ -241,6 +241,7 @@ void Persister::EncodeKey(uint8_t pdb, const std::string& key, const FieldSet* f
   if (fields != nullptr) {
     if (e->type == ValueType::kHash) version = e->hash_value->disk_version;
     if (e->type == ValueType::kSet) version = e->set_value->disk_version;
+    if (e->type == ValueType::kZSet) version = e->zset_value->disk_version;
   }
   if (version == 0) {
     EncodeWhole(pdb, key, e, out);
@@ -254,6 +255,10 @@ void Persister::EncodeKey(uint8_t pdb, const std::string& key, const FieldSet* f
     if (e->type == ValueType::kHash) {
       std::optional<std::string_view> v = e->hash_value->Get(f);
       if (v) out->PutSub(sub, *v);
+      else out->DeleteSub(sub);
+    } else if (e->type == ValueType::kZSet) {
+      std::optional<double> score = e->zset_value->Score(f);
+      if (score) out->PutSub(sub, codec::ZSetScore(*score));
       else out->DeleteSub(sub);
     } else if (e->set_value->Contains(f)) {
       out->PutSub(sub, {});
@@ -311,6 +316,17 @@ void Persister::EncodeWhole(uint8_t pdb, const std::string& key, Entry* e, Engin
       const uint64_t version = e->set_value->disk_version = next_version_++;
       PutCollection(pdb, key, codec::DiskType::kSet, e->expire_at_ms, version, [&](auto put) {
         e->set_value->ForEach([&](std::string_view member) { put(member, {}); });
+      }, out);
+      return;
+    }
+    case ValueType::kZSet: {
+      const uint64_t version = e->zset_value->disk_version = next_version_++;
+      PutCollection(pdb, key, codec::DiskType::kZSet, e->expire_at_ms, version, [&](auto put) {
+        e->zset_value->Walk(0, e->zset_value->size(), /*reverse=*/false,
+                            [&](ZSetValue::Item it) {
+                              put(it.member, codec::ZSetScore(it.score));
+                              return true;
+                            });
       }, out);
       return;
     }

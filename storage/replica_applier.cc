@@ -122,6 +122,15 @@ Status ReadKeyState(Engine& engine, std::string_view meta_key, const uint8_t* lo
       }
     }
   }
+  if (m.type == codec::DiskType::kZSet) {
+    for (const auto& [member, value] : out->elements) {
+      double score = 0;
+      if (!codec::ParseZSetScore(value, &score)) {
+        return Status::Error("a replicated sorted set with a malformed score: '" +
+                             PrintableKey(key) + "'");
+      }
+    }
+  }
   // A collection is never empty: its elements arrive in the batch that writes its meta.
   if (out->elements.empty()) out->present = false;
   return Status::Ok();
@@ -147,6 +156,17 @@ void Install(Keyspace& ks, const KeyState& s, int64_t now_ms) {
       SetValue* set = e->set_value.emplace();
       set->disk_version = s.version;
       for (const auto& [m, unused] : s.elements) set->Add(m);
+      break;
+    }
+    case codec::DiskType::kZSet: {  // scores checked by ReadKeyState
+      e->type = ValueType::kZSet;
+      ZSetValue* z = e->zset_value.emplace();
+      z->disk_version = s.version;
+      for (const auto& [member, value] : s.elements) {
+        double score = 0;
+        codec::ParseZSetScore(value, &score);
+        z->Set(member, score);
+      }
       break;
     }
     case codec::DiskType::kList: {  // positions checked by ReadKeyState

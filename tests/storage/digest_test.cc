@@ -55,6 +55,22 @@ TEST(DigestTest, ListOrderMatters) {
   EXPECT_NE(Of(a, 0, "l").Hex(), Of(b, 0, "l").Hex());
 }
 
+TEST(DigestTest, SortedSetScoresCountInsertionOrderDoesNot) {
+  Keyspace a(2), b(2);
+  for (Keyspace* ks : {&a, &b}) {
+    Entry* e = ks->Create(0, "z", kNow);
+    e->type = ValueType::kZSet;
+    e->zset_value.emplace();
+  }
+  a.Peek(0, "z")->zset_value->Set("x", 1);
+  a.Peek(0, "z")->zset_value->Set("y", 2);
+  b.Peek(0, "z")->zset_value->Set("y", 2);
+  b.Peek(0, "z")->zset_value->Set("x", 1);
+  EXPECT_EQ(Of(a, 0, "z").Hex(), Of(b, 0, "z").Hex());
+  b.Peek(0, "z")->zset_value->Set("x", 1.5);
+  EXPECT_NE(Of(a, 0, "z").Hex(), Of(b, 0, "z").Hex());
+}
+
 TEST(DigestTest, NameDatabaseTypeAndExpiryAllCount) {
   Keyspace ks(2);
   ks.Create(0, "k", kNow)->str = "v";

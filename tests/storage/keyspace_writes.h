@@ -84,6 +84,32 @@ inline void PushList(Keyspace& ks, int db, const std::string& key, const std::st
   else ks.MarkListEndsWritten(db, key);
 }
 
+// ZADD of one member (a new set whole, an existing one by that member), or ZREM of it
+// when `remove` (the key goes with its last member).
+inline void ZAddOrRem(Keyspace& ks, int db, const std::string& key, const std::string& member,
+                      double score, bool remove = false) {
+  std::lock_guard<storage::ShardMutexType> lock(ks.ShardMutex(ks.ShardOf(key)));
+  Entry* e = ks.Find(db, key, WallMs());
+  const bool created = e == nullptr;
+  if (remove) {
+    e->zset_value->Remove(member);
+    if (e->zset_value->empty()) {
+      ks.Erase(db, key);
+      return;
+    }
+  } else {
+    if (created) {
+      e = ks.Create(db, key, WallMs());
+      e->type = ValueType::kZSet;
+      e->zset_value.emplace();
+    }
+    e->zset_value->Set(member, score);
+  }
+  const std::string_view members[] = {member};
+  if (created) ks.MarkWritten(db, key);
+  else ks.MarkFieldsWritten(db, key, members);
+}
+
 // LPOP (front) or RPOP of one element of an existing list; the key goes with its last.
 inline void PopList(Keyspace& ks, int db, const std::string& key, bool front) {
   std::lock_guard<storage::ShardMutexType> lock(ks.ShardMutex(ks.ShardOf(key)));

@@ -4,6 +4,8 @@
 // PersisterThreadTest races writers on several threads against the persister (run under
 // TSan by `make tsan`).
 #include <gtest/gtest.h>
+
+#include <limits>
 #include <rocksdb/db.h>
 #include <stdlib.h>
 
@@ -359,6 +361,37 @@ TEST_F(PersisterTest, ListsSurviveARestartInOrder) {
   testing::PopList(*ks_, 0, "q", true);
   Reopen();
   EXPECT_EQ(ListOf(Raw(0, "q")), (std::vector<std::string>{"b", "c", "d"}));
+}
+
+// The sorted set at (db, key) as (member, score) in rank order.
+std::vector<std::pair<std::string, double>> ZSetOf(Entry* e) {
+  std::vector<std::pair<std::string, double>> out;
+  if (e == nullptr || e->type != ValueType::kZSet) return out;
+  e->zset_value->Walk(0, e->zset_value->size(), false, [&](ZSetValue::Item it) {
+    out.emplace_back(std::string(it.member), it.score);
+    return true;
+  });
+  return out;
+}
+
+TEST_F(PersisterTest, SortedSetsSurviveARestartWithTheirScores) {
+  const double inf = std::numeric_limits<double>::infinity();
+  testing::ZAddOrRem(*ks_, 0, "z", "b", 2);
+  testing::ZAddOrRem(*ks_, 0, "z", "a", -inf);
+  testing::ZAddOrRem(*ks_, 0, "z", "c", 1.5);
+  Reopen();
+  using Items = std::vector<std::pair<std::string, double>>;
+  EXPECT_EQ(ZSetOf(Raw(0, "z")), (Items{{"a", -inf}, {"c", 1.5}, {"b", 2}}));
+  testing::ZAddOrRem(*ks_, 0, "z", "c", 9);  // member-level writes after the load
+  testing::ZAddOrRem(*ks_, 0, "z", "a", 0, /*remove=*/true);
+  testing::ZAddOrRem(*ks_, 0, "z", "d", 0.25);
+  Reopen();
+  EXPECT_EQ(ZSetOf(Raw(0, "z")), (Items{{"d", 0.25}, {"b", 2}, {"c", 9}}));
+  testing::ZAddOrRem(*ks_, 0, "z", "d", 0, true);
+  testing::ZAddOrRem(*ks_, 0, "z", "b", 0, true);
+  testing::ZAddOrRem(*ks_, 0, "z", "c", 0, true);
+  Reopen();
+  EXPECT_EQ(Raw(0, "z"), nullptr);
 }
 
 // A push or pop at an end of a long list writes that position, not the list.

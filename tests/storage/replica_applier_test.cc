@@ -181,6 +181,25 @@ TEST_F(ReplicaApplierThreadTest, ListsReachTheReplicaInOrder) {
   EXPECT_EQ(e->list_value->at(1), "b");
 }
 
+// A sorted set reaches the replica whole, then member by member.
+TEST_F(ReplicaApplierThreadTest, SortedSetsReachTheReplicaWithTheirScores) {
+  testing::ZAddOrRem(*primary_, 0, "z", "a", 1);
+  testing::ZAddOrRem(*primary_, 0, "z", "b", 2);
+  Settle();
+  FullSync();
+  ExpectReplicaEqualsPrimary();
+  testing::ZAddOrRem(*primary_, 0, "z", "a", 5);
+  testing::ZAddOrRem(*primary_, 0, "z", "b", 0, /*remove=*/true);
+  testing::ZAddOrRem(*primary_, 2, "new", "x", -1);
+  CatchUp();
+  ExpectReplicaEqualsPrimary();
+  Entry* e = replica_->Peek(0, "z");
+  ASSERT_NE(e, nullptr);
+  ASSERT_EQ(e->type, ValueType::kZSet);
+  EXPECT_EQ(e->zset_value->size(), 1u);
+  EXPECT_EQ(e->zset_value->Score("a"), 5);
+}
+
 // The sub compaction filter judges fields by the replica's durable snapshot, which only
 // a WAL sync moves: a replica that never synced lost the fields of every hash created
 // after its last open at its next compaction (found in review).

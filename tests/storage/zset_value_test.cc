@@ -1,0 +1,192 @@
+// ZSetValue: the skip list with spans and the member index behind a sorted set
+// (storage/zset_value.h), checked against a std::set model under random edits.
+#include "storage/zset_value.h"
+
+#include <gtest/gtest.h>
+
+#include <iterator>
+#include <limits>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace vellum::storage {
+namespace {
+
+using Model = std::set<std::pair<double, std::string>>;
+
+std::vector<std::pair<double, std::string>> Contents(const ZSetValue& z) {
+  std::vector<std::pair<double, std::string>> out;
+  z.Walk(0, z.size(), /*reverse=*/false, [&](ZSetValue::Item it) {
+    out.emplace_back(it.score, std::string(it.member));
+    return true;
+  });
+  return out;
+}
+
+TEST(ZSetValueTest, OrdersByScoreThenMemberBytes) {
+  ZSetValue z;
+  EXPECT_TRUE(z.Set("b", 1));
+  EXPECT_TRUE(z.Set("a", 1));
+  EXPECT_TRUE(z.Set("c", 0.5));
+  EXPECT_TRUE(z.Set("\xff", 1));
+  EXPECT_TRUE(z.Set("", 1));
+  const std::vector<std::pair<double, std::string>> want = {
+      {0.5, "c"}, {1, ""}, {1, "a"}, {1, "b"}, {1, "\xff"}};
+  EXPECT_EQ(Contents(z), want);
+  EXPECT_EQ(z.Rank("\xff"), 4u);
+  EXPECT_EQ(z.Rank("c"), 0u);
+  EXPECT_FALSE(z.Rank("zz").has_value());
+}
+
+TEST(ZSetValueTest, ChangingAScoreMovesTheMember) {
+  ZSetValue z;
+  z.Set("a", 1);
+  z.Set("b", 2);
+  z.Set("c", 3);
+  EXPECT_FALSE(z.Set("a", 10));
+  EXPECT_EQ(z.Rank("a"), 2u);
+  EXPECT_FALSE(z.Set("a", 2.5));  // stays between b and c: updated in place
+  EXPECT_EQ(z.Rank("a"), 1u);
+  EXPECT_EQ(*z.Score("a"), 2.5);
+  EXPECT_EQ(z.size(), 3u);
+}
+
+TEST(ZSetValueTest, WalksDownFromARank) {
+  ZSetValue z;
+  for (int i = 0; i < 10; i++) z.Set("m" + std::to_string(i), i);
+  std::vector<double> seen;
+  z.Walk(7, 3, /*reverse=*/true, [&](ZSetValue::Item it) {
+    seen.push_back(it.score);
+    return true;
+  });
+  EXPECT_EQ(seen, (std::vector<double>{7, 6, 5}));
+  seen.clear();
+  z.Walk(1, 100, /*reverse=*/true, [&](ZSetValue::Item it) {
+    seen.push_back(it.score);
+    return true;
+  });
+  EXPECT_EQ(seen, (std::vector<double>{1, 0}));
+}
+
+TEST(ZSetValueTest, CountsBelowScoresAndMembers) {
+  ZSetValue z;
+  const double inf = std::numeric_limits<double>::infinity();
+  z.Set("a", -inf);
+  z.Set("b", 1);
+  z.Set("c", 1);
+  z.Set("d", inf);
+  EXPECT_EQ(z.CountBelow(-inf, false), 0u);
+  EXPECT_EQ(z.CountBelow(-inf, true), 1u);
+  EXPECT_EQ(z.CountBelow(1, false), 1u);
+  EXPECT_EQ(z.CountBelow(1, true), 3u);
+  EXPECT_EQ(z.CountBelow(inf, true), 4u);
+  EXPECT_EQ(z.CountBelowLex("b", false), 1u);
+  EXPECT_EQ(z.CountBelowLex("b", true), 2u);
+}
+
+TEST(ZSetValueTest, LabelsListpackUntilRedisWouldConvert) {
+  ZSetValue z;
+  for (size_t i = 0; i < ZSetValue::kListpackEntries; i++) z.Set(std::to_string(i), 1);
+  EXPECT_STREQ(z.EncodingName(), "listpack");
+  z.Set("one more", 1);
+  EXPECT_STREQ(z.EncodingName(), "skiplist");
+  z.Remove("one more");
+  EXPECT_STREQ(z.EncodingName(), "skiplist");  // never back by itself
+  z.RelabelEncoding();
+  EXPECT_STREQ(z.EncodingName(), "listpack");
+  z.Set(std::string(ZSetValue::kListpackValue + 1, 'x'), 2);
+  EXPECT_STREQ(z.EncodingName(), "skiplist");
+}
+
+TEST(ZSetValueTest, RandomEditsMatchASortedModel) {
+  std::mt19937_64 rng(7);
+  ZSetValue z;
+  Model model;
+  std::map<std::string, double> scores;
+  for (int step = 0; step < 30000; step++) {
+    const std::string m = "m" + std::to_string(rng() % 600);
+    const double score = static_cast<double>(rng() % 50) / 2;
+    switch (rng() % 6) {
+      case 0: case 1: case 2: {
+        const bool fresh = !scores.count(m);
+        if (!fresh) model.erase({scores[m], m});
+        EXPECT_EQ(z.Set(m, score), fresh);
+        scores[m] = score;
+        model.insert({score, m});
+        break;
+      }
+      case 3: {
+        const bool had = scores.count(m) != 0;
+        if (had) {
+          model.erase({scores[m], m});
+          scores.erase(m);
+        }
+        EXPECT_EQ(z.Remove(m), had);
+        break;
+      }
+      case 4: {
+        if (model.empty()) break;
+        const size_t from = rng() % model.size();
+        const size_t to = std::min(model.size(), from + rng() % 4);
+        std::vector<std::string> removed;
+        z.RemoveRanks(from, to, [&](std::string_view member) { removed.emplace_back(member); });
+        auto first = std::next(model.begin(), static_cast<long>(from));
+        auto last = std::next(model.begin(), static_cast<long>(to));
+        std::vector<std::string> want;
+        for (auto it = first; it != last; ++it) {
+          want.push_back(it->second);
+          scores.erase(it->second);
+        }
+        model.erase(first, last);
+        EXPECT_EQ(removed, want);
+        break;
+      }
+      case 5: {  // queries
+        ASSERT_EQ(z.size(), model.size());
+        const size_t below = static_cast<size_t>(std::distance(
+            model.begin(), model.lower_bound({score, std::string()})));
+        EXPECT_EQ(z.CountBelow(score, false), below);
+        if (!model.empty()) {
+          const size_t r = rng() % model.size();
+          auto it = std::next(model.begin(), static_cast<long>(r));
+          EXPECT_EQ(z.At(r).member, it->second);
+          EXPECT_EQ(z.At(r).score, it->first);
+          EXPECT_EQ(z.Rank(it->second), r);
+        }
+        break;
+      }
+    }
+  }
+  const std::vector<std::pair<double, std::string>> want(model.begin(), model.end());
+  EXPECT_EQ(Contents(z), want);
+  ZSetValue copy(z);
+  EXPECT_EQ(Contents(copy), want);
+}
+
+TEST(ZSetValueTest, ScanOfALargeSetVisitsEveryMember) {
+  ZSetValue z;
+  for (int i = 0; i < 1000; i++) z.Set("m" + std::to_string(i), i);
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int calls = 0;
+  do {
+    cursor = z.Scan(cursor, 10, [&](ZSetValue::Item it) { seen.emplace(it.member); });
+  } while (cursor != 0 && ++calls < 10000);
+  EXPECT_EQ(seen.size(), 1000u);
+}
+
+TEST(ZSetValueTest, MemoryUsageFallsBackWhenMembersGo) {
+  ZSetValue z;
+  const size_t empty = z.MemoryUsage();
+  for (int i = 0; i < 100; i++) z.Set(std::string(30, 'a') + std::to_string(i), i);
+  EXPECT_GT(z.MemoryUsage(), empty + 100 * 30);
+  for (int i = 0; i < 100; i++) z.Remove(std::string(30, 'a') + std::to_string(i));
+  EXPECT_LE(z.MemoryUsage(), empty + 64);
+}
+
+}  // namespace
+}  // namespace vellum::storage
