@@ -109,6 +109,7 @@ inline constexpr char kRandomCountRange[] =
 inline constexpr char kValueOutOfRange[] = "ERR value is out of range";
 inline constexpr char kMustBePositive[] = "ERR value is out of range, must be positive";
 inline constexpr char kNumkeysNotPositive[] = "ERR numkeys should be greater than 0";
+inline constexpr char kCountNotPositive[] = "ERR count should be greater than 0";
 inline constexpr char kTooManyNumkeys[] = "ERR Number of keys can't be greater than number of args";
 inline constexpr char kLimitNegative[] = "ERR LIMIT can't be negative";
 }  // namespace vellum::protocol::err

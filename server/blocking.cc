@@ -51,11 +51,14 @@ void BlockingRegistry::Requeue(int db, const std::string& key) {
   ready_keys.emplace_back(db, key);
 }
 
-std::shared_ptr<Waiter> BlockingRegistry::First(int db, std::string_view key) {
+std::shared_ptr<Waiter> BlockingRegistry::First(int db, std::string_view key, bool zset) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = by_key_.find({db, std::string(key)});
-  if (it == by_key_.end() || it->second.empty()) return nullptr;
-  return it->second.front();
+  if (it == by_key_.end()) return nullptr;
+  for (const std::shared_ptr<Waiter>& w : it->second) {
+    if (w->op.zset() == zset) return w;
+  }
+  return nullptr;
 }
 
 bool BlockingRegistry::Claim(const std::shared_ptr<Waiter>& w) {

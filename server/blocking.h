@@ -1,12 +1,13 @@
 // BlockingRegistry: the clients blocked on list keys (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH,
-// BLMPOP), and the keys that have become ready for them.
+// BLMPOP) and sorted-set keys (BZPOPMIN, BZPOPMAX, BZMPOP), and the keys that have become
+// ready for them.
 //
 // A blocking command that finds every key empty registers a Waiter here while it still
 // holds its keys' shard locks, then leaves its reply deferred (ClientState::Defer): the
 // client runs nothing else until the reply comes. A write that creates a list at a key
 // (on any worker, under that key's shard lock) calls SignalReady; once the writing
 // command is done, with its locks still held, the dispatcher serves the signalled keys
-// (server/commands/list_blocking.cc): the first waiter of each key, in the order they
+// (server/commands/blocking_ops.cc): the first waiter of each key, in the order they
 // blocked, takes its element right there, so no other client can see the element in
 // between, as in Redis. Because registration and signalling both happen under the key's
 // shard lock, a waiter never misses a list created after it found the key empty.
@@ -36,12 +37,15 @@ namespace vellum::server {
 
 // What a blocked client does with the element(s) once a key is ready.
 struct BlockedOp {
-  enum class Kind { kPop, kMove, kMPop };  // BLPOP/BRPOP, BLMOVE/BRPOPLPUSH, BLMPOP
+  // BLPOP/BRPOP, BLMOVE/BRPOPLPUSH, BLMPOP; BZPOPMIN/BZPOPMAX, BZMPOP.
+  enum class Kind { kPop, kMove, kMPop, kZPop, kZMPop };
   Kind kind = Kind::kPop;
-  bool from_left = true;
+  // It waits for a sorted set (else a list). A key of the other type does not serve it.
+  bool zset() const { return kind == Kind::kZPop || kind == Kind::kZMPop; }
+  bool from_left = true;      // lists: the left end; sorted sets: the lowest scores
   bool to_left = true;        // kMove: the destination's end
   std::string destination;    // kMove
-  int64_t count = 1;          // kMPop
+  int64_t count = 1;          // kMPop, kZMPop
 };
 
 struct Waiter {
@@ -63,7 +67,8 @@ class BlockingRegistry {
 
   // Registers w (its keys' shard locks held by the caller).
   void Block(std::shared_ptr<Waiter> w);
-  // A list was created at (db, key) (its shard lock held): the waiters on it are served
+  // A list or sorted set was created at (db, key) (its shard lock held): the waiters on it
+  // are served
   // when the current command ends on this thread.
   void SignalReady(int db, std::string_view key);
   // The keys this thread signalled since the last call, in order (the dispatcher).
@@ -72,8 +77,9 @@ class BlockingRegistry {
   // Puts a key back on this thread's ready list (it could not be served now).
   static void Requeue(int db, const std::string& key);
 
-  // The first waiter on (db, key), still blocked, or nullptr; it stays registered.
-  std::shared_ptr<Waiter> First(int db, std::string_view key);
+  // The first waiter on (db, key) for a sorted set (zset) or a list, still blocked, or
+  // nullptr; it stays registered. Waiters for the other type are passed over, as in Redis.
+  std::shared_ptr<Waiter> First(int db, std::string_view key, bool zset = false);
   // Ends w as served: false if it already ended (timed out, cancelled, served).
   bool Claim(const std::shared_ptr<Waiter>& w);
   // Ends every waiter of `worker` whose deadline is at or before now_ms, and returns

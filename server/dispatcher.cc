@@ -10,7 +10,7 @@
 #include "protocol/errors.h"
 #include "server/acl.h"
 #include "server/blocking.h"
-#include "server/commands/list_ops.h"
+#include "server/commands/blocking_ops.h"
 #include "server/pubsub.h"
 #include "server/scripting/script_engine.h"
 #include "server/transaction.h"

@@ -13,7 +13,7 @@
 #include "protocol/errors.h"
 #include "server/acl.h"
 #include "server/blocking.h"
-#include "server/commands/list_ops.h"
+#include "server/commands/blocking_ops.h"
 #include "server/connection.h"
 #include "server/http/http_connection.h"
 #include "server/pubsub.h"

@@ -20,7 +20,7 @@
 #include "server/command_table.h"
 #include "server/commands/args.h"
 #include "server/commands/help.h"
-#include "server/commands/list_ops.h"
+#include "server/commands/blocking_ops.h"
 #include "server/commands/registry.h"
 #include "server/server_state.h"
 

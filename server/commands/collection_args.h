@@ -1,6 +1,7 @@
-// Argument helpers shared by the hash and set families (hash.cc, set.cc): HSCAN/SSCAN
-// cursor and options, the count of HRANDFIELD/SRANDMEMBER/SPOP, and a per-thread random
-// generator for random member selection. Header-only; pure except for the generator,
+// Argument helpers shared by the collection families (hash.cc, set.cc, list*.cc, zset*.cc):
+// HSCAN/SSCAN/ZSCAN options, the count of HRANDFIELD/SRANDMEMBER/ZRANDMEMBER, the
+// arguments of LMPOP/ZMPOP and their blocking forms, and a per-thread random generator
+// for random member selection. Header-only; pure except for the generator,
 // which is thread_local (each worker has its own).
 #pragma once
 
@@ -57,6 +58,50 @@ inline Status ParseRandomCount(std::string_view s, int64_t* out) {
   if (*out == std::numeric_limits<int64_t>::min()) {
     return Status::Error(protocol::err::kRandomCountRange);
   }
+  return Status::Ok();
+}
+
+// LMPOP's, ZMPOP's and their blocking forms' arguments from numkeys on: numkeys key
+// [key ...] END [COUNT count], with Redis's texts; END is `first_end` (LEFT, MIN) or
+// `second_end` (RIGHT, MAX), any case. Keys are argv[first_key, end_keys).
+struct MPopArgs {
+  size_t first_key = 0;
+  size_t end_keys = 0;
+  bool left = true;  // the first end: LEFT or MIN
+  int64_t count = 1;
+};
+inline Status ParseMPopArgs(const CommandContext& ctx, size_t numkeys_at,
+                            std::string_view first_end, std::string_view second_end,
+                            MPopArgs* out) {
+  int64_t numkeys = 0;
+  if (!ParseInt64(ctx.arg(numkeys_at), &numkeys) || numkeys <= 0) {
+    return Status::Error(protocol::err::kNumkeysNotPositive);
+  }
+  // numkeys keys, then the direction: more keys than arguments is a syntax error.
+  if (numkeys > static_cast<int64_t>(ctx.argc() - numkeys_at) - 2) {
+    return Status::Error(protocol::err::kSyntax);
+  }
+  out->first_key = numkeys_at + 1;
+  out->end_keys = out->first_key + static_cast<size_t>(numkeys);
+  const std::string_view end = ctx.arg(out->end_keys);
+  if (EqualsIgnoreCase(end, first_end)) {
+    out->left = true;
+  } else if (EqualsIgnoreCase(end, second_end)) {
+    out->left = false;
+  } else {
+    return Status::Error(protocol::err::kSyntax);
+  }
+  int64_t count = -1;  // COUNT may be given once
+  for (size_t i = out->end_keys + 1; i < ctx.argc(); i++) {
+    if (count == -1 && EqualsIgnoreCase(ctx.arg(i), "count") && i + 1 < ctx.argc()) {
+      if (!ParseInt64(ctx.arg(++i), &count) || count <= 0) {
+        return Status::Error(protocol::err::kCountNotPositive);
+      }
+    } else {
+      return Status::Error(protocol::err::kSyntax);
+    }
+  }
+  out->count = count == -1 ? 1 : count;
   return Status::Ok();
 }
 

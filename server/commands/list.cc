@@ -18,6 +18,7 @@
 #include "server/command_table.h"
 #include "server/blocking.h"
 #include "server/commands/args.h"
+#include "server/commands/collection_args.h"
 #include "server/commands/list_ops.h"
 #include "server/commands/registry.h"
 #include "server/keyspace_events.h"
@@ -36,7 +37,6 @@ constexpr char kRankZero[] =
 constexpr char kCountNegative[] = "ERR COUNT can't be negative";
 constexpr char kMaxlenNegative[] = "ERR MAXLEN can't be negative";
 constexpr char kIndexOutOfRange[] = "ERR index out of range";
-constexpr char kCountNotPositive[] = "ERR count should be greater than 0";
 
 Status ArityError(CommandContext& ctx) {
   std::string name(ctx.arg(0));
@@ -371,7 +371,7 @@ Status RPopLPush(CommandContext& ctx) { return Move(ctx, ctx.arg(1), ctx.arg(2),
 // empty. A key holding another type before that list is WRONGTYPE.
 Status LMPop(CommandContext& ctx) {
   MPopArgs args;
-  VELLUM_RETURN_IF_ERROR(ParseMPopArgs(ctx, 1, &args));
+  VELLUM_RETURN_IF_ERROR(ParseMPopArgs(ctx, 1, "left", "right", &args));
   for (size_t k = args.first_key; k < args.end_keys; k++) {
     const std::string_view key = ctx.arg(k);
     Entry* e = nullptr;
@@ -451,32 +451,6 @@ void WriteKeyElements(protocol::ReplyWriter& reply, std::string_view key,
   reply.Bulk(key);
   reply.ArrayHeader(elements.size());
   for (const std::string& v : elements) reply.Bulk(v);
-}
-
-Status ParseMPopArgs(CommandContext& ctx, size_t numkeys_at, MPopArgs* out) {
-  int64_t numkeys = 0;
-  if (!ParseInt64(ctx.arg(numkeys_at), &numkeys) || numkeys <= 0) {
-    return Status::Error(protocol::err::kNumkeysNotPositive);
-  }
-  // numkeys keys, then the direction: more keys than arguments is a syntax error.
-  if (numkeys > static_cast<int64_t>(ctx.argc() - numkeys_at) - 2) {
-    return Status::Error(protocol::err::kSyntax);
-  }
-  out->first_key = numkeys_at + 1;
-  out->end_keys = out->first_key + static_cast<size_t>(numkeys);
-  VELLUM_RETURN_IF_ERROR(ParseListEnd(ctx.arg(out->end_keys), &out->left));
-  int64_t count = -1;  // COUNT may be given once
-  for (size_t i = out->end_keys + 1; i < ctx.argc(); i++) {
-    if (count == -1 && EqualsIgnoreCase(ctx.arg(i), "count") && i + 1 < ctx.argc()) {
-      if (!ParseInt64(ctx.arg(++i), &count) || count <= 0) {
-        return Status::Error(kCountNotPositive);
-      }
-    } else {
-      return Status::Error(protocol::err::kSyntax);
-    }
-  }
-  out->count = count == -1 ? 1 : count;
-  return Status::Ok();
 }
 
 Status ParseListEnd(std::string_view word, bool* left) {

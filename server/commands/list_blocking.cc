@@ -7,14 +7,13 @@
 // keys' shard locks, and its reply is deferred. Inside MULTI/EXEC or a script it never
 // blocks and answers as a timeout would, as in Redis.
 //
-// ServeBlockedClients runs at the end of the command that created a list some client
-// waits on, with that command's shard locks still held: the first waiter of the key (in
-// the order they blocked) takes its element(s) there and then, with the keyspace events
-// Redis raises, and its reply leaves on its own worker once the persister has the write.
-// A BLMOVE whose destination's shard the command does not hold takes it with try_lock;
-// if another thread holds it, the key is served again after the command's locks are
-// released, under every shard lock (rare: a moment in which another client may take the
-// element first).
+// ServeListWaiter serves a list's first waiter at the end of the command that created the
+// list (blocking_ops.cc runs the pass), with that command's shard locks still held: the
+// waiter takes its element(s) there and then, with the keyspace events Redis raises, and
+// its reply leaves on its own worker once the persister has the write. A BLMOVE whose
+// destination's shard the command does not hold takes it with try_lock; if another
+// thread holds it, the key is served again after the command's locks are released, under
+// every shard lock (rare: a moment in which another client may take the element first).
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -29,6 +28,8 @@
 #include "server/command.h"
 #include "server/command_table.h"
 #include "server/commands/args.h"
+#include "server/commands/blocking_ops.h"
+#include "server/commands/collection_args.h"
 #include "server/commands/list_ops.h"
 #include "server/commands/registry.h"
 #include "server/dispatcher.h"
@@ -41,53 +42,6 @@ namespace {
 
 using storage::Entry;
 using storage::ValueType;
-
-constexpr char kTimeoutNotFloat[] = "ERR timeout is not a float or out of range";
-
-// A timeout in seconds (a float), as Redis's getTimeoutFromObjectOrReply: milliseconds,
-// rounded up; 0 = block forever.
-Status ParseBlockTimeout(std::string_view arg, int64_t* ms) {
-  long double seconds = 0;
-  if (!ParseLongDouble(arg, &seconds)) return Status::Error(kTimeoutNotFloat);
-  const long double millis = seconds * 1000.0L;
-  // Redis 7.0 casts an out-of-range timeout to a negative number and says so.
-  if (millis < 0 || millis > static_cast<long double>(INT64_MAX / 2)) {
-    return Status::Error(protocol::err::kTimeoutNegative);
-  }
-  *ms = static_cast<int64_t>(std::ceil(millis));
-  return Status::Ok();
-}
-
-// The answer of a blocking command that may not block (MULTI/EXEC, a script) and found
-// nothing: a null array for BLPOP, BRPOP and BLMPOP, a null bulk for BLMOVE and
-// BRPOPLPUSH. (A blocked client that times out gets a null array whatever its command,
-// as in Redis 7.0.)
-void WriteEmptyReply(BlockedOp::Kind kind, protocol::ReplyWriter& w) {
-  if (kind == BlockedOp::Kind::kMove) w.Null();
-  else w.NullArray();
-}
-
-// Registers the client as blocked on `keys` (their shard locks held) and defers its reply;
-// or, where blocking is not allowed (MULTI, scripts), answers as a timeout.
-void Block(CommandContext& ctx, std::vector<std::string> keys, BlockedOp op, int64_t timeout_ms) {
-  BlockingRegistry* registry = ctx.server.blocking();
-  if (!ctx.may_block || registry == nullptr) {
-    WriteEmptyReply(op.kind, ctx.reply);
-    return;
-  }
-  auto w = std::make_shared<Waiter>();
-  w->client_id = ctx.client.id();
-  w->worker = ctx.dispatcher->worker_index();
-  w->db = ctx.db;
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  w->keys = std::move(keys);
-  w->op = std::move(op);
-  w->deadline_ms = timeout_ms == 0 ? 0 : MonotonicMs() + timeout_ms;
-  w->reply = ctx.client.Defer();
-  ctx.client.blocked.store(true, std::memory_order_relaxed);
-  registry->Block(std::move(w));
-}
 
 // BLPOP / BRPOP key [key ...] timeout
 Status BlockingPop(CommandContext& ctx, bool left) {
@@ -157,7 +111,7 @@ Status BRPopLPush(CommandContext& ctx) {
 // and COUNT are checked before the timeout.
 Status BLMPop(CommandContext& ctx) {
   MPopArgs args;
-  VELLUM_RETURN_IF_ERROR(ParseMPopArgs(ctx, 2, &args));
+  VELLUM_RETURN_IF_ERROR(ParseMPopArgs(ctx, 2, "left", "right", &args));
   int64_t timeout_ms = 0;
   VELLUM_RETURN_IF_ERROR(ParseBlockTimeout(ctx.arg(1), &timeout_ms));
   std::vector<std::string> keys;
@@ -181,88 +135,53 @@ Status BLMPop(CommandContext& ctx) {
 
 }  // namespace
 
-std::vector<std::pair<int, std::string>> ServeBlockedClients(
-    CommandContext& base, storage::ShardLocks& held,
-    std::vector<std::pair<int, std::string>> ready) {
-  BlockingRegistry* registry = base.server.blocking();
-  std::vector<std::pair<int, std::string>> later;
-  if (registry == nullptr) return later;
-  std::vector<storage::ShardMutexType*> extra;  // destination shards taken with try_lock
-  auto holds = [&](size_t shard) {
-    if (held.Holds(shard)) return true;
-    for (storage::ShardMutexType* m : extra) {
-      if (m == &base.keyspace.ShardMutex(shard)) return true;
-    }
-    return false;
-  };
-  for (size_t next = 0; next < ready.size(); next++) {
-    const int db = ready[next].first;
-    const std::string key = ready[next].second;
-    CommandContext ctx = base;
-    ctx.db = db;
-    for (;;) {
-      Entry* e = ctx.keyspace.Find(db, key, ctx.now_ms);
-      if (e == nullptr || e->type != ValueType::kList) break;
-      std::shared_ptr<Waiter> w = registry->First(db, key);
-      if (w == nullptr) break;
-      Entry* d = nullptr;
-      if (w->op.kind == BlockedOp::Kind::kMove) {
-        const size_t shard = ctx.keyspace.ShardOf(w->op.destination);
-        if (!holds(shard)) {
-          storage::ShardMutexType& mu = ctx.keyspace.ShardMutex(shard);
-          if (!mu.try_lock()) {
-            later.emplace_back(db, key);  // served again under every shard lock
-            break;
-          }
-          extra.push_back(&mu);
+bool ServeListWaiter(CommandContext& ctx, Entry* e, const std::string& key,
+                     const std::shared_ptr<Waiter>& w, ServingLocks& locks) {
+  BlockingRegistry* registry = ctx.server.blocking();
+  Entry* d = nullptr;
+  if (w->op.kind == BlockedOp::Kind::kMove) {
+    if (!locks.Hold(w->op.destination)) return false;
+    if (w->op.destination != key) {
+      Entry* found = ctx.keyspace.Find(ctx.db, w->op.destination, ctx.now_ms);
+      if (found != nullptr && found->type != ValueType::kList) {
+        if (registry->Claim(w)) {
+          w->reply([](protocol::ReplyWriter& r) { r.Error(protocol::err::kWrongType); });
         }
-        if (w->op.destination != key) {
-          Entry* found = ctx.keyspace.Find(db, w->op.destination, ctx.now_ms);
-          if (found != nullptr && found->type != ValueType::kList) {
-            if (registry->Claim(w)) {
-              w->reply([](protocol::ReplyWriter& r) { r.Error(protocol::err::kWrongType); });
-            }
-            continue;
-          }
-          d = found;
-        }
+        return true;
       }
-      if (!registry->Claim(w)) continue;  // it timed out or went away meanwhile
-      const BlockedOp& op = w->op;
-      switch (op.kind) {
-        case BlockedOp::Kind::kPop: {
-          std::string v = PopElements(ctx, e, key, op.from_left, 1).front();
-          w->reply([key, v = std::move(v)](protocol::ReplyWriter& r) {
-            r.ArrayHeader(2);
-            r.Bulk(key);
-            r.Bulk(v);
-          }, storage::Persister::PeekThreadTicket());
-          break;
-        }
-        case BlockedOp::Kind::kMPop: {
-          std::vector<std::string> vs = PopElements(ctx, e, key, op.from_left, op.count);
-          w->reply([key, vs = std::move(vs)](protocol::ReplyWriter& r) {
-            WriteKeyElements(r, key, vs);
-          }, storage::Persister::PeekThreadTicket());
-          break;
-        }
-        case BlockedOp::Kind::kMove: {
-          std::string v = MoveElement(ctx, e, key, d, op.destination, op.from_left, op.to_left);
-          w->reply([v = std::move(v)](protocol::ReplyWriter& r) { r.Bulk(v); },
-                   storage::Persister::PeekThreadTicket());
-          break;
-        }
-      }
-      // A BLMOVE may have created its destination, on which others may wait.
-      for (auto& k : BlockingRegistry::TakeReady()) ready.push_back(std::move(k));
+      d = found;
     }
   }
-  for (storage::ShardMutexType* m : extra) m->unlock();
-  return later;
-}
-
-void SendBlockTimeout(const Waiter& w) {
-  w.reply([](protocol::ReplyWriter& r) { r.NullArray(); });
+  if (!registry->Claim(w)) return true;  // it timed out or went away meanwhile
+  const BlockedOp& op = w->op;
+  switch (op.kind) {
+    case BlockedOp::Kind::kPop: {
+      std::string v = PopElements(ctx, e, key, op.from_left, 1).front();
+      w->reply([key, v = std::move(v)](protocol::ReplyWriter& r) {
+        r.ArrayHeader(2);
+        r.Bulk(key);
+        r.Bulk(v);
+      }, storage::Persister::PeekThreadTicket());
+      break;
+    }
+    case BlockedOp::Kind::kMPop: {
+      std::vector<std::string> vs = PopElements(ctx, e, key, op.from_left, op.count);
+      w->reply([key, vs = std::move(vs)](protocol::ReplyWriter& r) {
+        WriteKeyElements(r, key, vs);
+      }, storage::Persister::PeekThreadTicket());
+      break;
+    }
+    case BlockedOp::Kind::kMove: {
+      std::string v = MoveElement(ctx, e, key, d, op.destination, op.from_left, op.to_left);
+      w->reply([v = std::move(v)](protocol::ReplyWriter& r) { r.Bulk(v); },
+               storage::Persister::PeekThreadTicket());
+      break;
+    }
+    case BlockedOp::Kind::kZPop:
+    case BlockedOp::Kind::kZMPop:
+      break;  // First() hands a list's waiters only
+  }
+  return true;
 }
 
 void RegisterBlockingListCommands(CommandTable& table) {

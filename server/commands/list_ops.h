@@ -40,27 +40,5 @@ void WriteKeyElements(protocol::ReplyWriter& reply, std::string_view key,
 // LEFT or RIGHT (any case); syntax error otherwise.
 Status ParseListEnd(std::string_view word, bool* left);
 
-// LMPOP's and BLMPOP's arguments from numkeys on: numkeys key [key ...] LEFT|RIGHT
-// [COUNT count], with Redis's texts. Keys are argv[first_key, end_keys).
-struct MPopArgs {
-  size_t first_key = 0;
-  size_t end_keys = 0;
-  bool left = true;
-  int64_t count = 1;
-};
-Status ParseMPopArgs(CommandContext& ctx, size_t numkeys_at, MPopArgs* out);
-
-struct Waiter;
-
-// Serves the clients blocked on the `ready` keys (lists just created there), in the order
-// they blocked, at the end of the command that created them (list_blocking.cc). `held`
-// are that command's shard locks; `base` its context. Returns the keys it could not serve
-// because a BLMOVE destination's shard was busy: serve them again under every shard lock.
-std::vector<std::pair<int, std::string>> ServeBlockedClients(
-    CommandContext& base, storage::ShardLocks& held,
-    std::vector<std::pair<int, std::string>> ready);
-// Sends a timed-out (or CLIENT UNBLOCKed) waiter its reply: a null array, for every
-// blocking list command, as Redis 7.0 does.
-void SendBlockTimeout(const Waiter& w);
 
 }  // namespace vellum::server

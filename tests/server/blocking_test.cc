@@ -26,6 +26,19 @@ std::shared_ptr<Waiter> MakeWaiter(uint64_t id, std::vector<std::string> keys, i
   return w;
 }
 
+TEST(BlockingRegistryTest, ASortedSetServesOnlyItsOwnWaiters) {
+  BlockingRegistry r(1);
+  auto list_waiter = MakeWaiter(1, {"k"});
+  auto zset_waiter = MakeWaiter(2, {"k"});
+  zset_waiter->op.kind = BlockedOp::Kind::kZPop;
+  r.Block(list_waiter);
+  r.Block(zset_waiter);
+  EXPECT_EQ(r.First(0, "k", /*zset=*/true), zset_waiter);  // passes over the list's waiter
+  EXPECT_EQ(r.First(0, "k", /*zset=*/false), list_waiter);
+  ASSERT_TRUE(r.Claim(zset_waiter));
+  EXPECT_EQ(r.First(0, "k", /*zset=*/true), nullptr);
+}
+
 TEST(BlockingRegistryTest, FirstBlockedIsFirstServed) {
   BlockingRegistry r(1);
   auto a = MakeWaiter(1, {"q"});
