@@ -44,7 +44,7 @@ asan: setup
 # tests/tsan.supp: reports with a frame in Debian's (uninstrumented) RocksDB are skipped.
 TSAN_OPTS = halt_on_error=1 detect_deadlocks=0 suppressions=$(CURDIR)/tests/tsan.supp
 TSAN_TESTS ?= test_concurrency.py test_transactions.py test_persistence.py test_snapshots.py \
-  test_replication.py test_scripting.py test_http.py test_lists.py test_lists_blocking.py
+  test_replication.py test_scripting.py test_http.py test_lists.py test_lists_blocking.py test_zsets_blocking.py
 tsan: setup
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVELLUM_TSAN=ON -DVELLUM_BENCH=OFF >/dev/null
 	@cmake --build build-tsan -j$(JOBS) --target unit_tests vellumd vellumctl
@@ -100,6 +100,13 @@ LIST_WORKLOADS = lpush-32B-P1 rpush-32B-P1 lpop-32B-P1 rpop-32B-P1 lrange-100-32
 .PHONY: bench-lists
 bench-lists: build
 	WORKLOADS="$(LIST_WORKLOADS)" bash bench/compare_with_redis.sh $(BENCH_MODE)
+
+# Sorted sets side by side with Redis (bench/compare.sh rows zadd-* ... zrangebyscore-*).
+ZSET_WORKLOADS = zadd-test-P1 zpopmin-test-P1 zadd-P1 zadd-P16 zscore-P1 zrank-P1 zincrby-P1 \
+  zrange-100-P1 zrangebyscore-10-P1
+.PHONY: bench-zsets
+bench-zsets: build
+	WORKLOADS="$(ZSET_WORKLOADS)" bash bench/compare_with_redis.sh $(BENCH_MODE)
 
 # The HTTP edge side by side with nginx serving the same pages from files (wrk).
 .PHONY: bench-http

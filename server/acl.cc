@@ -42,7 +42,7 @@ struct CategoryName {
 };
 constexpr CategoryName kCategories[] = {
     {"keyspace", kCatKeyspace}, {"read", kCatRead},       {"write", kCatWrite},
-    {"set", kCatSet},           {"sortedset", 0},         {"list", kCatList},
+    {"set", kCatSet},           {"sortedset", kCatSortedSet},         {"list", kCatList},
     {"hash", kCatHash},         {"string", kCatString},   {"bitmap", kCatBitmap},
     {"hyperloglog", kCatHyperLogLog},         {"geo", 0},               {"stream", 0},
     {"pubsub", kCatPubSub},     {"admin", kCatAdmin},     {"fast", kCatFast},

@@ -65,6 +65,7 @@ enum CommandCategory : uint32_t {
   kCatBlocking = 1u << 15,
   kCatBitmap = 1u << 16,
   kCatHyperLogLog = 1u << 17,
+  kCatSortedSet = 1u << 18,
 };
 
 struct CommandContext {
@@ -105,8 +106,8 @@ struct CommandSpec {
   Handler handler;      // nullptr for a container (CLIENT, CONFIG, ...)
   std::vector<CommandSpec> subcommands = {};
   // Keys counted by an argument (LMPOP numkeys key...): its position, or 0. Then the keys
-  // are the numkeys arguments after it, whatever first_key/last_key say (those stay what
-  // COMMAND INFO reports).
+  // are the numkeys arguments after it, plus first_key..last_key where those come before
+  // it (ZUNIONSTORE's destination); first_key/last_key stay what COMMAND INFO reports.
   int numkeys_at = 0;
 };
 
@@ -119,12 +120,19 @@ inline bool ArityOk(int arity, size_t argc) {
 // Calls fn(i) for every argument position i the spec names as a key, in order (Redis's
 // first_key / last_key / key_step convention: a negative last_key counts from the end;
 // positions past the end of argv are ignored; with numkeys_at, the numkeys arguments after
-// that one). fn returns false to stop early; the result is false when it did.
+// that one, and first_key..last_key if they come before it). fn returns false to stop early; the result is false when it did.
 template <typename Fn>
 bool ForEachKeyIndex(const CommandSpec& spec, std::span<const std::string_view> argv, Fn&& fn) {
   const size_t argc = argv.size();
   if (spec.numkeys_at > 0) {
     const auto at = static_cast<size_t>(spec.numkeys_at);
+    // A key named before numkeys (ZUNIONSTORE's destination): first_key..last_key.
+    if (spec.first_key > 0 && spec.first_key < spec.numkeys_at && spec.last_key > 0) {
+      const int last = std::min(spec.last_key, spec.numkeys_at - 1);
+      for (int i = spec.first_key; i <= last && static_cast<size_t>(i) < argc; i++) {
+        if (!fn(static_cast<size_t>(i))) return false;
+      }
+    }
     int64_t numkeys = 0;
     if (at >= argc || !ParseInt64(argv[at], &numkeys) || numkeys <= 0) return true;
     const size_t end = std::min<uint64_t>(argc, at + 1 + static_cast<uint64_t>(numkeys));

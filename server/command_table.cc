@@ -85,8 +85,9 @@ std::vector<std::string> CategoryNames(uint32_t categories) {
   // In the order of Redis's ACL category table, which is the order COMMAND INFO uses.
   static const std::pair<uint32_t, const char*> kNames[] = {
       {kCatKeyspace, "@keyspace"}, {kCatRead, "@read"},       {kCatWrite, "@write"},
-      {kCatSet, "@set"},           {kCatList, "@list"},       {kCatHash, "@hash"},
-      {kCatString, "@string"},     {kCatBitmap, "@bitmap"},   {kCatHyperLogLog, "@hyperloglog"},
+      {kCatSet, "@set"},           {kCatSortedSet, "@sortedset"}, {kCatList, "@list"},
+      {kCatHash, "@hash"},         {kCatString, "@string"},   {kCatBitmap, "@bitmap"},
+      {kCatHyperLogLog, "@hyperloglog"},
       {kCatPubSub, "@pubsub"},     {kCatAdmin, "@admin"},     {kCatFast, "@fast"},
       {kCatSlow, "@slow"},         {kCatBlocking, "@blocking"}, {kCatDangerous, "@dangerous"},
       {kCatConnection, "@connection"}, {kCatTransaction, "@transaction"}, {kCatScripting, "@scripting"},

@@ -177,7 +177,8 @@ std::optional<double> ZSetValue::Score(std::string_view member) const {
 }
 
 bool ZSetValue::Set(std::string_view member, double score) {
-  if (score == 0) score = 0;  // -0 is kept as 0, as Redis reads it back
+  // A listpack keeps a score as text, where -0 reads back as 0; a skiplist keeps it.
+  if (score == 0 && !skiplist_) score = 0;
   const uint32_t h = HashMember(member);
   const uint32_t i = index_.Find(member, h);
   if (i == CollectionTable<IndexEntry>::kNil) {

@@ -53,10 +53,14 @@ class ZSetValue {
   const char* EncodingName() const { return skiplist_ ? "skiplist" : "listpack"; }
   // A set just built whole (a *STORE destination) takes Redis's encoding for its size.
   void RelabelEncoding();
+  // A new set that Redis would create as a skiplist at once (ZADD of more than
+  // kListpackEntries members, or whose first member is longer than kListpackValue).
+  void LabelSkiplist() { skiplist_ = true; }
 
   std::optional<double> Score(std::string_view member) const;
   // Gives member this score, adding it if new; returns true if it was new. The score is
-  // never NaN (the commands refuse it first); -0 is stored as 0, as Redis does.
+  // never NaN (the commands refuse it first). While the set is labelled "listpack", -0 is
+  // stored as 0, as Redis's listpack text reads back; a skiplist keeps the sign.
   bool Set(std::string_view member, double score);
   // Removes a member; returns true if it was there.
   bool Remove(std::string_view member);

@@ -82,13 +82,16 @@ Status Type(CommandContext& ctx) {
   return Status::Ok();
 }
 
-// A list arrived at (db, key) by RENAME, COPY or MOVE: clients blocked on it are served
-// when the command ends, as after a push.
-void SignalIfList(CommandContext& ctx, int db, std::string_view key) {
+// A list or sorted set arrived at (db, key) by RENAME, COPY or MOVE: clients blocked on it
+// are served when the command ends, as after a push.
+void SignalIfBlockable(CommandContext& ctx, int db, std::string_view key) {
   BlockingRegistry* blocking = ctx.server.blocking();
   if (blocking == nullptr) return;
   const storage::Entry* e = ctx.keyspace.Peek(db, key);
-  if (e != nullptr && e->type == storage::ValueType::kList) blocking->SignalReady(db, key);
+  if (e != nullptr &&
+      (e->type == storage::ValueType::kList || e->type == storage::ValueType::kZSet)) {
+    blocking->SignalReady(db, key);
+  }
 }
 
 // RENAME / RENAMENX. The value keeps its expiry. Renaming a key to itself is OK (RENAME)
@@ -106,7 +109,7 @@ Status RenameGeneric(CommandContext& ctx, bool nx) {
     ctx.Notify(KeyspaceEvents::kNew, "new", dst);
     ctx.Notify(KeyspaceEvents::kGeneric, "rename_from", src);
     ctx.Notify(KeyspaceEvents::kGeneric, "rename_to", dst);
-    SignalIfList(ctx, ctx.db, dst);
+    SignalIfBlockable(ctx, ctx.db, dst);
   }
   if (nx) {
     ctx.reply.Integer(moved ? 1 : 0);
@@ -144,7 +147,7 @@ Status Copy(CommandContext& ctx) {
   if (copied) {
     ctx.NotifyDb(KeyspaceEvents::kNew, "new", dst_db, dst);
     ctx.NotifyDb(KeyspaceEvents::kGeneric, "copy_to", dst_db, dst);
-    SignalIfList(ctx, dst_db, dst);
+    SignalIfBlockable(ctx, dst_db, dst);
   }
   ctx.reply.Integer(copied ? 1 : 0);
   return Status::Ok();
@@ -163,7 +166,7 @@ Status Move(CommandContext& ctx) {
     ctx.NotifyDb(KeyspaceEvents::kNew, "new", dst_db, key);
     ctx.Notify(KeyspaceEvents::kGeneric, "move_from", key);
     ctx.NotifyDb(KeyspaceEvents::kGeneric, "move_to", dst_db, key);
-    SignalIfList(ctx, dst_db, key);
+    SignalIfBlockable(ctx, dst_db, key);
   }
   ctx.reply.Integer(moved ? 1 : 0);
   return Status::Ok();
@@ -297,7 +300,7 @@ Status SwapDb(CommandContext& ctx) {
       blocking != nullptr && blocking->blocked_clients() > 0) {
     for (int64_t id : ids) {
       for (const std::string& key : blocking->WaitedKeys(static_cast<int>(id))) {
-        SignalIfList(ctx, static_cast<int>(id), key);
+        SignalIfBlockable(ctx, static_cast<int>(id), key);
       }
     }
   }

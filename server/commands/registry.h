@@ -17,6 +17,10 @@ void RegisterHashCommands(CommandTable& table);        // hash.cc
 void RegisterSetCommands(CommandTable& table);         // set.cc
 void RegisterListCommands(CommandTable& table);        // list.cc
 void RegisterBlockingListCommands(CommandTable& table);  // list_blocking.cc
+void RegisterZSetCommands(CommandTable& table);        // zset.cc
+void RegisterZSetRangeCommands(CommandTable& table);   // zset_range.cc
+void RegisterZSetAlgebraCommands(CommandTable& table); // zset_setops.cc
+void RegisterBlockingZSetCommands(CommandTable& table);  // zset_blocking.cc
 void RegisterServerCommands(CommandTable& table);      // server_cmds.cc
 void RegisterClientCommands(CommandTable& table);      // client.cc
 void RegisterPubSubCommands(CommandTable& table);      // pubsub.cc
@@ -37,6 +41,10 @@ inline void RegisterAllCommands(CommandTable& table) {
   RegisterSetCommands(table);
   RegisterListCommands(table);
   RegisterBlockingListCommands(table);
+  RegisterZSetCommands(table);
+  RegisterZSetRangeCommands(table);
+  RegisterZSetAlgebraCommands(table);
+  RegisterBlockingZSetCommands(table);
   RegisterServerCommands(table);
   RegisterClientCommands(table);
   RegisterPubSubCommands(table);

@@ -613,6 +613,9 @@ Status ObjectEncoding(CommandContext& ctx) {
     case storage::ValueType::kList:
       ctx.reply.Bulk(e->list_value->EncodingName());
       return Status::Ok();
+    case storage::ValueType::kZSet:
+      ctx.reply.Bulk(e->zset_value->EncodingName());
+      return Status::Ok();
   }
   ctx.reply.Bulk("unknown");
   return Status::Ok();

@@ -59,6 +59,7 @@ def test_restart_keeps_every_type_database_and_ttl(durable):
     c.set("big", b"p" * 100_000)
     c.rpush("queue", "b", "c")
     c.lpush("queue", "a")
+    c.zadd("board", {"ada": 3, "bob": 1.5, "low": float("-inf")})
     c5 = s.client(db=5)
     c5.set("five", "5")
     c5.hset("h5", "f", "v")
@@ -72,10 +73,12 @@ def test_restart_keeps_every_type_database_and_ttl(durable):
     assert c.smembers("tags") == {b"a", b"b", b"c"}
     assert c.get("big") == b"p" * 100_000
     assert c.lrange("queue", 0, -1) == [b"a", b"b", b"c"]
-    assert c.dbsize() == 6
+    assert c.zrange("board", 0, -1, withscores=True) == [
+        (b"low", float("-inf")), (b"bob", 1.5), (b"ada", 3.0)]
+    assert c.dbsize() == 7
     c5 = t.client(db=5)
     assert c5.get("five") == b"5" and c5.hget("h5", "f") == b"v"
-    assert "DB loaded from disk: 8 keys" in t.log()
+    assert "DB loaded from disk: 9 keys" in t.log()
     c.close(), c5.close()
 
 
@@ -87,6 +90,7 @@ def test_digest_is_equal_after_restart_and_independent_of_build_order(durable):
     c.sadd("s", *["m%d" % i for i in range(100)])
     c.set("t", "x", ex=1000)
     c.rpush("l", *["e%d" % i for i in range(50)])
+    c.zadd("z", {"m%d" % i: i / 4 for i in range(200)})
     s.client(db=9).set("nine", "9")
     before = c.execute_command("DEBUG", "DIGEST")
     per_key = c.execute_command("DEBUG", "DIGEST-VALUE", "h", "s", "missing")
@@ -102,6 +106,8 @@ def test_digest_is_equal_after_restart_and_independent_of_build_order(durable):
     o.sadd("s", *["m%d" % i for i in reversed(range(100))])
     o.hset("h", mapping={"c": "3", "b": "2", "a": "1"})
     o.lpush("l", *["e%d" % i for i in reversed(range(50))])  # same list, other positions
+    for i in reversed(range(200)):  # same sorted set, built member by member
+        o.zadd("z", {"m%d" % i: i / 4})
     o.set("t", "x")
     o.pexpireat("t", c.pexpiretime("t"))
     other.client(db=9).set("nine", "9")
@@ -354,7 +360,8 @@ def test_eviction_deletes_the_key_on_disk_too(durable):
 def crash_round(s, rng, seconds):
     """Writers on several connections until a random moment, then kill -9. Returns what
     was acknowledged: {(db, key): last acknowledged counter} for strings, sets of
-    (db, key, field) for hash fields and set members, and per queue (RPUSH and LPOP on one
+    (db, key, field) for hash fields, set members and sorted-set members (whose score is
+    the counter that added them), and per queue (RPUSH and LPOP on one
     list) what its writer pushed and how many pops were acknowledged."""
     acked_strings = {}
     acked_fields = set()
@@ -390,6 +397,10 @@ def crash_round(s, rng, seconds):
                     c.hset("w%d:h%d" % (wid, i % 7), "f%d" % i, i)
                     with lock:
                         acked_fields.add((db, "w%d:h%d" % (wid, i % 7), "f%d" % i))
+                elif kind == 1 and i % 10 == 6:
+                    c.zadd("w%d:z" % wid, {"m%d" % i: i})
+                    with lock:
+                        acked_members.add((db, "w%d:z" % wid, "m%d" % i))
                 elif kind == 1:
                     c.sadd("w%d:set" % wid, "m%d" % i)
                     with lock:
@@ -443,7 +454,10 @@ def test_kill9_under_load_loses_no_acknowledged_write(durable, mode):
         for db, key, field in fields:
             assert c[db].hexists(key, field), (rnd, db, key, field)
         for db, key, member in members:
-            assert c[db].sismember(key, member), (rnd, db, key, member)
+            if key.endswith(":z"):
+                assert c[db].zscore(key, member) == int(member[1:]), (rnd, db, key, member)
+            else:
+                assert c[db].sismember(key, member), (rnd, db, key, member)
         for q in queues.values():
             check_queue(c[q["db"]], q)
             c[q["db"]].delete(q["key"])  # the next round's writer starts a new queue

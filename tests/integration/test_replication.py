@@ -233,6 +233,7 @@ def test_replica_full_syncs_then_follows_every_type_and_database(primary):
     c.hset("session:1", mapping={"user": "ada", "cart": "2"})
     c.sadd("tags", "a", "b")
     c.rpush("queue", "1", "2", "3")
+    c.zadd("board", {"ada": 1, "bob": 2, "cy": 3})
     c.set("ttl", "v", ex=3600)
     primary.client(db=3).set("in3", "x")
     with replica_of(primary.port) as r:
@@ -247,6 +248,9 @@ def test_replica_full_syncs_then_follows_every_type_and_database(primary):
         c.lpush("queue", "0")
         c.rpop("queue")
         c.lset("queue", 1, "one")
+        c.zincrby("board", 10, "ada")
+        c.zrem("board", "bob")
+        c.zadd("board", {"dee": 0.5})
         c.delete("ttl")
         c.swapdb(0, 3)
         primary.client(db=5).set("gone", "1")
@@ -255,6 +259,8 @@ def test_replica_full_syncs_then_follows_every_type_and_database(primary):
         assert_converged(primary, r)
         assert r.client(db=3).hget("session:1", "cart") == b"3"
         assert r.client(db=3).lrange("queue", 0, -1) == [b"0", b"one", b"2"]
+        assert r.client(db=3).zrange("board", 0, -1, withscores=True) == [
+            (b"dee", 0.5), (b"cy", 3.0), (b"ada", 11.0)]
         assert r.client(db=0).get("in3") == b"x"
         assert r.client(db=5).dbsize() == 0
         rc.close()
