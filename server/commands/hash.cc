@@ -19,6 +19,7 @@
 #include "server/commands/args.h"
 #include "server/commands/collection_args.h"
 #include "server/commands/registry.h"
+#include "server/commands/typed_lookup.h"
 #include "server/keyspace_events.h"
 
 namespace vellum::server {
@@ -33,12 +34,7 @@ using storage::ValueType;
 // The hash at key for a read: *h is nullptr when the key is missing; WRONGTYPE when it
 // holds another type.
 Status ReadHash(CommandContext& ctx, std::string_view key, const HashValue** h) {
-  const Entry* e = ctx.keyspace.FindForRead(ctx.db, key, ctx.now_ms);
-  *h = nullptr;
-  if (e == nullptr) return Status::Ok();
-  if (e->type != ValueType::kHash) return Status::Error(protocol::err::kWrongType);
-  *h = e->hash_value.get();
-  return Status::Ok();
+  return ReadTyped(ctx, key, ValueType::kHash, &Entry::hash_value, h);
 }
 
 // The hash at key for a write, created empty if missing (*created says so; the caller

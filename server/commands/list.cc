@@ -21,6 +21,7 @@
 #include "server/commands/collection_args.h"
 #include "server/commands/list_ops.h"
 #include "server/commands/registry.h"
+#include "server/commands/typed_lookup.h"
 #include "server/keyspace_events.h"
 #include "server/server_state.h"
 
@@ -50,12 +51,7 @@ Status ArityError(CommandContext& ctx) {
 // The list at key for a read: *l is nullptr when the key is missing; WRONGTYPE when it
 // holds another type.
 Status ReadList(CommandContext& ctx, std::string_view key, const ListValue** l) {
-  const Entry* e = ctx.keyspace.FindForRead(ctx.db, key, ctx.now_ms);
-  *l = nullptr;
-  if (e == nullptr) return Status::Ok();
-  if (e->type != ValueType::kList) return Status::Error(protocol::err::kWrongType);
-  *l = e->list_value.get();
-  return Status::Ok();
+  return ReadTyped(ctx, key, ValueType::kList, &Entry::list_value, l);
 }
 
 // Redis's range rule (LRANGE, LTRIM): negative indexes count from the end, start is
@@ -389,12 +385,7 @@ Status LMPop(CommandContext& ctx) {
 // ---- shared with list_blocking.cc (list_ops.h) ----
 
 Status FindListForWrite(CommandContext& ctx, std::string_view key, Entry** out) {
-  Entry* e = ctx.keyspace.Find(ctx.db, key, ctx.now_ms);
-  if (e != nullptr && e->type != ValueType::kList) {
-    return Status::Error(protocol::err::kWrongType);
-  }
-  *out = e;
-  return Status::Ok();
+  return FindTypedForWrite(ctx, key, ValueType::kList, out);
 }
 
 Entry* CreateList(CommandContext& ctx, std::string_view key) {

@@ -19,6 +19,7 @@
 #include "server/commands/args.h"
 #include "server/commands/collection_args.h"
 #include "server/commands/registry.h"
+#include "server/commands/typed_lookup.h"
 #include "server/keyspace_events.h"
 
 namespace vellum::server {
@@ -33,22 +34,12 @@ using storage::ValueType;
 // The set at key for a read: *s is nullptr when the key is missing; WRONGTYPE when it
 // holds another type.
 Status ReadSet(CommandContext& ctx, std::string_view key, const SetValue** s) {
-  const Entry* e = ctx.keyspace.FindForRead(ctx.db, key, ctx.now_ms);
-  *s = nullptr;
-  if (e == nullptr) return Status::Ok();
-  if (e->type != ValueType::kSet) return Status::Error(protocol::err::kWrongType);
-  *s = e->set_value.get();
-  return Status::Ok();
+  return ReadTyped(ctx, key, ValueType::kSet, &Entry::set_value, s);
 }
 
 // The set at key for a write, or nullptr when missing; WRONGTYPE for another type.
 Status FindSetForWrite(CommandContext& ctx, std::string_view key, Entry** out) {
-  Entry* e = ctx.keyspace.Find(ctx.db, key, ctx.now_ms);
-  if (e != nullptr && e->type != ValueType::kSet) {
-    return Status::Error(protocol::err::kWrongType);
-  }
-  *out = e;
-  return Status::Ok();
+  return FindTypedForWrite(ctx, key, ValueType::kSet, out);
 }
 
 // A new, empty set entry at a key that Find reported missing.

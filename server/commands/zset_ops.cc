@@ -8,6 +8,7 @@
 #include "common/numbers.h"
 #include "protocol/errors.h"
 #include "server/blocking.h"
+#include "server/commands/typed_lookup.h"
 #include "server/keyspace_events.h"
 #include "server/server_state.h"
 
@@ -36,21 +37,11 @@ bool ParseScoreBound(std::string_view arg, double* value, bool* exclusive) {
 }  // namespace
 
 Status ReadZSet(CommandContext& ctx, std::string_view key, const ZSetValue** z) {
-  const Entry* e = ctx.keyspace.FindForRead(ctx.db, key, ctx.now_ms);
-  *z = nullptr;
-  if (e == nullptr) return Status::Ok();
-  if (e->type != ValueType::kZSet) return Status::Error(protocol::err::kWrongType);
-  *z = e->zset_value.get();
-  return Status::Ok();
+  return ReadTyped(ctx, key, ValueType::kZSet, &Entry::zset_value, z);
 }
 
 Status FindZSetForWrite(CommandContext& ctx, std::string_view key, Entry** out) {
-  Entry* e = ctx.keyspace.Find(ctx.db, key, ctx.now_ms);
-  if (e != nullptr && e->type != ValueType::kZSet) {
-    return Status::Error(protocol::err::kWrongType);
-  }
-  *out = e;
-  return Status::Ok();
+  return FindTypedForWrite(ctx, key, ValueType::kZSet, out);
 }
 
 Entry* CreateZSet(CommandContext& ctx, std::string_view key) {
