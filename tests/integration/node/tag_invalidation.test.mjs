@@ -112,3 +112,47 @@ test('WATCH guards a read-modify-write from both clients', async () => {
     await b.quit();
   }
 });
+
+// Laravel's tagged cache (Illuminate\Cache\RedisTagSet, Laravel 10+) keeps each tag's
+// entries in a sorted set scored by their expiry time: ZADD ... GT on put (NX with -1 for
+// a forever entry), ZREMRANGEBYSCORE 0 <now> to drop stale entries, ZSCAN to walk the
+// entries when the tag is flushed. The same flow, step for step, through ioredis.
+test('a Laravel-style tag index on sorted sets: put, prune stale, flush by ZSCAN', async () => {
+  const app = new Redis({ host: '127.0.0.1', port });
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const tagKey = 'laravel_cache:tag:posts:entries';
+    const put = async (key, value, ttl) => {
+      await app.set(`laravel_cache:${key}`, value, 'EX', ttl);
+      assert.equal(await app.zadd(tagKey, 'GT', now + ttl, key), 1);
+    };
+    await put('post:1', 'one', 300);
+    await put('post:2', 'two', 600);
+    assert.equal(await app.zadd(tagKey, 'NX', -1, 'post:forever'), 1);  // rememberForever
+    await app.set('laravel_cache:post:forever', 'kept');
+    // An entry whose expiry passed (written long ago), then pruned as flushStale does.
+    assert.equal(await app.zadd(tagKey, 'GT', now - 10, 'post:old'), 1);
+    assert.equal(await app.zadd(tagKey, 'GT', now - 100, 'post:old'), 0);  // GT keeps the later
+    assert.equal(await app.zremrangebyscore(tagKey, 0, now), 1);
+    assert.deepEqual(await app.zrange(tagKey, 0, -1), ['post:forever', 'post:1', 'post:2']);
+    // Re-putting an entry with a longer TTL moves its expiry up (GT), a shorter one not.
+    await app.zadd(tagKey, 'GT', now + 900, 'post:1');
+    await app.zadd(tagKey, 'GT', now + 5, 'post:2');
+    assert.equal(Number(await app.zscore(tagKey, 'post:1')), now + 900);
+    assert.equal(Number(await app.zscore(tagKey, 'post:2')), now + 600);
+    // Flush the tag: walk its entries with ZSCAN, delete them, then the tag itself.
+    const entries = [];
+    let cursor = '0';
+    do {
+      const [next, flat] = await app.zscan(tagKey, cursor, 'COUNT', 1000);
+      for (let i = 0; i < flat.length; i += 2) entries.push(flat[i]);
+      cursor = next;
+    } while (cursor !== '0');
+    assert.deepEqual(entries.sort(), ['post:1', 'post:2', 'post:forever']);
+    assert.equal(await app.del(...entries.map((k) => `laravel_cache:${k}`)), 3);
+    assert.equal(await app.del(tagKey), 1);
+    assert.equal(await app.exists(tagKey, 'laravel_cache:post:1'), 0);
+  } finally {
+    app.disconnect();
+  }
+});
