@@ -85,6 +85,18 @@ lrange-600-32B-P1       test   32     1   -     lrange_600
 lpush-32B-P16           test   32     16  -     lpush
 sadd-P1                 cmd    0      1   -     SADD myset element:__rand_int__
 zadd-P1                 cmd    0      1   -     ZADD myzset __rand_int__ element:__rand_int__
+# Sorted sets (make bench-zsets): redis-benchmark zadd and zpopmin tests on one key
+# (myzset), then single-member reads and writes and ranges on a set of 10000 members
+# (bigzset, m000000000000..m000000009999 scored by their number, named as
+# __rand_int__ expands with KEYSPACE 10000) that the zfill step builds.
+zadd-test-P1            test   0      1   -     zadd
+zpopmin-test-P1         test   0      1   -     zpopmin
+zadd-P16                cmd    0      16  -     ZADD myzset __rand_int__ element:__rand_int__
+zscore-P1               cmd    0      1   zfill  ZSCORE bigzset m__rand_int__
+zrank-P1                cmd    0      1   zfill  ZRANK bigzset m__rand_int__
+zincrby-P1              cmd    0      1   zfill  ZINCRBY bigzset 1 m__rand_int__
+zrange-100-P1           cmd    0      1   zfill  ZRANGE bigzset 0 99 WITHSCORES
+zrangebyscore-10-P1     cmd    0      1   zfill  ZRANGEBYSCORE bigzset __rand_int__ +inf LIMIT 0 10
 evalsha-get-32B-P1      cmd    32     1   fill,script_get  EVALSHA {get_sha} 1 key:__rand_int__
 # The rate-limit-redis script (INCR, PTTL, PEXPIRE on a counter per client), run on every hit.
 evalsha-ratelimit-P1    cmd    0      1   script_ratelimit  EVALSHA {ratelimit_sha} 1 rl:__rand_int__ 0 60000
@@ -97,6 +109,15 @@ setup_script_get() {
   local sha
   sha=$("$CLI" -h "$1" -p "$2" SCRIPT LOAD "return redis.call('GET', KEYS[1])" 2>&1) || true
   set_value get_sha "$sha" '^[0-9a-f]{40}$'
+}
+
+# setup_zfill HOST PORT SIZE: bigzset holds a member per KEYSPACE value, named as
+# redis-benchmark expands m__rand_int__ (12 digits, zero-padded) and scored by its number
+# (one script call; rebuilt from scratch so every row starts from the same set).
+setup_zfill() {
+  "$CLI" -h "$1" -p "$2" DEL bigzset >/dev/null
+  "$CLI" -h "$1" -p "$2" EVAL "for i = 0, tonumber(ARGV[1]) - 1 do
+  redis.call('ZADD', KEYS[1], i, string.format('m%012d', i)) end" 1 bigzset "$KEYSPACE" >/dev/null
 }
 
 # setup_script_ratelimit HOST PORT SIZE: loads rate-limit-redis's script; {ratelimit_sha}.

@@ -10,7 +10,7 @@ process's resident set (VmRSS). The servers run one at a time, so the peak is on
 
     python3 bench/memory_overhead.py                 # 1,000,000 keys of 1 KiB and of 32 B
     python3 bench/memory_overhead.py --keys 100000 --sizes 100
-    python3 bench/memory_overhead.py --keys 100000 --sizes 32 --shapes hash5 set5 list5 list100
+    python3 bench/memory_overhead.py --keys 100000 --sizes 32 --shapes hash5 set5 list5 list100 zset5 zset100
 """
 import argparse
 import os
@@ -71,6 +71,11 @@ SHAPES = {
     "set5": (lambda k: resp(b"SADD", k, *[b"member%d" % i for i in range(5)]), 4),
     "list5": (lambda k: resp(b"RPUSH", k, *[b"element%d" % i for i in range(5)]), 4),
     "list100": (lambda k: resp(b"RPUSH", k, *[b"element%d" % i for i in range(100)]), 6),
+    # A Laravel cache tag or a small leaderboard: member -> score (a timestamp-like number).
+    "zset5": (lambda k: resp(b"ZADD", k, *[w for i in range(5)
+                                           for w in (b"%d" % (1733400000 + i), b"member%d" % i)]), 4),
+    "zset100": (lambda k: resp(b"ZADD", k, *[w for i in range(100)
+                                             for w in (b"%d" % (1733400000 + i), b"member%d" % i)]), 6),
 }
 
 
