@@ -1,281 +1,173 @@
 #include "storage/zset_value.h"
 
-#include <xxhash.h>
-
-#include <algorithm>
 #include <cstring>
-#include <new>
 
 namespace vellum::storage {
 namespace {
-
-uint32_t HashMember(std::string_view s) {
-  return static_cast<uint32_t>(XXH3_64bits(s.data(), s.size()));
-}
 
 // (a_score, a_member) orders before (b_score, b_member): by score, then member bytes.
 bool Less(double a_score, std::string_view a_member, double b_score, std::string_view b_member) {
   return a_score < b_score || (a_score == b_score && a_member < b_member);
 }
 
-constexpr int kInitialHeadLevels = 4;
-
 }  // namespace
 
-ZSetValue::Node* ZSetValue::NewNode(int levels, double score, std::string_view member) {
-  const size_t bytes = sizeof(Node) + static_cast<size_t>(levels) * sizeof(Link) + member.size();
-  auto* n = static_cast<Node*>(::operator new(bytes));
-  n->score = score;
-  n->backward = nullptr;
-  n->member_size = static_cast<uint32_t>(member.size());
-  n->levels = static_cast<uint32_t>(levels);
-  for (int i = 0; i < levels; i++) n->links()[i] = Link{nullptr, 0};
-  if (!member.empty()) {
-    std::memcpy(reinterpret_cast<char*>(n->links() + levels), member.data(), member.size());
-  }
-  return n;
+ZSetValue::ZSetValue(const ZSetValue& o)
+    : disk_version(o.disk_version),
+      packed_(o.packed_),
+      packed_size_(o.packed_size_),
+      list_(o.list_ ? std::make_unique<ZSkipList>(*o.list_) : nullptr) {}
+
+ZSetValue::Item ZSetValue::PackedAt(size_t at) const {
+  const size_t len = static_cast<unsigned char>(packed_[at]);
+  Item it{std::string_view(packed_).substr(at + 1, len), 0};
+  std::memcpy(&it.score, packed_.data() + at + 1 + len, sizeof(double));
+  return it;
 }
 
-void ZSetValue::FreeNode(Node* n) { ::operator delete(static_cast<void*>(n)); }
-
-size_t ZSetValue::NodeBytes(const Node* n) {
-  return sizeof(Node) + n->levels * sizeof(Link) + n->member_size;
+size_t ZSetValue::PackedOffset(size_t rank) const {
+  size_t at = 0;
+  for (size_t r = 0; r < rank; r++) at = PackedNext(at);
+  return at;
 }
 
-int ZSetValue::RandomLevel() {
-  // p = 1/4, as Redis's ZSKIPLIST_P: about 1.33 links per node.
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  int level = 1;
-  uint64_t bits = rng();
-  while ((bits & 3) == 0 && level < kMaxLevel) {
-    level++;
-    bits >>= 2;
-  }
-  return level;
-}
-
-ZSetValue::ZSetValue() : head_(NewNode(kInitialHeadLevels, 0, {})) {}
-
-ZSetValue::~ZSetValue() {
-  Node* n = head_->links()[0].forward;
-  while (n != nullptr) {
-    Node* next = n->links()[0].forward;
-    FreeNode(n);
-    n = next;
-  }
-  FreeNode(head_);
-}
-
-ZSetValue::ZSetValue(const ZSetValue& o) : ZSetValue() {
-  index_.Reserve(o.size());
-  for (const Node* n = o.head_->links()[0].forward; n != nullptr; n = n->links()[0].forward) {
-    Set(n->member(), n->score);
-  }
-  skiplist_ = o.skiplist_;
-}
-
-void ZSetValue::GrowHead(int levels) {
-  const int have = static_cast<int>(head_->levels);
-  if (levels <= have) return;
-  const int cap = std::min(kMaxLevel, std::max(levels, have * 2));
-  Node* fresh = NewNode(cap, 0, {});
-  for (int i = 0; i < have; i++) fresh->links()[i] = head_->links()[i];
-  FreeNode(head_);
-  head_ = fresh;
-}
-
-ZSetValue::Node* ZSetValue::Insert(double score, std::string_view member) {
-  const int level = RandomLevel();
-  GrowHead(level);  // first: the walk below keeps pointers to the head
-  Node* update[kMaxLevel];
-  size_t rank[kMaxLevel];
-  Node* x = head_;
-  for (int i = level_ - 1; i >= 0; i--) {
-    rank[i] = i == level_ - 1 ? 0 : rank[i + 1];
-    for (Node* f = x->links()[i].forward; f != nullptr && Less(f->score, f->member(), score, member);
-         f = x->links()[i].forward) {
-      rank[i] += x->links()[i].span;
-      x = f;
-    }
-    update[i] = x;
-  }
-  if (level > level_) {
-    for (int i = level_; i < level; i++) {
-      rank[i] = 0;
-      update[i] = head_;
-      head_->links()[i].span = length_;
-    }
-    level_ = level;
-  }
-  Node* n = NewNode(level, score, member);
-  for (int i = 0; i < level; i++) {
-    Link& prev = update[i]->links()[i];
-    n->links()[i].forward = prev.forward;
-    prev.forward = n;
-    n->links()[i].span = prev.span - (rank[0] - rank[i]);
-    prev.span = rank[0] - rank[i] + 1;
-  }
-  for (int i = level; i < level_; i++) update[i]->links()[i].span++;
-  n->backward = update[0] == head_ ? nullptr : update[0];
-  if (n->links()[0].forward != nullptr) {
-    n->links()[0].forward->backward = n;
-  } else {
-    tail_ = n;
-  }
-  length_++;
-  node_bytes_ += NodeBytes(n);
-  return n;
-}
-
-void ZSetValue::Unlink(Node* n) {
-  Node* update[kMaxLevel];
-  Node* x = head_;
-  for (int i = level_ - 1; i >= 0; i--) {
-    for (Node* f = x->links()[i].forward;
-         f != nullptr && f != n && Less(f->score, f->member(), n->score, n->member());
-         f = x->links()[i].forward) {
-      x = f;
-    }
-    update[i] = x;
-  }
-  for (int i = 0; i < level_; i++) {
-    Link& prev = update[i]->links()[i];
-    if (prev.forward == n) {
-      prev.span += n->links()[i].span - 1;
-      prev.forward = n->links()[i].forward;
-    } else {
-      prev.span--;
+size_t ZSetValue::PackedFind(std::string_view member, size_t* rank) const {
+  size_t at = 0;
+  for (size_t r = 0; r < packed_size_; r++, at = PackedNext(at)) {
+    const size_t len = static_cast<unsigned char>(packed_[at]);
+    if (len == member.size() && packed_.compare(at + 1, len, member) == 0) {
+      if (rank != nullptr) *rank = r;
+      return at;
     }
   }
-  Node* next = n->links()[0].forward;
-  if (next != nullptr) {
-    next->backward = n->backward;
-  } else {
-    tail_ = n->backward;
-  }
-  while (level_ > 1 && head_->links()[level_ - 1].forward == nullptr) level_--;
-  length_--;
-  node_bytes_ -= NodeBytes(n);
+  return std::string::npos;
 }
 
-void ZSetValue::NoteMember(std::string_view member, size_t new_size) {
-  if (member.size() > kListpackValue || new_size > kListpackEntries) skiplist_ = true;
+void ZSetValue::PackedInsert(std::string_view member, double score) {
+  size_t at = 0;
+  for (size_t r = 0; r < packed_size_; r++, at = PackedNext(at)) {
+    const Item it = PackedAt(at);
+    if (Less(score, member, it.score, it.member)) break;
+  }
+  char entry[kEntryOverhead + kListpackValue];
+  const auto len = static_cast<unsigned char>(member.size());
+  entry[0] = static_cast<char>(len);
+  if (!member.empty()) std::memcpy(entry + 1, member.data(), member.size());
+  std::memcpy(entry + 1 + member.size(), &score, sizeof(double));
+  entry[member.size() + kEntryOverhead - 1] = static_cast<char>(len);
+  packed_.insert(at, entry, member.size() + kEntryOverhead);
+  packed_size_++;
 }
+
+void ZSetValue::ToSkipList() {
+  if (list_) return;
+  auto list = std::make_unique<ZSkipList>();
+  Walk(0, packed_size_, /*reverse=*/false, [&](Item it) {
+    list->Set(it.member, it.score);
+    return true;
+  });
+  list_ = std::move(list);
+  std::string().swap(packed_);
+  packed_size_ = 0;
+}
+
+void ZSetValue::LabelSkiplist() { ToSkipList(); }
 
 void ZSetValue::RelabelEncoding() {
-  skiplist_ = size() > kListpackEntries;
-  for (const IndexEntry& e : index_.nodes()) {
-    if (skiplist_) break;
-    if (e.node->member_size > kListpackValue) skiplist_ = true;
+  if (!list_) {
+    if (packed_size_ > kListpackEntries) ToSkipList();
+    return;
   }
+  if (list_->size() > kListpackEntries) return;
+  bool fits = true;
+  list_->Walk(0, list_->size(), /*reverse=*/false, [&](Item it) {
+    fits = it.member.size() <= kListpackValue;
+    return fits;
+  });
+  if (!fits) return;
+  std::unique_ptr<ZSkipList> list = std::move(list_);
+  list->Walk(0, list->size(), /*reverse=*/false, [&](Item it) {
+    PackedInsert(it.member, it.score == 0 ? 0 : it.score);
+    return true;
+  });
 }
 
 std::optional<double> ZSetValue::Score(std::string_view member) const {
-  const uint32_t i = index_.Find(member, HashMember(member));
-  if (i == CollectionTable<IndexEntry>::kNil) return std::nullopt;
-  return index_.at(i).node->score;
+  if (list_) return list_->Score(member);
+  const size_t at = PackedFind(member, nullptr);
+  if (at == std::string::npos) return std::nullopt;
+  return PackedAt(at).score;
 }
 
 bool ZSetValue::Set(std::string_view member, double score) {
-  // A listpack keeps a score as text, where -0 reads back as 0; a skiplist keeps it.
-  if (score == 0 && !skiplist_) score = 0;
-  const uint32_t h = HashMember(member);
-  const uint32_t i = index_.Find(member, h);
-  if (i == CollectionTable<IndexEntry>::kNil) {
-    Node* n = Insert(score, member);
-    index_.Insert(IndexEntry{n, 0, h});
-    NoteMember(member, index_.size());
-    return true;
+  if (!list_) {
+    if (member.size() > kListpackValue) {
+      ToSkipList();
+    } else {
+      if (score == 0) score = 0;  // the listpack's text of -0 reads back as 0
+      const size_t at = PackedFind(member, nullptr);
+      if (at != std::string::npos) {
+        if (PackedAt(at).score == score) return false;
+        packed_.erase(at, member.size() + kEntryOverhead);  // re-inserted in order below
+        packed_size_--;
+        PackedInsert(member, score);
+        return false;
+      }
+      if (packed_size_ + 1 <= kListpackEntries) {
+        PackedInsert(member, score);
+        return true;
+      }
+      ToSkipList();
+    }
   }
-  Node* n = index_.at(i).node;
-  if (n->score == score) return false;
-  const Node* prev = n->backward;
-  const Node* next = n->links()[0].forward;
-  if ((prev == nullptr || Less(prev->score, prev->member(), score, n->member())) &&
-      (next == nullptr || Less(score, n->member(), next->score, next->member()))) {
-    n->score = score;  // still in order where it is
-    return false;
-  }
-  Unlink(n);
-  index_.at(i).node = Insert(score, n->member());
-  FreeNode(n);
-  return false;
+  return list_->Set(member, score);
 }
 
 bool ZSetValue::Remove(std::string_view member) {
-  const uint32_t i = index_.Find(member, HashMember(member));
-  if (i == CollectionTable<IndexEntry>::kNil) return false;
-  Node* n = index_.at(i).node;
-  index_.EraseAt(i, /*keep_order=*/false);
-  Unlink(n);
-  FreeNode(n);
+  if (list_) return list_->Remove(member);
+  const size_t at = PackedFind(member, nullptr);
+  if (at == std::string::npos) return false;
+  packed_.erase(at, member.size() + kEntryOverhead);
+  packed_size_--;
+  ShrinkPacked();
   return true;
 }
 
 std::optional<size_t> ZSetValue::Rank(std::string_view member) const {
-  const uint32_t i = index_.Find(member, HashMember(member));
-  if (i == CollectionTable<IndexEntry>::kNil) return std::nullopt;
-  const Node* target = index_.at(i).node;
+  if (list_) return list_->Rank(member);
   size_t rank = 0;
-  const Node* x = head_;
-  for (int l = level_ - 1; l >= 0; l--) {
-    for (const Node* f = x->links()[l].forward;
-         f != nullptr &&
-         (f == target || Less(f->score, f->member(), target->score, target->member()));
-         f = x->links()[l].forward) {
-      rank += x->links()[l].span;
-      x = f;
-    }
-    if (x == target) return rank - 1;
-  }
-  return std::nullopt;  // unreachable while the index and the list agree
+  if (PackedFind(member, &rank) == std::string::npos) return std::nullopt;
+  return rank;
 }
 
-const ZSetValue::Node* ZSetValue::NodeAt(size_t rank) const {
-  size_t traversed = 0;
-  const Node* x = head_;
-  for (int l = level_ - 1; l >= 0; l--) {
-    while (x->links()[l].forward != nullptr && traversed + x->links()[l].span <= rank) {
-      traversed += x->links()[l].span;
-      x = x->links()[l].forward;
-    }
-    if (traversed == rank) return x == head_ ? nullptr : x;
-  }
-  return nullptr;
+ZSetValue::Item ZSetValue::At(size_t rank) const {
+  if (list_) return list_->At(rank);
+  return PackedAt(PackedOffset(rank));
 }
-
-ZSetValue::Item ZSetValue::At(size_t rank) const { return ItemOf(NodeAt(rank + 1)); }
 
 size_t ZSetValue::CountBelow(double score, bool or_equal) const {
-  size_t rank = 0;
-  const Node* x = head_;
-  for (int l = level_ - 1; l >= 0; l--) {
-    for (const Node* f = x->links()[l].forward;
-         f != nullptr && (f->score < score || (or_equal && f->score == score));
-         f = x->links()[l].forward) {
-      rank += x->links()[l].span;
-      x = f;
-    }
+  if (list_) return list_->CountBelow(score, or_equal);
+  size_t n = 0;
+  for (size_t at = 0; n < packed_size_; n++, at = PackedNext(at)) {
+    const double s = PackedAt(at).score;
+    if (!(s < score || (or_equal && s == score))) break;
   }
-  return rank;
+  return n;
 }
 
 size_t ZSetValue::CountBelowLex(std::string_view member, bool or_equal) const {
-  size_t rank = 0;
-  const Node* x = head_;
-  for (int l = level_ - 1; l >= 0; l--) {
-    for (const Node* f = x->links()[l].forward;
-         f != nullptr && (f->member() < member || (or_equal && f->member() == member));
-         f = x->links()[l].forward) {
-      rank += x->links()[l].span;
-      x = f;
-    }
+  if (list_) return list_->CountBelowLex(member, or_equal);
+  size_t n = 0;
+  for (size_t at = 0; n < packed_size_; n++, at = PackedNext(at)) {
+    const std::string_view m = PackedAt(at).member;
+    if (!(m < member || (or_equal && m == member))) break;
   }
-  return rank;
+  return n;
 }
 
 size_t ZSetValue::MemoryUsage() const {
-  return sizeof(ZSetValue) + NodeBytes(head_) + node_bytes_ + index_.MemoryUsage();
+  const size_t packed = packed_.capacity() > 15 ? packed_.capacity() + 1 : 0;
+  return sizeof(ZSetValue) + packed + (list_ ? list_->MemoryUsage() : 0);
 }
 
 }  // namespace vellum::storage

@@ -1,34 +1,35 @@
-// ZSetValue: the payload of a Redis sorted set (ValueType::kZSet).
+// ZSetValue: the payload of a Redis sorted set (ValueType::kZSet), in one of two forms,
+// as Redis keeps it:
+// - small ("listpack", up to kListpackEntries members of up to kListpackValue bytes):
+//   every member and its score packed in order in one string, entry by entry
+//   [length u8][member bytes][score: 8 bytes][length u8] (the trailing length lets a walk
+//   go backwards). Operations scan it linearly, which for at most 128 short members costs
+//   less than chasing pointers, and a set of five members is one small allocation;
+// - large ("skiplist"): a ZSkipList (storage/zskiplist.h), O(log n) by rank, score and
+//   member, O(1) by member.
+// A set turns large on the first change that breaks either limit and does not turn back
+// by itself; a set built whole for a *STORE takes the form its size calls for
+// (RelabelEncoding), as in Redis. OBJECT ENCODING names the form.
 //
-// Members are ordered by (score, member bytes), as in Redis. Two structures hold them:
-// - a skip list with spans (Pugh's list, with each link counting the nodes it jumps, as
-//   Redis's zskiplist does), so a rank, the item at a rank, and the number of items below
-//   a score or a member are O(log n) on average; ranges are walks from a rank;
-// - a CollectionTable from member to node: O(1) ZSCORE, O(1) membership, ZSCAN cursors
-//   that survive resizes, and O(1) uniform random members (ZRANDMEMBER).
-// Each node is one allocation: its links, score and member bytes together.
-//
-// Every range query is reduced to ranks: CountBelow(score) and CountBelowLex(member) give
-// where a score or lex bound falls, so ZCOUNT is a subtraction and ZRANGEBYSCORE a walk
-// from a rank. Lex queries assume every score is equal, as Redis's do (otherwise their
-// answer is unspecified).
-//
-// Redis 7.0's encoding is tracked as a label only (OBJECT ENCODING): "listpack" while the
-// set has at most kListpackEntries members and none longer than kListpackValue bytes,
-// "skiplist" from the first change that breaks either rule, never back (Redis converts
-// back only when it builds a new set for a *STORE: RelabelEncoding). While "listpack",
-// ZSCAN returns everything at once in rank order, as Redis's listpack does.
+// Members are ordered by (score, member bytes). Every range query reduces to ranks:
+// CountBelow(score) and CountBelowLex(member) say where a bound falls, Walk goes from a
+// rank. Lex queries assume equal scores, as Redis's do.
 //
 // Owned by its Entry; touched only under that entry's shard lock.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <random>
+#include <string>
 #include <string_view>
+#include <vector>
 
-#include "storage/collection_table.h"
+#include "storage/zset_item.h"
+#include "storage/zskiplist.h"
 
 namespace vellum::storage {
 
@@ -37,37 +38,33 @@ class ZSetValue {
   static constexpr size_t kListpackEntries = 128;  // zset-max-listpack-entries
   static constexpr size_t kListpackValue = 64;     // zset-max-listpack-value
 
-  struct Item {
-    std::string_view member;
-    double score;
-  };
+  using Item = ZSetItem;
 
-  ZSetValue();
-  ~ZSetValue();
+  ZSetValue() = default;
   ZSetValue(const ZSetValue& o);
   ZSetValue& operator=(const ZSetValue&) = delete;
 
-  size_t size() const { return index_.size(); }
-  bool empty() const { return index_.empty(); }
-  bool listpack() const { return !skiplist_; }
-  const char* EncodingName() const { return skiplist_ ? "skiplist" : "listpack"; }
-  // A set just built whole (a *STORE destination) takes Redis's encoding for its size.
+  size_t size() const { return list_ ? list_->size() : packed_size_; }
+  bool empty() const { return size() == 0; }
+  bool listpack() const { return list_ == nullptr; }
+  const char* EncodingName() const { return list_ ? "skiplist" : "listpack"; }
+  // A set just built whole (a *STORE destination) takes Redis's form for its size.
   void RelabelEncoding();
-  // A new set that Redis would create as a skiplist at once (ZADD of more than
-  // kListpackEntries members, or whose first member is longer than kListpackValue).
-  void LabelSkiplist() { skiplist_ = true; }
+  // Takes the large form now (Redis creates a ZADD's new key that way when it adds more
+  // than kListpackEntries members or its first member is longer than kListpackValue).
+  void LabelSkiplist();
 
   std::optional<double> Score(std::string_view member) const;
   // Gives member this score, adding it if new; returns true if it was new. The score is
-  // never NaN (the commands refuse it first). While the set is labelled "listpack", -0 is
-  // stored as 0, as Redis's listpack text reads back; a skiplist keeps the sign.
+  // never NaN (the commands refuse it first). In the small form -0 is stored as 0, as
+  // Redis's listpack text reads back; the large form keeps the sign.
   bool Set(std::string_view member, double score);
   // Removes a member; returns true if it was there.
   bool Remove(std::string_view member);
 
   // The member's 0-based rank in ascending order, or nullopt if absent.
   std::optional<size_t> Rank(std::string_view member) const;
-  // The item at rank r (r < size()); O(log n).
+  // The item at rank r (r < size()).
   Item At(size_t rank) const;
   // How many items have a score below `score` (or equal to it too, with or_equal).
   size_t CountBelow(double score, bool or_equal) const;
@@ -84,11 +81,13 @@ class ZSetValue {
   template <typename Fn>
   void RemoveRanks(size_t from, size_t to, Fn&& fn);
 
-  // A uniformly random member's storage index (for the index below); O(1).
-  size_t RandomIndex(std::mt19937_64& rng) const { return rng() % index_.size(); }
-  Item AtIndex(size_t i) const { return ItemOf(index_.at(i).node); }
+  // A uniformly random member's index, and the member at an index (ZRANDMEMBER): O(1)
+  // in the large form; in the small one the index is the rank.
+  size_t RandomIndex(std::mt19937_64& rng) const { return rng() % size(); }
+  Item AtIndex(size_t i) const { return list_ ? list_->AtIndex(i) : At(i); }
 
-  // One ZSCAN call, as SetValue::Scan: a listpack-labelled set is returned whole, cursor 0.
+  // One ZSCAN call: a small set is returned whole in rank order, cursor 0, as Redis's
+  // listpack is; a large one by the index's buckets.
   template <typename Fn>
   uint64_t Scan(uint64_t cursor, size_t count, Fn&& fn) const;
 
@@ -100,93 +99,81 @@ class ZSetValue {
   uint64_t disk_version = 0;
 
  private:
-  static constexpr int kMaxLevel = 32;
-  struct Node;
-  struct Link {
-    Node* forward;
-    size_t span;  // nodes this link passes over, counting the one it lands on
-  };
-  struct Node {
-    double score;
-    Node* backward;
-    uint32_t member_size;
-    uint32_t levels;
-    Link* links() { return reinterpret_cast<Link*>(this + 1); }
-    const Link* links() const { return reinterpret_cast<const Link*>(this + 1); }
-    std::string_view member() const {
-      return {reinterpret_cast<const char*>(links() + levels), member_size};
-    }
-  };
-  struct IndexEntry {
-    Node* node;
-    uint32_t next = 0;
-    uint32_t hash = 0;
-    std::string_view key() const { return node->member(); }
-  };
+  static constexpr size_t kEntryOverhead = 1 + 8 + 1;  // both lengths and the score
 
-  static Item ItemOf(const Node* n) { return {n->member(), n->score}; }
-  static Node* NewNode(int levels, double score, std::string_view member);
-  // Gives the head at least `levels` links (it starts small: most sets are).
-  void GrowHead(int levels);
-  static void FreeNode(Node* n);
-  static size_t NodeBytes(const Node* n);
-  // True if (score, member) orders before node n.
-  static bool Before(double score, std::string_view member, const Node* n);
-  static int RandomLevel();
-  Node* Insert(double score, std::string_view member);
-  // Unlinks n (the nodes whose links lead to it are found by its score and member).
-  void Unlink(Node* n);
-  const Node* NodeAt(size_t rank) const;  // 1-based rank, as in the list's spans
-  void NoteMember(std::string_view member, size_t new_size);
+  // The small form's entry at byte offset `at`, and the offset of the next one.
+  Item PackedAt(size_t at) const;
+  size_t PackedNext(size_t at) const {
+    return at + kEntryOverhead + static_cast<unsigned char>(packed_[at]);
+  }
+  size_t PackedPrev(size_t at) const {
+    return at - kEntryOverhead - static_cast<unsigned char>(packed_[at - 1]);
+  }
+  // The offset of rank r's entry (packed_.size() for r == size()).
+  size_t PackedOffset(size_t rank) const;
+  // The offset of member's entry, or npos; *rank its rank.
+  size_t PackedFind(std::string_view member, size_t* rank) const;
+  void PackedInsert(std::string_view member, double score);
+  // Moves every member into the large form.
+  void ToSkipList();
+  // Gives back the small form's spare capacity once it is mostly unused.
+  void ShrinkPacked() {
+    if (packed_.capacity() > 2 * packed_.size() + 64) packed_.shrink_to_fit();
+  }
 
-  Node* head_;             // links only; its capacity grows with the tallest node
-  Node* tail_ = nullptr;
-  size_t length_ = 0;      // nodes in the list (the index can briefly differ in Set)
-  int level_ = 1;
-  CollectionTable<IndexEntry> index_;
-  size_t node_bytes_ = 0;
-  bool skiplist_ = false;
+  std::string packed_;          // the small form (empty in the large one)
+  uint32_t packed_size_ = 0;    // members in packed_
+  std::unique_ptr<ZSkipList> list_;  // the large form, or null
 };
 
 template <typename Fn>
 void ZSetValue::Walk(size_t first, size_t count, bool reverse, Fn&& fn) const {
-  if (first >= size()) return;
-  for (const Node* n = NodeAt(first + 1); n != nullptr && count > 0; count--) {
-    if (!fn(ItemOf(n))) return;
-    n = reverse ? n->backward : n->links()[0].forward;
+  if (list_) {
+    list_->Walk(first, count, reverse, fn);
+    return;
+  }
+  if (first >= packed_size_) return;
+  size_t at = PackedOffset(first);
+  for (size_t rank = first; count > 0; count--) {
+    if (!fn(PackedAt(at))) return;
+    if (reverse) {
+      if (rank == 0) return;
+      rank--;
+      at = PackedPrev(at);
+    } else {
+      if (++rank == packed_size_) return;
+      at = PackedNext(at);
+    }
   }
 }
 
 template <typename Fn>
 void ZSetValue::RemoveRanks(size_t from, size_t to, Fn&& fn) {
-  if (from >= to) return;
-  Node* n = const_cast<Node*>(NodeAt(from + 1));
-  for (size_t r = from; r < to && n != nullptr; r++) {
-    Node* next = n->links()[0].forward;
-    fn(n->member());
-    Remove(n->member());
-    n = next;
+  if (list_) {
+    list_->RemoveRanks(from, to, fn);
+    return;
   }
+  to = std::min<size_t>(to, packed_size_);
+  if (from >= to) return;
+  const size_t begin = PackedOffset(from);
+  size_t end = begin;
+  for (size_t r = from; r < to; r++) {
+    fn(PackedAt(end).member);
+    end = PackedNext(end);
+  }
+  packed_.erase(begin, end - begin);
+  packed_size_ -= static_cast<uint32_t>(to - from);
+  ShrinkPacked();
 }
 
 template <typename Fn>
 uint64_t ZSetValue::Scan(uint64_t cursor, size_t count, Fn&& fn) const {
-  if (listpack()) {
-    Walk(0, size(), /*reverse=*/false, [&](Item it) {
-      fn(it);
-      return true;
-    });
-    return 0;
-  }
-  size_t visited = 0;
-  size_t budget = count * 10;
-  do {
-    cursor = index_.ScanStep(cursor, [&](const IndexEntry& e) {
-      fn(ItemOf(e.node));
-      visited++;
-    });
-  } while (cursor != 0 && budget-- > 0 && visited < count);
-  return cursor;
+  if (list_) return list_->Scan(cursor, count, fn);
+  Walk(0, packed_size_, /*reverse=*/false, [&](Item it) {
+    fn(it);
+    return true;
+  });
+  return 0;
 }
 
 }  // namespace vellum::storage

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <iterator>
 #include <limits>
 #include <map>
@@ -102,13 +103,15 @@ TEST(ZSetValueTest, LabelsListpackUntilRedisWouldConvert) {
   EXPECT_STREQ(z.EncodingName(), "skiplist");
 }
 
-TEST(ZSetValueTest, RandomEditsMatchASortedModel) {
+// Random edits on `members` distinct names: 100 keep the small (packed) form throughout,
+// 600 turn it into the skip list early on.
+void RandomEditsMatchASortedModel(int members, const char* encoding) {
   std::mt19937_64 rng(7);
   ZSetValue z;
   Model model;
   std::map<std::string, double> scores;
   for (int step = 0; step < 30000; step++) {
-    const std::string m = "m" + std::to_string(rng() % 600);
+    const std::string m = "m" + std::to_string(rng() % static_cast<uint64_t>(members));
     const double score = static_cast<double>(rng() % 50) / 2;
     switch (rng() % 6) {
       case 0: case 1: case 2: {
@@ -163,8 +166,48 @@ TEST(ZSetValueTest, RandomEditsMatchASortedModel) {
   }
   const std::vector<std::pair<double, std::string>> want(model.begin(), model.end());
   EXPECT_EQ(Contents(z), want);
+  EXPECT_STREQ(z.EncodingName(), encoding);
   ZSetValue copy(z);
   EXPECT_EQ(Contents(copy), want);
+  std::vector<std::pair<double, std::string>> down;
+  z.Walk(z.size() - 1, z.size(), /*reverse=*/true, [&](ZSetValue::Item it) {
+    down.emplace_back(it.score, std::string(it.member));
+    return true;
+  });
+  const std::vector<std::pair<double, std::string>> up(down.rbegin(), down.rend());
+  EXPECT_EQ(up, want);
+}
+
+TEST(ZSetValueTest, RandomEditsMatchASortedModelInTheSmallForm) {
+  RandomEditsMatchASortedModel(100, "listpack");
+}
+
+TEST(ZSetValueTest, RandomEditsMatchASortedModelInTheSkipList) {
+  RandomEditsMatchASortedModel(600, "skiplist");
+}
+
+TEST(ZSetValueTest, TheSmallFormTurnsIntoTheSkipListWithItsContents) {
+  ZSetValue z;
+  for (int i = 0; i < 128; i++) z.Set("m" + std::to_string(i), 128 - i);
+  ASSERT_TRUE(z.listpack());
+  const size_t small = z.MemoryUsage();
+  z.Set("last", -1);
+  EXPECT_FALSE(z.listpack());
+  EXPECT_GT(z.MemoryUsage(), small);
+  EXPECT_EQ(z.size(), 129u);
+  EXPECT_EQ(z.At(0).member, "last");
+  EXPECT_EQ(z.At(128).member, "m0");
+  EXPECT_EQ(z.Rank("m127"), 1u);
+}
+
+TEST(ZSetValueTest, NegativeZeroKeepsItsSignOnlyInTheSkipList) {
+  ZSetValue small;
+  small.Set("e", -0.0);
+  EXPECT_FALSE(std::signbit(*small.Score("e")));
+  ZSetValue large;
+  large.LabelSkiplist();
+  large.Set("e", -0.0);
+  EXPECT_TRUE(std::signbit(*large.Score("e")));
 }
 
 TEST(ZSetValueTest, ScanOfALargeSetVisitsEveryMember) {
