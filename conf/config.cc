@@ -198,12 +198,12 @@ std::vector<FieldSpec> BuildSchema() {
                "Redis's compact-set threshold: accepted, ignored (one set representation)."),
       Encoding("encoding.zset-max-listpack-entries", "zset-max-listpack-entries",
                "zset-max-ziplist-entries", 0, &Config::zset_max_listpack_entries,
-               "Redis's compact sorted-set threshold: accepted, ignored (OBJECT ENCODING "
-               "follows Redis's default)."),
+               "The most members a sorted set keeps packed in one string (OBJECT ENCODING "
+               "listpack) before it turns into a skip list."),
       Encoding("encoding.zset-max-listpack-value", "zset-max-listpack-value",
                "zset-max-ziplist-value", 0, &Config::zset_max_listpack_value,
-               "Redis's compact sorted-set threshold: accepted, ignored (OBJECT ENCODING "
-               "follows Redis's default)."),
+               "The longest member (bytes) a packed sorted set holds; Vellum packs at most "
+               "255 whatever the value."),
       Encoding("encoding.list-max-listpack-size", "list-max-listpack-size",
                "list-max-ziplist-size", INT_MIN, &Config::list_max_listpack_size,
                "Redis's list node size: accepted, ignored (one list representation)."),

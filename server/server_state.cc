@@ -5,6 +5,7 @@
 #include <random>
 
 #include "common/memory.h"
+#include "storage/zset_value.h"
 
 namespace vellum::server {
 
@@ -101,6 +102,8 @@ void ServerState::ApplyConfig(const conf::Config& c) {
     std::lock_guard<std::mutex> lock(mu_);
     requirepass_ = c.requirepass;
   }
+  storage::ZSetValue::SetListpackLimits(static_cast<size_t>(c.zset_max_listpack_entries),
+                                        static_cast<size_t>(c.zset_max_listpack_value));
   has_requirepass = !c.requirepass.empty();
 }
 

@@ -49,7 +49,7 @@ void ZSetValue::PackedInsert(std::string_view member, double score) {
     const Item it = PackedAt(at);
     if (Less(score, member, it.score, it.member)) break;
   }
-  char entry[kEntryOverhead + kListpackValue];
+  char entry[kEntryOverhead + kMaxPackedMember];
   const auto len = static_cast<unsigned char>(member.size());
   entry[0] = static_cast<char>(len);
   if (!member.empty()) std::memcpy(entry + 1, member.data(), member.size());
@@ -75,13 +75,13 @@ void ZSetValue::LabelSkiplist() { ToSkipList(); }
 
 void ZSetValue::RelabelEncoding() {
   if (!list_) {
-    if (packed_size_ > kListpackEntries) ToSkipList();
+    if (packed_size_ > max_listpack_entries()) ToSkipList();
     return;
   }
-  if (list_->size() > kListpackEntries) return;
+  if (list_->size() > max_listpack_entries()) return;
   bool fits = true;
   list_->Walk(0, list_->size(), /*reverse=*/false, [&](Item it) {
-    fits = it.member.size() <= kListpackValue;
+    fits = it.member.size() <= max_listpack_value();
     return fits;
   });
   if (!fits) return;
@@ -101,7 +101,7 @@ std::optional<double> ZSetValue::Score(std::string_view member) const {
 
 bool ZSetValue::Set(std::string_view member, double score) {
   if (!list_) {
-    if (member.size() > kListpackValue) {
+    if (member.size() > max_listpack_value()) {
       ToSkipList();
     } else {
       if (score == 0) score = 0;  // the listpack's text of -0 reads back as 0
@@ -113,7 +113,7 @@ bool ZSetValue::Set(std::string_view member, double score) {
         PackedInsert(member, score);
         return false;
       }
-      if (packed_size_ + 1 <= kListpackEntries) {
+      if (packed_size_ + 1 <= max_listpack_entries()) {
         PackedInsert(member, score);
         return true;
       }

@@ -1,6 +1,7 @@
 // ZSetValue: the payload of a Redis sorted set (ValueType::kZSet), in one of two forms,
 // as Redis keeps it:
-// - small ("listpack", up to kListpackEntries members of up to kListpackValue bytes):
+// - small ("listpack", up to zset-max-listpack-entries members of up to
+//   zset-max-listpack-value bytes, 128 and 64 by default, as in Redis):
 //   every member and its score packed in order in one string, entry by entry
 //   [length u8][member bytes][score: 8 bytes][length u8] (the trailing length lets a walk
 //   go backwards). Operations scan it linearly, which for at most 128 short members costs
@@ -19,6 +20,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -35,8 +37,20 @@ namespace vellum::storage {
 
 class ZSetValue {
  public:
-  static constexpr size_t kListpackEntries = 128;  // zset-max-listpack-entries
-  static constexpr size_t kListpackValue = 64;     // zset-max-listpack-value
+  static constexpr size_t kListpackEntries = 128;  // zset-max-listpack-entries default
+  static constexpr size_t kListpackValue = 64;     // zset-max-listpack-value default
+  // The longest member the small form can hold (its length is one byte), whatever
+  // zset-max-listpack-value says.
+  static constexpr size_t kMaxPackedMember = 255;
+
+  // The limits of the small form, process-wide: the config sets them at start and on
+  // CONFIG SET. Sets already built keep their form until they next change, as in Redis.
+  static void SetListpackLimits(size_t entries, size_t value) {
+    limit_entries_.store(entries, std::memory_order_relaxed);
+    limit_value_.store(std::min(value, kMaxPackedMember), std::memory_order_relaxed);
+  }
+  static size_t max_listpack_entries() { return limit_entries_.load(std::memory_order_relaxed); }
+  static size_t max_listpack_value() { return limit_value_.load(std::memory_order_relaxed); }
 
   using Item = ZSetItem;
 
@@ -51,7 +65,8 @@ class ZSetValue {
   // A set just built whole (a *STORE destination) takes Redis's form for its size.
   void RelabelEncoding();
   // Takes the large form now (Redis creates a ZADD's new key that way when it adds more
-  // than kListpackEntries members or its first member is longer than kListpackValue).
+  // than max_listpack_entries() members or its first member is longer than
+  // max_listpack_value()).
   void LabelSkiplist();
 
   std::optional<double> Score(std::string_view member) const;
@@ -120,6 +135,9 @@ class ZSetValue {
   void ShrinkPacked() {
     if (packed_.capacity() > 2 * packed_.size() + 64) packed_.shrink_to_fit();
   }
+
+  inline static std::atomic<size_t> limit_entries_{kListpackEntries};
+  inline static std::atomic<size_t> limit_value_{kListpackValue};
 
   std::string packed_;          // the small form (empty in the large one)
   uint32_t packed_size_ = 0;    // members in packed_

@@ -64,8 +64,8 @@ Status ZAddGeneric(CommandContext& ctx, AddFlags f, size_t first) {
   if (created) {
     e = CreateZSet(ctx, key);
     // Redis 7.0 picks a new key's encoding from the pair count and the first member.
-    if (pairs > ZSetValue::kListpackEntries ||
-        ctx.arg(first + 1).size() > ZSetValue::kListpackValue) {
+    if (pairs > ZSetValue::max_listpack_entries() ||
+        ctx.arg(first + 1).size() > ZSetValue::max_listpack_value()) {
       e->zset_value->LabelSkiplist();
     }
   }

@@ -1042,6 +1042,32 @@ def test_encoding_is_skiplist_for_a_member_over_64_bytes(c):
     assert encoding(c, "new") == b"skiplist"
 
 
+def test_config_zset_max_listpack_entries(c):
+    old = c.execute_command("CONFIG", "GET", "zset-max-listpack-entries")[1]
+    try:
+        c.execute_command("CONFIG", "SET", "zset-max-listpack-entries", 4)
+        fill(c, "z", 4)
+        assert encoding(c, "z") == b"listpack"
+        c.execute_command("ZADD", "z", 9, "e")
+        assert encoding(c, "z") == b"skiplist"
+    finally:
+        c.execute_command("CONFIG", "SET", "zset-max-listpack-entries", old)
+
+
+def test_config_zset_max_listpack_value(c):
+    old = c.execute_command("CONFIG", "GET", "zset-max-listpack-value")[1]
+    try:
+        c.execute_command("CONFIG", "SET", "zset-max-listpack-value", 3)
+        c.execute_command("ZADD", "z", 1, "abc")
+        assert encoding(c, "z") == b"listpack"
+        c.execute_command("ZADD", "z", 2, "abcd")
+        assert encoding(c, "z") == b"skiplist"
+        c.execute_command("ZADD", "new", 1, "abcd")  # a new key: its first member decides
+        assert encoding(c, "new") == b"skiplist"
+    finally:
+        c.execute_command("CONFIG", "SET", "zset-max-listpack-value", old)
+
+
 def test_skiplist_commands_match_listpack_ones(c):
     """The same operations on a 200-member skiplist answer like on a listpack."""
     fill(c, "z", 200)
