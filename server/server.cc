@@ -38,6 +38,7 @@
 #include "storage/loader.h"
 #include "storage/persister.h"
 #include "storage/write_listener_list.h"
+#include "storage/zset_value.h"
 
 namespace vellum::server {
 namespace {
@@ -212,6 +213,9 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
         VLOG_WARNING("Can't open the data directory: %s", reader.status().message().c_str());
         return 1;
       }
+      // Loaded sorted sets take the form the configured limits call for, not the defaults.
+      storage::ZSetValue::SetListpackLimits(static_cast<size_t>(config.zset_max_listpack_entries),
+                                            static_cast<size_t>(config.zset_max_listpack_value));
       loaded = storage::LoadKeyspace(**reader, keyspace, clock.NowMs());
       if (!loaded.ok()) {
         VLOG_WARNING("Can't load the data directory: %s", loaded.status().message().c_str());

@@ -82,6 +82,19 @@ def test_restart_keeps_every_type_database_and_ttl(durable):
     c.close(), c5.close()
 
 
+def test_a_restart_packs_sorted_sets_by_the_configured_limits(durable):
+    s = durable("--zset-max-listpack-entries", "200")
+    c = s.client()
+    c.zadd("z", {"m%d" % i: i for i in range(150)})  # over Redis's default of 128
+    assert c.object("encoding", "z") == b"listpack"
+    c.close()
+    t = restart(s)
+    c = t.client()
+    assert c.object("encoding", "z") == b"listpack"
+    assert c.zcard("z") == 150 and c.zscore("z", "m149") == 149
+    c.close()
+
+
 def test_digest_is_equal_after_restart_and_independent_of_build_order(durable):
     s = durable()
     c = s.client()
