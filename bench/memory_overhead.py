@@ -99,29 +99,36 @@ def load(sock, keys, size, shape="string"):
             got += len(chunk)
 
 
+def server_command(kind, vellumd, port, tmp, threads, durability="none"):
+    """The command line of a fresh vellumd or redis-server, memory only, on port."""
+    if kind == "vellum":
+        return [vellumd, "--bind", "127.0.0.1", "--port", str(port), "--dir",
+                os.path.join(tmp, "data"), "--server.threads", str(threads),
+                "--storage.durability", durability]
+    return ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+            "--appendonly", "no", "--dir", tmp, "--daemonize", "no"]
+
+
+def connect(port, limit_s=10, timeout=60):
+    """A socket to the server on port, retried while it starts."""
+    deadline = time.time() + limit_s
+    while True:
+        try:
+            return socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def measure(kind, vellumd, keys, size, threads, shape="string", durability="none"):
     port = free_port()
     tmp = tempfile.mkdtemp(prefix="vellum-mem-")
-    if kind == "vellum":
-        cmd = [vellumd, "--bind", "127.0.0.1", "--port", str(port), "--dir",
-               os.path.join(tmp, "data"), "--server.threads", str(threads),
-               "--storage.durability", durability]
-    else:
-        cmd = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-               "--appendonly", "no", "--dir", tmp, "--daemonize", "no"]
+    cmd = server_command(kind, vellumd, port, tmp, threads, durability)
     with open(os.path.join(tmp, "log"), "wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.time() + 10
-            while True:
-                try:
-                    sock = socket.create_connection(("127.0.0.1", port), timeout=60)
-                    break
-                except OSError:
-                    if time.time() > deadline:
-                        raise
-                    time.sleep(0.05)
-            with sock:
+            with connect(port) as sock:
                 used0, rss0 = used_memory(sock), vm_rss(proc.pid)
                 t0 = time.time()
                 load(sock, keys, size, shape)

@@ -1,6 +1,6 @@
 #include "common/heap_trimmer.h"
 
-#include <malloc.h>
+#include "common/allocator.h"
 
 namespace vellum {
 
@@ -8,7 +8,7 @@ bool HeapTrimmer::Tick(uint64_t used, uint64_t high_water) {
   if (high_water > peak_) peak_ = high_water;
   if (used > peak_) peak_ = used;
   if (peak_ - used < threshold_) return false;
-  ::malloc_trim(0);
+  ReleaseFreeMemory();
   peak_ = used;
   trims_++;
   return true;

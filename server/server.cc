@@ -94,6 +94,9 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
   CommandTable table;
   RegisterAllCommands(table);
   storage::Keyspace keyspace(8);
+  // What the daemon holds before any data (INFO used_memory_startup, MEMORY STATS).
+  const uint64_t startup_memory = UsedMemory();
+  const uint64_t startup_rss = ProcessRssBytes();
   SystemClock clock;
   // Persistence: lock <dir>, load RocksDB's <dir>/db before anything listens to the
   // keyspace (a loaded key is not a write), and only then open it for writing. The load
@@ -267,6 +270,8 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
     }
   });
   ServerState state(&store, &table, &keyspace, &clock, threads);
+  state.startup_memory = startup_memory;
+  state.startup_rss = startup_rss;
   state.set_acl(&acl);
   state.set_watch_registry(&watch_registry);
   state.set_persistence(persister.get(), engine.get());

@@ -140,6 +140,9 @@ class ServerState {
   std::atomic<int64_t> slowlog_max_len{128};
   std::atomic<int64_t> busy_reply_threshold_ms{5000};
   std::atomic<int64_t> lua_memory{0};
+  // UsedMemory() before any data was loaded; set once before the workers start.
+  uint64_t startup_memory = 0;
+  uint64_t startup_rss = 0;  // ProcessRssBytes() then (the binary's own pages)
   // HTTP edge (server/http/): limits read per connection, the page rules' settings (a
   // snapshot replaced whole when CONFIG SET changes one), responses counted by status.
   std::atomic<int64_t> http_max_header_bytes{8192};

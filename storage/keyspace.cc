@@ -266,6 +266,16 @@ size_t Keyspace::VolatileSize(int db) {
   return n;
 }
 
+Keyspace::TableOverhead Keyspace::Overhead(int db) {
+  TableOverhead o;
+  for (auto& shard : shards_) {
+    IterationLock lock(shard->mu);
+    o.main += shard->dbs[db].bucket_count() * sizeof(Entry*);
+    o.expires += shard->dbs[db].volatile_capacity() * sizeof(Entry*);
+  }
+  return o;
+}
+
 uint64_t Keyspace::Scan(int db, uint64_t cursor, size_t count, int64_t now_ms,
                         const std::function<void(const Entry&)>& fn) {
   const uint64_t shard_mask = shards_.size() - 1;

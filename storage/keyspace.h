@@ -117,6 +117,13 @@ class Keyspace {
   //      they run under the caller's locks) ----
   size_t DbSize(int db);
   size_t VolatileSize(int db);
+  // Bytes the tables of one database spend on their bucket arrays (main) and on the
+  // array of keys with an expiry (expires): MEMORY STATS's overhead.hashtable.*.
+  struct TableOverhead {
+    uint64_t main = 0;
+    uint64_t expires = 0;
+  };
+  TableOverhead Overhead(int db);
   // One SCAN call: visits entries from `cursor` until at least `count` buckets were
   // walked; returns the next cursor (0 = done). fn is called with the shard locked.
   uint64_t Scan(int db, uint64_t cursor, size_t count, int64_t now_ms,

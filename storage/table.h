@@ -43,6 +43,7 @@ class Table {
   size_t size() const { return size_; }
   size_t volatile_size() const { return volatile_.size(); }
   size_t bucket_count() const { return buckets_.size(); }
+  size_t volatile_capacity() const { return volatile_.capacity(); }
 
   // Visits one bucket's worth of entries at `cursor` and returns the next cursor
   // (0 when the scan is complete). Reverse-binary increment as Redis's dictScan.

@@ -16,6 +16,7 @@
 #include "common/memory.h"
 #include "common/version.h"
 #include "server/blocking.h"
+#include "server/commands/memory_figures.h"
 #include "server/pubsub.h"
 #include "snapshot/replication.h"
 #include "snapshot/snapshot_service.h"
@@ -140,12 +141,19 @@ void ClientsSection(const InfoInput& in, InfoText& out) {
 }
 
 void MemorySection(const InfoInput& in, InfoText& out) {
-  uint64_t used = UsedMemory();
-  uint64_t peak = std::max(PeakMemory(), used);
-  uint64_t rss = ProcessRssBytes();
+  const MemoryFigures f = MemoryFigures::Collect(in.server);
+  const uint64_t used = f.used, peak = f.peak, rss = f.rss;
+  const uint64_t net = used > f.startup ? used - f.startup : 0;
+  const uint64_t resident = f.allocator.active;  // glibc does not say (common/allocator.h)
   uint64_t system =
       static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   uint64_t maxmemory = static_cast<uint64_t>(in.config.maxmemory);
+  auto ratio = [](uint64_t a, uint64_t b) {
+    return Printf("%.2f", b ? static_cast<double>(a) / static_cast<double>(b) : 0.0);
+  };
+  auto diff = [](uint64_t a, uint64_t b) {
+    return static_cast<int64_t>(a) - static_cast<int64_t>(b);
+  };
   out.Header("Memory");
   out.Field("used_memory", used);
   out.Field("used_memory_human", BytesToHuman(used));
@@ -156,6 +164,19 @@ void MemorySection(const InfoInput& in, InfoText& out) {
   out.Field(
       "used_memory_peak_perc",
       Printf("%.2f%%", peak ? 100.0 * static_cast<double>(used) / static_cast<double>(peak) : 0.0));
+  out.Field("used_memory_overhead", f.overhead);
+  out.Field("used_memory_startup", f.startup);
+  out.Field("used_memory_dataset", f.dataset());
+  out.Field("used_memory_dataset_perc",
+            Printf("%.2f%%", net ? 100.0 * static_cast<double>(f.dataset()) /
+                                       static_cast<double>(net)
+                                 : 0.0));
+  out.Field("allocator_allocated", f.allocator.allocated);
+  out.Field("allocator_active", f.allocator.active);
+  out.Field("allocator_resident", resident);
+  out.Field("allocator_free", f.allocator.free);
+  out.Field("total_system_memory", system);
+  out.Field("total_system_memory_human", BytesToHuman(system));
   // Scripts: the Lua VMs of every worker, and the cached bodies.
   const uint64_t lua = static_cast<uint64_t>(
       std::max<int64_t>(0, in.server.lua_memory.load(std::memory_order_relaxed)));
@@ -165,15 +186,23 @@ void MemorySection(const InfoInput& in, InfoText& out) {
   out.Field("used_memory_scripts_eval", in.server.scripts().memory());
   out.Field("number_of_cached_scripts", in.server.scripts().size());
   out.Field("used_memory_scripts", in.server.scripts().memory());
-  out.Field("total_system_memory", system);
-  out.Field("total_system_memory_human", BytesToHuman(system));
-  out.Field("mem_not_counted_for_evict", NotCountedMemory());
   out.Field("maxmemory", maxmemory);
   out.Field("maxmemory_human", BytesToHuman(maxmemory));
   out.Field("maxmemory_policy", in.config.maxmemory_policy);
-  out.Field("mem_fragmentation_ratio",
-            Printf("%.2f", used ? static_cast<double>(rss) / static_cast<double>(used) : 0.0));
-  out.Field("mem_allocator", "libc");  // counted by common/memory.h
+  out.Field("allocator_frag_ratio", ratio(f.allocator.active, f.allocator.allocated));
+  out.Field("allocator_frag_bytes", diff(f.allocator.active, f.allocator.allocated));
+  out.Field("allocator_rss_ratio", ratio(resident, f.allocator.active));
+  out.Field("allocator_rss_bytes", diff(resident, f.allocator.active));
+  out.Field("rss_overhead_ratio", ratio(rss, resident));
+  out.Field("rss_overhead_bytes", diff(rss, resident));
+  out.Field("mem_fragmentation_ratio", ratio(rss, used));
+  out.Field("mem_fragmentation_bytes", diff(rss, used));
+  out.Field("mem_not_counted_for_evict", f.not_counted);
+  out.Field("mem_replication_backlog", 0);
+  out.Field("mem_clients_slaves", 0);
+  out.Field("mem_clients_normal", f.clients_normal);
+  out.Field("mem_aof_buffer", 0);
+  out.Field("mem_allocator", kAllocatorName);  // counted by common/memory.h
 }
 
 void PersistenceSection(const InfoInput& in, InfoText& out) {

@@ -22,6 +22,7 @@ void RegisterZSetRangeCommands(CommandTable& table);   // zset_range.cc
 void RegisterZSetAlgebraCommands(CommandTable& table); // zset_setops.cc
 void RegisterBlockingZSetCommands(CommandTable& table);  // zset_blocking.cc
 void RegisterServerCommands(CommandTable& table);      // server_cmds.cc
+void RegisterMemoryCommands(CommandTable& table);      // memory.cc
 void RegisterClientCommands(CommandTable& table);      // client.cc
 void RegisterPubSubCommands(CommandTable& table);      // pubsub.cc
 void RegisterTransactionCommands(CommandTable& table); // transaction.cc
@@ -46,6 +47,7 @@ inline void RegisterAllCommands(CommandTable& table) {
   RegisterZSetAlgebraCommands(table);
   RegisterBlockingZSetCommands(table);
   RegisterServerCommands(table);
+  RegisterMemoryCommands(table);
   RegisterClientCommands(table);
   RegisterPubSubCommands(table);
   RegisterTransactionCommands(table);

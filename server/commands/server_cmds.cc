@@ -1,10 +1,10 @@
-// Server commands: INFO CONFIG TIME SHUTDOWN COMMAND SLOWLOG MEMORY OBJECT DEBUG, with
+// Server commands: INFO CONFIG TIME SHUTDOWN COMMAND SLOWLOG OBJECT DEBUG, with
 // Redis 7's argument parsing, reply types and error texts (server.c, config.c,
 // slowlog.c, object.c, debug.c).
 //
-// Everything COMMAND reports comes from the command table alone. OBJECT and MEMORY are
-// the only ones here that touch keys: their key is argv[2] (first_key = 2), so the
-// dispatcher holds that key's shard lock while they run; INFO counts keys through the
+// Everything COMMAND reports comes from the command table alone. OBJECT is the only one
+// here that touches keys: its key is argv[2] (first_key = 2), so the dispatcher holds
+// that key's shard lock while it runs; INFO counts keys through the
 // keyspace's self-locking iterations and so must (and does) hold no shard lock.
 //
 // COMMAND is both a command and a container (COMMAND alone lists every command), which the
@@ -546,44 +546,14 @@ Status SlowlogHelp(CommandContext& ctx) {
   return Status::Ok();
 }
 
-// ---- MEMORY, OBJECT ----
+// ---- OBJECT ----
 // These look the key up without refreshing its access clock (Redis's LOOKUP_NOTOUCH), so
 // inspecting a key neither makes it look recently used to eviction nor resets IDLETIME.
-// OBJECT counts a keyspace hit or miss, as Redis does; so does MEMORY USAGE, which Redis
-// does not count (the keyspace has no lookup that skips both).
+// OBJECT counts a keyspace hit or miss, as Redis does.
 
 // The live entry at argv[2], or nullptr.
 const storage::Entry* Lookup(CommandContext& ctx) {
   return ctx.keyspace.FindForReadNoTouch(ctx.db, ctx.arg(2), ctx.now_ms);
-}
-
-// MEMORY USAGE key [SAMPLES count]: options are checked before the key is looked up.
-Status MemoryUsage(CommandContext& ctx) {
-  for (size_t i = 3; i < ctx.argc(); i++) {
-    if (EqualsIgnoreCase(ctx.arg(i), "samples") && i + 1 < ctx.argc()) {
-      int64_t samples = 0;
-      VELLUM_RETURN_IF_ERROR(ParseIntArg(ctx.arg(i + 1), &samples));
-      if (samples < 0) return Status::Error(protocol::err::kSyntax);
-      i++;  // Vellum's values are not sampled: strings are measured whole
-    } else {
-      return Status::Error(protocol::err::kSyntax);
-    }
-  }
-  const storage::Entry* e = Lookup(ctx);
-  if (e == nullptr) {
-    ctx.reply.Null();
-    return Status::Ok();
-  }
-  ctx.reply.Integer(static_cast<int64_t>(storage::Keyspace::EntryMemory(*e)));
-  return Status::Ok();
-}
-
-Status MemoryHelp(CommandContext& ctx) {
-  ReplyHelp(ctx, "MEMORY",
-            {"USAGE <key> [SAMPLES <count>]",
-             "    Return memory in bytes used by <key> and its value. Nested values are",
-             "    sampled up to <count> times (default: 5, 0 means sample all)."});
-  return Status::Ok();
 }
 
 // Redis's encoding of a string value: "int" for a strict int64 of at most 20 characters,
@@ -748,13 +718,6 @@ void RegisterServerCommands(CommandTable& table) {
       {"help", 2, kHelpFlags, kCatSlow, 0, 0, 0, "server", "6.2.0", kHelpSummary, SlowlogHelp}};
   table.Register({"slowlog", -2, 0, kCatSlow, 0, 0, 0, "server", "2.2.12",
                   "A container for slow log commands.", nullptr, std::move(slowlog)});
-
-  std::vector<CommandSpec> memory = {
-      {"usage", -3, kReadonly, kCatRead | kCatSlow, 2, 2, 1, "server", "4.0.0",
-       "Estimates the memory usage of a key.", MemoryUsage},
-      {"help", 2, kHelpFlags, kCatSlow, 0, 0, 0, "server", "4.0.0", kHelpSummary, MemoryHelp}};
-  table.Register({"memory", -2, 0, kCatSlow, 0, 0, 0, "server", "4.0.0",
-                  "A container for memory diagnostics commands.", nullptr, std::move(memory)});
 
   std::vector<CommandSpec> object = {
       {"encoding", 3, kReadonly, kObj, 2, 2, 1, "generic", "2.2.3",

@@ -1,0 +1,36 @@
+#include "server/commands/memory_figures.h"
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "common/memory.h"
+#include "server/client_state.h"
+
+namespace vellum::server {
+
+MemoryFigures MemoryFigures::Collect(ServerState& server) {
+  MemoryFigures f;
+  f.used = UsedMemory();
+  f.peak = std::max(PeakMemory(), f.used);
+  f.rss = ProcessRssBytes();
+  f.startup = std::min(server.startup_memory, f.used);
+  f.startup_rss = server.startup_rss;
+  for (const auto& c : server.clients().Live()) {
+    f.clients_normal += c->query_buffer_bytes.load(std::memory_order_relaxed) +
+                        c->output_bytes.load(std::memory_order_relaxed);
+  }
+  f.scripts = server.scripts().memory();
+  f.not_counted = NotCountedMemory();
+  f.overhead = f.startup + f.clients_normal + f.scripts + f.not_counted;
+  storage::Keyspace& ks = server.keyspace();
+  for (int db = 0; db < storage::kNumDbs; db++) {
+    f.dbs[db] = ks.Overhead(db);
+    f.overhead += f.dbs[db].main + f.dbs[db].expires;
+    f.keys += ks.DbSize(db);
+  }
+  f.allocator = ReadAllocatorStats();
+  return f;
+}
+
+}  // namespace vellum::server
