@@ -1,5 +1,5 @@
 // Argument helpers shared by the collection families (hash.cc, set.cc, list*.cc, zset*.cc):
-// HSCAN/SSCAN/ZSCAN options, the count of HRANDFIELD/SRANDMEMBER/ZRANDMEMBER, the
+// index ranges, HSCAN/SSCAN/ZSCAN options, the count of HRANDFIELD/SRANDMEMBER/ZRANDMEMBER, the
 // arguments of LMPOP/ZMPOP and their blocking forms, and a per-thread random generator
 // for random member selection. Header-only; pure except for the generator,
 // which is thread_local (each worker has its own).
@@ -22,6 +22,20 @@
 #include "server/commands/args.h"
 
 namespace vellum::server {
+
+// Redis's range rule for indexes and ranks (LRANGE, LTRIM, ZRANGE, ZREMRANGEBYRANK): negative indexes count from the end, start is
+// clamped at 0; false when the range is empty.
+inline bool ResolveRange(int64_t start, int64_t stop, size_t size, size_t* from, size_t* to) {
+  const auto n = static_cast<int64_t>(size);
+  if (start < 0) start += n;
+  if (stop < 0) stop += n;
+  if (start < 0) start = 0;
+  if (start > stop || start >= n) return false;
+  if (stop >= n) stop = n - 1;
+  *from = static_cast<size_t>(start);
+  *to = static_cast<size_t>(stop) + 1;
+  return true;
+}
 
 // The options of HSCAN/SSCAN (argv[3..]): MATCH pattern, COUNT n (>= 1). A later option
 // of the same kind replaces an earlier one. TYPE is SCAN's alone: a syntax error here.

@@ -54,20 +54,6 @@ Status ReadList(CommandContext& ctx, std::string_view key, const ListValue** l) 
   return ReadTyped(ctx, key, ValueType::kList, &Entry::list_value, l);
 }
 
-// Redis's range rule (LRANGE, LTRIM): negative indexes count from the end, start is
-// clamped at 0; false when the range is empty.
-bool ResolveRange(int64_t start, int64_t stop, size_t size, size_t* from, size_t* to) {
-  const auto n = static_cast<int64_t>(size);
-  if (start < 0) start += n;
-  if (stop < 0) stop += n;
-  if (start < 0) start = 0;
-  if (start > stop || start >= n) return false;
-  if (stop >= n) stop = n - 1;
-  *from = static_cast<size_t>(start);
-  *to = static_cast<size_t>(stop) + 1;
-  return true;
-}
-
 // Element index of a (possibly negative) LINDEX/LSET index, or false when out of range.
 bool ResolveIndex(int64_t index, size_t size, size_t* out) {
   const auto n = static_cast<int64_t>(size);

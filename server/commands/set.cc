@@ -19,6 +19,7 @@
 #include "server/commands/args.h"
 #include "server/commands/collection_args.h"
 #include "server/commands/registry.h"
+#include "server/commands/store_result.h"
 #include "server/commands/typed_lookup.h"
 #include "server/keyspace_events.h"
 
@@ -410,33 +411,9 @@ Status SetOpStore(CommandContext& ctx, SetOp op, const char* event) {
   VELLUM_RETURN_IF_ERROR(ReadSets(ctx, 2, ctx.argc() - 1, true, &sets));
   std::unique_ptr<SetValue> result = Compute(op, sets);
   const std::string_view dst = ctx.arg(1);
-  Entry* e = ctx.keyspace.Find(ctx.db, dst, ctx.now_ms);
-  const auto size = static_cast<int64_t>(result->size());
-  if (size == 0) {
-    if (e != nullptr) {
-      ctx.keyspace.Erase(ctx.db, dst);
-      ctx.Notify(KeyspaceEvents::kGeneric, "del", dst);
-    }
-    ctx.reply.Integer(0);
-    return Status::Ok();
-  }
-  const bool created = e == nullptr;
-  if (created) {
-    e = ctx.keyspace.Create(ctx.db, dst, ctx.now_ms);
-  } else {
-    e->DropCollections();
-    std::string().swap(e->str);
-    if (e->HasExpire()) ctx.keyspace.SetExpire(ctx.db, e, 0);
-  }
-  e->type = ValueType::kSet;
-  SetValue* target = e->set_value.emplace();
-  *target = std::move(*result);
-  if (created) {
-    ctx.Notify(KeyspaceEvents::kNew, "new", dst);
-  } else {
-    ctx.keyspace.MarkWritten(ctx.db, dst);
-  }
-  ctx.Notify(KeyspaceEvents::kSet, event, dst);
+  const int64_t size =
+      StoreCollection(ctx, dst, std::move(result), ValueType::kSet, &Entry::set_value);
+  if (size > 0) ctx.Notify(KeyspaceEvents::kSet, event, dst);
   ctx.reply.Integer(size);
   return Status::Ok();
 }

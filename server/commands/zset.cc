@@ -182,42 +182,31 @@ Status ZRemRangeByRank(CommandContext& ctx) {
   Entry* e = nullptr;
   VELLUM_RETURN_IF_ERROR(FindZSetForWrite(ctx, ctx.arg(1), &e));
   size_t from = 0, to = 0;
-  if (e != nullptr) {
-    const auto n = static_cast<int64_t>(e->zset_value->size());
-    if (start < 0) start += n;
-    if (stop < 0) stop += n;
-    if (start < 0) start = 0;
-    if (start <= stop && start < n) {
-      from = static_cast<size_t>(start);
-      to = static_cast<size_t>(std::min(stop, n - 1)) + 1;
-    }
-  }
+  if (e != nullptr) ResolveRange(start, stop, e->zset_value->size(), &from, &to);  // else 0, 0
   RemoveRanks(ctx, e, ctx.arg(1), from, to, "zremrangebyrank");
   return Status::Ok();
 }
 
-// ZREMRANGEBYSCORE key min max
-Status ZRemRangeByScore(CommandContext& ctx) {
-  ScoreRange range;
-  VELLUM_RETURN_IF_ERROR(ParseScoreRange(ctx.arg(2), ctx.arg(3), &range));
+// ZREMRANGEBYSCORE / ZREMRANGEBYLEX key min max: the bounds are parsed (by Parse, into
+// a Range) before the key is looked up, then turned into ranks.
+template <typename Range, Status (*Parse)(std::string_view, std::string_view, Range*)>
+Status ZRemRangeByBounds(CommandContext& ctx, const char* event) {
+  Range range;
+  VELLUM_RETURN_IF_ERROR(Parse(ctx.arg(2), ctx.arg(3), &range));
   Entry* e = nullptr;
   VELLUM_RETURN_IF_ERROR(FindZSetForWrite(ctx, ctx.arg(1), &e));
   size_t from = 0, to = 0;
   if (e != nullptr) range.Ranks(*e->zset_value, &from, &to);
-  RemoveRanks(ctx, e, ctx.arg(1), from, to, "zremrangebyscore");
+  RemoveRanks(ctx, e, ctx.arg(1), from, to, event);
   return Status::Ok();
 }
 
-// ZREMRANGEBYLEX key min max
+Status ZRemRangeByScore(CommandContext& ctx) {
+  return ZRemRangeByBounds<ScoreRange, ParseScoreRange>(ctx, "zremrangebyscore");
+}
+
 Status ZRemRangeByLex(CommandContext& ctx) {
-  LexRange range;
-  VELLUM_RETURN_IF_ERROR(ParseLexRange(ctx.arg(2), ctx.arg(3), &range));
-  Entry* e = nullptr;
-  VELLUM_RETURN_IF_ERROR(FindZSetForWrite(ctx, ctx.arg(1), &e));
-  size_t from = 0, to = 0;
-  if (e != nullptr) range.Ranks(*e->zset_value, &from, &to);
-  RemoveRanks(ctx, e, ctx.arg(1), from, to, "zremrangebylex");
-  return Status::Ok();
+  return ZRemRangeByBounds<LexRange, ParseLexRange>(ctx, "zremrangebylex");
 }
 
 // ---- reads ----

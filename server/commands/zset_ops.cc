@@ -8,6 +8,7 @@
 #include "common/numbers.h"
 #include "protocol/errors.h"
 #include "server/blocking.h"
+#include "server/commands/store_result.h"
 #include "server/commands/typed_lookup.h"
 #include "server/keyspace_events.h"
 #include "server/server_state.h"
@@ -67,34 +68,13 @@ void AfterZSetRemoval(CommandContext& ctx, Entry* e, std::string_view key, const
 
 void StoreZSet(CommandContext& ctx, std::string_view dst, std::unique_ptr<ZSetValue> result,
                const char* event) {
-  Entry* e = ctx.keyspace.Find(ctx.db, dst, ctx.now_ms);
-  const auto size = static_cast<int64_t>(result->size());
-  if (size == 0) {
-    if (e != nullptr) {
-      ctx.keyspace.Erase(ctx.db, dst);
-      ctx.Notify(KeyspaceEvents::kGeneric, "del", dst);
-    }
-    ctx.reply.Integer(0);
-    return;
-  }
   result->RelabelEncoding();
-  const bool created = e == nullptr;
-  if (created) {
-    e = ctx.keyspace.Create(ctx.db, dst, ctx.now_ms);
-  } else {
-    e->DropCollections();
-    std::string().swap(e->str);
-    if (e->HasExpire()) ctx.keyspace.SetExpire(ctx.db, e, 0);
+  const int64_t size =
+      StoreCollection(ctx, dst, std::move(result), ValueType::kZSet, &Entry::zset_value);
+  if (size > 0) {
+    if (BlockingRegistry* b = ctx.server.blocking()) b->SignalReady(ctx.db, dst);
+    ctx.Notify(KeyspaceEvents::kZset, event, dst);
   }
-  e->type = ValueType::kZSet;
-  e->zset_value.p = result.release();
-  if (created) {
-    ctx.Notify(KeyspaceEvents::kNew, "new", dst);
-  } else {
-    ctx.keyspace.MarkWritten(ctx.db, dst);
-  }
-  if (BlockingRegistry* b = ctx.server.blocking()) b->SignalReady(ctx.db, dst);
-  ctx.Notify(KeyspaceEvents::kZset, event, dst);
   ctx.reply.Integer(size);
 }
 

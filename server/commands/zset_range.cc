@@ -11,6 +11,7 @@
 #include "protocol/errors.h"
 #include "server/command.h"
 #include "server/command_table.h"
+#include "server/commands/collection_args.h"
 #include "server/commands/args.h"
 #include "server/commands/registry.h"
 #include "server/commands/zset_ops.h"
@@ -105,19 +106,14 @@ Status RangeGeneric(CommandContext& ctx, size_t src, const std::string_view* dst
   Selection sel;
   if (z != nullptr) {
     const size_t size = z->size();
+    size_t from = 0, to = 0;
     if (type == RangeType::kRank) {
-      const auto n = static_cast<int64_t>(size);
-      if (start < 0) start += n;
-      if (stop < 0) stop += n;
-      if (start < 0) start = 0;
-      if (start <= stop && start < n) {
-        stop = std::min(stop, n - 1);
+      if (ResolveRange(start, stop, size, &from, &to)) {
         sel.reverse = reverse;
-        sel.count = static_cast<size_t>(stop - start + 1);
-        sel.first = reverse ? size - 1 - static_cast<size_t>(start) : static_cast<size_t>(start);
+        sel.count = to - from;
+        sel.first = reverse ? size - 1 - from : from;
       }
     } else {
-      size_t from = 0, to = 0;
       if (type == RangeType::kScore) score_range.Ranks(*z, &from, &to);
       else lex_range.Ranks(*z, &from, &to);
       sel = Select(from, to, reverse, offset, limit);
