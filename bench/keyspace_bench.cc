@@ -25,7 +25,7 @@ void BM_Keyspace_Get(benchmark::State& state) {
   auto keys = Keys(static_cast<int>(state.range(0)));
   for (const auto& k : keys) {
     bool created;
-    ks.Upsert(0, k, kNow, &created)->str = "value";
+    ks.Upsert(0, k, kNow, &created)->SetStr("value");
   }
   size_t i = 0;
   for (auto _ : state) {
@@ -48,7 +48,7 @@ void BM_Keyspace_Set(benchmark::State& state) {
     locks.AddKey(k);
     locks.Acquire();
     bool created;
-    ks.Upsert(0, k, kNow, &created)->str.assign("value-of-some-length-32-bytes!!!");
+    ks.Upsert(0, k, kNow, &created)->SetStr("value-of-some-length-32-bytes!!!");
   }
 }
 BENCHMARK(BM_Keyspace_Set);
@@ -62,7 +62,7 @@ void BM_Keyspace_PipelinedGet(benchmark::State& state) {
   auto keys = Keys(10000);
   for (const auto& k : keys) {
     bool created;
-    ks.Upsert(0, k, kNow, &created)->str.assign(4096, 'v');
+    ks.Upsert(0, k, kNow, &created)->MutableStr().assign(4096, 'v');
   }
   std::vector<std::string_view> batch(16);
   std::string out;
@@ -79,7 +79,7 @@ void BM_Keyspace_PipelinedGet(benchmark::State& state) {
       locks.AddKey(k);
       locks.Acquire();
       Entry* e = ks.FindForRead(0, k, kNow);
-      out.append(e->str);
+      out.append(e->str());
     }
     benchmark::DoNotOptimize(out.data());
   }

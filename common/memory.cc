@@ -120,6 +120,8 @@ uint64_t PeakMemory() {
   return peak > 0 && static_cast<uint64_t>(peak) > used ? static_cast<uint64_t>(peak) : used;
 }
 
+size_t AllocationSize(const void* p) { return malloc_usable_size(const_cast<void*>(p)); }
+
 uint64_t ProcessRssBytes() {
   FILE* f = std::fopen("/proc/self/statm", "r");
   if (f == nullptr) return 0;

@@ -34,6 +34,10 @@ uint64_t NotCountedMemory();
 // UsedMemory() less NotCountedMemory(): what eviction compares with maxmemory.
 uint64_t UsedMemoryForEviction();
 
+// The bytes usable in a block from operator new (at least what was asked for; the
+// allocator's rounding included), so that a structure can use the slack it paid for.
+size_t AllocationSize(const void* p);
+
 // Resident set size of this process, from /proc/self/statm (INFO used_memory_rss); 0 if
 // it cannot be read.
 uint64_t ProcessRssBytes();

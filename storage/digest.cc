@@ -76,7 +76,7 @@ Digest KeyDigest(int db, const Entry& e) {
   Digest value;
   switch (e.type) {
     case ValueType::kString:
-      value = Of(e.str);
+      value = Of(e.str());
       break;
     case ValueType::kHash:
       for (const HashValue::Field& f : e.hash_value->fields()) value.Add(Of(f.name(), f.value()));

@@ -1,16 +1,18 @@
 // Entry: one key and its value, as held in memory by a shard's table.
 //
 // Owned by exactly one Table (the one of its shard and database); touched only by a
-// thread holding that shard's lock. The value is a type tag plus its payload: strings
-// live in `str`, hashes in `hash_value`, sets in `set_value`, lists in `list_value`,
-// sorted sets in `zset_value` (null for other types).
+// thread holding that shard's lock. The value is a type tag plus one slot for its
+// payload: hashes in `hash_value`, sets in `set_value`, lists in `list_value`, sorted sets
+// in `zset_value`, a string in `heap_str` or inline (see str()).
 //
-// The key's bytes live right behind the Entry, in the same allocation: one allocation
-// per key instead of two, and a lookup compares the key on the cache lines it already
-// loaded for the hash. So entries are made and freed only through Entry::New, NewCopy,
+// The key's bytes live right behind the Entry, in the same allocation, and a string
+// value that fits right behind the key (one allocation per key, as Redis's embstr: 56
+// bytes of metadata, then key and value), and a lookup compares the key on the cache
+// lines it already loaded for the hash. So entries are made and freed only through Entry::New, NewCopy,
 // NewRenamed and Delete (plain new/delete do not compile).
 #pragma once
 
+#include <cassert>
 #include <cstdint>
 #include <cstring>
 #include <new>
@@ -20,6 +22,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/memory.h"
 #include "storage/hash_value.h"
 #include "storage/list_value.h"
 #include "storage/set_value.h"
@@ -41,10 +44,10 @@ inline const char* TypeName(ValueType t) {
   return "none";
 }
 
-// The pointer to an Entry's collection payload (a hash, a set, a list or a sorted set). Trivial on
-// purpose, with no constructor, destructor or copy of its own: the three kinds share one
-// slot (a union in Entry), and the Entry, which knows its type, frees and deep-copies the
-// payload. One slot instead of four keeps every key, strings included, 16 bytes smaller.
+// The pointer to an Entry's collection payload (a hash, a set, a list or a sorted set).
+// Trivial on purpose, with no constructor, destructor or copy of its own: every kind, and
+// a string that does not fit inline, shares one slot (a union in Entry), and the Entry,
+// which knows its type, frees and deep-copies the payload.
 template <typename T>
 struct CollectionPtr {
   T* get() const { return p; }
@@ -67,28 +70,47 @@ struct CollectionPtr {
 };
 
 struct Entry {
-  // A new empty string entry for `key` (hash and clocks left to the caller).
-  static Entry* New(std::string_view key);
+  // A new empty string entry for `key` (hash and clocks left to the caller), with room
+  // behind the key for a string value of `value_room` bytes (SET's value: one allocation
+  // for key, metadata and value, as Redis's embstr).
+  static Entry* New(std::string_view key, size_t value_room = 0);
   // A deep copy of src's value and expiry under `key` (COPY); the slot fields (next,
   // hash, volatile_index) and the access statistics start fresh.
   static Entry* NewCopy(const Entry& src, std::string_view key);
-  // Room for an Entry and its key, with the key copied in place. Throws length_error
-  // for a key over 4 GiB, bad_alloc when out of memory.
-  static void* AllocateFor(std::string_view key);
+  // Room for an Entry, its key (copied in place) and a string value of value_room bytes.
+  // Throws length_error for a key over 4 GiB, bad_alloc when out of memory.
+  static void* AllocateFor(std::string_view key, size_t value_room = 0);
   // src's value, expiry and statistics moved under `key` (MOVE, RENAME) into `mem`, from
-  // AllocateFor(key) (taken first, so that a failed allocation changes nothing); src is
-  // freed.
+  // AllocateFor(key, src->InlineRoomNeeded()) (taken first, so that a failed allocation
+  // changes nothing); src is freed.
   static Entry* NewRenamed(void* mem, Entry* src, std::string_view key) noexcept;
   static void Delete(Entry* e);
   void operator delete(void*) = delete;
 
   std::string_view key() const { return {reinterpret_cast<const char*>(this + 1), key_size}; }
 
+  // ---- the string value (type kString) ----
+  // Held in one of two places: behind the key, in the entry's own allocation, when it fits
+  // the room that allocation has (inline_size bytes of it); otherwise in a std::string
+  // of its own (heap_str, inline_size == kHeapString), which edits in place (APPEND,
+  // SETRANGE, SETBIT, PFADD) move it to, so that growing stays amortised.
+  std::string_view str() const {
+    if (inline_size == kHeapString) return *heap_str;
+    return {InlineData(), inline_size};
+  }
+  // Makes the string value v (the type is the caller's to set): inline when it fits.
+  void SetStr(std::string_view v);
+  // The string value as a std::string to edit in place; moves an inline value out first.
+  std::string& MutableStr();
+  // Bytes of room an entry needs to hold this one's string value inline (0 for a value
+  // already in its own std::string, or for a collection).
+  size_t InlineRoomNeeded() const { return inline_size == kHeapString ? 0 : inline_size; }
+
   Entry* next = nullptr;  // chain within the bucket
   uint64_t hash = 0;      // XXH3_64bits(key)
-  std::string str;                        // kString payload
-  union {                                 // the collection payload of `type` (null else)
-    CollectionPtr<HashValue> hash_value{nullptr};  // kHash
+  union {                 // the one value slot: the payload of `type`
+    std::string* heap_str{nullptr};                // kString, when not inline
+    CollectionPtr<HashValue> hash_value;           // kHash
     CollectionPtr<SetValue> set_value;             // kSet
     CollectionPtr<ListValue> list_value;           // kList
     CollectionPtr<ZSetValue> zset_value;           // kZSet
@@ -96,45 +118,56 @@ struct Entry {
   int64_t expire_at_ms = 0;               // absolute Unix ms; 0 = no expiry
   uint32_t volatile_index = UINT32_MAX;   // position in Table::volatile_ (if expire_at_ms)
   uint32_t access_clock = 0;              // seconds clock of last access (LRU, IDLETIME)
+  uint32_t key_size = 0;                  // the key's bytes follow the Entry
+  uint32_t inline_size = 0;               // the inline string's bytes follow the key
   uint16_t access_ms = 0;                 // milliseconds part of the last access (LRU order)
   uint8_t lfu_counter = 5;                // LFU_INIT_VAL, logarithmic access counter
   ValueType type = ValueType::kString;
-  uint32_t key_size = 0;                  // the key's bytes follow the Entry
+
+  static constexpr uint32_t kHeapString = UINT32_MAX;
 
   bool HasExpire() const { return expire_at_ms != 0; }
-  // Releases the collection payload, if any (the entry is about to hold another type;
-  // call it before changing `type`).
-  void DropCollections() {
+  // Releases the value, whatever its type: the entry is left an empty string (call it
+  // before the entry takes another value).
+  void DropValue() {
     switch (type) {
-      case ValueType::kString: break;
+      case ValueType::kString:
+        if (inline_size == kHeapString) delete heap_str;
+        break;
       case ValueType::kHash: hash_value.reset(); break;
       case ValueType::kSet: set_value.reset(); break;
       case ValueType::kList: list_value.reset(); break;
       case ValueType::kZSet: zset_value.reset(); break;
     }
-    hash_value.p = nullptr;
+    heap_str = nullptr;
+    inline_size = 0;
   }
 
  private:
   Entry() = default;
-  // Deep-copies the payload (COPY).
+  // Copies o's metadata and deep-copies a collection payload (COPY); a string value is
+  // copied by NewCopy once the key (which the inline bytes follow) is in place.
   Entry(const Entry& o);
-  // Takes o's payload; o is left without one (RENAME, MOVE).
-  Entry(Entry&& o) noexcept;
-  ~Entry() { DropCollections(); }
+  ~Entry() { DropValue(); }
+
+  const char* InlineData() const { return reinterpret_cast<const char*>(this + 1) + key_size; }
+  char* InlineData() { return reinterpret_cast<char*>(this + 1) + key_size; }
+  // Bytes behind the key that this entry's allocation has room for.
+  size_t InlineCapacity() const;
 };
+
+static_assert(sizeof(Entry) == 56, "Entry grew: every key pays for it");
 
 inline Entry::Entry(const Entry& o)
     : next(o.next),
       hash(o.hash),
-      str(o.str),
       expire_at_ms(o.expire_at_ms),
       volatile_index(o.volatile_index),
       access_clock(o.access_clock),
+      key_size(o.key_size),
       access_ms(o.access_ms),
       lfu_counter(o.lfu_counter),
-      type(o.type),
-      key_size(o.key_size) {
+      type(o.type) {
   switch (o.type) {
     case ValueType::kString: break;
     case ValueType::kHash: if (o.hash_value) hash_value.p = new HashValue(*o.hash_value); break;
@@ -144,44 +177,78 @@ inline Entry::Entry(const Entry& o)
   }
 }
 
-inline Entry::Entry(Entry&& o) noexcept
-    : next(o.next),
-      hash(o.hash),
-      str(std::move(o.str)),
-      expire_at_ms(o.expire_at_ms),
-      volatile_index(o.volatile_index),
-      access_clock(o.access_clock),
-      access_ms(o.access_ms),
-      lfu_counter(o.lfu_counter),
-      type(o.type),
-      key_size(o.key_size) {
-  hash_value.p = o.hash_value.p;  // whichever kind it is: the slot is one pointer
-  o.hash_value.p = nullptr;
+inline size_t Entry::InlineCapacity() const {
+  return AllocationSize(this) - sizeof(Entry) - key_size;
 }
 
-inline void* Entry::AllocateFor(std::string_view key) {
+inline void Entry::SetStr(std::string_view v) {
+  if (inline_size == kHeapString) {
+    std::string* old = heap_str;
+    if (v.size() <= InlineCapacity()) {
+      // Copied before the old string goes: v may point into it.
+      if (!v.empty()) std::memcpy(InlineData(), v.data(), v.size());
+      inline_size = static_cast<uint32_t>(v.size());
+      heap_str = nullptr;
+      delete old;
+    } else if (old->capacity() > 4096 && old->capacity() / 4 > v.size()) {
+      // A much smaller value releases the old buffer rather than keeping its capacity.
+      std::string(v).swap(*old);
+    } else {
+      old->assign(v.data(), v.size());
+    }
+    return;
+  }
+  if (v.size() > InlineCapacity()) {
+    heap_str = new std::string(v);
+    inline_size = kHeapString;
+    return;
+  }
+  if (!v.empty()) std::memmove(InlineData(), v.data(), v.size());
+  inline_size = static_cast<uint32_t>(v.size());
+}
+
+inline std::string& Entry::MutableStr() {
+  if (inline_size != kHeapString) {
+    auto* s = new std::string(InlineData(), inline_size);
+    heap_str = s;
+    inline_size = kHeapString;
+  }
+  return *heap_str;
+}
+
+inline void* Entry::AllocateFor(std::string_view key, size_t value_room) {
   if (key.size() > UINT32_MAX) throw std::length_error("key longer than 4 GiB");
-  void* mem = ::operator new(sizeof(Entry) + key.size());
+  // An inline value's size must stay below kHeapString.
+  if (value_room >= kHeapString) value_room = 0;
+  void* mem = ::operator new(sizeof(Entry) + key.size() + value_room);
   if (!key.empty()) std::memcpy(static_cast<char*>(mem) + sizeof(Entry), key.data(), key.size());
   return mem;
 }
 
-inline Entry* Entry::New(std::string_view key) {
-  Entry* e = new (AllocateFor(key)) Entry();
+inline Entry* Entry::New(std::string_view key, size_t value_room) {
+  Entry* e = new (AllocateFor(key, value_room)) Entry();
   e->key_size = static_cast<uint32_t>(key.size());
   return e;
 }
 
 inline Entry* Entry::NewCopy(const Entry& src, std::string_view key) {
-  void* mem = AllocateFor(key);
+  void* mem = AllocateFor(key, src.InlineRoomNeeded());
   Entry* e;
   try {
-    e = new (mem) Entry(src);  // deep-copies a hash or set: may throw bad_alloc
+    e = new (mem) Entry(src);  // deep-copies a collection: may throw bad_alloc
   } catch (...) {
     ::operator delete(mem);
     throw;
   }
   e->key_size = static_cast<uint32_t>(key.size());
+  if (src.type == ValueType::kString) {
+    try {
+      e->SetStr(src.str());  // inline when src's was (the room was asked for above)
+    } catch (...) {
+      Delete(e);
+      throw;
+    }
+  }
   const Entry fresh;
   e->next = nullptr;
   e->volatile_index = fresh.volatile_index;
@@ -192,10 +259,26 @@ inline Entry* Entry::NewCopy(const Entry& src, std::string_view key) {
 }
 
 inline Entry* Entry::NewRenamed(void* mem, Entry* src, std::string_view key) noexcept {
-  Entry* e = new (mem) Entry(std::move(*src));
+  Entry* e = new (mem) Entry();
+  e->hash = src->hash;
+  e->expire_at_ms = src->expire_at_ms;
+  e->access_clock = src->access_clock;
+  e->access_ms = src->access_ms;
+  e->lfu_counter = src->lfu_counter;
+  e->type = src->type;
   e->key_size = static_cast<uint32_t>(key.size());
-  e->next = nullptr;
-  e->volatile_index = UINT32_MAX;
+  if (src->type == ValueType::kString && src->inline_size != kHeapString) {
+    // mem has room for it (AllocateFor(key, src->InlineRoomNeeded())).
+    assert(src->inline_size <= e->InlineCapacity());
+    if (src->inline_size > 0) std::memcpy(e->InlineData(), src->InlineData(), src->inline_size);
+    e->inline_size = src->inline_size;
+  } else {
+    e->heap_str = src->heap_str;  // whichever kind it is: the slot is one pointer
+    e->inline_size = src->inline_size;
+    src->heap_str = nullptr;
+    src->inline_size = 0;
+    src->type = ValueType::kString;
+  }
   Delete(src);
   return e;
 }

@@ -120,10 +120,10 @@ Entry* Keyspace::FindForWrite(int db, std::string_view key, int64_t now_ms) {
   return e;
 }
 
-Entry* Keyspace::Create(int db, std::string_view key, int64_t now_ms) {
+Entry* Keyspace::Create(int db, std::string_view key, int64_t now_ms, size_t value_room) {
   uint64_t h = HashKey(key);
   Shard& shard = *shards_[ShardOfHash(h)];
-  Entry* e = Entry::New(key);
+  Entry* e = Entry::New(key, value_room);
   e->hash = h;
   StampAccess(e, now_ms);
   shard.dbs[db].Insert(e);
@@ -149,8 +149,10 @@ bool Keyspace::Erase(int db, std::string_view key) {
 
 bool Keyspace::Move(int db, std::string_view key, int dst_db, std::string_view dst_key,
                     int64_t now_ms) {
-  if (Find(db, key, now_ms) == nullptr) return false;
-  void* mem = Entry::AllocateFor(dst_key);  // may throw: before anything changes
+  const Entry* found = Find(db, key, now_ms);
+  if (found == nullptr) return false;
+  // May throw: before anything changes. An inline string moves with its entry.
+  void* mem = Entry::AllocateFor(dst_key, found->InlineRoomNeeded());
   uint64_t h = HashKey(key);
   Entry* src = shards_[ShardOfHash(h)]->dbs[db].Unlink(key, h);
   if (listener_) listener_->OnKeyDeleted(db, key);
@@ -406,16 +408,20 @@ void Keyspace::ResetStats() {
 }
 
 size_t Keyspace::EntryMemory(const Entry& e) {
-  auto heap = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
   size_t collections = 0;
   switch (e.type) {
-    case ValueType::kString: break;
+    case ValueType::kString:
+      // The entry's own allocation holds an inline value; a heap one has its own.
+      if (e.inline_size == Entry::kHeapString) {
+        collections = sizeof(std::string) + (e.heap_str->capacity() > 15 ? e.heap_str->capacity() + 1 : 0);
+      }
+      break;
     case ValueType::kHash: collections = e.hash_value ? e.hash_value->MemoryUsage() : 0; break;
     case ValueType::kSet: collections = e.set_value ? e.set_value->MemoryUsage() : 0; break;
     case ValueType::kList: collections = e.list_value ? e.list_value->MemoryUsage() : 0; break;
     case ValueType::kZSet: collections = e.zset_value ? e.zset_value->MemoryUsage() : 0; break;
   }
-  return sizeof(Entry) + e.key_size + heap(e.str) + sizeof(Entry*) + collections;
+  return AllocationSize(&e) + sizeof(Entry*) + collections;
 }
 
 void ShardLocks::AddShard(size_t shard) {

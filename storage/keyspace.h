@@ -78,8 +78,9 @@ class Keyspace {
   Entry* FindForReadNoTouch(int db, std::string_view key, int64_t now_ms);
   // The live entry, reported as written. Use when the command will modify it.
   Entry* FindForWrite(int db, std::string_view key, int64_t now_ms);
-  // Creates an empty string entry for a key that Find reported absent.
-  Entry* Create(int db, std::string_view key, int64_t now_ms);
+  // Creates an empty string entry for a key that Find reported absent, with room for a
+  // string value of value_room bytes in the entry itself (Entry::SetStr).
+  Entry* Create(int db, std::string_view key, int64_t now_ms, size_t value_room = 0);
   // Live or new entry; *created tells which. Reported as written.
   Entry* Upsert(int db, std::string_view key, int64_t now_ms, bool* created);
   bool Erase(int db, std::string_view key);

@@ -14,10 +14,11 @@ Result<LoadResult> LoadKeyspace(Engine& engine, Keyspace& keyspace, int64_t now_
       engine, now_ms,
       [&](const DiskKey& k) {
         const codec::Meta& m = k.meta;
-        Entry* e = keyspace.Create(k.db, k.key, now_ms);
+        Entry* e = keyspace.Create(k.db, k.key, now_ms,
+                                   m.type == codec::DiskType::kString ? m.payload.size() : 0);
         switch (m.type) {
           case codec::DiskType::kString:
-            e->str.assign(m.payload);
+            e->SetStr(m.payload);
             break;
           case codec::DiskType::kHash: {
             e->type = ValueType::kHash;

@@ -302,7 +302,7 @@ void Persister::EncodeWhole(uint8_t pdb, const std::string& key, Entry* e, Engin
       char header[codec::kStringMetaHeaderSize];
       codec::EncodeStringMetaHeader(header, e->expire_at_ms);
       // The page is copied once, into the batch.
-      out->PutMeta(codec::MetaKey(pdb, key), {header, sizeof(header)}, e->str);
+      out->PutMeta(codec::MetaKey(pdb, key), {header, sizeof(header)}, e->str());
       return;
     }
     case ValueType::kHash: {

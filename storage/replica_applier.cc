@@ -139,10 +139,11 @@ Status ReadKeyState(Engine& engine, std::string_view meta_key, const uint8_t* lo
 void Install(Keyspace& ks, const KeyState& s, int64_t now_ms) {
   ks.Erase(s.db, s.key);
   if (!s.present) return;
-  Entry* e = ks.Create(s.db, s.key, now_ms);
+  Entry* e = ks.Create(s.db, s.key, now_ms,
+                       s.type == codec::DiskType::kString ? s.str.size() : 0);
   switch (s.type) {
     case codec::DiskType::kString:
-      e->str = s.str;
+      e->SetStr(s.str);
       break;
     case codec::DiskType::kHash: {
       e->type = ValueType::kHash;

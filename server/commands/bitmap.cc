@@ -5,6 +5,7 @@
 // string whole).
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,17 +40,17 @@ Status ParseBitOffset(std::string_view arg, uint64_t* out) {
   return Status::Ok();
 }
 
-// The string at key for a read: *s is nullptr when missing; WRONGTYPE for another type.
-Status ReadBitmap(CommandContext& ctx, std::string_view key, const std::string** s) {
+// The string at key for a read: *s is empty (no value) when missing; WRONGTYPE for another type.
+Status ReadBitmap(CommandContext& ctx, std::string_view key, std::optional<std::string_view>* s) {
   const Entry* e = ctx.keyspace.FindForRead(ctx.db, key, ctx.now_ms);
-  *s = nullptr;
+  s->reset();
   if (e == nullptr) return Status::Ok();
   if (e->type != ValueType::kString) return Status::Error(protocol::err::kWrongType);
-  *s = &e->str;
+  *s = e->str();
   return Status::Ok();
 }
 
-bool BitAt(const std::string& s, uint64_t bit) {
+bool BitAt(std::string_view s, uint64_t bit) {
   const uint64_t byte = bit >> 3;
   if (byte >= s.size()) return false;
   return (static_cast<uint8_t>(s[byte]) >> (7 - (bit & 7))) & 1;
@@ -87,7 +88,7 @@ Status ParseRangeUnit(std::string_view word, bool* in_bits) {
 }
 
 // Set bits of s in [first, last].
-uint64_t CountBits(const std::string& s, const BitRange& r) {
+uint64_t CountBits(std::string_view s, const BitRange& r) {
   uint64_t count = 0;
   uint64_t bit = r.first;
   while (bit <= r.last && (bit & 7) != 0) count += BitAt(s, bit++);
@@ -98,7 +99,7 @@ uint64_t CountBits(const std::string& s, const BitRange& r) {
 }
 
 // The first bit equal to `value` in [first, last], or -1.
-int64_t FindBit(const std::string& s, const BitRange& r, bool value) {
+int64_t FindBit(std::string_view s, const BitRange& r, bool value) {
   const auto* p = reinterpret_cast<const uint8_t*>(s.data());
   const uint8_t skip = value ? 0x00 : 0xFF;  // a byte with no such bit
   uint64_t bit = r.first;
@@ -129,14 +130,14 @@ Status SetBit(CommandContext& ctx) {
   bool grown = false;
   if (e == nullptr) {
     e = ctx.keyspace.Create(ctx.db, key, ctx.now_ms);  // reports itself
-    e->str.assign(byte + 1, '\0');
+    e->MutableStr().assign(byte + 1, '\0');
     ctx.Notify(KeyspaceEvents::kNew, "new", key);
     grown = true;
-  } else if (e->str.size() <= byte) {
-    e->str.resize(byte + 1, '\0');
+  } else if (e->str().size() <= byte) {
+    e->MutableStr().resize(byte + 1, '\0');
     grown = true;
   }
-  auto& b = reinterpret_cast<uint8_t&>(e->str[byte]);
+  auto& b = reinterpret_cast<uint8_t&>(e->MutableStr()[byte]);
   const uint8_t mask = static_cast<uint8_t>(1u << (7 - (offset & 7)));
   const bool old = (b & mask) != 0;
   if (on) b |= mask;
@@ -154,18 +155,18 @@ Status SetBit(CommandContext& ctx) {
 Status GetBit(CommandContext& ctx) {
   uint64_t offset = 0;
   VELLUM_RETURN_IF_ERROR(ParseBitOffset(ctx.arg(2), &offset));
-  const std::string* s = nullptr;
+  std::optional<std::string_view> s;
   VELLUM_RETURN_IF_ERROR(ReadBitmap(ctx, ctx.arg(1), &s));
-  ctx.reply.Integer(s != nullptr && BitAt(*s, offset) ? 1 : 0);
+  ctx.reply.Integer(s && BitAt(*s, offset) ? 1 : 0);
   return Status::Ok();
 }
 
 // BITCOUNT key [start end [BYTE|BIT]]: the key is looked up first (a missing one counts
 // 0 whatever the arguments), as in Redis 7.0.
 Status BitCount(CommandContext& ctx) {
-  const std::string* s = nullptr;
+  std::optional<std::string_view> s;
   VELLUM_RETURN_IF_ERROR(ReadBitmap(ctx, ctx.arg(1), &s));
-  if (s == nullptr) {
+  if (!s) {
     ctx.reply.Integer(0);
     return Status::Ok();
   }
@@ -196,9 +197,9 @@ Status BitPos(CommandContext& ctx) {
   int64_t bit = 0;
   VELLUM_RETURN_IF_ERROR(ParseIntArg(ctx.arg(2), &bit));
   if (bit != 0 && bit != 1) return Status::Error(kBitposBit);
-  const std::string* s = nullptr;
+  std::optional<std::string_view> s;
   VELLUM_RETURN_IF_ERROR(ReadBitmap(ctx, ctx.arg(1), &s));
-  if (s == nullptr) {
+  if (!s) {
     ctx.reply.Integer(bit ? -1 : 0);
     return Status::Ok();
   }
@@ -242,19 +243,19 @@ Status BitOp(CommandContext& ctx) {
   else if (EqualsIgnoreCase(op, "not")) kind = Op::kNot;
   else return Status::Error(protocol::err::kSyntax);
   if (kind == Op::kNot && ctx.argc() != 4) return Status::Error(kNotSingleSource);
-  std::vector<const std::string*> sources;
+  std::vector<std::optional<std::string_view>> sources;
   size_t longest = 0;
   for (size_t i = 3; i < ctx.argc(); i++) {
     const Entry* e = ctx.keyspace.Find(ctx.db, ctx.arg(i), ctx.now_ms);
     if (e != nullptr && e->type != ValueType::kString) {
       return Status::Error(protocol::err::kWrongType);
     }
-    sources.push_back(e ? &e->str : nullptr);
-    if (e) longest = std::max(longest, e->str.size());
+    sources.push_back(e ? std::optional<std::string_view>(e->str()) : std::nullopt);
+    if (e) longest = std::max(longest, e->str().size());
   }
   std::string result(longest, '\0');
-  auto byte = [](const std::string* s, size_t i) -> uint8_t {
-    return s != nullptr && i < s->size() ? static_cast<uint8_t>((*s)[i]) : 0;
+  auto byte = [](const std::optional<std::string_view>& s, size_t i) -> uint8_t {
+    return s && i < s->size() ? static_cast<uint8_t>((*s)[i]) : 0;
   };
   for (size_t i = 0; i < longest; i++) {
     uint8_t v = byte(sources[0], i);
@@ -323,9 +324,9 @@ Status ParseFieldOffset(std::string_view arg, int bits, uint64_t* out) {
   return Status::Ok();
 }
 
-uint64_t GetField(const std::string* s, uint64_t offset, int bits) {
+uint64_t GetField(const std::optional<std::string_view>& s, uint64_t offset, int bits) {
   uint64_t v = 0;
-  for (int i = 0; i < bits; i++) v = (v << 1) | (s != nullptr && BitAt(*s, offset + i) ? 1 : 0);
+  for (int i = 0; i < bits; i++) v = (v << 1) | (s && BitAt(*s, offset + i) ? 1 : 0);
   return v;
 }
 
@@ -441,11 +442,11 @@ Status BitFieldGeneric(CommandContext& ctx, bool read_only) {
     const uint64_t bytes = (write_end - 1) / 8 + 1;
     if (e == nullptr) {
       e = ctx.keyspace.Create(ctx.db, key, ctx.now_ms);  // reports itself
-      e->str.assign(bytes, '\0');
+      e->MutableStr().assign(bytes, '\0');
       ctx.Notify(KeyspaceEvents::kNew, "new", key);
       grown = true;
-    } else if (e->str.size() < bytes) {
-      e->str.resize(bytes, '\0');
+    } else if (e->str().size() < bytes) {
+      e->MutableStr().resize(bytes, '\0');
       grown = true;
       ctx.keyspace.MarkWritten(ctx.db, key);
     }
@@ -453,7 +454,8 @@ Status BitFieldGeneric(CommandContext& ctx, bool read_only) {
   ctx.reply.ArrayHeader(ops.size());
   bool changed = false;  // as Redis 7.0: a write that stored something new, or grew the key
   for (const FieldOp& op : ops) {
-    const std::string* s = e ? &e->str : nullptr;
+    std::optional<std::string_view> s;
+    if (e != nullptr) s = e->str();
     const uint64_t raw = GetField(s, op.offset, op.bits);
     if (op.kind == FieldOp::Kind::kGet) {
       if (op.is_signed) ctx.reply.Integer(SignExtend(raw, op.bits));
@@ -484,7 +486,7 @@ Status BitFieldGeneric(CommandContext& ctx, bool read_only) {
     }
     const uint64_t field_mask = op.bits == 64 ? ~uint64_t{0} : (uint64_t{1} << op.bits) - 1;
     if (grown || (stored & field_mask) != raw) changed = true;
-    SetField(e->str, op.offset, op.bits, stored);
+    SetField(e->MutableStr(), op.offset, op.bits, stored);
     ctx.reply.Integer(reply);
   }
   if (changed) {

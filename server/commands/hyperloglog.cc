@@ -26,7 +26,7 @@ constexpr char kCorrupt[] = "INVALIDOBJ Corrupted HLL object detected";
 // WRONGTYPE for another type, Redis's HLL errors for a string that is not a valid HLL.
 Status CheckHll(const Entry* e) {
   if (e->type != ValueType::kString) return Status::Error(protocol::err::kWrongType);
-  switch (hll::Validate(e->str)) {
+  switch (hll::Validate(e->str())) {
     case hll::Check::kValid: return Status::Ok();
     case hll::Check::kNotHll: return Status::Error(kNotHll);
     case hll::Check::kCorrupt: return Status::Error(kCorrupt);
@@ -43,7 +43,7 @@ Status UnionOfArguments(CommandContext& ctx, bool count_lookups, hll::Registers*
                                    : ctx.keyspace.Find(ctx.db, ctx.arg(i), ctx.now_ms);
     if (e == nullptr) continue;
     VELLUM_RETURN_IF_ERROR(CheckHll(e));
-    if (!hll::ReadRegisters(e->str, &regs)) return Status::Error(kCorrupt);
+    if (!hll::ReadRegisters(e->str(), &regs)) return Status::Error(kCorrupt);
     for (size_t r = 0; r < regs.size(); r++) (*max)[r] = std::max((*max)[r], regs[r]);
   }
   return Status::Ok();
@@ -56,14 +56,14 @@ Status PfAdd(CommandContext& ctx) {
   bool updated = false;
   if (e == nullptr) {
     e = ctx.keyspace.Create(ctx.db, key, ctx.now_ms);  // reports itself
-    e->str = hll::NewDense();
+    e->SetStr(hll::NewDense());
     ctx.Notify(KeyspaceEvents::kNew, "new", key);
     updated = true;
   } else {
     VELLUM_RETURN_IF_ERROR(CheckHll(e));
-    if (!hll::MakeDense(&e->str)) return Status::Error(kCorrupt);
+    if (!hll::MakeDense(&e->MutableStr())) return Status::Error(kCorrupt);
   }
-  for (size_t i = 2; i < ctx.argc(); i++) updated |= hll::Add(&e->str, ctx.arg(i));
+  for (size_t i = 2; i < ctx.argc(); i++) updated |= hll::Add(&e->MutableStr(), ctx.arg(i));
   if (updated) {
     ctx.keyspace.MarkWritten(ctx.db, key);
     ctx.Notify(KeyspaceEvents::kString, "pfadd", key);
@@ -80,7 +80,7 @@ Status PfCount(CommandContext& ctx) {
     uint64_t n = 0;
     if (e != nullptr) {
       VELLUM_RETURN_IF_ERROR(CheckHll(e));
-      if (!hll::Count(e->str, &n)) return Status::Error(kCorrupt);
+      if (!hll::Count(e->str(), &n)) return Status::Error(kCorrupt);
     }
     ctx.reply.Integer(static_cast<int64_t>(n));
     return Status::Ok();
@@ -100,12 +100,12 @@ Status PfMerge(CommandContext& ctx) {
   Entry* e = ctx.keyspace.Find(ctx.db, key, ctx.now_ms);
   if (e == nullptr) {
     e = ctx.keyspace.Create(ctx.db, key, ctx.now_ms);
-    e->str = hll::NewDense();
+    e->SetStr(hll::NewDense());
     ctx.Notify(KeyspaceEvents::kNew, "new", key);
-  } else if (!hll::MakeDense(&e->str)) {
+  } else if (!hll::MakeDense(&e->MutableStr())) {
     return Status::Error(kCorrupt);
   }
-  hll::MergeInto(&e->str, max);
+  hll::MergeInto(&e->MutableStr(), max);
   ctx.keyspace.MarkWritten(ctx.db, key);
   // Redis raises pfadd for PFMERGE too: a merge is a mass add.
   ctx.Notify(KeyspaceEvents::kString, "pfadd", key);

@@ -51,8 +51,8 @@ Status Lcs(CommandContext& ctx) {
   if (get_idx && get_len) {
     return Status::Error("ERR If you want both the length and indexes, please just use IDX.");
   }
-  const std::string_view a = ea ? std::string_view(ea->str) : std::string_view();
-  const std::string_view b = eb ? std::string_view(eb->str) : std::string_view();
+  const std::string_view a = ea ? std::string_view(ea->str()) : std::string_view();
+  const std::string_view b = eb ? std::string_view(eb->str()) : std::string_view();
   const uint64_t alen = a.size(), blen = b.size();
   const int64_t limit = ctx.server.proto_max_bulk_len.load(std::memory_order_relaxed);
   if (alen >= UINT32_MAX - 1 || blen >= UINT32_MAX - 1) {

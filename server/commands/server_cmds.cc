@@ -558,7 +558,7 @@ const storage::Entry* Lookup(CommandContext& ctx) {
 
 // Redis's encoding of a string value: "int" for a strict int64 of at most 20 characters,
 // "embstr" up to 44 bytes, "raw" beyond.
-const char* StringEncoding(const std::string& s) {
+const char* StringEncoding(std::string_view s) {
   int64_t v = 0;
   if (s.size() <= 20 && ParseInt64(s, &v)) return "int";
   return s.size() <= 44 ? "embstr" : "raw";
@@ -572,7 +572,7 @@ Status ObjectEncoding(CommandContext& ctx) {
   }
   switch (e->type) {
     case storage::ValueType::kString:
-      ctx.reply.Bulk(StringEncoding(e->str));
+      ctx.reply.Bulk(StringEncoding(e->str()));
       return Status::Ok();
     case storage::ValueType::kHash:
       ctx.reply.Bulk(e->hash_value->EncodingName());

@@ -33,8 +33,7 @@ int64_t StoreCollection(CommandContext& ctx, std::string_view dst, std::unique_p
   if (created) {
     e = ctx.keyspace.Create(ctx.db, dst, ctx.now_ms);
   } else {
-    e->DropCollections();
-    std::string().swap(e->str);
+    e->DropValue();
     if (e->HasExpire()) ctx.keyspace.SetExpire(ctx.db, e, 0);
   }
   e->type = type;

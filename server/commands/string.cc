@@ -31,16 +31,13 @@ using storage::ValueType;
 
 // ---- shared helpers ----
 
-// Makes e hold the string v, dropping whatever it held before (of any type). A much
-// smaller value releases the old buffer rather than keeping its capacity around.
+// Makes e hold the string v, dropping whatever it held before (of any type).
 void StoreString(Entry* e, std::string_view v) {
-  e->DropCollections();  // a hash or set payload, if the key held one
-  e->type = ValueType::kString;
-  if (e->str.capacity() > 4096 && e->str.capacity() / 4 > v.size()) {
-    std::string(v).swap(e->str);
-  } else {
-    e->str.assign(v.data(), v.size());
+  if (e->type != ValueType::kString) {
+    e->DropValue();  // a collection payload
+    e->type = ValueType::kString;
   }
+  e->SetStr(v);
 }
 
 constexpr int64_t kKeepTtl = -1;
@@ -56,7 +53,7 @@ Entry* SetKey(CommandContext& ctx, std::string_view key, std::string_view v, Ent
               int64_t expire_at_ms, const char* event = "set") {
   Entry* e = existing;
   if (e == nullptr) {
-    e = ctx.keyspace.Create(ctx.db, key, ctx.now_ms);
+    e = ctx.keyspace.Create(ctx.db, key, ctx.now_ms, v.size());
     StoreString(e, v);
     if (expire_at_ms > 0) ctx.keyspace.SetExpire(ctx.db, e, expire_at_ms);
   } else {
@@ -188,7 +185,7 @@ Status Get(CommandContext& ctx) {
     return Status::Ok();
   }
   if (e->type != ValueType::kString) return Status::Error(protocol::err::kWrongType);
-  ctx.reply.Bulk(e->str);
+  ctx.reply.Bulk(e->str());
   return Status::Ok();
 }
 
@@ -206,7 +203,7 @@ Status Set(CommandContext& ctx) {
   }
   if (o.get) {
     if (e == nullptr) ctx.reply.Null();
-    else ctx.reply.Bulk(e->str);  // copied into the reply before the value changes
+    else ctx.reply.Bulk(e->str());  // copied into the reply before the value changes
   }
   if ((o.nx && e != nullptr) || (o.xx && e == nullptr)) {
     if (!o.get) ctx.reply.Null();
@@ -249,7 +246,7 @@ Status MGet(CommandContext& ctx) {
   for (size_t i = 1; i < ctx.argc(); i++) {
     Entry* e = ctx.keyspace.FindForRead(ctx.db, ctx.arg(i), ctx.now_ms);
     if (e == nullptr || e->type != ValueType::kString) ctx.reply.Null();
-    else ctx.reply.Bulk(e->str);
+    else ctx.reply.Bulk(e->str());
   }
   return Status::Ok();
 }
@@ -295,7 +292,7 @@ Status GetEx(CommandContext& ctx) {
   if (e->type != ValueType::kString) return Status::Error(protocol::err::kWrongType);
   int64_t at_ms = 0;
   VELLUM_RETURN_IF_ERROR(ResolveExpire(ctx, o, "getex", &at_ms));
-  ctx.reply.Bulk(e->str);
+  ctx.reply.Bulk(e->str());
   if (o.absolute() && at_ms <= ctx.now_ms) {
     ctx.keyspace.Erase(ctx.db, key);
     ctx.Notify(KeyspaceEvents::kGeneric, "del", key);
@@ -319,7 +316,7 @@ Status GetDel(CommandContext& ctx) {
     return Status::Ok();
   }
   if (e->type != ValueType::kString) return Status::Error(protocol::err::kWrongType);
-  ctx.reply.Bulk(e->str);
+  ctx.reply.Bulk(e->str());
   ctx.keyspace.Erase(ctx.db, ctx.arg(1));
   ctx.Notify(KeyspaceEvents::kGeneric, "del", ctx.arg(1));
   return Status::Ok();
@@ -332,7 +329,7 @@ Status GetSet(CommandContext& ctx) {
     return Status::Error(protocol::err::kWrongType);
   }
   if (e == nullptr) ctx.reply.Null();
-  else ctx.reply.Bulk(e->str);
+  else ctx.reply.Bulk(e->str());
   SetKey(ctx, ctx.arg(1), ctx.arg(2), e, kClearTtl);
   return Status::Ok();
 }
@@ -345,12 +342,12 @@ Status Append(CommandContext& ctx) {
     e = SetKey(ctx, key, value, nullptr, kClearTtl, "append");
   } else {
     if (e->type != ValueType::kString) return Status::Error(protocol::err::kWrongType);
-    VELLUM_RETURN_IF_ERROR(CheckStringLength(ctx, e->str.size(), value.size()));
-    e->str.append(value.data(), value.size());
+    VELLUM_RETURN_IF_ERROR(CheckStringLength(ctx, e->str().size(), value.size()));
+    e->MutableStr().append(value.data(), value.size());
     ctx.keyspace.MarkWritten(ctx.db, key);
     ctx.Notify(KeyspaceEvents::kString, "append", key);
   }
-  ctx.reply.Integer(static_cast<int64_t>(e->str.size()));
+  ctx.reply.Integer(static_cast<int64_t>(e->str().size()));
   return Status::Ok();
 }
 
@@ -362,7 +359,7 @@ Status StrLen(CommandContext& ctx) {
     return Status::Ok();
   }
   if (e->type != ValueType::kString) return Status::Error(protocol::err::kWrongType);
-  ctx.reply.Integer(static_cast<int64_t>(e->str.size()));
+  ctx.reply.Integer(static_cast<int64_t>(e->str().size()));
   return Status::Ok();
 }
 
@@ -378,7 +375,7 @@ Status GetRange(CommandContext& ctx) {
     return Status::Ok();
   }
   if (e->type != ValueType::kString) return Status::Error(protocol::err::kWrongType);
-  const std::string_view s = e->str;
+  const std::string_view s = e->str();
   const int64_t len = static_cast<int64_t>(s.size());
   if (start < 0 && end < 0 && start > end) {
     ctx.reply.Bulk("");
@@ -415,18 +412,18 @@ Status SetRange(CommandContext& ctx) {
   } else {
     if (e->type != ValueType::kString) return Status::Error(protocol::err::kWrongType);
     if (value.empty()) {
-      ctx.reply.Integer(static_cast<int64_t>(e->str.size()));
+      ctx.reply.Integer(static_cast<int64_t>(e->str().size()));
       return Status::Ok();
     }
     VELLUM_RETURN_IF_ERROR(CheckStringLength(ctx, static_cast<uint64_t>(offset), value.size()));
   }
   const size_t off = static_cast<size_t>(offset);
-  if (e->str.size() < off + value.size()) e->str.resize(off + value.size(), '\0');
-  e->str.replace(off, value.size(), value.data(), value.size());
+  if (e->str().size() < off + value.size()) e->MutableStr().resize(off + value.size(), '\0');
+  e->MutableStr().replace(off, value.size(), value.data(), value.size());
   if (existed) ctx.keyspace.MarkWritten(ctx.db, key);  // Create reported a new key
   if (!existed) ctx.Notify(KeyspaceEvents::kNew, "new", key);
   ctx.Notify(KeyspaceEvents::kString, "setrange", key);
-  ctx.reply.Integer(static_cast<int64_t>(e->str.size()));
+  ctx.reply.Integer(static_cast<int64_t>(e->str().size()));
   return Status::Ok();
 }
 
@@ -440,7 +437,7 @@ Status IncrDecr(CommandContext& ctx, int64_t incr) {
   int64_t value = 0;
   if (e != nullptr) {
     if (e->type != ValueType::kString) return Status::Error(protocol::err::kWrongType);
-    if (!ParseInt64(e->str, &value)) return Status::Error(protocol::err::kNotInteger);
+    if (!ParseInt64(e->str(), &value)) return Status::Error(protocol::err::kNotInteger);
   }
   if ((incr < 0 && value < 0 && incr < INT64_MIN - value) ||
       (incr > 0 && value > 0 && incr > INT64_MAX - value)) {
@@ -455,7 +452,7 @@ Status IncrDecr(CommandContext& ctx, int64_t incr) {
     StoreString(e, std::string_view(buf, static_cast<size_t>(end - buf)));
     ctx.Notify(KeyspaceEvents::kNew, "new", key);
   } else {
-    e->str.assign(buf, static_cast<size_t>(end - buf));
+    e->SetStr(std::string_view(buf, static_cast<size_t>(end - buf)));
     ctx.keyspace.MarkWritten(ctx.db, key);
   }
   ctx.Notify(KeyspaceEvents::kString, "incrby", key);
@@ -487,7 +484,7 @@ Status IncrByFloat(CommandContext& ctx) {
   long double value = 0, incr = 0;
   if (e != nullptr) {
     if (e->type != ValueType::kString) return Status::Error(protocol::err::kWrongType);
-    if (!ParseFloatValue(e->str, &value)) return Status::Error(protocol::err::kNotFloat);
+    if (!ParseFloatValue(e->str(), &value)) return Status::Error(protocol::err::kNotFloat);
   }
   if (!ParseFloatValue(ctx.arg(2), &incr)) return Status::Error(protocol::err::kNotFloat);
   value += incr;
@@ -498,7 +495,7 @@ Status IncrByFloat(CommandContext& ctx) {
     StoreString(e, text);
     ctx.Notify(KeyspaceEvents::kNew, "new", key);
   } else {
-    e->str.assign(text);
+    e->SetStr(text);
     ctx.keyspace.MarkWritten(ctx.db, key);
   }
   ctx.Notify(KeyspaceEvents::kString, "incrbyfloat", key);

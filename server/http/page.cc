@@ -212,7 +212,7 @@ void ServePage(const protocol::HttpRequest& req, const PageConfig& config,
     }
     const storage::Entry* e = keyspace.FindForRead(config.db, key, now_ms);
     if (e != nullptr && e->type == storage::ValueType::kString) {
-      body = e->str;
+      body = e->str();
       found = true;
     } else if (e != nullptr && e->type == storage::ValueType::kHash && e->hash_value) {
       if (auto b = e->hash_value->Get("body")) {

@@ -19,7 +19,7 @@ class PageTest : public ::testing::Test {
     locks.Acquire();
     bool created = false;
     storage::Entry* e = ks_.Upsert(0, key, kNow, &created);
-    e->str = value;
+    e->SetStr(value);
     if (expire_at_ms != 0) ks_.SetExpire(0, e, expire_at_ms);
   }
   HttpResponse Get(const std::string& target, const std::string& if_none_match = "",

@@ -44,7 +44,7 @@ class WatchRegistryTest : public ::testing::Test {
     locks.Acquire();
     bool created;
     storage::Entry* e = ks_.Upsert(db, key, kNow, &created);
-    e->str = "v";
+    e->SetStr("v");
     if (expire_at) ks_.SetExpire(db, e, expire_at);
   }
 

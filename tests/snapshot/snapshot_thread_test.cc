@@ -67,9 +67,9 @@ class Live {
     std::lock_guard<storage::ShardMutexType> lock(ks_.ShardMutex(ks_.ShardOf(key)));
     bool created;
     storage::Entry* e = ks_.Upsert(db, key, WallMs(), &created);
-    e->DropCollections();
+    e->DropValue();
     e->type = storage::ValueType::kString;
-    e->str = value;
+    e->SetStr(value);
     ks_.SetExpire(db, e, 0);
   }
   Keyspace& keyspace() { return ks_; }
@@ -96,7 +96,7 @@ std::unique_ptr<Keyspace> Load(const std::string& dir) {
 
 int64_t IntValue(Keyspace& ks, const std::string& key) {
   storage::Entry* e = ks.Peek(0, key);
-  return e == nullptr ? 0 : std::stoll(e->str);
+  return e == nullptr ? 0 : std::stoll(std::string(e->str()));
 }
 
 // Each writer sets, for each of its pairs, x = i and then y = i, so at every instant
@@ -240,14 +240,14 @@ TEST_F(SnapshotStoreTest, RestoreMovesTheOldDatabaseAsideAndChecksTheDigest) {
   auto r = store_->Restore(first.id, target, false, {});
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_TRUE(r->moved_aside.empty());
-  EXPECT_EQ(Load(target + "/db")->Peek(0, "k")->str, "first");
+  EXPECT_EQ(Load(target + "/db")->Peek(0, "k")->str(), "first");
   // A second restore needs force, and keeps the database it replaces.
   EXPECT_FALSE(store_->Restore(2, target, false, {}).ok());
   auto again = store_->Restore(2, target, true, {});
   ASSERT_TRUE(again.ok()) << again.status().message();
   ASSERT_FALSE(again->moved_aside.empty());
-  EXPECT_EQ(Load(again->moved_aside)->Peek(0, "k")->str, "first");
-  EXPECT_EQ(Load(target + "/db")->Peek(0, "k")->str, "second");
+  EXPECT_EQ(Load(again->moved_aside)->Peek(0, "k")->str(), "first");
+  EXPECT_EQ(Load(target + "/db")->Peek(0, "k")->str(), "second");
   EXPECT_FALSE(fs::exists(target + "/db.restoring.tmp"));
 }
 

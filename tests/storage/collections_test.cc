@@ -287,17 +287,18 @@ TEST(EntryTest, KeyLivesBehindTheEntry) {
   Entry* e = Entry::New(long_key);
   EXPECT_EQ(e->key(), long_key);
   EXPECT_EQ(static_cast<const void*>(e->key().data()), static_cast<const void*>(e + 1));
-  e->str = "value";
+  e->SetStr("value");
   e->expire_at_ms = 42;
   e->access_clock = 7;
   Entry* copy = Entry::NewCopy(*e, "");
   EXPECT_EQ(copy->key(), "");
-  EXPECT_EQ(copy->str, "value");
+  EXPECT_EQ(copy->str(), "value");
   EXPECT_EQ(copy->expire_at_ms, 42);
   EXPECT_EQ(copy->access_clock, 0u);  // fresh statistics
-  Entry* renamed = Entry::NewRenamed(Entry::AllocateFor("new-name"), e, "new-name");  // frees e
+  Entry* renamed = Entry::NewRenamed(Entry::AllocateFor("new-name", e->InlineRoomNeeded()), e,
+                                     "new-name");  // frees e
   EXPECT_EQ(renamed->key(), "new-name");
-  EXPECT_EQ(renamed->str, "value");
+  EXPECT_EQ(renamed->str(), "value");
   EXPECT_EQ(renamed->access_clock, 7u);  // a rename keeps them
   Entry::Delete(copy);
   Entry::Delete(renamed);

@@ -73,11 +73,11 @@ TEST(DigestTest, SortedSetScoresCountInsertionOrderDoesNot) {
 
 TEST(DigestTest, NameDatabaseTypeAndExpiryAllCount) {
   Keyspace ks(2);
-  ks.Create(0, "k", kNow)->str = "v";
-  ks.Create(1, "k", kNow)->str = "v";
-  ks.Create(0, "j", kNow)->str = "v";
+  ks.Create(0, "k", kNow)->SetStr("v");
+  ks.Create(1, "k", kNow)->SetStr("v");
+  ks.Create(0, "j", kNow)->SetStr("v");
   Entry* ttl = ks.Create(0, "t", kNow);
-  ttl->str = "v";
+  ttl->SetStr("v");
   const std::string base = Of(ks, 0, "k").Hex();
   EXPECT_NE(base, Of(ks, 1, "k").Hex());
   EXPECT_NE(base, Of(ks, 0, "j").Hex());
@@ -89,7 +89,7 @@ TEST(DigestTest, NameDatabaseTypeAndExpiryAllCount) {
   s->type = ValueType::kSet;
   s->set_value.emplace()->Add("v");
   Entry* str = ks.Create(3, "k", kNow);
-  str->str = "v";
+  str->SetStr("v");
   EXPECT_NE(KeyDigest(0, *s).Hex(), KeyDigest(0, *str).Hex());
 }
 

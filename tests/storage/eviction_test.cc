@@ -37,7 +37,7 @@ class EvictionTest : public ::testing::Test {
 
   void Set(std::string_view key, int64_t expire_at = 0, int db = 0) {
     Entry* e = ks_.Create(db, key, now());
-    e->str = "v";
+    e->SetStr("v");
     if (expire_at) ks_.SetExpire(db, e, expire_at);
   }
   bool Exists(std::string_view key, int db = 0) {
@@ -210,7 +210,7 @@ TEST_F(EvictionTest, ThreadsWritingAndEvictingAtOnceStayUnderTheLimit) {
         evictor_.FreeMemory(limit, now());  // as the dispatcher: before locking
         std::string key = "t" + std::to_string(t) + ":" + std::to_string(i);
         std::lock_guard<storage::ShardMutexType> lock(ks_.ShardMutex(ks_.ShardOf(key)));
-        ks_.Create(0, key, now())->str = "v";
+        ks_.Create(0, key, now())->SetStr("v");
       }
     });
   }

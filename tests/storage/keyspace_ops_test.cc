@@ -40,7 +40,7 @@ class KeyspaceOpsTest : public ::testing::Test {
   Entry* SetString(int db, std::string_view key, std::string_view value, int64_t expire_at = 0) {
     bool created = false;
     Entry* e = ks_.Upsert(db, key, now(), &created);
-    e->str.assign(value);
+    e->SetStr(value);
     if (expire_at != 0) ks_.SetExpire(db, e, expire_at);
     return e;
   }
@@ -54,13 +54,13 @@ TEST_F(KeyspaceOpsTest, CopyDuplicatesValueAndTtl) {
   ASSERT_TRUE(ks_.Copy(0, "src", 0, "dst", now()));
   Entry* dst = ks_.Find(0, "dst", now());
   ASSERT_NE(dst, nullptr);
-  EXPECT_EQ(dst->str, "hello");
+  EXPECT_EQ(dst->str(), "hello");
   EXPECT_EQ(dst->key(), "dst");
   EXPECT_EQ(dst->expire_at_ms, now() + 5000);
   EXPECT_EQ(ks_.VolatileSize(0), 2u);
   // The copy is independent of its source.
-  dst->str = "changed";
-  EXPECT_EQ(ks_.Find(0, "src", now())->str, "hello");
+  dst->SetStr("changed");
+  EXPECT_EQ(ks_.Find(0, "src", now())->str(), "hello");
   // Both expire at the same time.
   clock_.Advance(5000);
   EXPECT_EQ(ks_.Find(0, "src", now()), nullptr);
@@ -81,7 +81,7 @@ TEST_F(KeyspaceOpsTest, CopyReplacesExistingDestinationAndItsTtl) {
   ASSERT_TRUE(ks_.Copy(0, "src", 0, "dst", now()));
   Entry* dst = ks_.Find(0, "dst", now());
   ASSERT_NE(dst, nullptr);
-  EXPECT_EQ(dst->str, "new");
+  EXPECT_EQ(dst->str(), "new");
   EXPECT_FALSE(dst->HasExpire());
   EXPECT_EQ(ks_.DbSize(0), 2u);
   EXPECT_EQ(ks_.VolatileSize(0), 0u);
@@ -90,8 +90,8 @@ TEST_F(KeyspaceOpsTest, CopyReplacesExistingDestinationAndItsTtl) {
 TEST_F(KeyspaceOpsTest, CopyAcrossDatabasesKeepsTheSourceDatabase) {
   SetString(3, "k", "v", now() + 100);
   ASSERT_TRUE(ks_.Copy(3, "k", 7, "k", now()));
-  EXPECT_EQ(ks_.Find(3, "k", now())->str, "v");
-  EXPECT_EQ(ks_.Find(7, "k", now())->str, "v");
+  EXPECT_EQ(ks_.Find(3, "k", now())->str(), "v");
+  EXPECT_EQ(ks_.Find(7, "k", now())->str(), "v");
   EXPECT_EQ(ks_.Find(7, "k", now())->expire_at_ms, now() + 100);
   EXPECT_EQ(ks_.DbSize(0), 0u);
 }
@@ -128,7 +128,7 @@ TEST_F(KeyspaceOpsTest, MoveKeepsTtlAndReplacesDestination) {
   EXPECT_EQ(ks_.Find(0, "a", now()), nullptr);
   Entry* b = ks_.Find(0, "b", now());
   ASSERT_NE(b, nullptr);
-  EXPECT_EQ(b->str, "va");
+  EXPECT_EQ(b->str(), "va");
   EXPECT_EQ(b->expire_at_ms, now() + 3000);
   EXPECT_EQ(ks_.DbSize(0), 1u);
   EXPECT_EQ(ks_.VolatileSize(0), 1u);
@@ -175,7 +175,7 @@ TEST_F(KeyspaceOpsTest, FlushDbAsyncEmptiesOnlyThatDatabase) {
   EXPECT_NE(ks_.Find(2, "other", now()), nullptr);
   // The emptied database is usable at once.
   SetString(1, "k1", "again");
-  EXPECT_EQ(ks_.Find(1, "k1", now())->str, "again");
+  EXPECT_EQ(ks_.Find(1, "k1", now())->str(), "again");
   EXPECT_EQ(ks_.DbSize(1), 1u);
 }
 

@@ -22,7 +22,7 @@ void Put(Keyspace& ks, int db, const std::string& key, const std::string& value,
   locks.Acquire();
   bool created;
   Entry* e = ks.Upsert(db, key, kNow, &created);
-  e->str = value;
+  e->SetStr(value);
   if (expire_at) ks.SetExpire(db, e, expire_at);
 }
 
@@ -37,8 +37,8 @@ TEST(KeyspaceTest, DatabasesAreSeparate) {
   Keyspace ks(4);
   Put(ks, 0, "k", "zero");
   Put(ks, 1, "k", "one");
-  EXPECT_EQ(Get(ks, 0, "k")->str, "zero");
-  EXPECT_EQ(Get(ks, 1, "k")->str, "one");
+  EXPECT_EQ(Get(ks, 0, "k")->str(), "zero");
+  EXPECT_EQ(Get(ks, 1, "k")->str(), "one");
   EXPECT_EQ(Get(ks, 2, "k"), nullptr);
 }
 
@@ -128,13 +128,13 @@ TEST(KeyspaceThreadTest, ConcurrentIncrementsAreNotLost) {
         locks.Acquire();
         bool created;
         Entry* e = ks.Upsert(0, key, kNow, &created);
-        e->str = std::to_string((created ? 0 : std::stoll(e->str)) + 1);
+        e->SetStr(std::to_string((created ? 0 : std::stoll(std::string(e->str()))) + 1));
       }
     });
   }
   for (auto& th : threads) th.join();
   long long total = 0;
-  for (int k = 0; k < kKeys; k++) total += std::stoll(Get(ks, 0, "c" + std::to_string(k))->str);
+  for (int k = 0; k < kKeys; k++) total += std::stoll(std::string(Get(ks, 0, "c" + std::to_string(k))->str()));
   EXPECT_EQ(total, kThreads * kIters);
 }
 
@@ -150,7 +150,7 @@ TEST(KeyspaceThreadTest, HitAndMissCountsAreExactAcrossShards) {
     locks.AddKey(key);
     locks.Acquire();
     bool created;
-    ks.Upsert(0, key, kNow, &created)->str = "v";
+    ks.Upsert(0, key, kNow, &created)->SetStr("v");
   }
   ks.ResetStats();
   std::vector<std::thread> threads;
@@ -192,8 +192,8 @@ TEST(KeyspaceThreadTest, MultiKeyLocksAreAtomic) {
         locks.AddKey(a);
         locks.Acquire();
         std::string v = std::to_string(w * 100000 + i);
-        ks.Find(0, a, kNow)->str = v;
-        ks.Find(0, b, kNow)->str = v;
+        ks.Find(0, a, kNow)->SetStr(v);
+        ks.Find(0, b, kNow)->SetStr(v);
       }
     });
   }
@@ -204,7 +204,7 @@ TEST(KeyspaceThreadTest, MultiKeyLocksAreAtomic) {
         locks.AddKey(a);
         locks.AddKey(b);
         locks.Acquire();
-        if (ks.Find(0, a, kNow)->str != ks.Find(0, b, kNow)->str) torn++;
+        if (ks.Find(0, a, kNow)->str() != ks.Find(0, b, kNow)->str()) torn++;
       }
     });
   }

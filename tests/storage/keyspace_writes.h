@@ -25,9 +25,9 @@ inline void SetString(Keyspace& ks, int db, const std::string& key, const std::s
   std::lock_guard<storage::ShardMutexType> lock(ks.ShardMutex(ks.ShardOf(key)));
   bool created;
   Entry* e = ks.Upsert(db, key, WallMs(), &created);
-  e->DropCollections();
+  e->DropValue();
   e->type = ValueType::kString;
-  e->str = value;
+  e->SetStr(value);
   ks.SetExpire(db, e, expire_at);
 }
 

@@ -102,7 +102,7 @@ class PersisterTest : public ::testing::Test {
     Entry* e = ks_->Find(db, key, WallMs());
     if (e == nullptr) return "(nil)";
     if (e->type != ValueType::kString) return std::string("(") + TypeName(e->type) + ")";
-    return e->str;
+    return std::string(e->str());
   }
   Entry* Raw(int db, const std::string& key) {
     return ks_->Find(db, key, WallMs());  // single-threaded checks after Reopen
