@@ -183,10 +183,12 @@ std::vector<FieldSpec> BuildSchema() {
            "has; false refuses with -MASTERDOWN."),
       Encoding("encoding.hash-max-listpack-entries", "hash-max-listpack-entries",
                "hash-max-ziplist-entries", 0, &Config::hash_max_listpack_entries,
-               "Redis's compact-hash threshold: accepted, ignored (one hash representation)."),
+               "The most fields a hash keeps packed in one string (OBJECT ENCODING listpack) "
+               "before it turns into a hash table."),
       Encoding("encoding.hash-max-listpack-value", "hash-max-listpack-value",
                "hash-max-ziplist-value", 0, &Config::hash_max_listpack_value,
-               "Redis's compact-hash threshold: accepted, ignored (one hash representation)."),
+               "The longest field or value (bytes) a packed hash holds; Vellum packs at most "
+               "255 whatever the value."),
       Encoding("encoding.set-max-intset-entries", "set-max-intset-entries", nullptr, 0,
                &Config::set_max_intset_entries,
                "Redis's intset threshold: accepted, ignored (one set representation)."),

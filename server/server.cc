@@ -216,9 +216,11 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
         VLOG_WARNING("Can't open the data directory: %s", reader.status().message().c_str());
         return 1;
       }
-      // Loaded sorted sets take the form the configured limits call for, not the defaults.
+      // Loaded hashes and sorted sets take the form the configured limits call for.
       storage::ZSetValue::SetListpackLimits(static_cast<size_t>(config.zset_max_listpack_entries),
                                             static_cast<size_t>(config.zset_max_listpack_value));
+      storage::HashValue::SetListpackLimits(static_cast<size_t>(config.hash_max_listpack_entries),
+                                            static_cast<size_t>(config.hash_max_listpack_value));
       loaded = storage::LoadKeyspace(**reader, keyspace, clock.NowMs());
       if (!loaded.ok()) {
         VLOG_WARNING("Can't load the data directory: %s", loaded.status().message().c_str());

@@ -104,6 +104,8 @@ void ServerState::ApplyConfig(const conf::Config& c) {
   }
   storage::ZSetValue::SetListpackLimits(static_cast<size_t>(c.zset_max_listpack_entries),
                                         static_cast<size_t>(c.zset_max_listpack_value));
+  storage::HashValue::SetListpackLimits(static_cast<size_t>(c.hash_max_listpack_entries),
+                                        static_cast<size_t>(c.hash_max_listpack_value));
   has_requirepass = !c.requirepass.empty();
 }
 

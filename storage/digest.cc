@@ -79,7 +79,7 @@ Digest KeyDigest(int db, const Entry& e) {
       value = Of(e.str());
       break;
     case ValueType::kHash:
-      for (const HashValue::Field& f : e.hash_value->fields()) value.Add(Of(f.name(), f.value()));
+      e.hash_value->ForEach([&](HashValue::Item f) { value.Add(Of(f.name, f.value)); });
       break;
     case ValueType::kSet:
       e.set_value->ForEach([&](std::string_view m) { value.Add(Of(m)); });

@@ -1,19 +1,27 @@
-// HashValue: the payload of a Redis hash (ValueType::kHash).
-//
-// Fields live in a CollectionTable (dense vector + chained 32-bit buckets): O(1) lookup,
-// O(1) uniform random field, and an HSCAN cursor that survives resizes. Redis 7.0's
-// encoding is tracked as a label only (OBJECT ENCODING): "listpack" while the hash has
-// at most kListpackEntries fields and no field or value longer than kListpackValue
-// bytes, "hashtable" from the first write that breaks either limit, never back. While
-// "listpack", fields keep insertion order (deletes preserve it), as Redis's listpack
-// replies do; HSCAN then returns everything in one call, as Redis does.
+// HashValue: the payload of a Redis hash (ValueType::kHash), in one of two forms, as
+// Redis keeps it:
+// - small ("listpack", up to hash-max-listpack-entries fields, 512 here as in Redis
+//   7.0.15, with no field or value longer than hash-max-listpack-value, 64): every field
+//   and its value packed in insertion order in one string, entry by entry
+//   [field length u8][field][value length u8][value]. Operations scan it linearly, which
+//   for a few hundred short fields costs less than chasing pointers, and a hash of five
+//   fields is one small allocation; deletes keep the order, as Redis's listpack does, and
+//   HSCAN returns the whole hash in one call, as Redis does;
+// - large ("hashtable"): a CollectionTable of Fields (dense vector + chained 32-bit
+//   buckets): O(1) lookup, O(1) uniform random field, and an HSCAN cursor that survives
+//   resizes.
+// A hash turns large on the first write that breaks either limit and never turns back,
+// as in Redis. OBJECT ENCODING names the form.
 //
 // Owned by its Entry; touched only under that entry's shard lock.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -27,7 +35,7 @@ namespace vellum::storage {
 
 class HashValue {
  public:
-  // Redis 7.0's defaults (CONFIG GET hash-max-listpack-entries on 7.0.15 says 512).
+  // The defaults (CONFIG GET hash-max-listpack-entries on Redis 7.0.15 says 512).
   static constexpr size_t kListpackEntries = 512;  // hash-max-listpack-entries
   static constexpr size_t kListpackValue = 64;     // hash-max-listpack-value
 
@@ -103,39 +111,78 @@ class HashValue {
     uint32_t value_len_ = 0;
   };
 
-  size_t size() const { return table_.size(); }
-  bool empty() const { return table_.empty(); }
-  bool listpack() const { return !hashtable_; }
-  const char* EncodingName() const { return hashtable_ ? "hashtable" : "listpack"; }
+  // A field and its value as the readers see them; valid until the next change.
+  struct Item {
+    std::string_view name;
+    std::string_view value;
+  };
+
+  // The longest field or value the small form can hold (its length is one byte),
+  // whatever hash-max-listpack-value says.
+  static constexpr size_t kMaxPackedString = 255;
+  // The limits of the small form, process-wide: the config sets them at start and on
+  // CONFIG SET. Hashes already built keep their form until they next change, as in Redis.
+  static void SetListpackLimits(size_t entries, size_t value) {
+    limit_entries_.store(entries, std::memory_order_relaxed);
+    limit_value_.store(std::min(value, kMaxPackedString), std::memory_order_relaxed);
+  }
+  static size_t max_listpack_entries() { return limit_entries_.load(std::memory_order_relaxed); }
+  static size_t max_listpack_value() { return limit_value_.load(std::memory_order_relaxed); }
+
+  HashValue() = default;
+  HashValue(const HashValue& o);
+  HashValue& operator=(const HashValue&) = delete;
+
+  size_t size() const { return table_ ? table_->fields.size() : packed_size_; }
+  bool empty() const { return size() == 0; }
+  bool listpack() const { return table_ == nullptr; }
+  const char* EncodingName() const { return table_ ? "hashtable" : "listpack"; }
 
   // The value of a field, or nullopt. Valid until the next change to the hash.
   std::optional<std::string_view> Get(std::string_view field) const;
-  // Makes room for n fields in all (a new hash about to receive them).
-  void Reserve(size_t n) { table_.Reserve(n); }
+  // Makes room for n fields of `bytes` bytes in all (names and values; a new hash about
+  // to receive them): the large form takes its room now when n is past the small form's
+  // limit, the small one exactly that many bytes.
+  void Reserve(size_t n, size_t bytes);
+  // Gives back the small form's spare room (a hash built field by field, as the loader
+  // and a replica build them).
+  void ShrinkToFit() {
+    if (!table_ && packed_.capacity() > packed_.size()) GrowPacked(packed_.size());
+  }
   // Sets a field; returns true if it was new.
   bool Set(std::string_view field, std::string_view value);
   // Removes a field; returns true if it was there.
   bool Delete(std::string_view field);
 
-  // The i-th field in iteration order, 0 <= i < size(): fields() order.
-  const Field& at(size_t i) const { return table_.at(i); }
-  const std::vector<Field>& fields() const { return table_.nodes(); }
-  // A uniformly random field; the hash must not be empty.
-  const Field& Random(std::mt19937_64& rng) const { return table_.at(rng() % table_.size()); }
+  // Calls fn(Item) for every field, in iteration order (insertion order while small).
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    if (table_) {
+      for (const Field& f : table_->fields.nodes()) fn(Item{f.name(), f.value()});
+      return;
+    }
+    for (size_t at = 0; at < packed_.size(); at = PackedNext(at)) fn(PackedAt(at));
+  }
+  // Every field, in ForEach's order (for random access into a small hash: one walk).
+  std::vector<Item> Items() const;
+  // The i-th field in ForEach's order, 0 <= i < size(): O(1) large, O(i) small.
+  Item At(size_t i) const;
+  // A uniformly random field (the hash must not be empty): O(1) large, O(n) small.
+  Item Random(std::mt19937_64& rng) const;
 
-  // One HSCAN call: calls fn for fields from `cursor` until about `count` were visited;
-  // returns the next cursor (0 = done). A listpack hash is returned whole, cursor 0.
+  // One HSCAN call: calls fn(Item) for fields from `cursor` until about `count` were
+  // visited; returns the next cursor (0 = done). A small hash is returned whole, cursor 0.
   template <typename Fn>
   uint64_t Scan(uint64_t cursor, size_t count, Fn&& fn) const {
     if (listpack()) {
-      for (const Field& f : table_.nodes()) fn(f);
+      ForEach(fn);
       return 0;
     }
     size_t visited = 0;
     size_t budget = count * 10;  // Redis's maxiterations: empty buckets count too
     do {
-      cursor = table_.ScanStep(cursor, [&](const Field& f) {
-        fn(f);
+      cursor = table_->fields.ScanStep(cursor, [&](const Field& f) {
+        fn(Item{f.name(), f.value()});
         visited++;
       });
     } while (cursor != 0 && budget-- > 0 && visited < count);
@@ -150,9 +197,37 @@ class HashValue {
   uint64_t disk_version = 0;
 
  private:
-  CollectionTable<Field> table_;
-  size_t heap_bytes_ = 0;  // the fields' heap blocks
-  bool hashtable_ = false;
+  // The large form.
+  struct Table {
+    CollectionTable<Field> fields;
+    size_t heap_bytes = 0;  // the fields' heap blocks
+  };
+
+  // The small form's entry at byte offset `at`, and the offset of the next one.
+  Item PackedAt(size_t at) const {
+    const size_t flen = static_cast<unsigned char>(packed_[at]);
+    const size_t vlen = static_cast<unsigned char>(packed_[at + 1 + flen]);
+    return {std::string_view(packed_).substr(at + 1, flen),
+            std::string_view(packed_).substr(at + 2 + flen, vlen)};
+  }
+  size_t PackedNext(size_t at) const {
+    const size_t flen = static_cast<unsigned char>(packed_[at]);
+    return at + 2 + flen + static_cast<unsigned char>(packed_[at + 1 + flen]);
+  }
+  // The offset of field's entry, or npos.
+  size_t PackedFind(std::string_view field) const;
+  // Moves every field into the large form.
+  void ToTable();
+  // Gives the small form exactly `capacity` bytes of room.
+  void GrowPacked(size_t capacity);
+  bool TableSet(std::string_view field, std::string_view value);
+
+  inline static std::atomic<size_t> limit_entries_{kListpackEntries};
+  inline static std::atomic<size_t> limit_value_{kListpackValue};
+
+  std::string packed_;            // the small form (empty in the large one)
+  uint32_t packed_size_ = 0;      // fields in packed_
+  std::unique_ptr<Table> table_;  // the large form, or null
 };
 
 }  // namespace vellum::storage

@@ -25,6 +25,7 @@ Result<LoadResult> LoadKeyspace(Engine& engine, Keyspace& keyspace, int64_t now_
             HashValue* h = e->hash_value.emplace();
             h->disk_version = m.version;
             k.ForEachElement([&](std::string_view f, std::string_view v) { h->Set(f, v); });
+            h->ShrinkToFit();
             break;
           }
           case codec::DiskType::kSet: {

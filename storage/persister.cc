@@ -308,7 +308,7 @@ void Persister::EncodeWhole(uint8_t pdb, const std::string& key, Entry* e, Engin
     case ValueType::kHash: {
       const uint64_t version = e->hash_value->disk_version = next_version_++;
       PutCollection(pdb, key, codec::DiskType::kHash, e->expire_at_ms, version, [&](auto put) {
-        for (const HashValue::Field& f : e->hash_value->fields()) put(f.name(), f.value());
+        e->hash_value->ForEach([&](HashValue::Item f) { put(f.name, f.value); });
       }, out);
       return;
     }

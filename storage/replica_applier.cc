@@ -150,6 +150,7 @@ void Install(Keyspace& ks, const KeyState& s, int64_t now_ms) {
       HashValue* h = e->hash_value.emplace();
       h->disk_version = s.version;
       for (const auto& [f, v] : s.elements) h->Set(f, v);
+      h->ShrinkToFit();
       break;
     }
     case codec::DiskType::kSet: {

@@ -84,7 +84,11 @@ Status HSetGeneric(CommandContext& ctx, bool hmset) {
   Entry* e = nullptr;
   bool created = false;
   VELLUM_RETURN_IF_ERROR(WriteHash(ctx, key, &e, &created));
-  if (created) e->hash_value->Reserve((ctx.argc() - 2) / 2);  // no growth slack
+  if (created) {  // no growth slack: room for exactly these fields
+    size_t bytes = 0;
+    for (size_t i = 2; i < ctx.argc(); i++) bytes += 1 + ctx.arg(i).size();
+    e->hash_value->Reserve((ctx.argc() - 2) / 2, bytes);
+  }
   int64_t added = 0;
   std::vector<std::string_view> fields;
   fields.reserve((ctx.argc() - 2) / 2);
@@ -277,11 +281,11 @@ Status HGetAllGeneric(CommandContext& ctx, Part part) {
   } else {
     ctx.reply.ArrayHeader(n);
   }
-  for (size_t i = 0; i < n; i++) {
-    const HashValue::Field& f = h->at(i);
-    if (part != Part::kValues) ctx.reply.Bulk(f.name());
-    if (part != Part::kFields) ctx.reply.Bulk(f.value());
-  }
+  if (h == nullptr) return Status::Ok();
+  h->ForEach([&](HashValue::Item f) {
+    if (part != Part::kValues) ctx.reply.Bulk(f.name);
+    if (part != Part::kFields) ctx.reply.Bulk(f.value);
+  });
   return Status::Ok();
 }
 
@@ -290,15 +294,15 @@ Status HKeys(CommandContext& ctx) { return HGetAllGeneric(ctx, Part::kFields); }
 Status HVals(CommandContext& ctx) { return HGetAllGeneric(ctx, Part::kValues); }
 
 // One HRANDFIELD element: a field, or with values a pair (a nested array in RESP3).
-void ReplyRandomField(CommandContext& ctx, const HashValue::Field& f, bool withvalues) {
+void ReplyRandomField(CommandContext& ctx, HashValue::Item f, bool withvalues) {
   if (withvalues && ctx.reply.resp() >= 3) ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(f.name());
-  if (withvalues) ctx.reply.Bulk(f.value());
+  ctx.reply.Bulk(f.name);
+  if (withvalues) ctx.reply.Bulk(f.value);
 }
 
 // HRANDFIELD key [count [WITHVALUES]]. Without count: one field or null. A positive count
 // gives distinct fields (the whole hash when count >= its size), a negative one |count|
-// fields that may repeat. Every pick is O(1).
+// fields that may repeat.
 Status HRandField(CommandContext& ctx) {
   if (ctx.argc() == 2) {
     const HashValue* h = nullptr;
@@ -306,7 +310,7 @@ Status HRandField(CommandContext& ctx) {
     if (h == nullptr) {
       ctx.reply.Null();
     } else {
-      ctx.reply.Bulk(h->Random(CollectionRng()).name());
+      ctx.reply.Bulk(h->Random(CollectionRng()).name);
     }
     return Status::Ok();
   }
@@ -328,24 +332,28 @@ Status HRandField(CommandContext& ctx) {
     ctx.reply.ArrayHeader(0);
     return Status::Ok();
   }
+  // A small hash is decoded once, so that every pick is O(1) in both forms.
+  std::vector<HashValue::Item> small;
+  if (h->listpack()) small = h->Items();
+  auto item = [&](size_t i) { return h->listpack() ? small[i] : h->At(i); };
   const size_t size = h->size();
   auto& rng = CollectionRng();
   const bool pairs_flat = withvalues && ctx.reply.resp() < 3;
   if (l < 0) {  // repetitions allowed
     const auto count = static_cast<uint64_t>(-l);
     ctx.reply.ArrayHeader(pairs_flat ? count * 2 : count);
-    for (uint64_t i = 0; i < count; i++) ReplyRandomField(ctx, h->Random(rng), withvalues);
+    for (uint64_t i = 0; i < count; i++) ReplyRandomField(ctx, item(rng() % size), withvalues);
     return Status::Ok();
   }
   const auto count = static_cast<uint64_t>(l);
   if (count >= size) {  // the whole hash
     ctx.reply.ArrayHeader(pairs_flat ? size * 2 : size);
-    for (size_t i = 0; i < size; i++) ReplyRandomField(ctx, h->at(i), withvalues);
+    h->ForEach([&](HashValue::Item it) { ReplyRandomField(ctx, it, withvalues); });
     return Status::Ok();
   }
   ctx.reply.ArrayHeader(pairs_flat ? count * 2 : count);
   ForDistinctRandomIndexes(size, count, rng,
-                           [&](size_t i) { ReplyRandomField(ctx, h->at(i), withvalues); });
+                           [&](size_t i) { ReplyRandomField(ctx, item(i), withvalues); });
   return Status::Ok();
 }
 
@@ -366,16 +374,16 @@ Status HScan(CommandContext& ctx) {
   }
   CollectionScanOptions o;
   VELLUM_RETURN_IF_ERROR(ParseCollectionScanOptions(ctx, 3, &o));
-  std::vector<const HashValue::Field*> found;
-  uint64_t next = h->Scan(cursor, o.count, [&](const HashValue::Field& f) {
-    if (!o.use_pattern || GlobMatch(o.pattern, f.name())) found.push_back(&f);
+  std::vector<HashValue::Item> found;
+  uint64_t next = h->Scan(cursor, o.count, [&](HashValue::Item f) {
+    if (!o.use_pattern || GlobMatch(o.pattern, f.name)) found.push_back(f);
   });
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(next));
   ctx.reply.ArrayHeader(found.size() * 2);
-  for (const HashValue::Field* f : found) {
-    ctx.reply.Bulk(f->name());
-    ctx.reply.Bulk(f->value());
+  for (const HashValue::Item& f : found) {
+    ctx.reply.Bulk(f.name);
+    ctx.reply.Bulk(f.value);
   }
   return Status::Ok();
 }

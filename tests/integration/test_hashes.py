@@ -389,6 +389,45 @@ def test_hsetnx_on_an_existing_field_does_not_convert(c):
     assert c.execute_command("OBJECT", "ENCODING", "h") == b"listpack"
 
 
+def test_config_hash_max_listpack_entries(c):
+    old = c.execute_command("CONFIG", "GET", "hash-max-listpack-entries")[1]
+    try:
+        c.execute_command("CONFIG", "SET", "hash-max-listpack-entries", 4)
+        c.execute_command("HSET", "h", "a", 1, "b", 2, "c", 3, "d", 4)
+        assert c.execute_command("OBJECT", "ENCODING", "h") == b"listpack"
+        c.execute_command("HSET", "h", "e", 5)
+        assert c.execute_command("OBJECT", "ENCODING", "h") == b"hashtable"
+        assert c.execute_command("HGET", "h", "a") == b"1"
+        assert c.execute_command("HLEN", "h") == 5
+    finally:
+        c.execute_command("CONFIG", "SET", "hash-max-listpack-entries", old)
+
+
+def test_config_hash_max_listpack_value(c):
+    old = c.execute_command("CONFIG", "GET", "hash-max-listpack-value")[1]
+    try:
+        c.execute_command("CONFIG", "SET", "hash-max-listpack-value", 3)
+        c.execute_command("HSET", "h", "abc", "xyz")
+        assert c.execute_command("OBJECT", "ENCODING", "h") == b"listpack"
+        c.execute_command("HSET", "h", "f", "wxyz")
+        assert c.execute_command("OBJECT", "ENCODING", "h") == b"hashtable"
+        assert c.execute_command("HGETALL", "h") in ([b"abc", b"xyz", b"f", b"wxyz"],
+                                                     [b"f", b"wxyz", b"abc", b"xyz"])
+    finally:
+        c.execute_command("CONFIG", "SET", "hash-max-listpack-value", old)
+
+
+def test_a_listpack_hash_keeps_insertion_order_through_updates_and_deletes(c):
+    c.execute_command("HSET", "h", "a", 1, "b", 2, "c", 3, "d", 4)
+    c.execute_command("HSET", "h", "b", "a much longer value than before")
+    c.execute_command("HDEL", "h", "a")
+    c.execute_command("HSET", "h", "e", 5)
+    assert c.execute_command("HGETALL", "h") == [
+        b"b", b"a much longer value than before", b"c", b"3", b"d", b"4", b"e", b"5"]
+    assert c.execute_command("HSCAN", "h", 0) == [
+        b"0", [b"b", b"a much longer value than before", b"c", b"3", b"d", b"4", b"e", b"5"]]
+
+
 def test_a_recreated_hash_starts_as_listpack(c):
     fill(c, "h", 600)
     c.execute_command("DEL", "h")

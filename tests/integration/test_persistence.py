@@ -95,6 +95,22 @@ def test_a_restart_packs_sorted_sets_by_the_configured_limits(durable):
     c.close()
 
 
+def test_a_restart_packs_hashes_by_the_configured_limits(durable):
+    s = durable("--hash-max-listpack-entries", "4")
+    c = s.client()
+    c.hset("small", mapping={"a": "1", "b": "2"})
+    c.hset("big", mapping={"f%d" % i: i for i in range(10)})
+    assert c.object("encoding", "small") == b"listpack"
+    assert c.object("encoding", "big") == b"hashtable"
+    c.close()
+    t = restart(s)
+    c = t.client()
+    assert c.object("encoding", "small") == b"listpack"
+    assert c.object("encoding", "big") == b"hashtable"
+    assert c.hgetall("small") == {b"a": b"1", b"b": b"2"} and c.hlen("big") == 10
+    c.close()
+
+
 def test_digest_is_equal_after_restart_and_independent_of_build_order(durable):
     s = durable()
     c = s.client()

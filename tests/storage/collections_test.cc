@@ -115,7 +115,7 @@ TEST(HashValueTest, ListpackKeepsInsertionOrderAcrossDeletes) {
   h.Set("c", "2");  // an update keeps its place
   h.Set("f", "1");
   std::vector<std::string> order;
-  for (const auto& f : h.fields()) order.push_back(std::string(f.name()));
+  h.ForEach([&](HashValue::Item f) { order.push_back(std::string(f.name)); });
   EXPECT_EQ(order, (std::vector<std::string>{"a", "c", "d", "e", "f"}));
 }
 
@@ -124,7 +124,7 @@ TEST(HashValueTest, RandomIsUniformEnough) {
   for (int i = 0; i < 10; i++) h.Set(F(i), "v");
   std::mt19937_64 rng(42);
   std::map<std::string, int> hits;
-  for (int i = 0; i < 10000; i++) hits[std::string(h.Random(rng).name())]++;
+  for (int i = 0; i < 10000; i++) hits[std::string(h.Random(rng).name)]++;
   ASSERT_EQ(hits.size(), 10u);
   for (const auto& [f, n] : hits) EXPECT_GT(n, 700) << f;
 }
@@ -139,7 +139,7 @@ TEST(HashValueTest, ScanReturnsEveryStableFieldAcrossResizes) {
   int steps = 0;
   do {
     cursor =
-        h.Scan(cursor, 5, [&](const HashValue::Field& f) { seen.insert(std::string(f.name())); });
+        h.Scan(cursor, 5, [&](HashValue::Item f) { seen.insert(std::string(f.name)); });
     ++steps;
     if (steps == 20) {
       for (int i = 0; i < 5000; i++) h.Set("grow:" + std::to_string(i), "v");
@@ -156,19 +156,81 @@ TEST(HashValueTest, ListpackScanIsOneCall) {
   HashValue h;
   for (int i = 0; i < 50; i++) h.Set(F(i), "v");
   size_t n = 0;
-  EXPECT_EQ(h.Scan(12345, 1, [&](const HashValue::Field&) { n++; }), 0u);
+  EXPECT_EQ(h.Scan(12345, 1, [&](HashValue::Item) { n++; }), 0u);
   EXPECT_EQ(n, 50u);
 }
 
 TEST(HashValueTest, MemoryUsageTracksLongStrings) {
   HashValue h;
-  size_t empty = h.MemoryUsage();
-  h.Set("f", std::string(1000, 'x'));
-  EXPECT_GE(h.MemoryUsage(), empty + 1000);
+  const size_t empty = h.MemoryUsage();
+  h.Set("f", std::string(1000, 'x'));  // the large form from here on
+  const size_t with_long = h.MemoryUsage();
+  EXPECT_GE(with_long, empty + 1000);
   h.Set("f", "short");
-  EXPECT_LT(h.MemoryUsage(), empty + 1000);
-  h.Delete("f");
-  EXPECT_EQ(h.MemoryUsage(), empty);
+  EXPECT_LT(h.MemoryUsage(), with_long - 900);
+}
+
+TEST(HashValueTest, SmallFormIsOneStringOfItsEntries) {
+  HashValue h;
+  h.Reserve(5, 5 * 14);  // as HSET does for a new hash
+  for (int i = 0; i < 5; i++) h.Set("field" + std::to_string(i), "value" + std::to_string(i));
+  EXPECT_TRUE(h.listpack());
+  // Five entries of 1 + 6 + 1 + 6 bytes, in one buffer with no slack.
+  EXPECT_EQ(h.MemoryUsage(), sizeof(HashValue) + 5 * 14 + 1);
+  h.Set("field2", "a longer value");  // an update in place keeps the order
+  h.Delete("field0");
+  std::vector<std::string> order;
+  h.ForEach([&](HashValue::Item f) { order.push_back(std::string(f.name) + "=" + std::string(f.value)); });
+  EXPECT_EQ(order, (std::vector<std::string>{"field1=value1", "field2=a longer value",
+                                             "field3=value3", "field4=value4"}));
+  EXPECT_EQ(h.At(1).value, "a longer value");
+  EXPECT_EQ(*h.Get("field4"), "value4");
+  EXPECT_FALSE(h.Get("field0"));
+}
+
+TEST(HashValueTest, BothFormsAgreeWithAModelUnderRandomEdits) {
+  std::mt19937_64 rng(7);
+  HashValue h;
+  std::map<std::string, std::string> model;
+  for (int step = 0; step < 20000; step++) {
+    const std::string f = "f" + std::to_string(rng() % 700);
+    const size_t op = rng() % 10;
+    if (op < 6) {
+      // Mostly short values; now and then one past the small form's limit.
+      const std::string v(rng() % 100 == 0 ? 70 : rng() % 12, static_cast<char>('a' + rng() % 26));
+      EXPECT_EQ(h.Set(f, v), model.count(f) == 0) << step;
+      model[f] = v;
+    } else {
+      EXPECT_EQ(h.Delete(f), model.erase(f) == 1) << step;
+    }
+    if (step % 997 == 0 || step == 19999) {
+      ASSERT_EQ(h.size(), model.size());
+      size_t seen = 0;
+      h.ForEach([&](HashValue::Item it) {
+        ASSERT_EQ(model.at(std::string(it.name)), it.value);
+        seen++;
+      });
+      EXPECT_EQ(seen, model.size());
+      for (const auto& [k, v] : model) EXPECT_EQ(*h.Get(k), v);
+    }
+  }
+  EXPECT_FALSE(h.listpack());  // a 70-byte value or the 513th field turned it large
+  HashValue copy(h);
+  EXPECT_EQ(copy.size(), h.size());
+  for (const auto& [k, v] : model) EXPECT_EQ(*copy.Get(k), v);
+}
+
+TEST(HashValueTest, ConfiguredLimitsDecideTheForm) {
+  HashValue::SetListpackLimits(2, 4);
+  HashValue a, b;
+  a.Set("f1", "v");
+  a.Set("f2", "v");
+  EXPECT_TRUE(a.listpack());
+  a.Set("f3", "v");
+  EXPECT_FALSE(a.listpack());
+  b.Set("f", "12345");
+  EXPECT_FALSE(b.listpack());
+  HashValue::SetListpackLimits(HashValue::kListpackEntries, HashValue::kListpackValue);
 }
 
 TEST(SetValueTest, AddContainsRemove) {
