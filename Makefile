@@ -109,6 +109,13 @@ bench-zsets: build
 	WORKLOADS="$(ZSET_WORKLOADS)" bash bench/compare_with_redis.sh $(BENCH_MODE)
 
 # The HTTP edge side by side with nginx serving the same pages from files (wrk).
+# Hashes side by side with Redis (bench/compare.sh rows hset-test, *-session: the packed form).
+HASH_WORKLOADS = hset-test-P1 hset-session-P1 hget-session-P1 hgetall-session-P1 \
+  hincrby-session-P1
+.PHONY: bench-hashes
+bench-hashes: build
+	WORKLOADS="$(HASH_WORKLOADS)" bash bench/compare_with_redis.sh $(BENCH_MODE)
+
 .PHONY: bench-http
 bench-http: build
 	bash bench/http_side_by_side.sh

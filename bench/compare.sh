@@ -97,6 +97,15 @@ zrank-P1                cmd    0      1   zfill  ZRANK bigzset m__rand_int__
 zincrby-P1              cmd    0      1   zfill  ZINCRBY bigzset 1 m__rand_int__
 zrange-100-P1           cmd    0      1   zfill  ZRANGE bigzset 0 99 WITHSCORES
 zrangebyscore-10-P1     cmd    0      1   zfill  ZRANGEBYSCORE bigzset __rand_int__ +inf LIMIT 0 10
+# Hashes (make bench-hashes): the hset test of redis-benchmark (one hash, myhash, that grows
+# past the packed form), then session-like hashes of five short fields, one per key
+# (session:000000000000..session:000000009999, built by the hfill step): reads and writes
+# on the packed form.
+hset-test-P1            test   0      1   -     hset
+hset-session-P1         cmd    0      1   -     HSET session:__rand_int__ field0 value0 field1 value1 field2 value2 field3 value3 field4 value4
+hget-session-P1         cmd    0      1   hfill  HGET session:__rand_int__ field3
+hgetall-session-P1      cmd    0      1   hfill  HGETALL session:__rand_int__
+hincrby-session-P1      cmd    0      1   hfill  HINCRBY session:__rand_int__ hits 1
 evalsha-get-32B-P1      cmd    32     1   fill,script_get  EVALSHA {get_sha} 1 key:__rand_int__
 # The rate-limit-redis script (INCR, PTTL, PEXPIRE on a counter per client), run on every hit.
 evalsha-ratelimit-P1    cmd    0      1   script_ratelimit  EVALSHA {ratelimit_sha} 1 rl:__rand_int__ 0 60000
@@ -118,6 +127,16 @@ setup_zfill() {
   "$CLI" -h "$1" -p "$2" DEL bigzset >/dev/null
   "$CLI" -h "$1" -p "$2" EVAL "for i = 0, tonumber(ARGV[1]) - 1 do
   redis.call('ZADD', KEYS[1], i, string.format('m%012d', i)) end" 1 bigzset "$KEYSPACE" >/dev/null
+}
+
+# setup_hfill HOST PORT SIZE: a hash of five short fields per KEYSPACE value, named as
+# redis-benchmark expands session:__rand_int__ (one script call, rebuilt from scratch).
+setup_hfill() {
+  "$CLI" -h "$1" -p "$2" EVAL "for i = 0, tonumber(ARGV[1]) - 1 do
+  local k = string.format('session:%012d', i)
+  redis.call('DEL', k)
+  redis.call('HSET', k, 'field0', 'value0', 'field1', 'value1', 'field2', 'value2',
+             'field3', 'value3', 'field4', 'value4') end" 0 "$KEYSPACE" >/dev/null
 }
 
 # setup_script_ratelimit HOST PORT SIZE: loads rate-limit-redis's script; {ratelimit_sha}.
