@@ -77,7 +77,8 @@ struct Entry {
   // A deep copy of src's value and expiry under `key` (COPY); the slot fields (next,
   // hash, volatile_index) and the access statistics start fresh.
   static Entry* NewCopy(const Entry& src, std::string_view key);
-  // Room for an Entry, its key (copied in place) and a string value of value_room bytes.
+  // Room for an Entry, its key (copied in place) and a string value of value_room bytes,
+  // if that is at most kMaxInlineValue (a longer value gets a std::string of its own).
   // Throws length_error for a key over 4 GiB, bad_alloc when out of memory.
   static void* AllocateFor(std::string_view key, size_t value_room = 0);
   // src's value, expiry and statistics moved under `key` (MOVE, RENAME) into `mem`, from
@@ -125,6 +126,10 @@ struct Entry {
   ValueType type = ValueType::kString;
 
   static constexpr uint32_t kHeapString = UINT32_MAX;
+  // The longest value an entry is allocated to hold inline. Beyond it the saved
+  // allocation is noise, and a value edited in place (a bitmap, a HyperLogLog, an APPEND
+  // log), which moves to a std::string of its own, would leave that much dead room behind.
+  static constexpr size_t kMaxInlineValue = 4096;
 
   bool HasExpire() const { return expire_at_ms != 0; }
   // Releases the value, whatever its type: the entry is left an empty string (call it
@@ -184,7 +189,7 @@ inline size_t Entry::InlineCapacity() const {
 inline void Entry::SetStr(std::string_view v) {
   if (inline_size == kHeapString) {
     std::string* old = heap_str;
-    if (v.size() <= InlineCapacity()) {
+    if (v.size() <= InlineCapacity() && v.size() < kHeapString) {
       // Copied before the old string goes: v may point into it.
       if (!v.empty()) std::memcpy(InlineData(), v.data(), v.size());
       inline_size = static_cast<uint32_t>(v.size());
@@ -198,7 +203,7 @@ inline void Entry::SetStr(std::string_view v) {
     }
     return;
   }
-  if (v.size() > InlineCapacity()) {
+  if (v.size() > InlineCapacity() || v.size() >= kHeapString) {
     heap_str = new std::string(v);
     inline_size = kHeapString;
     return;
@@ -218,8 +223,7 @@ inline std::string& Entry::MutableStr() {
 
 inline void* Entry::AllocateFor(std::string_view key, size_t value_room) {
   if (key.size() > UINT32_MAX) throw std::length_error("key longer than 4 GiB");
-  // An inline value's size must stay below kHeapString.
-  if (value_room >= kHeapString) value_room = 0;
+  if (value_room > kMaxInlineValue) value_room = 0;
   void* mem = ::operator new(sizeof(Entry) + key.size() + value_room);
   if (!key.empty()) std::memcpy(static_cast<char*>(mem) + sizeof(Entry), key.data(), key.size());
   return mem;

@@ -45,8 +45,9 @@ std::optional<std::string_view> HashValue::Get(std::string_view field) const {
   return table_->fields.at(i).value();
 }
 
-void HashValue::Reserve(size_t n, size_t bytes) {
-  if (!table_ && n > max_listpack_entries()) ToTable();
+void HashValue::Reserve(size_t n, size_t bytes, size_t longest) {
+  // As Redis's hashTypeTryConversion: a hash that will not stay small turns large first.
+  if (!table_ && (n > max_listpack_entries() || longest > max_listpack_value())) ToTable();
   if (table_) {
     table_->fields.Reserve(n);
   } else if (bytes > packed_.capacity()) {
@@ -108,8 +109,8 @@ bool HashValue::Set(std::string_view field, std::string_view value) {
     // Same place, new value: the bytes after it shift by the difference.
     const size_t vat = at + 1 + field.size();
     const size_t old = static_cast<unsigned char>(packed_[vat]);
+    packed_.replace(vat + 1, old, value.data(), value.size());  // may throw: length after
     packed_[vat] = static_cast<char>(value.size());
-    packed_.replace(vat + 1, old, value.data(), value.size());
     return false;
   }
   if (packed_size_ + 1 > max_listpack_entries()) {

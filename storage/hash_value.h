@@ -140,10 +140,10 @@ class HashValue {
 
   // The value of a field, or nullopt. Valid until the next change to the hash.
   std::optional<std::string_view> Get(std::string_view field) const;
-  // Makes room for n fields of `bytes` bytes in all (names and values; a new hash about
-  // to receive them): the large form takes its room now when n is past the small form's
-  // limit, the small one exactly that many bytes.
-  void Reserve(size_t n, size_t bytes);
+  // Makes room for n fields of `bytes` bytes in all (names and values, the longest
+  // `longest` bytes; a new hash about to receive them): a hash past either limit of the
+  // small form turns large and takes room for n fields, a small one exactly `bytes`.
+  void Reserve(size_t n, size_t bytes, size_t longest);
   // Gives back the small form's spare room (a hash built field by field, as the loader
   // and a replica build them).
   void ShrinkToFit() {

@@ -137,11 +137,13 @@ Status SetBit(CommandContext& ctx) {
     e->MutableStr().resize(byte + 1, '\0');
     grown = true;
   }
-  auto& b = reinterpret_cast<uint8_t&>(e->MutableStr()[byte]);
   const uint8_t mask = static_cast<uint8_t>(1u << (7 - (offset & 7)));
-  const bool old = (b & mask) != 0;
-  if (on) b |= mask;
-  else b &= static_cast<uint8_t>(~mask);
+  const bool old = (static_cast<uint8_t>(e->str()[byte]) & mask) != 0;
+  if (old != on) {  // only a change moves an inline value to a string of its own
+    auto& b = reinterpret_cast<uint8_t&>(e->MutableStr()[byte]);
+    if (on) b |= mask;
+    else b &= static_cast<uint8_t>(~mask);
+  }
   // As Redis 7.0: a SETBIT that changes nothing is no write (no event, WATCH holds).
   if (grown || old != on) {
     ctx.keyspace.MarkWritten(ctx.db, key);

@@ -6,6 +6,7 @@
 // FindForRead; writers with Find, and report the change once made (MarkWritten, or
 // Create/Erase, which report themselves), so a command that fails reports nothing. A
 // hash left with no field is deleted, as in Redis. The value itself is storage::HashValue.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <optional>
@@ -85,9 +86,12 @@ Status HSetGeneric(CommandContext& ctx, bool hmset) {
   bool created = false;
   VELLUM_RETURN_IF_ERROR(WriteHash(ctx, key, &e, &created));
   if (created) {  // no growth slack: room for exactly these fields
-    size_t bytes = 0;
-    for (size_t i = 2; i < ctx.argc(); i++) bytes += 1 + ctx.arg(i).size();
-    e->hash_value->Reserve((ctx.argc() - 2) / 2, bytes);
+    size_t bytes = 0, longest = 0;
+    for (size_t i = 2; i < ctx.argc(); i++) {
+      bytes += 1 + ctx.arg(i).size();
+      longest = std::max(longest, ctx.arg(i).size());
+    }
+    e->hash_value->Reserve((ctx.argc() - 2) / 2, bytes, longest);
   }
   int64_t added = 0;
   std::vector<std::string_view> fields;

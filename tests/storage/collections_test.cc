@@ -172,7 +172,7 @@ TEST(HashValueTest, MemoryUsageTracksLongStrings) {
 
 TEST(HashValueTest, SmallFormIsOneStringOfItsEntries) {
   HashValue h;
-  h.Reserve(5, 5 * 14);  // as HSET does for a new hash
+  h.Reserve(5, 5 * 14, 6);  // as HSET does for a new hash
   for (int i = 0; i < 5; i++) h.Set("field" + std::to_string(i), "value" + std::to_string(i));
   EXPECT_TRUE(h.listpack());
   // Five entries of 1 + 6 + 1 + 6 bytes, in one buffer with no slack.
@@ -218,6 +218,16 @@ TEST(HashValueTest, BothFormsAgreeWithAModelUnderRandomEdits) {
   HashValue copy(h);
   EXPECT_EQ(copy.size(), h.size());
   for (const auto& [k, v] : model) EXPECT_EQ(*copy.Get(k), v);
+}
+
+TEST(HashValueTest, ReserveForAHashThatWillNotStaySmallTurnsItLargeFirst) {
+  HashValue a, b, c;
+  a.Reserve(3, 30, 64);
+  EXPECT_TRUE(a.listpack());
+  b.Reserve(3, 300, 65);  // one argument over hash-max-listpack-value
+  EXPECT_FALSE(b.listpack());
+  c.Reserve(513, 5130, 5);  // more fields than hash-max-listpack-entries
+  EXPECT_FALSE(c.listpack());
 }
 
 TEST(HashValueTest, ConfiguredLimitsDecideTheForm) {

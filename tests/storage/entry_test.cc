@@ -44,6 +44,21 @@ TEST(EntryTest, ValueBeyondTheRoomGoesToItsOwnString) {
   EXPECT_EQ(e->str(), "x");
 }
 
+TEST(EntryTest, ValuesPastTheInlineLimitAreNeverGivenRoom) {
+  // A big value (a page, a bitmap) gets a string of its own from the start: an edit in
+  // place would otherwise leave its inline copy behind as dead room.
+  const std::string big(Entry::kMaxInlineValue + 1, 'p');
+  EntryPtr e(Entry::New("page", big.size()));
+  EXPECT_LT(AllocationSize(e.get()), sizeof(Entry) + 4 + big.size());
+  e->SetStr(big);
+  EXPECT_EQ(e->inline_size, Entry::kHeapString);
+  EXPECT_EQ(e->str(), big);
+  const std::string fits(Entry::kMaxInlineValue, 'q');
+  EntryPtr f(Entry::New("page", fits.size()));
+  f->SetStr(fits);
+  EXPECT_NE(f->inline_size, Entry::kHeapString);
+}
+
 TEST(EntryTest, EditingInPlaceMovesTheValueOutWithItsBytes) {
   EntryPtr e(Entry::New("k", 5));
   e->SetStr("hello");
