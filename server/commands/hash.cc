@@ -19,6 +19,7 @@
 #include "server/command_table.h"
 #include "server/commands/args.h"
 #include "server/commands/collection_args.h"
+#include "server/commands/collection_writes.h"
 #include "server/commands/registry.h"
 #include "server/commands/typed_lookup.h"
 #include "server/keyspace_events.h"
@@ -151,14 +152,7 @@ Status HDel(CommandContext& ctx) {
     }
   }
   if (removed > 0) {
-    const bool gone = e->hash_value->empty();
-    if (gone) {
-      ctx.keyspace.Erase(ctx.db, key);
-    } else {
-      ctx.keyspace.MarkFieldsWritten(ctx.db, key, fields);
-    }
-    ctx.Notify(KeyspaceEvents::kHash, "hdel", key);
-    if (gone) ctx.Notify(KeyspaceEvents::kGeneric, "del", key);
+    AfterMembersRemoved(ctx, key, e->hash_value->empty(), KeyspaceEvents::kHash, "hdel", fields);
   }
   ctx.reply.Integer(removed);
   return Status::Ok();

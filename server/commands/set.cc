@@ -18,8 +18,8 @@
 #include "server/command_table.h"
 #include "server/commands/args.h"
 #include "server/commands/collection_args.h"
+#include "server/commands/collection_writes.h"
 #include "server/commands/registry.h"
-#include "server/commands/store_result.h"
 #include "server/commands/typed_lookup.h"
 #include "server/keyspace_events.h"
 
@@ -55,14 +55,7 @@ Entry* CreateSet(CommandContext& ctx, std::string_view key) {
 // after `event`), else reports the write of those members.
 void AfterRemoval(CommandContext& ctx, Entry* e, std::string_view key, const char* event,
                   std::span<const std::string_view> members) {
-  const bool gone = e->set_value->empty();
-  if (gone) {
-    ctx.keyspace.Erase(ctx.db, key);
-  } else {
-    ctx.keyspace.MarkFieldsWritten(ctx.db, key, members);
-  }
-  ctx.Notify(KeyspaceEvents::kSet, event, key);
-  if (gone) ctx.Notify(KeyspaceEvents::kGeneric, "del", key);
+  AfterMembersRemoved(ctx, key, e->set_value->empty(), KeyspaceEvents::kSet, event, members);
 }
 
 // Writes a set reply (a RESP3 set, a RESP2 array) of every member in iteration order.

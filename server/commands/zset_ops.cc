@@ -8,7 +8,7 @@
 #include "common/numbers.h"
 #include "protocol/errors.h"
 #include "server/blocking.h"
-#include "server/commands/store_result.h"
+#include "server/commands/collection_writes.h"
 #include "server/commands/typed_lookup.h"
 #include "server/keyspace_events.h"
 #include "server/server_state.h"
@@ -56,14 +56,7 @@ Entry* CreateZSet(CommandContext& ctx, std::string_view key) {
 
 void AfterZSetRemoval(CommandContext& ctx, Entry* e, std::string_view key, const char* event,
                       std::span<const std::string_view> members) {
-  const bool gone = e->zset_value->empty();
-  if (gone) {
-    ctx.keyspace.Erase(ctx.db, key);
-  } else {
-    ctx.keyspace.MarkFieldsWritten(ctx.db, key, members);
-  }
-  ctx.Notify(KeyspaceEvents::kZset, event, key);
-  if (gone) ctx.Notify(KeyspaceEvents::kGeneric, "del", key);
+  AfterMembersRemoved(ctx, key, e->zset_value->empty(), KeyspaceEvents::kZset, event, members);
 }
 
 void StoreZSet(CommandContext& ctx, std::string_view dst, std::unique_ptr<ZSetValue> result,
