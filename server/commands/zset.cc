@@ -239,10 +239,12 @@ Status ZCard(CommandContext& ctx) {
   return Status::Ok();
 }
 
-// ZCOUNT key min max: the range is parsed before the key is looked up.
-Status ZCount(CommandContext& ctx) {
-  ScoreRange range;
-  VELLUM_RETURN_IF_ERROR(ParseScoreRange(ctx.arg(2), ctx.arg(3), &range));
+// ZCOUNT / ZLEXCOUNT key min max: the bounds are parsed (by Parse, into a Range) before
+// the key is looked up, then turned into ranks.
+template <typename Range, Status (*Parse)(std::string_view, std::string_view, Range*)>
+Status CountInBounds(CommandContext& ctx) {
+  Range range;
+  VELLUM_RETURN_IF_ERROR(Parse(ctx.arg(2), ctx.arg(3), &range));
   const ZSetValue* z = nullptr;
   VELLUM_RETURN_IF_ERROR(ReadZSet(ctx, ctx.arg(1), &z));
   size_t from = 0, to = 0;
@@ -251,16 +253,8 @@ Status ZCount(CommandContext& ctx) {
   return Status::Ok();
 }
 
-Status ZLexCount(CommandContext& ctx) {
-  LexRange range;
-  VELLUM_RETURN_IF_ERROR(ParseLexRange(ctx.arg(2), ctx.arg(3), &range));
-  const ZSetValue* z = nullptr;
-  VELLUM_RETURN_IF_ERROR(ReadZSet(ctx, ctx.arg(1), &z));
-  size_t from = 0, to = 0;
-  if (z) range.Ranks(*z, &from, &to);
-  ctx.reply.Integer(static_cast<int64_t>(to - from));
-  return Status::Ok();
-}
+Status ZCount(CommandContext& ctx) { return CountInBounds<ScoreRange, ParseScoreRange>(ctx); }
+Status ZLexCount(CommandContext& ctx) { return CountInBounds<LexRange, ParseLexRange>(ctx); }
 
 Status RankGeneric(CommandContext& ctx, bool reverse) {
   const ZSetValue* z = nullptr;
