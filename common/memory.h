@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace vellum {
 
@@ -37,6 +38,12 @@ uint64_t UsedMemoryForEviction();
 // The bytes usable in a block from operator new (at least what was asked for; the
 // allocator's rounding included), so that a structure can use the slack it paid for.
 size_t AllocationSize(const void* p);
+
+// Bytes a std::string holds on the heap beyond itself (MEMORY USAGE): none while its
+// bytes fit the 15-byte small-string buffer, else its capacity and the terminator.
+inline size_t StringHeapBytes(const std::string& s) {
+  return s.capacity() > 15 ? s.capacity() + 1 : 0;
+}
 
 // Resident set size of this process, from /proc/self/statm (INFO used_memory_rss); 0 if
 // it cannot be read.

@@ -2,6 +2,8 @@
 
 #include <xxhash.h>
 
+#include "common/memory.h"
+
 namespace vellum::storage {
 namespace {
 
@@ -162,7 +164,7 @@ HashValue::Item HashValue::At(size_t i) const {
 HashValue::Item HashValue::Random(std::mt19937_64& rng) const { return At(rng() % size()); }
 
 size_t HashValue::MemoryUsage() const {
-  size_t bytes = sizeof(HashValue) + (packed_.capacity() > 15 ? packed_.capacity() + 1 : 0);
+  size_t bytes = sizeof(HashValue) + StringHeapBytes(packed_);
   if (table_) bytes += sizeof(Table) + table_->fields.MemoryUsage() + table_->heap_bytes;
   return bytes;
 }

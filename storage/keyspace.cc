@@ -413,7 +413,7 @@ size_t Keyspace::EntryMemory(const Entry& e) {
     case ValueType::kString:
       // The entry's own allocation holds an inline value; a heap one has its own.
       if (e.inline_size == Entry::kHeapString) {
-        collections = sizeof(std::string) + (e.heap_str->capacity() > 15 ? e.heap_str->capacity() + 1 : 0);
+        collections = sizeof(std::string) + StringHeapBytes(*e.heap_str);
       }
       break;
     case ValueType::kHash: collections = e.hash_value ? e.hash_value->MemoryUsage() : 0; break;

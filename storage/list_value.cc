@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/memory.h"
+
 namespace vellum::storage {
 namespace {
 
 constexpr size_t kMinCapacity = 4;
-
-size_t HeapBytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
 
 }  // namespace
 
@@ -28,7 +28,7 @@ ListValue::ListValue(const ListValue& o)
   capacity_ = capacity;
   for (size_t i = 0; i < o.size_; i++) {
     ring_[i] = o.at(i);
-    heap_bytes_ += HeapBytes(ring_[i]);
+    heap_bytes_ += StringHeapBytes(ring_[i]);
   }
   size_ = o.size_;
 }
@@ -74,7 +74,7 @@ void ListValue::PushFront(std::string_view v) {
   Grow();
   head_ = (head_ + capacity_ - 1) & (capacity_ - 1);
   ring_[head_].assign(v.data(), v.size());
-  heap_bytes_ += HeapBytes(ring_[head_]);
+  heap_bytes_ += StringHeapBytes(ring_[head_]);
   size_++;
   head_position_--;
   NoteFrontChange(head_position_);
@@ -84,7 +84,7 @@ void ListValue::PushBack(std::string_view v) {
   Grow();
   std::string& slot = ring_[Slot(size_)];
   slot.assign(v.data(), v.size());
-  heap_bytes_ += HeapBytes(slot);
+  heap_bytes_ += StringHeapBytes(slot);
   NoteBackChange(head_position_ + size_);
   size_++;
 }
@@ -92,7 +92,7 @@ void ListValue::PushBack(std::string_view v) {
 std::string ListValue::PopFront() {
   std::string out = std::move(ring_[head_]);
   ring_[head_] = std::string();
-  heap_bytes_ -= HeapBytes(out);
+  heap_bytes_ -= StringHeapBytes(out);
   head_ = (head_ + 1) & (capacity_ - 1);
   size_--;
   NoteFrontChange(head_position_);
@@ -105,7 +105,7 @@ std::string ListValue::PopBack() {
   std::string& slot = ring_[Slot(size_ - 1)];
   std::string out = std::move(slot);
   slot = std::string();
-  heap_bytes_ -= HeapBytes(out);
+  heap_bytes_ -= StringHeapBytes(out);
   size_--;
   NoteBackChange(head_position_ + size_);
   MaybeShrink();
@@ -114,10 +114,10 @@ std::string ListValue::PopBack() {
 
 void ListValue::Set(size_t i, std::string_view v) {
   std::string& slot = ring_[Slot(i)];
-  heap_bytes_ -= HeapBytes(slot);
+  heap_bytes_ -= StringHeapBytes(slot);
   slot.assign(v.data(), v.size());
   slot.shrink_to_fit();
-  heap_bytes_ += HeapBytes(slot);
+  heap_bytes_ += StringHeapBytes(slot);
   if (rewrite_needed_) return;
   // One record per LSET, up to a point: past it, one rewrite is cheaper to track.
   constexpr size_t kMaxSetPositions = 64;
@@ -136,13 +136,13 @@ void ListValue::Insert(size_t i, std::string_view v) {
   std::string& slot = ring_[Slot(i)];
   slot.assign(v.data(), v.size());
   slot.shrink_to_fit();
-  heap_bytes_ += HeapBytes(slot);
+  heap_bytes_ += StringHeapBytes(slot);
   size_++;
   rewrite_needed_ = true;
 }
 
 void ListValue::Erase(size_t i) {
-  heap_bytes_ -= HeapBytes(ring_[Slot(i)]);
+  heap_bytes_ -= StringHeapBytes(ring_[Slot(i)]);
   for (size_t j = i; j + 1 < size_; j++) ring_[Slot(j)] = std::move(ring_[Slot(j + 1)]);
   ring_[Slot(size_ - 1)] = std::string();
   size_--;
@@ -166,7 +166,7 @@ size_t ListValue::RemoveEqual(std::string_view v, uint64_t limit, bool from_tail
   for (size_t read = start; read < size_; read++) {
     std::string& slot = ring_[Slot(read)];
     if (removed < limit && slot == v) {
-      heap_bytes_ -= HeapBytes(slot);
+      heap_bytes_ -= StringHeapBytes(slot);
       slot = std::string();
       removed++;
       continue;

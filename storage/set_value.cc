@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/memory.h"
 #include "common/numbers.h"
 
 namespace vellum::storage {
@@ -12,8 +13,6 @@ namespace {
 uint32_t HashMember(std::string_view s) {
   return static_cast<uint32_t>(XXH3_64bits(s.data(), s.size()));
 }
-
-size_t HeapBytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
 
 }  // namespace
 
@@ -29,7 +28,7 @@ bool SetValue::Add(std::string_view member) {
   Member m;
   m.name.assign(member.data(), member.size());
   m.hash = h;
-  heap_bytes_ += HeapBytes(m.name);
+  heap_bytes_ += StringHeapBytes(m.name);
   table_.Insert(std::move(m));
   if (table_.size() > kIntsetEntries) hashtable_ = true;
   return true;
@@ -43,7 +42,7 @@ bool SetValue::Remove(std::string_view member) {
 }
 
 void SetValue::RemoveAt(size_t i) {
-  heap_bytes_ -= HeapBytes(table_.at(i).name);
+  heap_bytes_ -= StringHeapBytes(table_.at(i).name);
   table_.EraseAt(static_cast<uint32_t>(i), /*keep_order=*/false);
 }
 

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "common/memory.h"
+
 namespace vellum::storage {
 namespace {
 
@@ -166,8 +168,7 @@ size_t ZSetValue::CountBelowLex(std::string_view member, bool or_equal) const {
 }
 
 size_t ZSetValue::MemoryUsage() const {
-  const size_t packed = packed_.capacity() > 15 ? packed_.capacity() + 1 : 0;
-  return sizeof(ZSetValue) + packed + (list_ ? list_->MemoryUsage() : 0);
+  return sizeof(ZSetValue) + StringHeapBytes(packed_) + (list_ ? list_->MemoryUsage() : 0);
 }
 
 }  // namespace vellum::storage
