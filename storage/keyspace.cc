@@ -268,10 +268,11 @@ size_t Keyspace::VolatileSize(int db) {
   return n;
 }
 
-Keyspace::TableOverhead Keyspace::Overhead(int db) {
-  TableOverhead o;
+Keyspace::TableSizes Keyspace::Sizes(int db) {
+  TableSizes o;
   for (auto& shard : shards_) {
     IterationLock lock(shard->mu);
+    o.keys += shard->dbs[db].size();
     o.main += shard->dbs[db].bucket_count() * sizeof(Entry*);
     o.expires += shard->dbs[db].volatile_capacity() * sizeof(Entry*);
   }

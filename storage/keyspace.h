@@ -118,13 +118,15 @@ class Keyspace {
   //      they run under the caller's locks) ----
   size_t DbSize(int db);
   size_t VolatileSize(int db);
-  // Bytes the tables of one database spend on their bucket arrays (main) and on the
-  // array of keys with an expiry (expires): MEMORY STATS's overhead.hashtable.*.
-  struct TableOverhead {
+  // One database's keys, and the bytes its tables spend on their bucket arrays (main)
+  // and on the array of keys with an expiry (expires): MEMORY STATS's keys.count and
+  // overhead.hashtable.*, in one pass over the shards.
+  struct TableSizes {
+    uint64_t keys = 0;
     uint64_t main = 0;
     uint64_t expires = 0;
   };
-  TableOverhead Overhead(int db);
+  TableSizes Sizes(int db);
   // One SCAN call: visits entries from `cursor` until at least `count` buckets were
   // walked; returns the next cursor (0 = done). fn is called with the shard locked.
   uint64_t Scan(int db, uint64_t cursor, size_t count, int64_t now_ms,

@@ -55,8 +55,8 @@ int64_t Signed(uint64_t a, uint64_t b) { return static_cast<int64_t>(a) - static
 Status MemoryStats(CommandContext& ctx) {
   const MemoryFigures f = MemoryFigures::Collect(ctx.server);
   int dbs_shown = 0;
-  for (int db = 0; db < storage::kNumDbs; db++) {
-    if (ctx.keyspace.DbSize(db) > 0) dbs_shown++;
+  for (const auto& d : f.dbs) {
+    if (d.keys > 0) dbs_shown++;
   }
   const uint64_t net = f.used > f.startup ? f.used - f.startup : 0;
   const uint64_t resident = f.allocator.active;  // glibc does not say (allocator.h)
@@ -81,7 +81,7 @@ Status MemoryStats(CommandContext& ctx) {
   integer("lua.caches", u(f.scripts));
   integer("functions.caches", 0);
   for (int db = 0; db < storage::kNumDbs; db++) {
-    if (ctx.keyspace.DbSize(db) == 0) continue;
+    if (f.dbs[db].keys == 0) continue;
     ctx.reply.Bulk("db." + std::to_string(db));
     ctx.reply.MapHeader(3);
     integer("overhead.hashtable.main", u(f.dbs[db].main));

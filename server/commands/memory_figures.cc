@@ -25,9 +25,9 @@ MemoryFigures MemoryFigures::Collect(ServerState& server) {
   f.overhead = f.startup + f.clients_normal + f.scripts + f.not_counted;
   storage::Keyspace& ks = server.keyspace();
   for (int db = 0; db < storage::kNumDbs; db++) {
-    f.dbs[db] = ks.Overhead(db);
+    f.dbs[db] = ks.Sizes(db);
     f.overhead += f.dbs[db].main + f.dbs[db].expires;
-    f.keys += ks.DbSize(db);
+    f.keys += f.dbs[db].keys;
   }
   f.allocator = ReadAllocatorStats();
   return f;

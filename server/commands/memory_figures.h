@@ -28,7 +28,7 @@ struct MemoryFigures {
   uint64_t clients_normal = 0;   // query and output buffers of every client
   uint64_t scripts = 0;          // the script cache's bodies
   uint64_t not_counted = 0;      // RocksDB's block cache and memtables
-  storage::Keyspace::TableOverhead dbs[storage::kNumDbs];
+  storage::Keyspace::TableSizes dbs[storage::kNumDbs];
   uint64_t keys = 0;             // across every database
   uint64_t overhead = 0;         // the sum of the overheads above
   AllocatorStats allocator;
