@@ -91,9 +91,11 @@ Digest KeyDigest(int db, const Entry& e) {
       });
       break;
     case ValueType::kList:
-      for (size_t i = 0; i < e.list_value->size(); i++) {
-        value.Add(ListElementDigest(i, e.list_value->at(i)));
-      }
+      e.list_value->Walk(0, e.list_value->size(), /*reverse=*/false,
+                         [&](size_t i, std::string_view v) {
+                           value.Add(ListElementDigest(i, v));
+                           return true;
+                         });
       break;
   }
   return KeyDigestOf(db, e.key(), e.type, e.expire_at_ms, value);

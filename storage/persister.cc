@@ -286,8 +286,12 @@ void Persister::EncodeListEnds(uint8_t pdb, const std::string& key, ListValue* l
     sub.append(codec::ListPosition(position));
     return sub;
   };
-  for (uint64_t p = head; p < clean_from; p++) out->PutSub(name(p), list->at(p - head));
-  for (uint64_t p = clean_to; p < tail; p++) out->PutSub(name(p), list->at(p - head));
+  auto put = [&](size_t i, std::string_view v) {
+    out->PutSub(name(head + i), v);
+    return true;
+  };
+  list->Walk(0, clean_from - head, /*reverse=*/false, put);
+  list->Walk(clean_to - head, tail - clean_to, /*reverse=*/false, put);
   for (uint64_t p : list->set_positions()) {  // LSETs inside the clean range
     if (p >= clean_from && p < clean_to) out->PutSub(name(p), list->at(p - head));
   }
@@ -335,7 +339,10 @@ void Persister::EncodeWhole(uint8_t pdb, const std::string& key, Entry* e, Engin
       const uint64_t version = list->disk_version = next_version_++;
       PutCollection(pdb, key, codec::DiskType::kList, e->expire_at_ms, version, [&](auto put) {
         const uint64_t head = list->head_position();
-        for (size_t i = 0; i < list->size(); i++) put(codec::ListPosition(head + i), list->at(i));
+        list->Walk(0, list->size(), /*reverse=*/false, [&](size_t i, std::string_view v) {
+          put(codec::ListPosition(head + i), v);
+          return true;
+        });
       }, out);
       list->MarkAllOnDisk();
       return;

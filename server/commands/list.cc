@@ -10,7 +10,9 @@
 // report the same way and the persister rewrites the list. The value itself is
 // storage::ListValue.
 #include <algorithm>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "protocol/errors.h"
@@ -150,7 +152,10 @@ Status LRange(CommandContext& ctx) {
     return Status::Ok();
   }
   ctx.reply.ArrayHeader(to - from);
-  for (size_t i = from; i < to; i++) ctx.reply.Bulk(l->at(i));
+  l->Walk(from, to - from, /*reverse=*/false, [&](size_t, std::string_view v) {
+    ctx.reply.Bulk(v);
+    return true;
+  });
   return Status::Ok();
 }
 
@@ -207,15 +212,15 @@ Status LPos(CommandContext& ctx) {
   uint64_t skip = static_cast<uint64_t>(rank > 0 ? rank : -rank) - 1;
   const uint64_t wanted = count == 0 ? UINT64_MAX : static_cast<uint64_t>(with_count ? count : 1);
   std::vector<int64_t> found;
-  for (size_t step = 0; step < limit && found.size() < wanted; step++) {
-    const size_t i = rank > 0 ? step : n - 1 - step;
-    if (l->at(i) != element) continue;
+  l->Walk(rank > 0 ? 0 : n - 1, limit, /*reverse=*/rank < 0, [&](size_t i, std::string_view v) {
+    if (v != element) return true;
     if (skip > 0) {
       skip--;
-      continue;
+      return true;
     }
     found.push_back(static_cast<int64_t>(i));
-  }
+    return found.size() < wanted;
+  });
   if (!with_count) {
     if (found.empty()) ctx.reply.Null();
     else ctx.reply.Integer(found.front());
@@ -262,14 +267,18 @@ Status LInsert(CommandContext& ctx) {
   }
   ListValue* l = e->list_value.get();
   const std::string_view pivot = ctx.arg(3);
-  for (size_t i = 0; i < l->size(); i++) {
-    if (l->at(i) != pivot) continue;
-    l->Insert(after ? i + 1 : i, ctx.arg(4));
-    AfterListChange(ctx, e, key, "linsert");
-    ctx.reply.Integer(static_cast<int64_t>(l->size()));
+  std::optional<size_t> found;
+  l->Walk(0, l->size(), /*reverse=*/false, [&](size_t i, std::string_view v) {
+    if (v == pivot) found = i;
+    return !found;
+  });
+  if (!found) {
+    ctx.reply.Integer(-1);
     return Status::Ok();
   }
-  ctx.reply.Integer(-1);
+  l->Insert(after ? *found + 1 : *found, ctx.arg(4));
+  AfterListChange(ctx, e, key, "linsert");
+  ctx.reply.Integer(static_cast<int64_t>(l->size()));
   return Status::Ok();
 }
 

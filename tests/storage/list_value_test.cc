@@ -14,7 +14,7 @@ namespace {
 
 std::deque<std::string> Contents(const ListValue& l) {
   std::deque<std::string> out;
-  for (size_t i = 0; i < l.size(); i++) out.push_back(l.at(i));
+  for (size_t i = 0; i < l.size(); i++) out.push_back(std::string(l.at(i)));
   return out;
 }
 
@@ -102,6 +102,72 @@ TEST(ListValueTest, RemoveEqualTakesTheFirstMatchesFromEitherEnd) {
   }
 }
 
+// Elements of 0 to 300 bytes (one- and two-byte lengths), the list growing past the
+// small form's 8 KiB and draining back below half of it, again and again: every edit
+// and both walks agree with a deque, and the list changes form both ways.
+TEST(ListValueTest, RandomEditsAcrossBothFormsMatchADeque) {
+  std::mt19937_64 rng(7);
+  ListValue l;
+  std::deque<std::string> model;
+  size_t to_ring = 0, to_packed = 0;
+  bool growing = true;
+  for (int step = 0; step < 30000; step++) {
+    const bool was_packed = l.packed();
+    const std::string v(rng() % 300, static_cast<char>('a' + step % 26));
+    if (model.size() > 80) growing = false;
+    if (model.empty()) growing = true;
+    const uint64_t op = rng() % 10;
+    if (op < 4 && growing) {
+      if (op % 2) { l.PushFront(v); model.push_front(v); }
+      else { l.PushBack(v); model.push_back(v); }
+    } else if (op < 4) {
+      if (op % 2) { ASSERT_EQ(l.PopFront(), model.front()); model.pop_front(); }
+      else { ASSERT_EQ(l.PopBack(), model.back()); model.pop_back(); }
+    } else if (op < 6) {
+      const size_t i = rng() % (model.size() + 1);
+      l.Insert(i, v);
+      model.insert(model.begin() + static_cast<long>(i), v);
+    } else if (op < 8 && !model.empty()) {
+      const size_t i = rng() % model.size();
+      l.Set(i, v);
+      model[i] = v;
+    } else if (!model.empty() && !growing) {
+      const size_t i = rng() % model.size();
+      l.Erase(i);
+      model.erase(model.begin() + static_cast<long>(i));
+    }
+    if (was_packed && !l.packed()) to_ring++;
+    if (!was_packed && l.packed()) to_packed++;
+    ASSERT_EQ(l.size(), model.size());
+    if (step % 97 == 0 && !model.empty()) {
+      ASSERT_EQ(Contents(l), model) << step;
+      std::deque<std::string> backwards;
+      l.Walk(l.size() - 1, l.size(), /*reverse=*/true, [&](size_t i, std::string_view e) {
+        EXPECT_EQ(e, model[i]);
+        backwards.push_front(std::string(e));
+        return true;
+      });
+      ASSERT_EQ(backwards, model) << step;
+    }
+  }
+  EXPECT_GT(to_ring, 3u);
+  EXPECT_GT(to_packed, 3u);
+}
+
+TEST(ListValueTest, FiveShortElementsAreOneSmallBlock) {
+  ListValue l;
+  for (int i = 0; i < 5; i++) l.PushBack("element" + std::to_string(i));
+  EXPECT_TRUE(l.packed());
+  // The object and one block of 5 x 10 bytes (plus its length word and rounding).
+  EXPECT_LE(l.MemoryUsage(), sizeof(ListValue) + 64);
+  std::string big(ListValue::kPackedMaxBytes, 'x');
+  l.PushBack(big);
+  EXPECT_FALSE(l.packed());
+  EXPECT_EQ(l.PopBack(), big);
+  EXPECT_TRUE(l.packed());  // back under half the small form's room
+  EXPECT_EQ(Contents(l).back(), "element4");
+}
+
 TEST(ListValueTest, TrimKeepsTheRangeAndADrainedRingIsFreed) {
   ListValue l;
   for (int i = 0; i < 1000; i++) l.PushBack(std::to_string(i));
@@ -148,7 +214,8 @@ TEST(ListValueTest, CleanRangeShrinksWithEveryEndChange) {
   EXPECT_FALSE(l.rewrite_needed());
   l.Set(1, "edited");  // LSET: that position, no rewrite
   EXPECT_FALSE(l.rewrite_needed());
-  EXPECT_EQ(l.set_positions(), std::vector<uint64_t>{l.head_position() + 1});
+  EXPECT_EQ(std::vector<uint64_t>(l.set_positions().begin(), l.set_positions().end()),
+            std::vector<uint64_t>{l.head_position() + 1});
   for (int i = 0; i < 64; i++) l.Set(0, "again");  // many: one rewrite instead
   EXPECT_TRUE(l.rewrite_needed());
   EXPECT_TRUE(l.set_positions().empty());

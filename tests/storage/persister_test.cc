@@ -347,7 +347,7 @@ TEST(EngineTest, ForeignDatabaseIsRefused) {
 std::vector<std::string> ListOf(Entry* e) {
   std::vector<std::string> out;
   if (e == nullptr || e->type != ValueType::kList) return out;
-  for (size_t i = 0; i < e->list_value->size(); i++) out.push_back(e->list_value->at(i));
+  for (size_t i = 0; i < e->list_value->size(); i++) out.emplace_back(e->list_value->at(i));
   return out;
 }
 
