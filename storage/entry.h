@@ -2,7 +2,7 @@
 //
 // Owned by exactly one Table (the one of its shard and database); touched only by a
 // thread holding that shard's lock. The value is a type tag plus one slot for its
-// payload: hashes in `hash_value`, sets in `set_value`, lists in `list_value`, sorted sets
+// payload: hashes in `hash_value` (in place: a HashValue is one pointer), sets in `set_value`, lists in `list_value`, sorted sets
 // in `zset_value`, a string in `heap_str` or inline (see str()).
 //
 // The key's bytes live right behind the Entry, in the same allocation, and a string
@@ -50,6 +50,8 @@ inline const char* TypeName(ValueType t) {
 // which knows its type, frees and deep-copies the payload.
 template <typename T>
 struct CollectionPtr {
+  using element_type = T;
+
   T* get() const { return p; }
   T* operator->() const { return p; }
   T& operator*() const { return *p; }
@@ -67,6 +69,37 @@ struct CollectionPtr {
   }
 
   T* p;
+};
+
+// A payload that is itself one pointer (a hash), held in the slot in place rather than
+// behind a pointer of its own: no allocation, no indirection. All-zero bytes (the slot's
+// state in a new Entry) are an empty T, so T must be one pointer that owns nothing when
+// null, and movable as bytes (NewRenamed moves the slot as a word). The Entry, which
+// knows its type, destroys it.
+template <typename T>
+struct InPlaceValue {
+  static_assert(sizeof(T) == sizeof(void*), "the value slot is one pointer");
+  using element_type = T;
+
+  T* get() { return std::launder(reinterpret_cast<T*>(bytes)); }
+  const T* get() const { return std::launder(reinterpret_cast<const T*>(bytes)); }
+  T* operator->() { return get(); }
+  const T* operator->() const { return get(); }
+  T& operator*() { return *get(); }
+  const T& operator*() const { return *get(); }
+  // Replaces the payload (of this kind, or none) with an empty T and returns it.
+  T* emplace() {
+    get()->~T();
+    return new (bytes) T();
+  }
+  void reset() {
+    get()->~T();
+    new (bytes) T();
+  }
+  // Makes the slot (holding no payload) a copy of o.
+  void CopyFrom(const InPlaceValue& o) { new (bytes) T(*o.get()); }
+
+  alignas(T) unsigned char bytes[sizeof(T)];
 };
 
 struct Entry {
@@ -111,7 +144,7 @@ struct Entry {
   uint64_t hash = 0;      // XXH3_64bits(key)
   union {                 // the one value slot: the payload of `type`
     std::string* heap_str{nullptr};                // kString, when not inline
-    CollectionPtr<HashValue> hash_value;           // kHash
+    InPlaceValue<HashValue> hash_value;            // kHash
     CollectionPtr<SetValue> set_value;             // kSet
     CollectionPtr<ListValue> list_value;           // kList
     CollectionPtr<ZSetValue> zset_value;           // kZSet
@@ -175,7 +208,7 @@ inline Entry::Entry(const Entry& o)
       type(o.type) {
   switch (o.type) {
     case ValueType::kString: break;
-    case ValueType::kHash: if (o.hash_value) hash_value.p = new HashValue(*o.hash_value); break;
+    case ValueType::kHash: hash_value.CopyFrom(o.hash_value); break;
     case ValueType::kSet: if (o.set_value) set_value.p = new SetValue(*o.set_value); break;
     case ValueType::kList: if (o.list_value) list_value.p = new ListValue(*o.list_value); break;
     case ValueType::kZSet: if (o.zset_value) zset_value.p = new ZSetValue(*o.zset_value); break;

@@ -2,7 +2,7 @@
 // Redis keeps it:
 // - small ("listpack", up to hash-max-listpack-entries fields, 512 here as in Redis
 //   7.0.15, with no field or value longer than hash-max-listpack-value, 64): every field
-//   and its value packed in insertion order in one string, entry by entry
+//   and its value packed in insertion order in one PackedBytes block, entry by entry
 //   [field length u8][field][value length u8][value]. Operations scan it linearly, which
 //   for a few hundred short fields costs less than chasing pointers, and a hash of five
 //   fields is one small allocation; deletes keep the order, as Redis's listpack does, and
@@ -12,6 +12,11 @@
 //   resizes.
 // A hash turns large on the first write that breaks either limit and never turns back,
 // as in Redis. OBJECT ENCODING names the form.
+//
+// The value itself is one pointer, so that it sits in the Entry's value slot with no
+// allocation of its own: the block's header holds the field count and the version on
+// disk, and in the large form the block holds only the pointer to the table (its count
+// says kLargeForm). A hash of five short fields is then the entry plus one block.
 //
 // Owned by its Entry; touched only under that entry's shard lock.
 #pragma once
@@ -30,6 +35,7 @@
 #include <vector>
 
 #include "storage/collection_table.h"
+#include "storage/packed_bytes.h"
 
 namespace vellum::storage {
 
@@ -131,12 +137,22 @@ class HashValue {
 
   HashValue() = default;
   HashValue(const HashValue& o);
+  HashValue(HashValue&& o) noexcept = default;
   HashValue& operator=(const HashValue&) = delete;
+  HashValue& operator=(HashValue&& o) noexcept {
+    HashValue gone(std::move(*this));
+    packed_ = std::move(o.packed_);
+    return *this;
+  }
+  ~HashValue() { delete table(); }
 
-  size_t size() const { return table_ ? table_->fields.size() : packed_size_; }
+  size_t size() const {
+    const Table* t = table();
+    return t ? t->fields.size() : (packed_.head() ? packed_.head()->count : 0);
+  }
   bool empty() const { return size() == 0; }
-  bool listpack() const { return table_ == nullptr; }
-  const char* EncodingName() const { return table_ ? "hashtable" : "listpack"; }
+  bool listpack() const { return table() == nullptr; }
+  const char* EncodingName() const { return table() ? "hashtable" : "listpack"; }
 
   // The value of a field, or nullopt. Valid until the next change to the hash.
   std::optional<std::string_view> Get(std::string_view field) const;
@@ -147,7 +163,7 @@ class HashValue {
   // Gives back the small form's spare room (a hash built field by field, as the loader
   // and a replica build them).
   void ShrinkToFit() {
-    if (!table_ && packed_.capacity() > packed_.size()) GrowPacked(packed_.size());
+    if (listpack()) packed_.ShrinkToFit();
   }
   // Sets a field; returns true if it was new.
   bool Set(std::string_view field, std::string_view value);
@@ -157,8 +173,8 @@ class HashValue {
   // Calls fn(Item) for every field, in iteration order (insertion order while small).
   template <typename Fn>
   void ForEach(Fn&& fn) const {
-    if (table_) {
-      for (const Field& f : table_->fields.nodes()) fn(Item{f.name(), f.value()});
+    if (const Table* t = table()) {
+      for (const Field& f : t->fields.nodes()) fn(Item{f.name(), f.value()});
       return;
     }
     for (size_t at = 0; at < packed_.size(); at = PackedNext(at)) fn(PackedAt(at));
@@ -181,7 +197,7 @@ class HashValue {
     size_t visited = 0;
     size_t budget = count * 10;  // Redis's maxiterations: empty buckets count too
     do {
-      cursor = table_->fields.ScanStep(cursor, [&](const Field& f) {
+      cursor = table()->fields.ScanStep(cursor, [&](const Field& f) {
         fn(Item{f.name(), f.value()});
         visited++;
       });
@@ -189,45 +205,62 @@ class HashValue {
     return cursor;
   }
 
-  // Bytes held by the hash (MEMORY USAGE); O(1).
+  // Bytes the hash holds beyond itself (MEMORY USAGE; the value sits in its entry's
+  // slot); O(1).
   size_t MemoryUsage() const;
 
-  // The version its fields/members carry on disk (storage/FORMAT.md), set by the
-  // persister when it writes the collection whole; 0 = not written yet.
-  uint64_t disk_version = 0;
+  // The version its fields carry on disk (storage/FORMAT.md), set by the persister when
+  // it writes the hash whole; 0 = not written yet.
+  uint64_t disk_version() const { return packed_.head() ? packed_.head()->disk_version : 0; }
+  void set_disk_version(uint64_t v) { packed_.MutableHead().disk_version = v; }
 
  private:
+  // The small form's header; a count of kLargeForm marks the large form, whose block
+  // then holds the Table pointer.
+  struct Head {
+    uint32_t size;
+    uint32_t count;
+    uint64_t disk_version;
+  };
+  static constexpr uint32_t kLargeForm = UINT32_MAX;
+
   // The large form.
   struct Table {
     CollectionTable<Field> fields;
     size_t heap_bytes = 0;  // the fields' heap blocks
   };
 
+  Table* table() const {
+    const Head* h = packed_.head();
+    if (h == nullptr || h->count != kLargeForm) return nullptr;
+    Table* t;
+    std::memcpy(&t, packed_.data(), sizeof(t));
+    return t;
+  }
+
   // The small form's entry at byte offset `at`, and the offset of the next one.
   Item PackedAt(size_t at) const {
-    const size_t flen = static_cast<unsigned char>(packed_[at]);
-    const size_t vlen = static_cast<unsigned char>(packed_[at + 1 + flen]);
-    return {std::string_view(packed_).substr(at + 1, flen),
-            std::string_view(packed_).substr(at + 2 + flen, vlen)};
+    const char* p = packed_.data();
+    const size_t flen = packed_.byte(at);
+    const size_t vlen = packed_.byte(at + 1 + flen);
+    return {std::string_view(p + at + 1, flen), std::string_view(p + at + 2 + flen, vlen)};
   }
   size_t PackedNext(size_t at) const {
-    const size_t flen = static_cast<unsigned char>(packed_[at]);
-    return at + 2 + flen + static_cast<unsigned char>(packed_[at + 1 + flen]);
+    const size_t flen = packed_.byte(at);
+    return at + 2 + flen + packed_.byte(at + 1 + flen);
   }
   // The offset of field's entry, or npos.
   size_t PackedFind(std::string_view field) const;
   // Moves every field into the large form.
   void ToTable();
-  // Gives the small form exactly `capacity` bytes of room.
-  void GrowPacked(size_t capacity);
   bool TableSet(std::string_view field, std::string_view value);
 
   inline static std::atomic<size_t> limit_entries_{kListpackEntries};
   inline static std::atomic<size_t> limit_value_{kListpackValue};
 
-  std::string packed_;            // the small form (empty in the large one)
-  uint32_t packed_size_ = 0;      // fields in packed_
-  std::unique_ptr<Table> table_;  // the large form, or null
+  PackedBytes<Head> packed_;  // the small form, or the large form's table pointer
 };
+
+static_assert(sizeof(HashValue) == sizeof(void*), "a hash is one pointer in the value slot");
 
 }  // namespace vellum::storage

@@ -138,7 +138,7 @@ void ListValue::ToRing() {
 }
 
 void ListValue::ToPacked() {
-  PackedBytes packed;
+  PackedBytes<> packed;
   packed.Reserve(ring_->packed_bytes);
   for (size_t i = 0; i < size_; i++) {
     const std::string& v = ring_->at(i);
@@ -150,7 +150,8 @@ void ListValue::ToPacked() {
 
 void ListValue::AfterRemoval() {
   if (!ring_) {
-    packed_.MaybeShrink();
+    if (size_ == 0) packed_.Clear();
+    else packed_.MaybeShrink();
     return;
   }
   if (size_ == 0) {

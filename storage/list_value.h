@@ -141,7 +141,7 @@ class ListValue {
   void NoteBackChange(uint64_t position);   // ... at the back
   void NoteSet(size_t i);                   // element i was replaced (LSET)
 
-  PackedBytes packed_;          // the small form (empty in the large one)
+  PackedBytes<> packed_;        // the small form (empty in the large one)
   std::unique_ptr<Ring> ring_;  // the large form, or null
   size_t size_ = 0;
 

@@ -23,7 +23,7 @@ Result<LoadResult> LoadKeyspace(Engine& engine, Keyspace& keyspace, int64_t now_
           case codec::DiskType::kHash: {
             e->type = ValueType::kHash;
             HashValue* h = e->hash_value.emplace();
-            h->disk_version = m.version;
+            h->set_disk_version(m.version);
             k.ForEachElement([&](std::string_view f, std::string_view v) { h->Set(f, v); });
             h->ShrinkToFit();
             break;

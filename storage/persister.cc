@@ -239,7 +239,7 @@ void Persister::EncodeKey(uint8_t pdb, const std::string& key, const FieldSet* f
   // Only some fields changed, and the disk holds this collection's version: write those.
   uint64_t version = 0;
   if (fields != nullptr) {
-    if (e->type == ValueType::kHash) version = e->hash_value->disk_version;
+    if (e->type == ValueType::kHash) version = e->hash_value->disk_version();
     if (e->type == ValueType::kSet) version = e->set_value->disk_version;
     if (e->type == ValueType::kZSet) version = e->zset_value->disk_version;
   }
@@ -310,7 +310,8 @@ void Persister::EncodeWhole(uint8_t pdb, const std::string& key, Entry* e, Engin
       return;
     }
     case ValueType::kHash: {
-      const uint64_t version = e->hash_value->disk_version = next_version_++;
+      const uint64_t version = next_version_++;
+      e->hash_value->set_disk_version(version);
       PutCollection(pdb, key, codec::DiskType::kHash, e->expire_at_ms, version, [&](auto put) {
         e->hash_value->ForEach([&](HashValue::Item f) { put(f.name, f.value); });
       }, out);

@@ -148,7 +148,7 @@ void Install(Keyspace& ks, const KeyState& s, int64_t now_ms) {
     case codec::DiskType::kHash: {
       e->type = ValueType::kHash;
       HashValue* h = e->hash_value.emplace();
-      h->disk_version = s.version;
+      h->set_disk_version(s.version);
       for (const auto& [f, v] : s.elements) h->Set(f, v);
       h->ShrinkToFit();
       break;

@@ -16,9 +16,9 @@ namespace vellum::server {
 
 // The payload in `slot` (Entry::hash_value, ::set_value, ...) of the key for a read (hit
 // and miss statistics counted): *out is nullptr when the key is missing.
-template <typename T>
+template <typename Slot>
 Status ReadTyped(CommandContext& ctx, std::string_view key, storage::ValueType type,
-                 storage::CollectionPtr<T> storage::Entry::*slot, const T** out) {
+                 Slot storage::Entry::*slot, const typename Slot::element_type** out) {
   const storage::Entry* e = ctx.keyspace.FindForRead(ctx.db, key, ctx.now_ms);
   *out = nullptr;
   if (e == nullptr) return Status::Ok();

@@ -214,7 +214,7 @@ void ServePage(const protocol::HttpRequest& req, const PageConfig& config,
     if (e != nullptr && e->type == storage::ValueType::kString) {
       body = e->str();
       found = true;
-    } else if (e != nullptr && e->type == storage::ValueType::kHash && e->hash_value) {
+    } else if (e != nullptr && e->type == storage::ValueType::kHash) {
       if (auto b = e->hash_value->Get("body")) {
         body = std::string(*b);
         found = true;

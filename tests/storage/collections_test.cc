@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "storage/entry.h"
+#include "common/memory.h"
 #include "storage/hash_value.h"
 #include "storage/keyspace.h"
 #include "storage/scan_cursor.h"
@@ -160,6 +161,23 @@ TEST(HashValueTest, ListpackScanIsOneCall) {
   EXPECT_EQ(n, 50u);
 }
 
+TEST(HashValueTest, TheLargeFormKeepsTheVersionOnDisk) {
+  HashValue h;
+  h.Set("f", "v");
+  h.set_disk_version(42);
+  h.Set("long", std::string(100, 'x'));  // past hash-max-listpack-value: the table
+  EXPECT_FALSE(h.listpack());
+  EXPECT_EQ(h.disk_version(), 42u);
+  HashValue copy(h);
+  EXPECT_EQ(copy.disk_version(), 42u);
+  EXPECT_EQ(*copy.Get("f"), "v");
+  h.Delete("f");
+  EXPECT_EQ(*copy.Get("f"), "v");  // a deep copy
+  HashValue moved(std::move(copy));
+  EXPECT_EQ(moved.size(), 2u);
+  EXPECT_EQ(moved.disk_version(), 42u);
+}
+
 TEST(HashValueTest, MemoryUsageTracksLongStrings) {
   HashValue h;
   const size_t empty = h.MemoryUsage();
@@ -170,13 +188,16 @@ TEST(HashValueTest, MemoryUsageTracksLongStrings) {
   EXPECT_LT(h.MemoryUsage(), with_long - 900);
 }
 
-TEST(HashValueTest, SmallFormIsOneStringOfItsEntries) {
+TEST(HashValueTest, SmallFormIsOneBlockOfItsEntries) {
+  EXPECT_EQ(sizeof(HashValue), sizeof(void*));  // the value slot holds it in place
   HashValue h;
   h.Reserve(5, 5 * 14, 6);  // as HSET does for a new hash
   for (int i = 0; i < 5; i++) h.Set("field" + std::to_string(i), "value" + std::to_string(i));
   EXPECT_TRUE(h.listpack());
-  // Five entries of 1 + 6 + 1 + 6 bytes, in one buffer with no slack.
-  EXPECT_EQ(h.MemoryUsage(), sizeof(HashValue) + 5 * 14 + 1);
+  // Five entries of 1 + 6 + 1 + 6 bytes behind a 16-byte header, in one block with no
+  // slack beyond malloc's rounding (86 bytes asked, 88 usable).
+  EXPECT_EQ(h.MemoryUsage(), AllocationSize(h.Items()[0].name.data() - 17));
+  EXPECT_LE(h.MemoryUsage(), 16 + 5 * 14 + 8u);
   h.Set("field2", "a longer value");  // an update in place keeps the order
   h.Delete("field0");
   std::vector<std::string> order;
