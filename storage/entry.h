@@ -2,7 +2,8 @@
 //
 // Owned by exactly one Table (the one of its shard and database); touched only by a
 // thread holding that shard's lock. The value is a type tag plus one slot for its
-// payload: hashes in `hash_value` (in place: a HashValue is one pointer), sets in `set_value`, lists in `list_value`, sorted sets
+// payload: hashes in `hash_value` and sorted sets in `zset_value` (both in place: each is
+// one pointer), sets in `set_value`, lists in `list_value`, sorted sets
 // in `zset_value`, a string in `heap_str` or inline (see str()).
 //
 // The key's bytes live right behind the Entry, in the same allocation, and a string
@@ -63,6 +64,8 @@ struct CollectionPtr {
     p = fresh;
     return p;
   }
+  // Takes v's payload (the slot holding none).
+  void Adopt(std::unique_ptr<T> v) { p = v.release(); }
   void reset() {
     delete p;
     p = nullptr;
@@ -96,8 +99,9 @@ struct InPlaceValue {
     get()->~T();
     new (bytes) T();
   }
-  // Makes the slot (holding no payload) a copy of o.
+  // Makes the slot (holding no payload) a copy of o, or takes v's payload.
   void CopyFrom(const InPlaceValue& o) { new (bytes) T(*o.get()); }
+  void Adopt(std::unique_ptr<T> v) { new (bytes) T(std::move(*v)); }
 
   alignas(T) unsigned char bytes[sizeof(T)];
 };
@@ -147,7 +151,7 @@ struct Entry {
     InPlaceValue<HashValue> hash_value;            // kHash
     CollectionPtr<SetValue> set_value;             // kSet
     CollectionPtr<ListValue> list_value;           // kList
-    CollectionPtr<ZSetValue> zset_value;           // kZSet
+    InPlaceValue<ZSetValue> zset_value;            // kZSet
   };
   int64_t expire_at_ms = 0;               // absolute Unix ms; 0 = no expiry
   uint32_t volatile_index = UINT32_MAX;   // position in Table::volatile_ (if expire_at_ms)
@@ -211,7 +215,7 @@ inline Entry::Entry(const Entry& o)
     case ValueType::kHash: hash_value.CopyFrom(o.hash_value); break;
     case ValueType::kSet: if (o.set_value) set_value.p = new SetValue(*o.set_value); break;
     case ValueType::kList: if (o.list_value) list_value.p = new ListValue(*o.list_value); break;
-    case ValueType::kZSet: if (o.zset_value) zset_value.p = new ZSetValue(*o.zset_value); break;
+    case ValueType::kZSet: zset_value.CopyFrom(o.zset_value); break;
   }
 }
 

@@ -22,17 +22,11 @@ void EncodePacked(char* out, std::string_view field, std::string_view value) {
 
 }  // namespace
 
-HashValue::HashValue(const HashValue& o) : packed_(o.packed_) {
-  if (const Table* t = o.table()) {
-    Table* copy = new Table(*t);
-    std::memcpy(packed_.data(), &copy, sizeof(copy));
-  }
-}
-
 size_t HashValue::PackedFind(std::string_view field) const {
-  const char* p = packed_.data();
-  for (size_t at = 0; at < packed_.size(); at = PackedNext(at)) {
-    const size_t flen = packed_.byte(at);
+  const auto& packed = rep_.packed();
+  const char* p = packed.data();
+  for (size_t at = 0; at < packed.size(); at = PackedNext(at)) {
+    const size_t flen = packed.byte(at);
     if (flen == field.size() && std::memcmp(p + at + 1, field.data(), flen) == 0) return at;
   }
   return std::string::npos;
@@ -56,29 +50,21 @@ void HashValue::Reserve(size_t n, size_t bytes, size_t longest) {
   if (Table* t = table()) {
     t->fields.Reserve(n);
   } else {
-    packed_.Reserve(bytes);
+    rep_.packed().Reserve(bytes);
   }
 }
 
 void HashValue::ToTable() {
   auto t = std::make_unique<Table>();
   t->fields.Reserve(size());
-  for (size_t at = 0; at < packed_.size(); at = PackedNext(at)) {
+  for (size_t at = 0; at < rep_.packed().size(); at = PackedNext(at)) {
     const Item it = PackedAt(at);
     Field f(it.name, it.value);
     f.hash = HashField(it.name);
     t->heap_bytes += f.HeapBytes();
     t->fields.Insert(std::move(f));
   }
-  // The block keeps its header (the version on disk) and holds just the table pointer.
-  PackedBytes<Head> block;
-  block.MutableHead() = packed_.MutableHead();
-  block.MutableHead().size = 0;
-  Table* raw = t.get();
-  std::memcpy(block.Splice(0, 0, sizeof(raw)), &raw, sizeof(raw));
-  block.MutableHead().count = kLargeForm;
-  packed_ = std::move(block);
-  t.release();
+  rep_.BecomeLarge(std::move(t));
 }
 
 bool HashValue::TableSet(std::string_view field, std::string_view value) {
@@ -110,8 +96,8 @@ bool HashValue::Set(std::string_view field, std::string_view value) {
   if (at != std::string::npos) {
     // Same place, new value: the bytes after it shift by the difference.
     const size_t vat = at + 1 + field.size();
-    const size_t old = packed_.byte(vat);
-    char* room = packed_.Splice(vat, 1 + old, 1 + value.size());  // may throw: nothing changed
+    const size_t old = rep_.packed().byte(vat);
+    char* room = rep_.packed().Splice(vat, 1 + old, 1 + value.size());  // may throw: nothing changed
     *room = static_cast<char>(value.size());
     if (!value.empty()) std::memcpy(room + 1, value.data(), value.size());
     return false;
@@ -120,8 +106,9 @@ bool HashValue::Set(std::string_view field, std::string_view value) {
     ToTable();
     return TableSet(field, value);
   }
-  EncodePacked(packed_.Splice(packed_.size(), 0, 2 + field.size() + value.size()), field, value);
-  packed_.MutableHead().count++;
+  auto& packed = rep_.packed();
+  EncodePacked(packed.Splice(packed.size(), 0, 2 + field.size() + value.size()), field, value);
+  rep_.add_packed_count(1);
   return true;
 }
 
@@ -130,9 +117,9 @@ bool HashValue::Delete(std::string_view field) {
   if (t == nullptr) {
     const size_t at = PackedFind(field);
     if (at == std::string::npos) return false;
-    packed_.Splice(at, PackedNext(at) - at, 0);
-    packed_.MutableHead().count--;
-    packed_.MaybeShrink();
+    rep_.packed().Splice(at, PackedNext(at) - at, 0);
+    rep_.add_packed_count(-1);
+    rep_.packed().MaybeShrink();
     return true;
   }
   const uint32_t i = t->fields.Find(field, HashField(field));
@@ -162,7 +149,7 @@ HashValue::Item HashValue::At(size_t i) const {
 HashValue::Item HashValue::Random(std::mt19937_64& rng) const { return At(rng() % size()); }
 
 size_t HashValue::MemoryUsage() const {
-  size_t bytes = packed_.HeapBytes();
+  size_t bytes = rep_.BlockBytes();
   if (const Table* t = table()) {
     bytes += sizeof(Table) + t->fields.MemoryUsage() + t->heap_bytes;
   }

@@ -35,7 +35,7 @@
 #include <vector>
 
 #include "storage/collection_table.h"
-#include "storage/packed_bytes.h"
+#include "storage/packed_or_large.h"
 
 namespace vellum::storage {
 
@@ -135,20 +135,9 @@ class HashValue {
   static size_t max_listpack_entries() { return limit_entries_.load(std::memory_order_relaxed); }
   static size_t max_listpack_value() { return limit_value_.load(std::memory_order_relaxed); }
 
-  HashValue() = default;
-  HashValue(const HashValue& o);
-  HashValue(HashValue&& o) noexcept = default;
-  HashValue& operator=(const HashValue&) = delete;
-  HashValue& operator=(HashValue&& o) noexcept {
-    HashValue gone(std::move(*this));
-    packed_ = std::move(o.packed_);
-    return *this;
-  }
-  ~HashValue() { delete table(); }
-
   size_t size() const {
     const Table* t = table();
-    return t ? t->fields.size() : (packed_.head() ? packed_.head()->count : 0);
+    return t ? t->fields.size() : rep_.packed_count();
   }
   bool empty() const { return size() == 0; }
   bool listpack() const { return table() == nullptr; }
@@ -163,7 +152,7 @@ class HashValue {
   // Gives back the small form's spare room (a hash built field by field, as the loader
   // and a replica build them).
   void ShrinkToFit() {
-    if (listpack()) packed_.ShrinkToFit();
+    if (listpack()) rep_.packed().ShrinkToFit();
   }
   // Sets a field; returns true if it was new.
   bool Set(std::string_view field, std::string_view value);
@@ -177,7 +166,7 @@ class HashValue {
       for (const Field& f : t->fields.nodes()) fn(Item{f.name(), f.value()});
       return;
     }
-    for (size_t at = 0; at < packed_.size(); at = PackedNext(at)) fn(PackedAt(at));
+    for (size_t at = 0; at < rep_.packed().size(); at = PackedNext(at)) fn(PackedAt(at));
   }
   // Every field, in ForEach's order (for random access into a small hash: one walk).
   std::vector<Item> Items() const;
@@ -211,43 +200,29 @@ class HashValue {
 
   // The version its fields carry on disk (storage/FORMAT.md), set by the persister when
   // it writes the hash whole; 0 = not written yet.
-  uint64_t disk_version() const { return packed_.head() ? packed_.head()->disk_version : 0; }
-  void set_disk_version(uint64_t v) { packed_.MutableHead().disk_version = v; }
+  uint64_t disk_version() const { return rep_.disk_version(); }
+  void set_disk_version(uint64_t v) { rep_.set_disk_version(v); }
 
  private:
-  // The small form's header; a count of kLargeForm marks the large form, whose block
-  // then holds the Table pointer.
-  struct Head {
-    uint32_t size;
-    uint32_t count;
-    uint64_t disk_version;
-  };
-  static constexpr uint32_t kLargeForm = UINT32_MAX;
-
   // The large form.
   struct Table {
     CollectionTable<Field> fields;
     size_t heap_bytes = 0;  // the fields' heap blocks
   };
 
-  Table* table() const {
-    const Head* h = packed_.head();
-    if (h == nullptr || h->count != kLargeForm) return nullptr;
-    Table* t;
-    std::memcpy(&t, packed_.data(), sizeof(t));
-    return t;
-  }
+  Table* table() const { return rep_.large(); }
 
   // The small form's entry at byte offset `at`, and the offset of the next one.
   Item PackedAt(size_t at) const {
-    const char* p = packed_.data();
-    const size_t flen = packed_.byte(at);
-    const size_t vlen = packed_.byte(at + 1 + flen);
+    const auto& packed = rep_.packed();
+    const char* p = packed.data();
+    const size_t flen = packed.byte(at);
+    const size_t vlen = packed.byte(at + 1 + flen);
     return {std::string_view(p + at + 1, flen), std::string_view(p + at + 2 + flen, vlen)};
   }
   size_t PackedNext(size_t at) const {
-    const size_t flen = packed_.byte(at);
-    return at + 2 + flen + packed_.byte(at + 1 + flen);
+    const size_t flen = rep_.packed().byte(at);
+    return at + 2 + flen + rep_.packed().byte(at + 1 + flen);
   }
   // The offset of field's entry, or npos.
   size_t PackedFind(std::string_view field) const;
@@ -258,7 +233,7 @@ class HashValue {
   inline static std::atomic<size_t> limit_entries_{kListpackEntries};
   inline static std::atomic<size_t> limit_value_{kListpackValue};
 
-  PackedBytes<Head> packed_;  // the small form, or the large form's table pointer
+  PackedOrLarge<Table> rep_;  // the small form's block, or the table behind it
 };
 
 static_assert(sizeof(HashValue) == sizeof(void*), "a hash is one pointer in the value slot");

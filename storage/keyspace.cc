@@ -420,7 +420,7 @@ size_t Keyspace::EntryMemory(const Entry& e) {
     case ValueType::kHash: collections = e.hash_value->MemoryUsage(); break;
     case ValueType::kSet: collections = e.set_value ? e.set_value->MemoryUsage() : 0; break;
     case ValueType::kList: collections = e.list_value ? e.list_value->MemoryUsage() : 0; break;
-    case ValueType::kZSet: collections = e.zset_value ? e.zset_value->MemoryUsage() : 0; break;
+    case ValueType::kZSet: collections = e.zset_value->MemoryUsage(); break;
   }
   return AllocationSize(&e) + sizeof(Entry*) + collections;
 }

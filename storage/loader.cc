@@ -38,7 +38,7 @@ Result<LoadResult> LoadKeyspace(Engine& engine, Keyspace& keyspace, int64_t now_
           case codec::DiskType::kZSet: {
             e->type = ValueType::kZSet;
             ZSetValue* z = e->zset_value.emplace();
-            z->disk_version = m.version;
+            z->set_disk_version(m.version);
             bool scored = true;
             k.ForEachElement([&](std::string_view member, std::string_view value) {
               double score = 0;

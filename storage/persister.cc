@@ -241,7 +241,7 @@ void Persister::EncodeKey(uint8_t pdb, const std::string& key, const FieldSet* f
   if (fields != nullptr) {
     if (e->type == ValueType::kHash) version = e->hash_value->disk_version();
     if (e->type == ValueType::kSet) version = e->set_value->disk_version;
-    if (e->type == ValueType::kZSet) version = e->zset_value->disk_version;
+    if (e->type == ValueType::kZSet) version = e->zset_value->disk_version();
   }
   if (version == 0) {
     EncodeWhole(pdb, key, e, out);
@@ -325,7 +325,8 @@ void Persister::EncodeWhole(uint8_t pdb, const std::string& key, Entry* e, Engin
       return;
     }
     case ValueType::kZSet: {
-      const uint64_t version = e->zset_value->disk_version = next_version_++;
+      const uint64_t version = next_version_++;
+      e->zset_value->set_disk_version(version);
       PutCollection(pdb, key, codec::DiskType::kZSet, e->expire_at_ms, version, [&](auto put) {
         e->zset_value->Walk(0, e->zset_value->size(), /*reverse=*/false,
                             [&](ZSetValue::Item it) {

@@ -163,7 +163,7 @@ void Install(Keyspace& ks, const KeyState& s, int64_t now_ms) {
     case codec::DiskType::kZSet: {  // scores checked by ReadKeyState
       e->type = ValueType::kZSet;
       ZSetValue* z = e->zset_value.emplace();
-      z->disk_version = s.version;
+      z->set_disk_version(s.version);
       for (const auto& [member, value] : s.elements) {
         double score = 0;
         codec::ParseZSetScore(value, &score);

@@ -1,5 +1,6 @@
 #include "storage/zset_value.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "common/memory.h"
@@ -12,19 +13,77 @@ bool Less(double a_score, std::string_view a_member, double b_score, std::string
   return a_score < b_score || (a_score == b_score && a_member < b_member);
 }
 
+// How the small form stores a score: a whole number in as few bytes as hold it (as a
+// listpack stores an integer), anything else as the double's 8 bytes.
+enum ScoreForm : unsigned { kInt8, kInt16, kInt32, kInt48, kDouble };
+constexpr size_t kScoreBytes[] = {1, 2, 4, 6, 8};
+// The code byte: the score's form in the top 3 bits, the member's length in the low 5;
+// kLongMember there means the length is in a byte of its own.
+constexpr unsigned kLongMember = 31;
+
+ScoreForm FormOf(double score) {
+  // Every integer below 2^47 in magnitude is exact in a double and in 6 bytes.
+  if (!(std::fabs(score) < 0x1p47) || score != std::trunc(score)) return kDouble;
+  const auto i = static_cast<int64_t>(score);
+  if (i >= INT8_MIN && i <= INT8_MAX) return kInt8;
+  if (i >= INT16_MIN && i <= INT16_MAX) return kInt16;
+  if (i >= INT32_MIN && i <= INT32_MAX) return kInt32;
+  return kInt48;
+}
+
+void PutScore(char* out, double score, ScoreForm form) {
+  if (form == kDouble) {
+    std::memcpy(out, &score, sizeof(score));
+    return;
+  }
+  const auto u = static_cast<uint64_t>(static_cast<int64_t>(score));
+  for (size_t b = 0; b < kScoreBytes[form]; b++) out[b] = static_cast<char>(u >> (8 * b));
+}
+
+double GetScore(const char* in, ScoreForm form) {
+  if (form == kDouble) {
+    double d;
+    std::memcpy(&d, in, sizeof(d));
+    return d;
+  }
+  uint64_t u = 0;
+  for (size_t b = 0; b < kScoreBytes[form]; b++) {
+    u |= uint64_t{static_cast<unsigned char>(in[b])} << (8 * b);
+  }
+  const unsigned shift = 64 - 8 * static_cast<unsigned>(kScoreBytes[form]);
+  return static_cast<double>(static_cast<int64_t>(u << shift) >> shift);  // sign-extended
+}
+
+// An entry's shape, read from its code byte (and length byte, for a long member).
+struct Shape {
+  ScoreForm form;
+  size_t member_len;
+  size_t head;  // bytes before the member (and after the score): 1 or 2
+  size_t size() const { return 2 * head + member_len + kScoreBytes[form]; }
+};
+
+Shape ShapeOf(unsigned char code, unsigned char length_byte) {
+  const auto form = static_cast<ScoreForm>(code >> 5);
+  const size_t len = code & kLongMember;
+  if (len == kLongMember) return {form, length_byte, 2};
+  return {form, len, 1};
+}
+
 }  // namespace
 
-ZSetValue::ZSetValue(const ZSetValue& o)
-    : disk_version(o.disk_version),
-      packed_(o.packed_),
-      packed_size_(o.packed_size_),
-      list_(o.list_ ? std::make_unique<ZSkipList>(*o.list_) : nullptr) {}
-
 ZSetValue::Item ZSetValue::PackedAt(size_t at) const {
-  const size_t len = static_cast<unsigned char>(packed_[at]);
-  Item it{std::string_view(packed_).substr(at + 1, len), 0};
-  std::memcpy(&it.score, packed_.data() + at + 1 + len, sizeof(double));
-  return it;
+  const char* p = packed().data();
+  const Shape s = ShapeOf(packed().byte(at), packed().byte(at + 1));
+  const char* member = p + at + s.head;
+  return {std::string_view(member, s.member_len), GetScore(member + s.member_len, s.form)};
+}
+
+size_t ZSetValue::PackedNext(size_t at) const {
+  return at + ShapeOf(packed().byte(at), packed().byte(at + 1)).size();
+}
+
+size_t ZSetValue::PackedPrev(size_t at) const {
+  return at - ShapeOf(packed().byte(at - 1), packed().byte(at - 2)).size();
 }
 
 size_t ZSetValue::PackedOffset(size_t rank) const {
@@ -34,10 +93,12 @@ size_t ZSetValue::PackedOffset(size_t rank) const {
 }
 
 size_t ZSetValue::PackedFind(std::string_view member, size_t* rank) const {
+  const size_t n = size();
   size_t at = 0;
-  for (size_t r = 0; r < packed_size_; r++, at = PackedNext(at)) {
-    const size_t len = static_cast<unsigned char>(packed_[at]);
-    if (len == member.size() && packed_.compare(at + 1, len, member) == 0) {
+  for (size_t r = 0; r < n; r++, at = PackedNext(at)) {
+    const Shape s = ShapeOf(packed().byte(at), packed().byte(at + 1));
+    if (s.member_len == member.size() &&
+        std::memcmp(packed().data() + at + s.head, member.data(), member.size()) == 0) {
       if (rank != nullptr) *rank = r;
       return at;
     }
@@ -46,63 +107,75 @@ size_t ZSetValue::PackedFind(std::string_view member, size_t* rank) const {
 }
 
 void ZSetValue::PackedInsert(std::string_view member, double score) {
+  const size_t n = size();
   size_t at = 0;
-  for (size_t r = 0; r < packed_size_; r++, at = PackedNext(at)) {
+  for (size_t r = 0; r < n; r++, at = PackedNext(at)) {
     const Item it = PackedAt(at);
     if (Less(score, member, it.score, it.member)) break;
   }
-  char entry[kEntryOverhead + kMaxPackedMember];
-  const auto len = static_cast<unsigned char>(member.size());
-  entry[0] = static_cast<char>(len);
-  if (!member.empty()) std::memcpy(entry + 1, member.data(), member.size());
-  std::memcpy(entry + 1 + member.size(), &score, sizeof(double));
-  entry[member.size() + kEntryOverhead - 1] = static_cast<char>(len);
-  packed_.insert(at, entry, member.size() + kEntryOverhead);
-  packed_size_++;
+  const ScoreForm form = FormOf(score);
+  const bool long_member = member.size() >= kLongMember;
+  const auto code = static_cast<char>(form << 5 | (long_member ? kLongMember : member.size()));
+  const Shape shape{form, member.size(), long_member ? size_t{2} : size_t{1}};
+  char* out = rep_.packed().Splice(at, 0, shape.size());
+  *out++ = code;
+  if (long_member) *out++ = static_cast<char>(member.size());
+  if (!member.empty()) std::memcpy(out, member.data(), member.size());
+  out += member.size();
+  PutScore(out, score, form);
+  out += kScoreBytes[form];
+  if (long_member) *out++ = static_cast<char>(member.size());
+  *out = code;
+  rep_.add_packed_count(1);
+}
+
+void ZSetValue::PackedErase(size_t begin, size_t end, size_t n) {
+  rep_.packed().Splice(begin, end - begin, 0);
+  rep_.add_packed_count(-static_cast<int>(n));
+  rep_.packed().MaybeShrink();
 }
 
 void ZSetValue::ToSkipList() {
-  if (list_) return;
-  auto list = std::make_unique<ZSkipList>();
-  Walk(0, packed_size_, /*reverse=*/false, [&](Item it) {
-    list->Set(it.member, it.score);
+  if (list()) return;
+  auto l = std::make_unique<ZSkipList>();
+  Walk(0, size(), /*reverse=*/false, [&](Item it) {
+    l->Set(it.member, it.score);
     return true;
   });
-  list_ = std::move(list);
-  std::string().swap(packed_);
-  packed_size_ = 0;
+  rep_.BecomeLarge(std::move(l));
 }
 
 void ZSetValue::LabelSkiplist() { ToSkipList(); }
 
 void ZSetValue::RelabelEncoding() {
-  if (!list_) {
-    if (packed_size_ > max_listpack_entries()) ToSkipList();
+  const ZSkipList* large = list();
+  if (large == nullptr) {
+    if (size() > max_listpack_entries()) ToSkipList();
     return;
   }
-  if (list_->size() > max_listpack_entries()) return;
+  if (large->size() > max_listpack_entries()) return;
   bool fits = true;
-  list_->Walk(0, list_->size(), /*reverse=*/false, [&](Item it) {
+  large->Walk(0, large->size(), /*reverse=*/false, [&](Item it) {
     fits = it.member.size() <= max_listpack_value();
     return fits;
   });
   if (!fits) return;
-  std::unique_ptr<ZSkipList> list = std::move(list_);
-  list->Walk(0, list->size(), /*reverse=*/false, [&](Item it) {
+  std::unique_ptr<ZSkipList> l = rep_.TakeLarge();
+  l->Walk(0, l->size(), /*reverse=*/false, [&](Item it) {
     PackedInsert(it.member, it.score == 0 ? 0 : it.score);
     return true;
   });
 }
 
 std::optional<double> ZSetValue::Score(std::string_view member) const {
-  if (list_) return list_->Score(member);
+  if (const ZSkipList* l = list()) return l->Score(member);
   const size_t at = PackedFind(member, nullptr);
   if (at == std::string::npos) return std::nullopt;
   return PackedAt(at).score;
 }
 
 bool ZSetValue::Set(std::string_view member, double score) {
-  if (!list_) {
+  if (listpack()) {
     if (member.size() > max_listpack_value()) {
       ToSkipList();
     } else {
@@ -110,47 +183,45 @@ bool ZSetValue::Set(std::string_view member, double score) {
       const size_t at = PackedFind(member, nullptr);
       if (at != std::string::npos) {
         if (PackedAt(at).score == score) return false;
-        packed_.erase(at, member.size() + kEntryOverhead);  // re-inserted in order below
-        packed_size_--;
+        PackedErase(at, PackedNext(at), 1);  // re-inserted in order below
         PackedInsert(member, score);
         return false;
       }
-      if (packed_size_ + 1 <= max_listpack_entries()) {
+      if (size() + 1 <= max_listpack_entries()) {
         PackedInsert(member, score);
         return true;
       }
       ToSkipList();
     }
   }
-  return list_->Set(member, score);
+  return list()->Set(member, score);
 }
 
 bool ZSetValue::Remove(std::string_view member) {
-  if (list_) return list_->Remove(member);
+  if (ZSkipList* l = list()) return l->Remove(member);
   const size_t at = PackedFind(member, nullptr);
   if (at == std::string::npos) return false;
-  packed_.erase(at, member.size() + kEntryOverhead);
-  packed_size_--;
-  ShrinkPacked();
+  PackedErase(at, PackedNext(at), 1);
   return true;
 }
 
 std::optional<size_t> ZSetValue::Rank(std::string_view member) const {
-  if (list_) return list_->Rank(member);
+  if (const ZSkipList* l = list()) return l->Rank(member);
   size_t rank = 0;
   if (PackedFind(member, &rank) == std::string::npos) return std::nullopt;
   return rank;
 }
 
 ZSetValue::Item ZSetValue::At(size_t rank) const {
-  if (list_) return list_->At(rank);
+  if (const ZSkipList* l = list()) return l->At(rank);
   return PackedAt(PackedOffset(rank));
 }
 
 size_t ZSetValue::CountBelow(double score, bool or_equal) const {
-  if (list_) return list_->CountBelow(score, or_equal);
+  if (const ZSkipList* l = list()) return l->CountBelow(score, or_equal);
+  const size_t size_now = size();
   size_t n = 0;
-  for (size_t at = 0; n < packed_size_; n++, at = PackedNext(at)) {
+  for (size_t at = 0; n < size_now; n++, at = PackedNext(at)) {
     const double s = PackedAt(at).score;
     if (!(s < score || (or_equal && s == score))) break;
   }
@@ -158,9 +229,10 @@ size_t ZSetValue::CountBelow(double score, bool or_equal) const {
 }
 
 size_t ZSetValue::CountBelowLex(std::string_view member, bool or_equal) const {
-  if (list_) return list_->CountBelowLex(member, or_equal);
+  if (const ZSkipList* l = list()) return l->CountBelowLex(member, or_equal);
+  const size_t size_now = size();
   size_t n = 0;
-  for (size_t at = 0; n < packed_size_; n++, at = PackedNext(at)) {
+  for (size_t at = 0; n < size_now; n++, at = PackedNext(at)) {
     const std::string_view m = PackedAt(at).member;
     if (!(m < member || (or_equal && m == member))) break;
   }
@@ -168,7 +240,8 @@ size_t ZSetValue::CountBelowLex(std::string_view member, bool or_equal) const {
 }
 
 size_t ZSetValue::MemoryUsage() const {
-  return sizeof(ZSetValue) + StringHeapBytes(packed_) + (list_ ? list_->MemoryUsage() : 0);
+  const ZSkipList* l = list();
+  return rep_.BlockBytes() + (l ? l->MemoryUsage() : 0);
 }
 
 }  // namespace vellum::storage

@@ -1,16 +1,20 @@
 // ZSetValue: the payload of a Redis sorted set (ValueType::kZSet), in one of two forms,
 // as Redis keeps it:
 // - small ("listpack", up to zset-max-listpack-entries members of up to
-//   zset-max-listpack-value bytes, 128 and 64 by default, as in Redis):
-//   every member and its score packed in order in one string, entry by entry
-//   [length u8][member bytes][score: 8 bytes][length u8] (the trailing length lets a walk
-//   go backwards). Operations scan it linearly, which for at most 128 short members costs
-//   less than chasing pointers, and a set of five members is one small allocation;
+//   zset-max-listpack-value bytes, 128 and 64 by default, as in Redis): every member and
+//   its score packed in order in one block, entry by entry
+//   [code][member bytes][score][code], where the code byte says the score's form (a whole
+//   number in 1, 2, 4 or 6 bytes, or a double in 8, as a listpack stores integers) and the
+//   member's length (below 31; a longer one has a length byte after the leading code and
+//   before the trailing one, which lets a walk go backwards). Operations scan it linearly,
+//   which for at most 128 short members costs less than chasing pointers, and a set of
+//   five members is one small allocation;
 // - large ("skiplist"): a ZSkipList (storage/zskiplist.h), O(log n) by rank, score and
 //   member, O(1) by member.
 // A set turns large on the first change that breaks either limit and does not turn back
 // by itself; a set built whole for a *STORE takes the form its size calls for
-// (RelabelEncoding), as in Redis. OBJECT ENCODING names the form.
+// (RelabelEncoding), as in Redis. OBJECT ENCODING names the form. The value is one
+// pointer (PackedOrLarge), held in place in the entry's value slot.
 //
 // Members are ordered by (score, member bytes). Every range query reduces to ranks:
 // CountBelow(score) and CountBelowLex(member) say where a bound falls, Walk goes from a
@@ -30,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/packed_or_large.h"
 #include "storage/zset_item.h"
 #include "storage/zskiplist.h"
 
@@ -54,14 +59,10 @@ class ZSetValue {
 
   using Item = ZSetItem;
 
-  ZSetValue() = default;
-  ZSetValue(const ZSetValue& o);
-  ZSetValue& operator=(const ZSetValue&) = delete;
-
-  size_t size() const { return list_ ? list_->size() : packed_size_; }
+  size_t size() const { return list() ? list()->size() : rep_.packed_count(); }
   bool empty() const { return size() == 0; }
-  bool listpack() const { return list_ == nullptr; }
-  const char* EncodingName() const { return list_ ? "skiplist" : "listpack"; }
+  bool listpack() const { return list() == nullptr; }
+  const char* EncodingName() const { return list() ? "skiplist" : "listpack"; }
   // A set just built whole (a *STORE destination) takes Redis's form for its size.
   void RelabelEncoding();
   // Takes the large form now (Redis creates a ZADD's new key that way when it adds more
@@ -99,58 +100,56 @@ class ZSetValue {
   // A uniformly random member's index, and the member at an index (ZRANDMEMBER): O(1)
   // in the large form; in the small one the index is the rank.
   size_t RandomIndex(std::mt19937_64& rng) const { return rng() % size(); }
-  Item AtIndex(size_t i) const { return list_ ? list_->AtIndex(i) : At(i); }
+  Item AtIndex(size_t i) const { return list() ? list()->AtIndex(i) : At(i); }
 
   // One ZSCAN call: a small set is returned whole in rank order, cursor 0, as Redis's
   // listpack is; a large one by the index's buckets.
   template <typename Fn>
   uint64_t Scan(uint64_t cursor, size_t count, Fn&& fn) const;
 
-  // Bytes held by the set (MEMORY USAGE); O(1).
+  // Bytes the set holds beyond itself (MEMORY USAGE; the value sits in its entry's
+  // slot); O(1).
   size_t MemoryUsage() const;
 
   // The version its members carry on disk (storage/FORMAT.md), set by the persister when
   // it writes the set whole; 0 = not written yet.
-  uint64_t disk_version = 0;
+  uint64_t disk_version() const { return rep_.disk_version(); }
+  void set_disk_version(uint64_t v) { rep_.set_disk_version(v); }
 
  private:
-  static constexpr size_t kEntryOverhead = 1 + 8 + 1;  // both lengths and the score
+  ZSkipList* list() const { return rep_.large(); }
+  const PackedBytes<PackedOrLarge<ZSkipList>::Head>& packed() const { return rep_.packed(); }
 
-  // The small form's entry at byte offset `at`, and the offset of the next one.
+  // The small form's entry at byte offset `at`, and the offsets of the next and previous.
   Item PackedAt(size_t at) const;
-  size_t PackedNext(size_t at) const {
-    return at + kEntryOverhead + static_cast<unsigned char>(packed_[at]);
-  }
-  size_t PackedPrev(size_t at) const {
-    return at - kEntryOverhead - static_cast<unsigned char>(packed_[at - 1]);
-  }
-  // The offset of rank r's entry (packed_.size() for r == size()).
+  size_t PackedNext(size_t at) const;
+  size_t PackedPrev(size_t at) const;
+  // The offset of rank r's entry (the block's size for r == size()).
   size_t PackedOffset(size_t rank) const;
   // The offset of member's entry, or npos; *rank its rank.
   size_t PackedFind(std::string_view member, size_t* rank) const;
   void PackedInsert(std::string_view member, double score);
+  // Removes the entries in bytes [begin, end), `n` of them.
+  void PackedErase(size_t begin, size_t end, size_t n);
   // Moves every member into the large form.
   void ToSkipList();
-  // Gives back the small form's spare capacity once it is mostly unused.
-  void ShrinkPacked() {
-    if (packed_.capacity() > 2 * packed_.size() + 64) packed_.shrink_to_fit();
-  }
 
   inline static std::atomic<size_t> limit_entries_{kListpackEntries};
   inline static std::atomic<size_t> limit_value_{kListpackValue};
 
-  std::string packed_;          // the small form (empty in the large one)
-  uint32_t packed_size_ = 0;    // members in packed_
-  std::unique_ptr<ZSkipList> list_;  // the large form, or null
+  PackedOrLarge<ZSkipList> rep_;  // the small form's block, or the skip list behind it
 };
+
+static_assert(sizeof(ZSetValue) == sizeof(void*), "a sorted set is one pointer in the slot");
 
 template <typename Fn>
 void ZSetValue::Walk(size_t first, size_t count, bool reverse, Fn&& fn) const {
-  if (list_) {
-    list_->Walk(first, count, reverse, fn);
+  if (const ZSkipList* l = list()) {
+    l->Walk(first, count, reverse, fn);
     return;
   }
-  if (first >= packed_size_) return;
+  const size_t n = size();
+  if (first >= n) return;
   size_t at = PackedOffset(first);
   for (size_t rank = first; count > 0; count--) {
     if (!fn(PackedAt(at))) return;
@@ -159,7 +158,7 @@ void ZSetValue::Walk(size_t first, size_t count, bool reverse, Fn&& fn) const {
       rank--;
       at = PackedPrev(at);
     } else {
-      if (++rank == packed_size_) return;
+      if (++rank == n) return;
       at = PackedNext(at);
     }
   }
@@ -167,11 +166,11 @@ void ZSetValue::Walk(size_t first, size_t count, bool reverse, Fn&& fn) const {
 
 template <typename Fn>
 void ZSetValue::RemoveRanks(size_t from, size_t to, Fn&& fn) {
-  if (list_) {
-    list_->RemoveRanks(from, to, fn);
+  if (ZSkipList* l = list()) {
+    l->RemoveRanks(from, to, fn);
     return;
   }
-  to = std::min<size_t>(to, packed_size_);
+  to = std::min<size_t>(to, size());
   if (from >= to) return;
   const size_t begin = PackedOffset(from);
   size_t end = begin;
@@ -179,15 +178,13 @@ void ZSetValue::RemoveRanks(size_t from, size_t to, Fn&& fn) {
     fn(PackedAt(end).member);
     end = PackedNext(end);
   }
-  packed_.erase(begin, end - begin);
-  packed_size_ -= static_cast<uint32_t>(to - from);
-  ShrinkPacked();
+  PackedErase(begin, end, to - from);
 }
 
 template <typename Fn>
 uint64_t ZSetValue::Scan(uint64_t cursor, size_t count, Fn&& fn) const {
-  if (list_) return list_->Scan(cursor, count, fn);
-  Walk(0, packed_size_, /*reverse=*/false, [&](Item it) {
+  if (const ZSkipList* l = list()) return l->Scan(cursor, count, fn);
+  Walk(0, size(), /*reverse=*/false, [&](Item it) {
     fn(it);
     return true;
   });

@@ -21,9 +21,10 @@ namespace vellum::server {
 // Puts `result` (non-null) under dst as a value of `type` in `slot`, or deletes dst when
 // the result is empty (raising "del" if dst existed). Raises "new" for a new key and
 // reports a replaced one written. Returns the result's size (0: dst is gone).
-template <typename T>
-int64_t StoreCollection(CommandContext& ctx, std::string_view dst, std::unique_ptr<T> result,
-                        storage::ValueType type, storage::CollectionPtr<T> storage::Entry::*slot) {
+template <typename Slot>
+int64_t StoreCollection(CommandContext& ctx, std::string_view dst,
+                        std::unique_ptr<typename Slot::element_type> result,
+                        storage::ValueType type, Slot storage::Entry::*slot) {
   storage::Entry* e = ctx.keyspace.Find(ctx.db, dst, ctx.now_ms);
   const auto size = static_cast<int64_t>(result->size());
   if (size == 0) {
@@ -41,7 +42,7 @@ int64_t StoreCollection(CommandContext& ctx, std::string_view dst, std::unique_p
     if (e->HasExpire()) ctx.keyspace.SetExpire(ctx.db, e, 0);
   }
   e->type = type;
-  (e->*slot).p = result.release();
+  (e->*slot).Adopt(std::move(result));
   if (created) {
     ctx.Notify(KeyspaceEvents::kNew, "new", dst);
   } else {

@@ -222,6 +222,53 @@ TEST(ZSetValueTest, ScanOfALargeSetVisitsEveryMember) {
   EXPECT_EQ(seen.size(), 1000u);
 }
 
+// The small form stores a whole score in 1, 2, 4 or 6 bytes and anything else as a
+// double, with a member's length in its code byte below 31 and in a byte of its own
+// from 31 on: every form and both member shapes read back exactly, in order, both ways.
+TEST(ZSetValueTest, EveryScoreFormAndMemberShapeReadsBack) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> scores = {
+      0, 1, -1, 127, -128, 128, -129, 32767, -32768, 32768, -32769, 2147483647.0,
+      -2147483648.0, 2147483648.0, 1733400000, 1733400000123.0, -1733400000123.0,
+      0x1p47 - 1, -(0x1p47 - 1), 0x1p47, -0x1p47, 0x1p53, 0.5, -2.25, 1e-300, 1e300,
+      inf, -inf, 3.141592653589793};
+  for (size_t member_len : {0u, 1u, 30u, 31u, 64u, 200u}) {
+    ZSetValue::SetListpackLimits(128, 255);
+    ZSetValue z;
+    Model model;
+    for (size_t i = 0; i < scores.size(); i++) {
+      std::string m(member_len, 'm');
+      m += std::to_string(i);
+      z.Set(m, scores[i]);
+      model.emplace(scores[i], m);
+    }
+    ASSERT_TRUE(z.listpack()) << member_len;
+    const std::vector<std::pair<double, std::string>> want(model.begin(), model.end());
+    EXPECT_EQ(Contents(z), want) << member_len;
+    std::vector<std::pair<double, std::string>> down;
+    z.Walk(z.size() - 1, z.size(), /*reverse=*/true, [&](ZSetValue::Item it) {
+      down.emplace_back(it.score, std::string(it.member));
+      return true;
+    });
+    const std::vector<std::pair<double, std::string>> up(down.rbegin(), down.rend());
+    EXPECT_EQ(up, want);
+    for (const auto& [score, member] : model) EXPECT_EQ(z.Score(member), score) << member;
+  }
+  ZSetValue::SetListpackLimits(ZSetValue::kListpackEntries, ZSetValue::kListpackValue);
+}
+
+TEST(ZSetValueTest, FiveMembersWithTimestampScoresAreOneSmallBlock) {
+  EXPECT_EQ(sizeof(ZSetValue), sizeof(void*));  // the value slot holds it in place
+  ZSetValue z;
+  for (int i = 0; i < 5; i++) z.Set("member" + std::to_string(i), 1733400000 + i);
+  // A 16-byte header and five entries of 2 + 7 + 4 bytes (a 4-byte whole score).
+  EXPECT_LE(z.MemoryUsage(), 16 + 5 * 13 + 16u);
+  z.Set("member2", 0.5);  // a double takes 8 bytes, in its new place
+  EXPECT_EQ(z.At(0).member, "member2");
+  EXPECT_EQ(z.At(0).score, 0.5);
+  EXPECT_EQ(z.At(4).score, 1733400004);
+}
+
 TEST(ZSetValueTest, MemoryUsageFallsBackWhenMembersGo) {
   ZSetValue z;
   const size_t empty = z.MemoryUsage();
