@@ -57,8 +57,13 @@ Entry* Table::Unlink(std::string_view key, uint64_t hash) {
       e->next = nullptr;
       size_--;
       RemoveVolatile(e);
+      // Under 1/8 full: down to the smallest power of two that holds every key, at once
+      // (Redis resizes a dict under 10% full to the size its keys need), so a table
+      // that once held a burst of keys with a TTL does not keep its peak's buckets.
       if (size_ * 8 < buckets_.size() && buckets_.size() > kInitialBuckets) {
-        Resize(buckets_.size() / 2);
+        size_t fit = kInitialBuckets;
+        while (fit < size_) fit *= 2;
+        Resize(fit);
       }
       return e;
     }
@@ -88,6 +93,11 @@ void Table::RemoveVolatile(Entry* e) {
   last->volatile_index = i;
   volatile_.pop_back();
   e->volatile_index = UINT32_MAX;
+  // Gives the room back once three quarters of it is unused (the next push that needs
+  // room doubles it again, so pushes and pops stay amortised O(1)).
+  if (volatile_.capacity() > 64 && volatile_.size() < volatile_.capacity() / 4) {
+    volatile_.shrink_to_fit();
+  }
 }
 
 void Table::Clear() {

@@ -4,6 +4,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "storage/keyspace.h"
 
@@ -40,6 +41,32 @@ TEST(TableTest, ShrinksWhenMostlyEmpty) {
     Entry::Delete(t.Unlink(k, HashKey(k)));
   }
   EXPECT_LT(t.bucket_count(), big);
+}
+
+// After an expiry churn the table keeps what the keys left need, not its peak: the
+// buckets shrink once under 1/8 full (as Redis resizes a dict under 10% full), and the
+// array of keys with a TTL gives back its room too.
+TEST(TableTest, ShrinksToWhatTheRemainingKeysNeed) {
+  Table t;
+  std::vector<Entry*> entries;
+  for (int i = 0; i < 4096; i++) {
+    Entry* e = Make("k" + std::to_string(i));
+    t.Insert(e);
+    t.SetExpire(e, 1000 + i);
+  }
+  ASSERT_GE(t.volatile_capacity(), 4096u);
+  for (int i = 100; i < 4096; i++) {
+    std::string k = "k" + std::to_string(i);
+    Entry::Delete(t.Unlink(k, HashKey(k)));
+  }
+  EXPECT_EQ(t.size(), 100u);
+  EXPECT_EQ(t.volatile_size(), 100u);
+  EXPECT_LT(t.bucket_count(), 8 * t.size());
+  EXPECT_LE(t.volatile_capacity(), 400u);
+  for (int i = 0; i < 100; i++) {
+    std::string k = "k" + std::to_string(i);
+    ASSERT_NE(t.Find(k, HashKey(k)), nullptr) << k;
+  }
 }
 
 TEST(TableTest, ScanReturnsEveryKeyAcrossGrowth) {
