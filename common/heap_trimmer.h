@@ -6,8 +6,11 @@
 // control loop) with the used memory now and the highest value it reached since the last
 // tick (TakeMemoryHighWater(): a load and a FLUSHALL between two ticks must still count).
 // Once used memory has fallen `threshold` bytes below its highest value since the last
-// trim, it calls malloc_trim(0), which returns the free pages of every arena. A steady
-// data set never trims; a fragmented one is not trimmed again until more is freed.
+// trim, or to half of it (by at least threshold/8, so that a tiny data set is left alone),
+// it calls malloc_trim(0), which returns the free pages of every arena. The second rule
+// serves a FLUSHALL after an expiry churn, whose last trims left the peak just above what
+// FLUSHALL frees. A steady data set never trims; a fragmented one is not trimmed again
+// until more is freed.
 //
 // Not thread-safe: one owner (the control loop).
 #pragma once
