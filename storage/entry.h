@@ -7,7 +7,7 @@
 // in `zset_value`, a string in `heap_str` or inline (see str()).
 //
 // The key's bytes live right behind the Entry, in the same allocation, and a string
-// value that fits right behind the key (one allocation per key, as Redis's embstr: 56
+// value that fits right behind the key (one allocation per key, as Redis's embstr: 48
 // bytes of metadata, then key and value), and a lookup compares the key on the cache
 // lines it already loaded for the hash. So entries are made and freed only through Entry::New, NewCopy,
 // NewRenamed and Delete (plain new/delete do not compile).
@@ -90,11 +90,9 @@ struct InPlaceValue {
   const T* operator->() const { return get(); }
   T& operator*() { return *get(); }
   const T& operator*() const { return *get(); }
-  // Replaces the payload (of this kind, or none) with an empty T and returns it.
-  T* emplace() {
-    get()->~T();
-    return new (bytes) T();
-  }
+  // Makes an empty T in the slot, which holds no payload (a new entry, or one whose
+  // value was dropped), and returns it.
+  T* emplace() { return new (bytes) T(); }
   void reset() {
     get()->~T();
     new (bytes) T();
@@ -145,7 +143,6 @@ struct Entry {
   size_t InlineRoomNeeded() const { return inline_size == kHeapString ? 0 : inline_size; }
 
   Entry* next = nullptr;  // chain within the bucket
-  uint64_t hash = 0;      // XXH3_64bits(key)
   union {                 // the one value slot: the payload of `type`
     std::string* heap_str{nullptr};                // kString, when not inline
     InPlaceValue<HashValue> hash_value;            // kHash
@@ -154,15 +151,19 @@ struct Entry {
     InPlaceValue<ZSetValue> zset_value;            // kZSet
   };
   int64_t expire_at_ms = 0;               // absolute Unix ms; 0 = no expiry
+  // The low 32 bits of XXH3_64bits(key): what the table's buckets and its lookups use
+  // (a shard has far fewer than 2^32 buckets). The shard comes from the top bits, which
+  // the entry does not keep (HashKey(key()) when needed: SetExpire, eviction).
+  uint32_t hash = 0;
   uint32_t volatile_index = UINT32_MAX;   // position in Table::volatile_ (if expire_at_ms)
   uint32_t access_clock = 0;              // seconds clock of last access (LRU, IDLETIME)
   uint32_t key_size = 0;                  // the key's bytes follow the Entry
-  uint32_t inline_size = 0;               // the inline string's bytes follow the key
+  uint16_t inline_size = 0;               // the inline string's bytes follow the key
   uint16_t access_ms = 0;                 // milliseconds part of the last access (LRU order)
   uint8_t lfu_counter = 5;                // LFU_INIT_VAL, logarithmic access counter
   ValueType type = ValueType::kString;
 
-  static constexpr uint32_t kHeapString = UINT32_MAX;
+  static constexpr uint16_t kHeapString = UINT16_MAX;
   // The longest value an entry is allocated to hold inline. Beyond it the saved
   // allocation is noise, and a value edited in place (a bitmap, a HyperLogLog, an APPEND
   // log), which moves to a std::string of its own, would leave that much dead room behind.
@@ -198,12 +199,15 @@ struct Entry {
   size_t InlineCapacity() const;
 };
 
-static_assert(sizeof(Entry) == 56, "Entry grew: every key pays for it");
+// 48 bytes, so that an entry with a key of up to 16 bytes fits the 64-byte size class of
+// jemalloc and the 72-byte chunk of glibc.
+static_assert(sizeof(Entry) == 48, "Entry grew: every key pays for it");
+static_assert(Entry::kMaxInlineValue < Entry::kHeapString, "an inline length fits 16 bits");
 
 inline Entry::Entry(const Entry& o)
     : next(o.next),
-      hash(o.hash),
       expire_at_ms(o.expire_at_ms),
+      hash(o.hash),
       volatile_index(o.volatile_index),
       access_clock(o.access_clock),
       key_size(o.key_size),
@@ -229,7 +233,7 @@ inline void Entry::SetStr(std::string_view v) {
     if (v.size() <= InlineCapacity() && v.size() < kHeapString) {
       // Copied before the old string goes: v may point into it.
       if (!v.empty()) std::memcpy(InlineData(), v.data(), v.size());
-      inline_size = static_cast<uint32_t>(v.size());
+      inline_size = static_cast<uint16_t>(v.size());
       heap_str = nullptr;
       delete old;
     } else if (old->capacity() > 4096 && old->capacity() / 4 > v.size()) {
@@ -246,7 +250,7 @@ inline void Entry::SetStr(std::string_view v) {
     return;
   }
   if (!v.empty()) std::memmove(InlineData(), v.data(), v.size());
-  inline_size = static_cast<uint32_t>(v.size());
+  inline_size = static_cast<uint16_t>(v.size());
 }
 
 inline std::string& Entry::MutableStr() {

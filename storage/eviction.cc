@@ -103,7 +103,7 @@ void Evictor::Offer(uint64_t score, int db, const Entry& e) {
   // The same key sampled again replaces its older (possibly stale) candidate.
   for (int i = 0; i < pool_len_; i++) {
     Candidate& c = pool_[i];
-    if (c.hash == e.hash && c.db == db && c.key == e.key()) {
+    if (static_cast<uint32_t>(c.hash) == e.hash && c.db == db && c.key == e.key()) {
       std::rotate(pool_ + i, pool_ + i + 1, pool_ + pool_len_);
       pool_len_--;
       break;
@@ -118,7 +118,7 @@ void Evictor::Offer(uint64_t score, int db, const Entry& e) {
   Candidate& c = pool_[pos];
   c.score = score;
   c.key.assign(e.key());
-  c.hash = e.hash;
+  c.hash = HashKey(e.key());  // the entry keeps only its low 32 bits; the shard needs all
   c.db = db;
   c.access_clock = e.access_clock;
   c.access_ms = e.access_ms;

@@ -124,7 +124,7 @@ Entry* Keyspace::Create(int db, std::string_view key, int64_t now_ms, size_t val
   uint64_t h = HashKey(key);
   Shard& shard = *shards_[ShardOfHash(h)];
   Entry* e = Entry::New(key, value_room);
-  e->hash = h;
+  e->hash = static_cast<uint32_t>(h);
   StampAccess(e, now_ms);
   shard.dbs[db].Insert(e);
   if (listener_) listener_->OnKeyWritten(db, key);
@@ -160,7 +160,7 @@ bool Keyspace::Move(int db, std::string_view key, int dst_db, std::string_view d
   Table& dst = shards_[ShardOfHash(dh)]->dbs[dst_db];
   Entry::Delete(dst.Unlink(dst_key, dh));
   Entry* e = Entry::NewRenamed(mem, src, dst_key);
-  e->hash = dh;
+  e->hash = static_cast<uint32_t>(dh);
   dst.Insert(e);
   if (listener_) listener_->OnKeyWritten(dst_db, dst_key);
   return true;
@@ -174,7 +174,7 @@ bool Keyspace::Copy(int db, std::string_view key, int dst_db, std::string_view d
   // slot rather than to the value starts fresh.
   Entry* e = Entry::NewCopy(*src, dst_key);
   uint64_t dh = HashKey(dst_key);
-  e->hash = dh;
+  e->hash = static_cast<uint32_t>(dh);
   StampAccess(e, now_ms);
   Table& dst = shards_[ShardOfHash(dh)]->dbs[dst_db];
   Entry::Delete(dst.Unlink(dst_key, dh));
@@ -184,7 +184,7 @@ bool Keyspace::Copy(int db, std::string_view key, int dst_db, std::string_view d
 }
 
 void Keyspace::SetExpire(int db, Entry* e, int64_t at_ms) {
-  shards_[ShardOfHash(e->hash)]->dbs[db].SetExpire(e, at_ms);
+  shards_[ShardOf(e->key())]->dbs[db].SetExpire(e, at_ms);  // the entry keeps 32 bits
 }
 
 void Keyspace::MarkFieldsWritten(int db, std::string_view key,

@@ -1,5 +1,6 @@
 #include "storage/table.h"
 
+#include <new>
 #include <utility>
 
 #include "storage/scan_cursor.h"
@@ -29,7 +30,7 @@ Table& Table::operator=(Table&& other) noexcept {
 Entry* Table::Find(std::string_view key, uint64_t hash) const {
   if (buckets_.empty()) return nullptr;
   for (Entry* e = buckets_[hash & (buckets_.size() - 1)]; e != nullptr; e = e->next) {
-    if (e->hash == hash && e->key() == key) return e;
+    if (e->hash == static_cast<uint32_t>(hash) && e->key() == key) return e;
   }
   return nullptr;
 }
@@ -52,7 +53,7 @@ Entry* Table::Unlink(std::string_view key, uint64_t hash) {
   Entry** link = &buckets_[hash & (buckets_.size() - 1)];
   while (*link != nullptr) {
     Entry* e = *link;
-    if (e->hash == hash && e->key() == key) {
+    if (e->hash == static_cast<uint32_t>(hash) && e->key() == key) {
       *link = e->next;
       e->next = nullptr;
       size_--;
@@ -63,7 +64,11 @@ Entry* Table::Unlink(std::string_view key, uint64_t hash) {
       if (size_ * 8 < buckets_.size() && buckets_.size() > kInitialBuckets) {
         size_t fit = kInitialBuckets;
         while (fit < size_) fit *= 2;
-        Resize(fit);
+        try {
+          Resize(fit);
+        } catch (const std::bad_alloc&) {
+          // Best effort: the entry is already unlinked, and a sparse table still works.
+        }
       }
       return e;
     }

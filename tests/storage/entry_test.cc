@@ -17,7 +17,7 @@ struct Deleter {
 };
 using EntryPtr = std::unique_ptr<Entry, Deleter>;
 
-TEST(EntryTest, MetadataIsFiftySixBytes) { EXPECT_EQ(sizeof(Entry), 56u); }
+TEST(EntryTest, MetadataIsFortyEightBytes) { EXPECT_EQ(sizeof(Entry), 48u); }
 
 TEST(EntryTest, ValueWithRoomLivesInlineInTheEntrysAllocation) {
   const std::string value(32, 'v');
