@@ -56,6 +56,13 @@ void ListValue::Ring::Reallocate(size_t new_capacity, size_t size) {
   head = 0;
 }
 
+void ListValue::Ring::Release(size_t i) {
+  std::string& s = at(i);
+  heap_bytes -= StringHeapBytes(s);
+  packed_bytes -= EntryBytes(s.size());
+  std::string().swap(s);
+}
+
 ListValue::ListValue(const ListValue& o)
     : disk_version(o.disk_version),
       packed_(o.packed_),
@@ -69,8 +76,10 @@ ListValue::ListValue(const ListValue& o)
   if (o.set_positions_) set_positions_ = std::make_unique<std::vector<uint64_t>>(*o.set_positions_);
   if (!o.ring_) return;
   ring_ = std::make_unique<Ring>(CapacityFor(o.size_));
-  for (size_t i = 0; i < o.size_; i++) ring_->slots[i] = o.ring_->at(i);
-  ring_->heap_bytes = o.ring_->heap_bytes;
+  for (size_t i = 0; i < o.size_; i++) {
+    ring_->slots[i] = o.ring_->at(i);
+    ring_->heap_bytes += StringHeapBytes(ring_->slots[i]);  // the copy's own capacity
+  }
   ring_->packed_bytes = o.ring_->packed_bytes;
 }
 
@@ -78,6 +87,36 @@ ListValue& ListValue::operator=(const ListValue& o) {
   if (this != &o) {
     ListValue copy(o);
     *this = std::move(copy);
+  }
+  return *this;
+}
+
+ListValue::ListValue(ListValue&& o) noexcept
+    : disk_version(o.disk_version),
+      packed_(std::move(o.packed_)),
+      ring_(std::move(o.ring_)),
+      size_(std::exchange(o.size_, 0)),
+      head_position_(o.head_position_),
+      clean_from_(o.clean_from_),
+      clean_to_(o.clean_to_),
+      disk_head_(o.disk_head_),
+      disk_size_(o.disk_size_),
+      set_positions_(std::move(o.set_positions_)),
+      rewrite_needed_(o.rewrite_needed_) {}
+
+ListValue& ListValue::operator=(ListValue&& o) noexcept {
+  if (this != &o) {
+    disk_version = o.disk_version;
+    packed_ = std::move(o.packed_);
+    ring_ = std::move(o.ring_);
+    size_ = std::exchange(o.size_, 0);
+    head_position_ = o.head_position_;
+    clean_from_ = o.clean_from_;
+    clean_to_ = o.clean_to_;
+    disk_head_ = o.disk_head_;
+    disk_size_ = o.disk_size_;
+    set_positions_ = std::move(o.set_positions_);
+    rewrite_needed_ = o.rewrite_needed_;
   }
   return *this;
 }
@@ -159,7 +198,7 @@ void ListValue::AfterRemoval() {
   } else if (ring_->packed_bytes <= kPackedMaxBytes / 2) {
     ToPacked();
   } else if (ring_->capacity > kMinCapacity && size_ * 4 <= ring_->capacity) {
-    ring_->Reallocate(ring_->capacity / 2, size_);
+    ring_->Reallocate(CapacityFor(size_ * 2), size_);
   }
 }
 
@@ -229,8 +268,7 @@ std::string ListValue::PopFront() {
   std::string out;
   if (ring_) {
     Ring& r = *ring_;
-    out = std::move(r.slots[r.head]);
-    r.slots[r.head] = std::string();
+    out.swap(r.slots[r.head]);
     r.heap_bytes -= StringHeapBytes(out);
     r.packed_bytes -= EntryBytes(out.size());
     r.head = (r.head + 1) & (r.capacity - 1);
@@ -250,9 +288,7 @@ std::string ListValue::PopBack() {
   assert(size_ > 0);
   std::string out;
   if (ring_) {
-    std::string& slot = ring_->at(size_ - 1);
-    out = std::move(slot);
-    slot = std::string();
+    out.swap(ring_->at(size_ - 1));
     ring_->heap_bytes -= StringHeapBytes(out);
     ring_->packed_bytes -= EntryBytes(out.size());
   } else {
@@ -300,7 +336,7 @@ void ListValue::Insert(size_t i, std::string_view v) {
   Ring& r = *ring_;
   if (size_ == r.capacity) r.Reallocate(r.capacity * 2, size_);
   // Shift [i, size) one slot towards the back, then fill the hole.
-  for (size_t j = size_; j > i; j--) r.at(j) = std::move(r.at(j - 1));
+  for (size_t j = size_; j > i; j--) r.at(j).swap(r.at(j - 1));
   std::string& slot = r.at(i);
   slot.assign(v.data(), v.size());
   slot.shrink_to_fit();
@@ -314,8 +350,8 @@ void ListValue::Erase(size_t i) {
     Ring& r = *ring_;
     r.heap_bytes -= StringHeapBytes(r.at(i));
     r.packed_bytes -= EntryBytes(r.at(i).size());
-    for (size_t j = i; j + 1 < size_; j++) r.at(j) = std::move(r.at(j + 1));
-    r.at(size_ - 1) = std::string();
+    for (size_t j = i; j + 1 < size_; j++) r.at(j).swap(r.at(j + 1));
+    std::string().swap(r.at(size_ - 1));
   } else {
     const size_t at = PackedOffset(i);
     packed_.Splice(at, PackedAt(at).next - at, 0);
@@ -347,14 +383,14 @@ size_t ListValue::RemoveEqual(std::string_view v, uint64_t limit, bool from_tail
       if (removed < limit && slot == v) {
         r.heap_bytes -= StringHeapBytes(slot);
         r.packed_bytes -= EntryBytes(slot.size());
-        slot = std::string();
+        std::string().swap(slot);
         removed++;
         continue;
       }
-      if (write != read) r.at(write) = std::move(slot);
+      if (write != read) r.at(write).swap(slot);
       write++;
     }
-    for (size_t i = write; i < size_; i++) r.at(i) = std::string();
+    for (size_t i = write; i < size_; i++) std::string().swap(r.at(i));
   } else if (start < size_) {
     // Kept elements slide down over removed ones, in place; the tail is cut once.
     char* bytes = packed_.data();
@@ -382,12 +418,25 @@ size_t ListValue::RemoveEqual(std::string_view v, uint64_t limit, bool from_tail
 }
 
 void ListValue::Trim(size_t start, size_t stop) {
+  // Each end is cut once, and the positions change as that many pops would change them;
+  // the list changes form (or the ring shrinks) once, at the end.
   if (ring_) {
-    while (size_ > stop) PopBack();
-    for (size_t n = 0; n < start; n++) PopFront();
+    Ring& r = *ring_;
+    if (stop < size_) {
+      for (size_t i = stop; i < size_; i++) r.Release(i);
+      size_ = stop;
+      NoteBackChange(head_position_ + size_);
+    }
+    if (start > 0) {
+      for (size_t i = 0; i < start; i++) r.Release(i);
+      r.head = (r.head + start) & (r.capacity - 1);
+      size_ -= start;
+      NoteFrontChange(head_position_ + start - 1);
+      head_position_ += start;
+    }
+    AfterRemoval();
     return;
   }
-  // The small form cuts each end once; the positions change as the pops would change them.
   if (stop < size_) {
     const size_t at = PackedOffset(stop);
     packed_.Splice(at, packed_.size() - at, 0);

@@ -49,8 +49,8 @@ class ListValue {
   ListValue() = default;
   ListValue(const ListValue& o);
   ListValue& operator=(const ListValue& o);
-  ListValue(ListValue&&) noexcept = default;
-  ListValue& operator=(ListValue&&) noexcept = default;
+  ListValue(ListValue&& o) noexcept;
+  ListValue& operator=(ListValue&& o) noexcept;
   ~ListValue();
 
   size_t size() const { return size_; }
@@ -162,6 +162,8 @@ struct ListValue::Ring {
   const std::string& at(size_t i) const { return slots[Slot(i)]; }
   // Moves the elements into a new ring of `capacity` slots, head at slot 0.
   void Reallocate(size_t new_capacity, size_t size);
+  // Frees element i's string and stops counting it (the caller drops it from the list).
+  void Release(size_t i);
 
   std::unique_ptr<std::string[]> slots;
   size_t capacity;

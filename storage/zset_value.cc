@@ -179,16 +179,21 @@ bool ZSetValue::Set(std::string_view member, double score) {
     if (member.size() > max_listpack_value()) {
       ToSkipList();
     } else {
-      if (score == 0) score = 0;  // the listpack's text of -0 reads back as 0
+      const double packed_score = score == 0 ? 0 : score;  // a listpack's -0 reads back 0
       const size_t at = PackedFind(member, nullptr);
       if (at != std::string::npos) {
-        if (PackedAt(at).score == score) return false;
-        PackedErase(at, PackedNext(at), 1);  // re-inserted in order below
-        PackedInsert(member, score);
+        if (PackedAt(at).score == packed_score) return false;
+        // Room first (the only allocation), then out and back in at its new place: a
+        // failed allocation changes nothing.
+        auto& packed = rep_.packed();
+        packed.Reserve(packed.size() + 2 + 8);
+        packed.Splice(at, PackedNext(at) - at, 0);
+        rep_.add_packed_count(-1);
+        PackedInsert(member, packed_score);
         return false;
       }
       if (size() + 1 <= max_listpack_entries()) {
-        PackedInsert(member, score);
+        PackedInsert(member, packed_score);
         return true;
       }
       ToSkipList();

@@ -168,6 +168,62 @@ TEST(ListValueTest, FiveShortElementsAreOneSmallBlock) {
   EXPECT_EQ(Contents(l).back(), "element4");
 }
 
+// Review findings: a copy counted the original's string capacities, and strings moved
+// within the ring kept buffers nobody counted, so draining a copied or edited ring could
+// wrap MEMORY USAGE below zero (about 1.8e19).
+TEST(ListValueTest, MemoryUsageStaysTrueThroughCopiesAndMiddleEdits) {
+  std::mt19937_64 rng(3);
+  ListValue l;
+  for (int i = 0; i < 200; i++) l.PushBack(std::string(60 + i % 40, 'a'));
+  ASSERT_FALSE(l.packed());
+  for (int i = 0; i < 50; i++) l.Set(rng() % l.size(), std::string(rng() % 40, 'b'));
+  for (int i = 0; i < 20; i++) l.Insert(rng() % l.size(), std::string(rng() % 80, 'c'));
+  for (int i = 0; i < 20; i++) l.Erase(rng() % l.size());
+  l.RemoveEqual(std::string(0, 'b'), 5, /*from_tail=*/false);
+  ListValue copy(l);
+  const size_t bound = 1 << 20;
+  for (ListValue* v : {&l, &copy}) {
+    v->MarkAllOnDisk();  // drops the LSET positions, which MemoryUsage counts too
+    while (!v->empty()) {
+      ASSERT_LT(v->MemoryUsage(), bound);
+      if (rng() % 2) v->PopFront();
+      else v->PopBack();
+    }
+    EXPECT_LT(v->MemoryUsage(), sizeof(ListValue) + 64);
+  }
+}
+
+TEST(ListValueTest, AMovedFromListIsEmpty) {
+  ListValue a;
+  a.PushBack("x");
+  ListValue b(std::move(a));
+  EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): the state is the point
+  EXPECT_EQ(b.size(), 1u);
+  a = std::move(b);
+  EXPECT_TRUE(b.empty());  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(Contents(a), (std::deque<std::string>{"x"}));
+}
+
+TEST(ListValueTest, TrimOfARingCutsBothEndsAndKeepsPositions) {
+  ListValue l;
+  for (int i = 0; i < 3000; i++) l.PushBack(std::to_string(i) + std::string(10, 'x'));
+  ASSERT_FALSE(l.packed());
+  l.MarkAllOnDisk();
+  const uint64_t h = l.head_position();
+  l.Trim(1000, 1003);
+  EXPECT_TRUE(l.packed());  // three elements: packed again, once
+  EXPECT_EQ(l.head_position(), h + 1000);
+  EXPECT_EQ(l.clean_from(), h + 1000);
+  EXPECT_EQ(l.clean_to(), h + 1003);
+  EXPECT_EQ(std::string(l.at(0)), "1000" + std::string(10, 'x'));
+  ListValue big;
+  for (int i = 0; i < 3000; i++) big.PushBack(std::string(100, 'y'));
+  big.Trim(10, 2000);  // stays a ring, shrunk to fit
+  EXPECT_FALSE(big.packed());
+  EXPECT_EQ(big.size(), 1990u);
+  EXPECT_LT(big.MemoryUsage(), 2 * 4096 * sizeof(std::string) + 1990 * 130);
+}
+
 TEST(ListValueTest, TrimKeepsTheRangeAndADrainedRingIsFreed) {
   ListValue l;
   for (int i = 0; i < 1000; i++) l.PushBack(std::to_string(i));

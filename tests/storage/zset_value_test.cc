@@ -210,6 +210,16 @@ TEST(ZSetValueTest, NegativeZeroKeepsItsSignOnlyInTheSkipList) {
   EXPECT_TRUE(std::signbit(*large.Score("e")));
 }
 
+// Review finding: ZADD normalised -0 before it knew the set would turn large.
+TEST(ZSetValueTest, NegativeZeroKeepsItsSignWhenItsZaddTurnsTheSetLarge) {
+  ZSetValue z;
+  for (int i = 0; i < 128; i++) z.Set("m" + std::to_string(i), i);
+  ASSERT_TRUE(z.listpack());
+  z.Set("zero", -0.0);  // the 129th member: the skip list, which keeps the sign
+  ASSERT_FALSE(z.listpack());
+  EXPECT_TRUE(std::signbit(*z.Score("zero")));
+}
+
 TEST(ZSetValueTest, ScanOfALargeSetVisitsEveryMember) {
   ZSetValue z;
   for (int i = 0; i < 1000; i++) z.Set("m" + std::to_string(i), i);
