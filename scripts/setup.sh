@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config
-  libuv1-dev libxxhash-dev librocksdb-dev libtomlplusplus-dev libssl-dev
+  libuv1-dev libxxhash-dev librocksdb-dev libtomlplusplus-dev libssl-dev libjemalloc-dev
   liblua5.1-0-dev lua-cjson-dev lua-bitop-dev libhttp-parser-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev python3-pytest

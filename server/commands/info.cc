@@ -144,7 +144,7 @@ void MemorySection(const InfoInput& in, InfoText& out) {
   const MemoryFigures f = MemoryFigures::Collect(in.server);
   const uint64_t used = f.used, peak = f.peak, rss = f.rss;
   const uint64_t net = used > f.startup ? used - f.startup : 0;
-  const uint64_t resident = f.allocator.active;  // glibc does not say (common/allocator.h)
+  const uint64_t resident = f.allocator.resident;
   uint64_t system =
       static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   uint64_t maxmemory = static_cast<uint64_t>(in.config.maxmemory);

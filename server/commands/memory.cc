@@ -59,7 +59,7 @@ Status MemoryStats(CommandContext& ctx) {
     if (d.keys > 0) dbs_shown++;
   }
   const uint64_t net = f.used > f.startup ? f.used - f.startup : 0;
-  const uint64_t resident = f.allocator.active;  // glibc does not say (allocator.h)
+  const uint64_t resident = f.allocator.resident;
   ctx.reply.MapHeader(27 + static_cast<size_t>(dbs_shown));
   auto integer = [&](const char* name, int64_t v) {
     ctx.reply.Bulk(name);

@@ -107,33 +107,60 @@ def test_rss_is_given_back_after_flushall():
     assert after <= full // 2, (full, after)
 
 
-def test_rss_is_given_back_after_expiry_churn_then_flushall():
-    # Issue 17's churn, scaled down: 200k SETs with EX 1 beside 20k small hashes, the
-    # volatile keys left to expire, then FLUSHALL: RSS must come back near where it began,
-    # as Redis's does (bench/memory_churn.py runs the full size next to Redis).
+def churn(s, c, deadline):
+    """Issue 17's churn, scaled down: 200k SETs with EX 1 beside 20k small hashes, then
+    the volatile keys left to expire. Returns the RSS at start and at its height."""
+    start = vm_rss(s.proc.pid)
+    value = b"x" * 256
+    with socket.create_connection(("127.0.0.1", s.port), timeout=30) as sock:
+        for base in range(0, 200_000, BATCH):
+            assert time.time() < deadline
+            sock.sendall(b"".join(
+                b"*5\r\n$3\r\nSET\r\n$12\r\nchurn:%06d\r\n$256\r\n%s\r\n$2\r\nEX\r\n$1\r\n1\r\n"
+                % (i, value) for i in range(base, base + BATCH)))
+            got = b""
+            while len(got) < 5 * BATCH:
+                got += sock.recv(5 * BATCH - len(got))
+    p = c.pipeline(transaction=False)
+    for i in range(20_000):
+        p.hset("session:%05d" % i, mapping={"f%d" % f: "v%d" % f for f in range(5)})
+    p.execute()
+    full = vm_rss(s.proc.pid)
+    assert full > start + (50 << 20), (start, full)
+    while c.dbsize() > 20_000 and time.time() < deadline:
+        time.sleep(0.2)
+    assert c.dbsize() == 20_000
+    return start, full
+
+
+def test_rss_is_given_back_after_expiry_churn():
+    # The expired keys' pages go back to the kernel within seconds, while the hashes stay:
+    # jemalloc keeps objects of one size class together, so those pages end up wholly
+    # free. glibc's malloc (the sanitizer builds) fills their holes with the hashes and
+    # keeps them: the README's "Memory" section shows both.
     with Vellumd("--storage.durability", "none") as s:
         c = s.client()
-        start = vm_rss(s.proc.pid)
-        value = b"x" * 256
-        deadline = time.time() + DEADLINE_S
-        with socket.create_connection(("127.0.0.1", s.port), timeout=30) as sock:
-            for base in range(0, 200_000, BATCH):
-                assert time.time() < deadline
-                sock.sendall(b"".join(
-                    b"*5\r\n$3\r\nSET\r\n$12\r\nchurn:%06d\r\n$256\r\n%s\r\n$2\r\nEX\r\n$1\r\n1\r\n"
-                    % (i, value) for i in range(base, base + BATCH)))
-                got = b""
-                while len(got) < 5 * BATCH:
-                    got += sock.recv(5 * BATCH - len(got))
-        p = c.pipeline(transaction=False)
-        for i in range(20_000):
-            p.hset("session:%05d" % i, mapping={"f%d" % f: "v%d" % f for f in range(5)})
-        p.execute()
-        full = vm_rss(s.proc.pid)
-        assert full > start + (50 << 20), (start, full)
-        while c.dbsize() > 20_000 and time.time() < deadline:
+        if c.info("memory")["mem_allocator"] == "libc":
+            c.close()
+            pytest.skip("glibc's malloc keeps a churned heap's holes (a sanitizer build)")
+        start, full = churn(s, c, time.time() + DEADLINE_S)
+        limit = time.time() + 10
+        while vm_rss(s.proc.pid) > start + (full - start) // 3 and time.time() < limit:
             time.sleep(0.2)
-        assert c.dbsize() == 20_000
+        after = vm_rss(s.proc.pid)
+        assert c.hget("session:00007", "f3") == b"v3"
+        c.close()
+    print("VmRSS %d MB at start, %d MB full, %d MB after expiry" %
+          (start >> 20, full >> 20, after >> 20))
+    assert after <= start + (full - start) // 3, (start, full, after)
+
+
+def test_rss_is_given_back_after_expiry_churn_then_flushall():
+    # The churn, then FLUSHALL: RSS must come back near where it began, as Redis's does
+    # (bench/memory_churn.py runs the full size next to Redis).
+    with Vellumd("--storage.durability", "none") as s:
+        c = s.client()
+        start, full = churn(s, c, time.time() + DEADLINE_S)
         c.flushall()
         limit = time.time() + 10
         while vm_rss(s.proc.pid) > start + (full - start) // 4 and time.time() < limit:

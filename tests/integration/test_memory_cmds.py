@@ -113,14 +113,25 @@ def test_memory_doctor_reports_a_past_peak(server):
     c.close()
 
 
+def report_start(server):
+    """How MEMORY MALLOC-STATS starts: jemalloc's text (vellumd's allocator, as Redis's) or
+    glibc's XML (the sanitizer builds)."""
+    c = server.client()
+    allocator = c.info("memory")["mem_allocator"]
+    c.close()
+    return b"___ Begin jemalloc statistics ___" if allocator.startswith("jemalloc") \
+        else b"<malloc version="
+
+
 def test_memory_doctor_and_malloc_stats_are_verbatim_in_resp3(server):
     reply = raw(server.port, b"HELLO 3\r\nMEMORY DOCTOR\r\nMEMORY MALLOC-STATS\r\n")
-    assert reply.count(b"\r\n=") == 2 and b"txt:Hi Sam" in reply and b"txt:<malloc" in reply
+    assert reply.count(b"\r\n=") == 2 and b"txt:Hi Sam" in reply
+    assert b"txt:" + report_start(server) in reply
 
 
 def test_memory_malloc_stats_is_the_allocators_report(server):
     c = server.client()
-    assert c.execute_command("MEMORY", "MALLOC-STATS").startswith(b"<malloc version=")
+    assert c.execute_command("MEMORY", "MALLOC-STATS").startswith(report_start(server))
     c.close()
 
 
@@ -131,12 +142,15 @@ def test_memory_purge_gives_free_pages_back(server):
     keys = ["key:%07d" % i for i in range(100_000) if i % 5]
     for i in range(0, len(keys), 2000):
         c.delete(*keys[i:i + 2000])
-    before = c.info("memory")["allocator_free"]
+    before = c.info("memory")
     assert c.execute_command("MEMORY", "PURGE") == b"OK"
     assert c.dbsize() == 20_000
     assert c.get("key:0000000") == b"x" * 512
     after = c.info("memory")
-    assert after["allocator_free"] <= before
+    # The pages go back to the kernel; the allocator's own counts of what it holds in
+    # use do not move (give or take what INFO itself allocates).
+    assert after["allocator_resident"] <= before["allocator_resident"]
+    assert abs(after["allocator_free"] - before["allocator_free"]) < 1 << 20
     c.close()
 
 
@@ -174,7 +188,9 @@ def test_info_memory_has_overhead_and_allocator_fields(server):
         assert field in m, field
     assert m["used_memory_overhead"] + m["used_memory_dataset"] == m["used_memory"] or \
         m["used_memory_overhead"] > m["used_memory"]
-    assert m["mem_allocator"] == "libc"
+    # jemalloc as Redis names it; glibc's malloc in the sanitizer builds.
+    assert m["mem_allocator"] == "libc" or m["mem_allocator"].startswith("jemalloc-5.")
+    assert m["allocator_resident"] >= m["allocator_allocated"]
     ratio = m["used_memory_rss"] / m["used_memory"]
     assert abs(m["mem_fragmentation_ratio"] - ratio) < 0.05 * ratio + 0.02
     c.close()

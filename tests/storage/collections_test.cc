@@ -197,7 +197,7 @@ TEST(HashValueTest, SmallFormIsOneBlockOfItsEntries) {
   // Five entries of 1 + 6 + 1 + 6 bytes behind a 16-byte header, in one block with no
   // slack beyond malloc's rounding (86 bytes asked, 88 usable).
   EXPECT_EQ(h.MemoryUsage(), AllocationSize(h.Items()[0].name.data() - 17));
-  EXPECT_LE(h.MemoryUsage(), 16 + 5 * 14 + 8u);
+  EXPECT_LT(h.MemoryUsage(), 16 + 5 * 14 + 16u);  // any allocator rounds by less than 16
   h.Set("field2", "a longer value");  // an update in place keeps the order
   h.Delete("field0");
   std::vector<std::string> order;
