@@ -56,11 +56,20 @@ void ListValue::Ring::Reallocate(size_t new_capacity, size_t size) {
   head = 0;
 }
 
-void ListValue::Ring::Release(size_t i) {
-  std::string& s = at(i);
+void ListValue::Ring::Put(size_t i, std::string_view v) {
+  assert(at(i).empty() && at(i).capacity() <= 15);  // nothing uncounted is dropped
+  std::string s(v.data(), v.size());
+  heap_bytes += StringHeapBytes(s);
+  packed_bytes += EntryBytes(s.size());
+  at(i).swap(s);
+}
+
+std::string ListValue::Ring::Take(size_t i) {
+  std::string s;
+  s.swap(at(i));
   heap_bytes -= StringHeapBytes(s);
   packed_bytes -= EntryBytes(s.size());
-  std::string().swap(s);
+  return s;
 }
 
 ListValue::ListValue(const ListValue& o)
@@ -76,11 +85,7 @@ ListValue::ListValue(const ListValue& o)
   if (o.set_positions_) set_positions_ = std::make_unique<std::vector<uint64_t>>(*o.set_positions_);
   if (!o.ring_) return;
   ring_ = std::make_unique<Ring>(CapacityFor(o.size_));
-  for (size_t i = 0; i < o.size_; i++) {
-    ring_->slots[i] = o.ring_->at(i);
-    ring_->heap_bytes += StringHeapBytes(ring_->slots[i]);  // the copy's own capacity
-  }
-  ring_->packed_bytes = o.ring_->packed_bytes;
+  for (size_t i = 0; i < o.size_; i++) ring_->Put(i, o.ring_->at(i));
 }
 
 ListValue& ListValue::operator=(const ListValue& o) {
@@ -166,12 +171,9 @@ void ListValue::ToRing() {
   size_t at = 0;
   for (size_t i = 0; i < size_; i++) {
     const Packed p = PackedAt(at);
-    std::string& slot = ring->slots[i];
-    slot.assign(p.value.data(), p.value.size());
-    ring->heap_bytes += StringHeapBytes(slot);
+    ring->Put(i, p.value);
     at = p.next;
   }
-  ring->packed_bytes = packed_.size();
   ring_ = std::move(ring);
   packed_.Clear();
 }
@@ -236,9 +238,7 @@ void ListValue::PushFront(std::string_view v) {
     Ring& r = *ring_;
     if (size_ == r.capacity) r.Reallocate(r.capacity * 2, size_);
     r.head = (r.head + r.capacity - 1) & (r.capacity - 1);
-    r.slots[r.head].assign(v.data(), v.size());
-    r.heap_bytes += StringHeapBytes(r.slots[r.head]);
-    r.packed_bytes += EntryBytes(v.size());
+    r.Put(0, v);
   } else {
     PackedPut(0, 0, v);
   }
@@ -252,10 +252,7 @@ void ListValue::PushBack(std::string_view v) {
   if (ring_) {
     Ring& r = *ring_;
     if (size_ == r.capacity) r.Reallocate(r.capacity * 2, size_);
-    std::string& slot = r.at(size_);
-    slot.assign(v.data(), v.size());
-    r.heap_bytes += StringHeapBytes(slot);
-    r.packed_bytes += EntryBytes(v.size());
+    r.Put(size_, v);
   } else {
     PackedPut(packed_.size(), 0, v);
   }
@@ -268,9 +265,7 @@ std::string ListValue::PopFront() {
   std::string out;
   if (ring_) {
     Ring& r = *ring_;
-    out.swap(r.slots[r.head]);
-    r.heap_bytes -= StringHeapBytes(out);
-    r.packed_bytes -= EntryBytes(out.size());
+    out = r.Take(0);
     r.head = (r.head + 1) & (r.capacity - 1);
   } else {
     const Packed p = PackedAt(0);
@@ -288,9 +283,7 @@ std::string ListValue::PopBack() {
   assert(size_ > 0);
   std::string out;
   if (ring_) {
-    out.swap(ring_->at(size_ - 1));
-    ring_->heap_bytes -= StringHeapBytes(out);
-    ring_->packed_bytes -= EntryBytes(out.size());
+    out = ring_->Take(size_ - 1);
   } else {
     const size_t start = PackedPrev(packed_.size());
     const std::string_view v = PackedAt(start).value;
@@ -315,13 +308,8 @@ void ListValue::Set(size_t i, std::string_view v) {
     }
     ToRing();
   }
-  std::string& slot = ring_->at(i);
-  ring_->heap_bytes -= StringHeapBytes(slot);
-  ring_->packed_bytes -= EntryBytes(slot.size());
-  slot.assign(v.data(), v.size());
-  slot.shrink_to_fit();
-  ring_->heap_bytes += StringHeapBytes(slot);
-  ring_->packed_bytes += EntryBytes(v.size());
+  ring_->Take(i);
+  ring_->Put(i, v);
   NoteSet(i);
 }
 
@@ -335,23 +323,18 @@ void ListValue::Insert(size_t i, std::string_view v) {
   if (!ring_) ToRing();
   Ring& r = *ring_;
   if (size_ == r.capacity) r.Reallocate(r.capacity * 2, size_);
-  // Shift [i, size) one slot towards the back, then fill the hole.
+  // Shift [i, size) one slot towards the back (the empty slot at `size` comes forward),
+  // then fill the hole.
   for (size_t j = size_; j > i; j--) r.at(j).swap(r.at(j - 1));
-  std::string& slot = r.at(i);
-  slot.assign(v.data(), v.size());
-  slot.shrink_to_fit();
-  r.heap_bytes += StringHeapBytes(slot);
-  r.packed_bytes += EntryBytes(v.size());
+  r.Put(i, v);
   size_++;
 }
 
 void ListValue::Erase(size_t i) {
   if (ring_) {
     Ring& r = *ring_;
-    r.heap_bytes -= StringHeapBytes(r.at(i));
-    r.packed_bytes -= EntryBytes(r.at(i).size());
+    r.Take(i);  // its now empty slot moves to the back
     for (size_t j = i; j + 1 < size_; j++) r.at(j).swap(r.at(j + 1));
-    std::string().swap(r.at(size_ - 1));
   } else {
     const size_t at = PackedOffset(i);
     packed_.Splice(at, PackedAt(at).next - at, 0);
@@ -378,19 +361,16 @@ size_t ListValue::RemoveEqual(std::string_view v, uint64_t limit, bool from_tail
   size_t removed = 0, write = start;
   if (ring_) {
     Ring& r = *ring_;
+    // Slots [write, read) are empty: taken, or left behind by a kept element's swap.
     for (size_t read = start; read < size_; read++) {
-      std::string& slot = r.at(read);
-      if (removed < limit && slot == v) {
-        r.heap_bytes -= StringHeapBytes(slot);
-        r.packed_bytes -= EntryBytes(slot.size());
-        std::string().swap(slot);
+      if (removed < limit && r.at(read) == v) {
+        r.Take(read);
         removed++;
         continue;
       }
-      if (write != read) r.at(write).swap(slot);
+      if (write != read) r.at(write).swap(r.at(read));
       write++;
     }
-    for (size_t i = write; i < size_; i++) std::string().swap(r.at(i));
   } else if (start < size_) {
     // Kept elements slide down over removed ones, in place; the tail is cut once.
     char* bytes = packed_.data();
@@ -423,12 +403,12 @@ void ListValue::Trim(size_t start, size_t stop) {
   if (ring_) {
     Ring& r = *ring_;
     if (stop < size_) {
-      for (size_t i = stop; i < size_; i++) r.Release(i);
+      for (size_t i = stop; i < size_; i++) r.Take(i);
       size_ = stop;
       NoteBackChange(head_position_ + size_);
     }
     if (start > 0) {
-      for (size_t i = 0; i < start; i++) r.Release(i);
+      for (size_t i = 0; i < start; i++) r.Take(i);
       r.head = (r.head + start) & (r.capacity - 1);
       size_ -= start;
       NoteFrontChange(head_position_ + start - 1);

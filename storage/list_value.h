@@ -162,8 +162,10 @@ struct ListValue::Ring {
   const std::string& at(size_t i) const { return slots[Slot(i)]; }
   // Moves the elements into a new ring of `capacity` slots, head at slot 0.
   void Reallocate(size_t new_capacity, size_t size);
-  // Frees element i's string and stops counting it (the caller drops it from the list).
-  void Release(size_t i);
+  // Makes element i, an empty slot, hold v (in a string of exactly its size), counted.
+  void Put(size_t i, std::string_view v);
+  // Element i's string, taken out and no longer counted; the slot is left empty.
+  std::string Take(size_t i);
 
   std::unique_ptr<std::string[]> slots;
   size_t capacity;
