@@ -582,6 +582,60 @@ std::unique_ptr<Engine::Iterator> Engine::NewSubIterator() {
   return std::unique_ptr<Iterator>(new Iterator(std::move(rep)));
 }
 
+struct Engine::ReadView::Rep {
+  std::shared_lock<std::shared_mutex> lock;
+  rocksdb::DB* db = nullptr;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+  rocksdb::ColumnFamilyHandle* sub = nullptr;
+  const rocksdb::Snapshot* snapshot = nullptr;
+  std::string dir;
+  rocksdb::ReadOptions Options(bool fill_cache) const {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot;
+    ro.fill_cache = fill_cache;
+    return ro;
+  }
+  ~Rep() {
+    if (snapshot != nullptr) db->ReleaseSnapshot(snapshot);
+  }
+};
+
+Engine::ReadView::ReadView(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+Engine::ReadView::~ReadView() = default;
+
+Status Engine::ReadView::GetMeta(std::string_view key, std::string* value, bool* found) {
+  rocksdb::Status s = rep_->db->Get(rep_->Options(true), rep_->meta, Sl(key), value);
+  *found = s.ok();
+  if (s.IsNotFound()) return Status::Ok();
+  return Convert(s, "read from " + rep_->dir);
+}
+
+std::unique_ptr<Engine::Iterator> Engine::ReadView::NewMetaIterator(bool fill_cache) {
+  rocksdb::ReadOptions ro = rep_->Options(fill_cache);
+  if (!fill_cache) ro.readahead_size = 2 << 20;  // a walk reads the files in order
+  auto it = std::make_unique<Iterator::Rep>();
+  it->it.reset(rep_->db->NewIterator(ro, rep_->meta));
+  return std::unique_ptr<Iterator>(new Iterator(std::move(it)));
+}
+
+std::unique_ptr<Engine::Iterator> Engine::ReadView::NewSubIterator(bool fill_cache) {
+  auto it = std::make_unique<Iterator::Rep>();
+  it->it.reset(rep_->db->NewIterator(rep_->Options(fill_cache), rep_->sub));
+  return std::unique_ptr<Iterator>(new Iterator(std::move(it)));
+}
+
+Result<std::unique_ptr<Engine::ReadView>> Engine::OpenReadView() {
+  auto rep = std::make_unique<ReadView::Rep>();
+  rep->lock = std::shared_lock<std::shared_mutex>(mu_);
+  if (!rep_) return Closed();
+  rep->db = rep_->db.get();
+  rep->meta = rep_->meta();
+  rep->sub = rep_->sub();
+  rep->snapshot = rep->db->GetSnapshot();
+  rep->dir = dir_;
+  return std::unique_ptr<ReadView>(new ReadView(std::move(rep)));
+}
+
 Status Engine::GetMeta(std::string_view key, std::string* value, bool* found) {
   std::shared_lock<std::shared_mutex> lock(mu_);
   *found = false;

@@ -153,6 +153,30 @@ class Engine {
   // Reads one meta record; NotFound is an ok Status with *found = false.
   Status GetMeta(std::string_view key, std::string* value, bool* found);
 
+  // A consistent view for reads while the database is written (the warm-up, cold reads):
+  // one RocksDB snapshot under which its meta and sub reads agree, and the engine's
+  // shared lock, so a Reopen waits for it. Hold it briefly (one key, or a chunk of a
+  // walk); its iterators must be destroyed before it. Any thread; one thread per view.
+  class ReadView {
+   public:
+    ~ReadView();
+    ReadView(const ReadView&) = delete;
+    ReadView& operator=(const ReadView&) = delete;
+    // NotFound is an ok Status with *found = false.
+    Status GetMeta(std::string_view key, std::string* value, bool* found);
+    // fill_cache: false for a walk over everything (it would only evict the hot blocks).
+    std::unique_ptr<Iterator> NewMetaIterator(bool fill_cache);
+    std::unique_ptr<Iterator> NewSubIterator(bool fill_cache);
+
+   private:
+    friend class Engine;
+    struct Rep;
+    explicit ReadView(std::unique_ptr<Rep> rep);
+    std::unique_ptr<Rep> rep_;
+  };
+  // Fails while a reopen has failed (the database is closed).
+  Result<std::unique_ptr<ReadView>> OpenReadView();
+
   // ---- the write-ahead log, for replication ----
   // The sequence number of the last record written (0 for an empty database).
   uint64_t LatestSequence() const;

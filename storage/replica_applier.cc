@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/disk_record.h"
 #include "storage/disk_walk.h"
 #include "storage/loader.h"
 
@@ -72,11 +73,7 @@ struct KeyState {
   int db = 0;
   std::string key;
   bool present = false;
-  codec::DiskType type = codec::DiskType::kString;
-  int64_t expire_at_ms = 0;
-  uint64_t version = 0;
-  std::string str;
-  std::vector<std::pair<std::string, std::string>> elements;
+  DiskRecord record;
 };
 
 Status ReadKeyState(Engine& engine, std::string_view meta_key, const uint8_t* logical_of,
@@ -88,104 +85,25 @@ Status ReadKeyState(Engine& engine, std::string_view meta_key, const uint8_t* lo
   }
   out->db = logical_of[pdb];
   out->key.assign(key);
-  std::string raw;
-  bool found = false;
-  if (Status st = engine.GetMeta(meta_key, &raw, &found); !st.ok()) return st;
-  out->present = found;
-  if (!found) return Status::Ok();
-  codec::Meta m;
-  if (Status st = codec::DecodeMeta(raw, &m); !st.ok()) {
-    return Status::Error("replicated key '" + PrintableKey(key) + "': " + st.message());
-  }
-  out->type = m.type;
-  out->expire_at_ms = m.expire_at_ms;
-  out->version = m.version;
-  if (m.type == codec::DiskType::kString) {
-    out->str.assign(m.payload);
-    return Status::Ok();
-  }
-  const std::string prefix = codec::SubPrefix(pdb, key, m.version);
-  std::unique_ptr<Engine::Iterator> it = engine.NewSubIterator();
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    out->elements.emplace_back(std::string(it->key().substr(prefix.size())),
-                               std::string(it->value()));
-  }
-  if (Status st = it->status(); !st.ok()) return st;
-  if (m.type == codec::DiskType::kList) {
-    ListValue probe;
-    ListBuilder builder(&probe);
-    for (const auto& [field, unused] : out->elements) {
-      uint64_t position = 0;
-      if (!codec::ParseListPosition(field, &position) || !builder.Add(position, {})) {
-        return Status::Error("a replicated list with missing or malformed elements: '" +
-                             PrintableKey(key) + "'");
-      }
-    }
-  }
-  if (m.type == codec::DiskType::kZSet) {
-    for (const auto& [member, value] : out->elements) {
-      double score = 0;
-      if (!codec::ParseZSetScore(value, &score)) {
-        return Status::Error("a replicated sorted set with a malformed score: '" +
-                             PrintableKey(key) + "'");
-      }
-    }
-  }
+  Result<std::unique_ptr<Engine::ReadView>> view = engine.OpenReadView();
+  if (!view.ok()) return view.status();
   // A collection is never empty: its elements arrive in the batch that writes its meta.
-  if (out->elements.empty()) out->present = false;
+  Status st = ReadDiskRecord(**view, pdb, key, /*empty_is_absent=*/true, &out->record,
+                             &out->present);
+  if (!st.ok()) return Status::Error("replicated " + st.message());
   return Status::Ok();
 }
 
+// Replaces the key's entry with what the disk holds (checked whole by ReadDiskRecord, so
+// FillEntry cannot refuse it).
 void Install(Keyspace& ks, const KeyState& s, int64_t now_ms) {
   ks.Erase(s.db, s.key);
   if (!s.present) return;
+  const DiskRecord& r = s.record;
   Entry* e = ks.Create(s.db, s.key, now_ms,
-                       s.type == codec::DiskType::kString ? s.str.size() : 0);
-  switch (s.type) {
-    case codec::DiskType::kString:
-      e->SetStr(s.str);
-      break;
-    case codec::DiskType::kHash: {
-      e->type = ValueType::kHash;
-      HashValue* h = e->hash_value.emplace();
-      h->set_disk_version(s.version);
-      for (const auto& [f, v] : s.elements) h->Set(f, v);
-      h->ShrinkToFit();
-      break;
-    }
-    case codec::DiskType::kSet: {
-      e->type = ValueType::kSet;
-      SetValue* set = e->set_value.emplace();
-      set->disk_version = s.version;
-      for (const auto& [m, unused] : s.elements) set->Add(m);
-      break;
-    }
-    case codec::DiskType::kZSet: {  // scores checked by ReadKeyState
-      e->type = ValueType::kZSet;
-      ZSetValue* z = e->zset_value.emplace();
-      z->set_disk_version(s.version);
-      for (const auto& [member, value] : s.elements) {
-        double score = 0;
-        codec::ParseZSetScore(value, &score);
-        z->Set(member, score);
-      }
-      break;
-    }
-    case codec::DiskType::kList: {  // positions checked by ReadKeyState
-      e->type = ValueType::kList;
-      ListValue* list = e->list_value.emplace();
-      list->disk_version = s.version;
-      ListBuilder builder(list);
-      for (const auto& [field, value] : s.elements) {
-        uint64_t position = 0;
-        codec::ParseListPosition(field, &position);
-        builder.Add(position, value);
-      }
-      builder.Finish();
-      break;
-    }
-  }
-  if (s.expire_at_ms != 0) ks.SetExpire(s.db, e, s.expire_at_ms);
+                       r.type == codec::DiskType::kString ? r.str.size() : 0);
+  (void)FillEntry(e, s.key, {}, r);
+  if (r.expire_at_ms != 0) ks.SetExpire(s.db, e, r.expire_at_ms);
 }
 
 }  // namespace
