@@ -29,6 +29,7 @@ struct Digest {
   }
   bool zero() const { return hi == 0 && lo == 0; }
   std::string Hex() const;
+  bool operator==(const Digest&) const = default;
 };
 
 Digest KeyDigest(int db, const Entry& e);

@@ -10,6 +10,7 @@
 
 #include "common/clock.h"
 #include "common/counter.h"
+#include "storage/disk_record.h"
 #include "storage/eviction.h"
 
 namespace vellum::storage {
@@ -79,6 +80,7 @@ void Keyspace::SetLfu(bool enabled, int64_t log_factor, int64_t decay_time) {
 bool Keyspace::ExpireIfNeeded(Shard& shard, int db, Entry* e, int64_t now_ms) {
   if (e->expire_at_ms == 0 || e->expire_at_ms > now_ms) return false;
   Entry* gone = shard.dbs[db].Unlink(e->key(), e->hash);
+  NoteGone(shard, db, gone->key());
   AddToCounter(shard.stats.expired_keys, 1);
   if (listener_) listener_->OnKeyExpired(db, gone->key());
   Entry::Delete(gone);
@@ -90,6 +92,9 @@ Entry* Keyspace::Lookup(int db, std::string_view key, int64_t now_ms, bool touch
   uint64_t h = HashKey(key);
   Shard& shard = *shards_[ShardOfHash(h)];
   Entry* e = shard.dbs[db].Find(key, h);
+  if (e == nullptr && warming_.load(std::memory_order_relaxed)) {
+    e = ReadThrough(shard, db, key, h, now_ms);
+  }
   if (e != nullptr && ExpireIfNeeded(shard, db, e, now_ms)) e = nullptr;
   if (count == CountLookup::kYes) AddToCounter(e ? shard.stats.hits : shard.stats.misses, 1);
   if (e != nullptr && touch) Touch(e, now_ms);
@@ -120,13 +125,18 @@ Entry* Keyspace::FindForWrite(int db, std::string_view key, int64_t now_ms) {
   return e;
 }
 
-Entry* Keyspace::Create(int db, std::string_view key, int64_t now_ms, size_t value_room) {
-  uint64_t h = HashKey(key);
-  Shard& shard = *shards_[ShardOfHash(h)];
+Entry* Keyspace::Insert(Shard& shard, int db, std::string_view key, uint64_t hash,
+                        int64_t now_ms, size_t value_room) {
   Entry* e = Entry::New(key, value_room);
-  e->hash = static_cast<uint32_t>(h);
+  e->hash = static_cast<uint32_t>(hash);
   StampAccess(e, now_ms);
   shard.dbs[db].Insert(e);
+  return e;
+}
+
+Entry* Keyspace::Create(int db, std::string_view key, int64_t now_ms, size_t value_room) {
+  uint64_t h = HashKey(key);
+  Entry* e = Insert(*shards_[ShardOfHash(h)], db, key, h, now_ms, value_room);
   if (listener_) listener_->OnKeyWritten(db, key);
   return e;
 }
@@ -141,7 +151,14 @@ bool Keyspace::Erase(int db, std::string_view key) {
   uint64_t h = HashKey(key);
   Shard& shard = *shards_[ShardOfHash(h)];
   Entry* e = shard.dbs[db].Unlink(key, h);
+  // Warming: a key still on disk only is deleted all the same (read first, so that its
+  // deletion reaches the disk).
+  if (e == nullptr && warming_.load(std::memory_order_relaxed) &&
+      ReadThrough(shard, db, key, h, /*now_ms=*/0) != nullptr) {
+    e = shard.dbs[db].Unlink(key, h);
+  }
   if (e == nullptr) return false;
+  NoteGone(shard, db, key);
   if (listener_) listener_->OnKeyDeleted(db, key);
   Entry::Delete(e);
   return true;
@@ -154,7 +171,9 @@ bool Keyspace::Move(int db, std::string_view key, int dst_db, std::string_view d
   // May throw: before anything changes. An inline string moves with its entry.
   void* mem = Entry::AllocateFor(dst_key, found->InlineRoomNeeded());
   uint64_t h = HashKey(key);
-  Entry* src = shards_[ShardOfHash(h)]->dbs[db].Unlink(key, h);
+  Shard& src_shard = *shards_[ShardOfHash(h)];
+  Entry* src = src_shard.dbs[db].Unlink(key, h);
+  NoteGone(src_shard, db, key);
   if (listener_) listener_->OnKeyDeleted(db, key);
   uint64_t dh = HashKey(dst_key);
   Table& dst = shards_[ShardOfHash(dh)]->dbs[dst_db];
@@ -202,11 +221,13 @@ void Keyspace::MarkWritten(int db, std::string_view key) {
 }
 
 void Keyspace::FlushDb(int db) {
+  EndDbWarmup(db);
   for (auto& shard : shards_) shard->dbs[db].Clear();
   if (listener_) listener_->OnDbFlushed(db);
 }
 
 void Keyspace::FlushAll() {
+  for (int db = 0; db < kNumDbs; db++) EndDbWarmup(db);
   for (auto& shard : shards_) {
     for (Table& t : shard->dbs) t.Clear();
   }
@@ -227,6 +248,7 @@ void Keyspace::FreeInBackground(std::vector<Table> tables) {
 }
 
 void Keyspace::FlushDbAsync(int db) {
+  EndDbWarmup(db);
   std::vector<Table> detached;
   detached.reserve(shards_.size());
   for (auto& shard : shards_) detached.push_back(std::move(shard->dbs[db]));
@@ -235,6 +257,7 @@ void Keyspace::FlushDbAsync(int db) {
 }
 
 void Keyspace::FlushAllAsync() {
+  for (int db = 0; db < kNumDbs; db++) EndDbWarmup(db);
   std::vector<Table> detached;
   detached.reserve(shards_.size() * kNumDbs);
   for (auto& shard : shards_) {
@@ -246,7 +269,15 @@ void Keyspace::FlushAllAsync() {
 
 void Keyspace::SwapDb(int a, int b) {
   if (a == b) return;
-  for (auto& shard : shards_) std::swap(shard->dbs[a], shard->dbs[b]);
+  for (auto& shard : shards_) {
+    std::swap(shard->dbs[a], shard->dbs[b]);
+    if (shard->warm) std::swap(shard->warm->gone[a], shard->warm->gone[b]);
+  }
+  // The disk's records stay where they are: database a is now what b was.
+  const uint8_t pa = disk_db_[a].load(std::memory_order_relaxed);
+  disk_db_[a].store(disk_db_[b].load(std::memory_order_relaxed), std::memory_order_release);
+  disk_db_[b].store(pa, std::memory_order_release);
+  std::swap(disk_flushed_[a], disk_flushed_[b]);
   if (listener_) listener_->OnDbSwapped(a, b);
 }
 
@@ -391,10 +422,98 @@ bool Keyspace::EvictKey(int db, std::string_view key, uint64_t hash,
   Entry* e = shard.dbs[db].Find(key, hash);
   if (e == nullptr || !still_wanted(*e)) return false;
   shard.dbs[db].Unlink(key, hash);
+  NoteGone(shard, db, key);
   AddToCounter(shard.stats.evicted_keys, 1);
   if (listener_) listener_->OnKeyDeleted(db, key);
   Entry::Delete(e);
   return true;
+}
+
+void Keyspace::BeginWarmup(DiskSource* source, const uint8_t (&db_map)[kNumDbs]) {
+  disk_ = source;
+  for (int db = 0; db < kNumDbs; db++) {
+    disk_db_[db].store(db_map[db], std::memory_order_relaxed);
+    disk_flushed_[db] = false;
+  }
+  for (auto& shard : shards_) {
+    std::lock_guard<ShardMutexType> lock(shard->mu);
+    shard->warm = std::make_unique<WarmState>();
+  }
+  warming_.store(true, std::memory_order_release);
+}
+
+void Keyspace::EndWarmup() {
+  // Per shard, under its lock: a lookup sees either the warm state or all of the keys.
+  for (auto& shard : shards_) {
+    std::unique_ptr<WarmState> done;
+    std::lock_guard<ShardMutexType> lock(shard->mu);
+    done = std::move(shard->warm);
+  }
+  warming_.store(false, std::memory_order_release);
+}
+
+void Keyspace::EndDbWarmup(int db) {
+  if (!warming_.load(std::memory_order_relaxed)) return;
+  disk_flushed_[db] = true;  // its records are being range-deleted: nothing to read
+  for (auto& shard : shards_) {
+    if (shard->warm) shard->warm->gone[db].clear();
+  }
+}
+
+bool Keyspace::NeedsDiskLocked(Shard& shard, int db, std::string_view key, uint64_t hash) {
+  if (!shard.warm || disk_flushed_[db]) return false;
+  if (shard.dbs[db].Find(key, hash) != nullptr) return false;
+  return !shard.warm->gone[db].contains(key);
+}
+
+bool Keyspace::NeedsDisk(int db, std::string_view key) {
+  if (!warming_.load(std::memory_order_acquire)) return false;
+  uint64_t h = HashKey(key);
+  return NeedsDiskLocked(*shards_[ShardOfHash(h)], db, key, h);
+}
+
+Result<Entry*> Keyspace::Install(Shard& shard, int db, std::string_view key, uint64_t hash,
+                                 const DiskRecord* record, int64_t now_ms) {
+  if (record == nullptr || (now_ms != 0 && record->expire_at_ms != 0 &&
+                            record->expire_at_ms <= now_ms)) {
+    NoteGone(shard, db, key);  // absent (or expired while the server was down)
+    return static_cast<Entry*>(nullptr);
+  }
+  Entry* e = Insert(shard, db, key, hash, now_ms,
+                    record->type == codec::DiskType::kString ? record->str.size() : 0);
+  if (Status st = FillEntry(e, key, {}, *record); !st.ok()) {
+    Entry::Delete(shard.dbs[db].Unlink(key, hash));
+    return st;
+  }
+  if (record->expire_at_ms != 0) shard.dbs[db].SetExpire(e, record->expire_at_ms);
+  return e;
+}
+
+Entry* Keyspace::ReadThrough(Shard& shard, int db, std::string_view key, uint64_t hash,
+                             int64_t now_ms) {
+  if (!NeedsDiskLocked(shard, db, key, hash)) return nullptr;
+  DiskRecord record;
+  bool found = false;
+  sync_disk_reads_.fetch_add(1, std::memory_order_relaxed);
+  // A read error leaves the key unknown (asked again next time); the source logs it.
+  if (!disk_->Read(disk_db_[db].load(std::memory_order_relaxed), key, &record, &found).ok()) {
+    return nullptr;
+  }
+  Result<Entry*> e = Install(shard, db, key, hash, found ? &record : nullptr, now_ms);
+  return e.ok() ? *e : nullptr;
+}
+
+Result<bool> Keyspace::InstallFromDisk(uint8_t pdb, std::string_view key,
+                                       const DiskRecord* record, int64_t now_ms) {
+  int db = 0;
+  while (db < kNumDbs && disk_db_[db].load(std::memory_order_relaxed) != pdb) db++;
+  if (db == kNumDbs) return false;
+  uint64_t h = HashKey(key);
+  Shard& shard = *shards_[ShardOfHash(h)];
+  if (!NeedsDiskLocked(shard, db, key, h)) return false;
+  Result<Entry*> e = Install(shard, db, key, h, record, now_ms);
+  if (!e.ok()) return e.status();
+  return *e != nullptr;
 }
 
 void Keyspace::ResetStats() {

@@ -21,8 +21,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
+#include "common/status.h"
 #include "storage/entry.h"
 #include "storage/table.h"
 
@@ -55,6 +57,17 @@ class WriteListener {
 };
 
 uint64_t HashKey(std::string_view key);
+
+struct DiskRecord;  // storage/disk_record.h
+
+// Where a warming keyspace reads keys that are not in memory yet (storage/warmup.h).
+class DiskSource {
+ public:
+  virtual ~DiskSource() = default;
+  // Reads (pdb, key), physical db pdb, on the calling thread; *found = false when the
+  // disk does not hold it. Thread-safe.
+  virtual Status Read(uint8_t pdb, std::string_view key, DiskRecord* out, bool* found) = 0;
+};
 
 class Keyspace {
  public:
@@ -103,6 +116,37 @@ class Keyspace {
   // The entry as stored, expired or not, without side effects: no expiry, no access
   // clock, no stats, no listener call. For the persister, which holds the shard lock.
   Entry* Peek(int db, std::string_view key);
+
+  // ---- warm-up: serving while keys are still on disk only (storage/warmup.h) ----
+  // From BeginWarmup to EndWarmup a key missing from memory may still be on disk, under
+  // the physical db that db_map names for its database. A lookup that misses reads it
+  // from the source on the calling thread, under the shard lock. The dispatcher fetches
+  // a command's keys off the worker beforehand (NeedsDisk, InstallFromDisk), so this read
+  // is the fallback for keys a command only finds as it runs (a script's undeclared
+  // keys, MOVE's target database). Once a key's state in memory is authoritative (it was
+  // loaded, found absent on disk, written, or removed) the disk is not asked again: the
+  // keys removed meanwhile are remembered per shard until EndWarmup, so neither a read
+  // nor the background loader brings back a key that was deleted in memory while its
+  // deletion is still on its way to disk. FLUSHDB/FLUSHALL end the warm-up of their
+  // databases; SWAPDB swaps it with the tables.
+  void BeginWarmup(DiskSource* source, const uint8_t (&db_map)[kNumDbs]);  // before serving
+  // Every key that was on disk and not removed since is in memory: stop asking the disk.
+  // Locks each shard in turn; the caller holds none.
+  void EndWarmup();
+  bool warming() const { return warming_.load(std::memory_order_acquire); }
+  // The key's shard locked: whether the key must be read from disk before a command
+  // uses it.
+  bool NeedsDisk(int db, std::string_view key);
+  // The physical db the disk keeps database `db` under, as of now. Any thread.
+  uint8_t DiskDbOf(int db) const { return disk_db_[db].load(std::memory_order_acquire); }
+  // The key's shard locked: puts a record read from (pdb, key) in memory (nullptr: the
+  // disk does not hold the key), unless the key's state is known in memory by now (the
+  // record may then be stale, and is dropped). Not reported as a write. Returns whether
+  // a key was installed. A record FillEntry refuses is an error (nothing installed).
+  Result<bool> InstallFromDisk(uint8_t pdb, std::string_view key, const DiskRecord* record,
+                               int64_t now_ms);
+  // Keys read from disk on a command's thread by the lookup fallback.
+  uint64_t sync_disk_reads() const { return sync_disk_reads_.load(std::memory_order_relaxed); }
 
   // ---- whole keyspace; every shard must be locked ----
   void FlushDb(int db);
@@ -171,12 +215,37 @@ class Keyspace {
     std::atomic<uint64_t> expired_keys{0};
     std::atomic<uint64_t> evicted_keys{0};
   };
+  // A warming shard's keys removed from memory since BeginWarmup, per database (their
+  // disk records may not be deleted yet).
+  struct WarmState {
+    struct Hash {
+      using is_transparent = void;
+      size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    std::unordered_set<std::string, Hash, std::equal_to<>> gone[kNumDbs];
+  };
   struct Shard {
     ShardMutexType mu;
     ShardStats stats;  // next to the mutex: the lock already owns this cache line
     Table dbs[kNumDbs];
     std::mt19937_64 rng{0x5eed};
+    std::unique_ptr<WarmState> warm;  // non-null while warming
   };
+  // Warm-up helpers; the shard is locked.
+  bool NeedsDiskLocked(Shard& shard, int db, std::string_view key, uint64_t hash);
+  // FLUSHDB of a warming keyspace (every shard locked): nothing of db is read from disk.
+  void EndDbWarmup(int db);
+  void NoteGone(Shard& shard, int db, std::string_view key) {
+    if (shard.warm) shard.warm->gone[db].emplace(key);
+  }
+  // The lookup fallback: reads (db, key) from the source and installs it if it must.
+  Entry* ReadThrough(Shard& shard, int db, std::string_view key, uint64_t hash, int64_t now_ms);
+  // Installs a record (nullptr: absent) as (db, key); the shard is locked.
+  Result<Entry*> Install(Shard& shard, int db, std::string_view key, uint64_t hash,
+                         const DiskRecord* record, int64_t now_ms);
+  // A new entry in the table, not reported to the listener.
+  Entry* Insert(Shard& shard, int db, std::string_view key, uint64_t hash, int64_t now_ms,
+                size_t value_room);
   bool ExpireIfNeeded(Shard& shard, int db, Entry* e, int64_t now_ms);
   enum class CountLookup { kNo, kYes };
   Entry* Lookup(int db, std::string_view key, int64_t now_ms, bool touch, CountLookup count);
@@ -192,6 +261,13 @@ class Keyspace {
   std::atomic<int64_t> lfu_log_factor_{10};
   std::atomic<int64_t> lfu_decay_time_{1};
   std::atomic<size_t> expire_cursor_{0};
+  // Warm-up: set by BeginWarmup before serving; the db map and flushed marks change under
+  // every shard lock (SWAPDB, FLUSHDB), so any one shard lock reads them consistently.
+  std::atomic<bool> warming_{false};
+  DiskSource* disk_ = nullptr;
+  std::atomic<uint8_t> disk_db_[kNumDbs] = {};
+  bool disk_flushed_[kNumDbs] = {};
+  std::atomic<uint64_t> sync_disk_reads_{0};
 };
 
 // Holds the locks of a set of shards for one command, released on destruction.

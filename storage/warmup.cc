@@ -1,0 +1,305 @@
+#include "storage/warmup.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "common/log.h"
+#include "storage/disk_record.h"
+#include "storage/disk_walk.h"
+
+namespace vellum::storage {
+namespace {
+
+constexpr size_t kChunkKeys = 256;           // keys per ReadView of the walk
+constexpr size_t kChunkBytes = 4 << 20;      // ... or about this many bytes of values
+constexpr int64_t kRetryMs = 100;            // after a failed read of the walk
+constexpr uint64_t kErrorsLogged = 20;       // then only counted
+
+size_t RecordBytes(const DiskRecord& r) {
+  size_t n = r.str.size();
+  for (const auto& [name, value] : r.elements) n += name.size() + value.size();
+  return n;
+}
+
+}  // namespace
+
+Warmup::Warmup(Engine* engine, Keyspace* keyspace, const Clock* clock, Options options)
+    : engine_(engine), keyspace_(keyspace), clock_(clock), options_(options),
+      keys_per_sec_(options.keys_per_sec) {}
+
+void Warmup::SetPace(uint64_t keys_per_sec) {
+  keys_per_sec_.store(keys_per_sec, std::memory_order_relaxed);
+  // A loader waiting at the old pace looks again within 100 ms.
+}
+
+Warmup::~Warmup() { Stop(); }
+
+void Warmup::Start() {
+  uint8_t map[codec::kNumPhysicalDbs];
+  engine_->LoadedDbMap(map);
+  keys_estimated_ = engine_->EstimatedKeys();
+  started_us_ = MonotonicUs();
+  started_ms_ = clock_->NowMs();
+  keyspace_->BeginWarmup(this, map);
+  for (int i = 0; i < std::max(1, options_.read_threads); i++) {
+    readers_.emplace_back([this] { ReaderMain(); });
+  }
+  loader_ = std::thread([this] { LoaderMain(); });
+}
+
+void Warmup::Stop() {
+  std::deque<Job> orphans;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) return;
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (loader_.joinable()) loader_.join();
+  for (std::thread& t : readers_) {
+    if (t.joinable()) t.join();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    orphans.swap(jobs_);
+  }
+  for (Job& job : orphans) job.done(Status::Error("ERR the server is shutting down"));
+}
+
+void Warmup::NoteError(const Status& st) {
+  const uint64_t n = errors_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (n <= kErrorsLogged) {
+    VLOG_WARNING("Warm-up: %s%s", st.message().c_str(),
+                 n == kErrorsLogged ? " (further errors are only counted in INFO)" : "");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  last_error_ = st.message();
+}
+
+bool Warmup::Pause(int64_t ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stop_; });
+  return !stop_;
+}
+
+bool Warmup::LoadChunk(std::string* after, Status* error) {
+  struct Item {
+    uint8_t pdb = 0;
+    std::string key;
+    DiskRecord record;
+  };
+  std::vector<Item> chunk;
+  bool more = true;
+  {
+    Result<std::unique_ptr<Engine::ReadView>> view = engine_->OpenReadView();
+    if (!view.ok()) {
+      *error = view.status();
+      return true;
+    }
+    std::unique_ptr<Engine::Iterator> meta = (*view)->NewMetaIterator(/*fill_cache=*/false);
+    if (after->empty()) {
+      meta->SeekToFirst();
+    } else {
+      meta->Seek(*after);
+      if (meta->Valid() && meta->key() == *after) meta->Next();
+    }
+    const int64_t now_ms = clock_->NowMs();
+    size_t bytes = 0;
+    for (; meta->Valid() && chunk.size() < kChunkKeys && bytes < kChunkBytes; meta->Next()) {
+      after->assign(meta->key());
+      Item item;
+      std::string_view key;
+      codec::Meta m;
+      if (!codec::ParseMetaKey(meta->key(), &item.pdb, &key) ||
+          item.pdb >= codec::kNumPhysicalDbs) {
+        NoteError(Status::Error("corrupt key record in the meta column family of " +
+                                engine_->dir()));
+        continue;
+      }
+      if (Status st = codec::DecodeMeta(meta->value(), &m); !st.ok()) {
+        NoteError(Status::Error("corrupt record of key '" + PrintableKey(key) + "' in " +
+                                engine_->dir() + ": " + st.message()));
+        continue;
+      }
+      if (m.expire_at_ms != 0 && m.expire_at_ms <= now_ms) continue;  // gone while down
+      item.key.assign(key);
+      if (m.type == codec::DiskType::kString) {
+        item.record.type = m.type;
+        item.record.expire_at_ms = m.expire_at_ms;
+        item.record.str.assign(m.payload);
+      } else {
+        bool found = false;
+        Status st = ReadDiskRecord(**view, item.pdb, key, /*empty_is_absent=*/false,
+                                   &item.record, &found);
+        if (!st.ok()) {
+          NoteError(Status::Error(st.message() + " (" + engine_->dir() + ")"));
+          continue;
+        }
+        if (!found) continue;
+      }
+      bytes += RecordBytes(item.record);
+      chunk.push_back(std::move(item));
+    }
+    if (Status st = meta->status(); !st.ok()) {
+      *error = st;
+      return true;
+    }
+    more = meta->Valid();
+  }
+  // Installed outside the view: a Reopen need not wait for the shard locks.
+  const int64_t now_ms = clock_->NowMs();
+  for (const Item& item : chunk) {
+    std::lock_guard<ShardMutexType> lock(keyspace_->ShardMutex(keyspace_->ShardOf(item.key)));
+    Result<bool> installed = keyspace_->InstallFromDisk(item.pdb, item.key, &item.record, now_ms);
+    if (!installed.ok()) NoteError(installed.status());
+    else if (*installed) keys_loaded_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return more;
+}
+
+void Warmup::LoaderMain() {
+  std::string after;
+  uint64_t paced_rate = 0, paced_walked = 0;
+  int64_t paced_since_us = MonotonicUs();
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stop_) return;
+    }
+    Status error;
+    const bool more = LoadChunk(&after, &error);
+    if (!error.ok()) {
+      // A failing disk, or a database closed by a failed reopen: try again from the same
+      // place (the records read so far are installed).
+      NoteError(error);
+      if (!Pause(kRetryMs)) return;
+      continue;
+    }
+    if (!more) break;
+    // The pace: each chunk waits until the keys walked so far are due (since the pace
+    // was last set, so a change applies from now on).
+    for (;;) {
+      const uint64_t pace = keys_per_sec_.load(std::memory_order_relaxed);
+      if (pace == 0) {
+        paced_walked = 0;
+        paced_since_us = MonotonicUs();
+        break;
+      }
+      if (pace != paced_rate) {
+        paced_rate = pace;
+        paced_walked = 0;
+        paced_since_us = MonotonicUs();
+      }
+      const int64_t due_us =
+          paced_since_us + static_cast<int64_t>((paced_walked + kChunkKeys) * 1'000'000 / pace);
+      const int64_t wait_us = due_us - MonotonicUs();
+      if (wait_us <= 0) break;
+      if (!Pause(std::min<int64_t>((wait_us + 999) / 1000, 100))) return;
+    }
+    paced_walked += kChunkKeys;
+  }
+  keyspace_->EndWarmup();
+  finished_us_.store(MonotonicUs(), std::memory_order_relaxed);
+  std::vector<std::function<void()>> callbacks;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_.store(true, std::memory_order_release);
+    callbacks.swap(when_done_);
+  }
+  VLOG_NOTICE("Warm-up done: %llu keys loaded in %.3f seconds",
+              static_cast<unsigned long long>(keys_loaded_.load()),
+              static_cast<double>(finished_us_.load() - started_us_) / 1e6);
+  for (auto& fn : callbacks) fn();
+}
+
+void Warmup::WhenDone(std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!done_.load(std::memory_order_acquire)) {
+      when_done_.push_back(std::move(fn));
+      return;
+    }
+  }
+  fn();
+}
+
+void Warmup::Fetch(std::vector<Key> keys, std::function<void(Status)> done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stop_) {
+      jobs_.push_back(Job{std::move(keys), std::move(done)});
+      cv_.notify_one();
+      return;
+    }
+  }
+  done(Status::Error("ERR the server is shutting down"));
+}
+
+void Warmup::ReaderMain() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+      if (stop_) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    struct Read {
+      uint8_t pdb = 0;
+      bool found = false;
+      DiskRecord record;
+    };
+    std::vector<Read> reads(job.keys.size());
+    Status status;
+    Result<std::unique_ptr<Engine::ReadView>> view = engine_->OpenReadView();
+    if (!view.ok()) status = view.status();
+    for (size_t i = 0; i < job.keys.size() && status.ok(); i++) {
+      reads[i].pdb = keyspace_->DiskDbOf(job.keys[i].db);
+      status = ReadDiskRecord(**view, reads[i].pdb, job.keys[i].key, /*empty_is_absent=*/false,
+                              &reads[i].record, &reads[i].found);
+    }
+    if (view.ok()) view->reset();
+    if (status.ok()) {
+      const int64_t now_ms = clock_->NowMs();
+      for (size_t i = 0; i < job.keys.size() && status.ok(); i++) {
+        const std::string& key = job.keys[i].key;
+        std::lock_guard<ShardMutexType> lock(keyspace_->ShardMutex(keyspace_->ShardOf(key)));
+        Result<bool> installed = keyspace_->InstallFromDisk(
+            reads[i].pdb, key, reads[i].found ? &reads[i].record : nullptr, now_ms);
+        if (!installed.ok()) status = installed.status();
+      }
+      fetched_keys_.fetch_add(job.keys.size(), std::memory_order_relaxed);
+    }
+    if (!status.ok()) {
+      NoteError(status);
+      status = Status::Error("ERR can't read the key from disk: " + status.message());
+    }
+    job.done(status);
+  }
+}
+
+Status Warmup::Read(uint8_t pdb, std::string_view key, DiskRecord* out, bool* found) {
+  Result<std::unique_ptr<Engine::ReadView>> view = engine_->OpenReadView();
+  Status st = view.ok() ? ReadDiskRecord(**view, pdb, key, /*empty_is_absent=*/false, out, found)
+                        : view.status();
+  if (!st.ok()) NoteError(st);
+  return st;
+}
+
+Warmup::Stats Warmup::stats() const {
+  Stats s;
+  s.in_progress = !done();
+  s.keys_loaded = keys_loaded_.load(std::memory_order_relaxed);
+  s.keys_estimated = keys_estimated_;
+  s.fetched_keys = fetched_keys_.load(std::memory_order_relaxed);
+  s.errors = errors_.load(std::memory_order_relaxed);
+  s.started_ms = started_ms_;
+  const int64_t end_us = done() ? finished_us_.load(std::memory_order_relaxed) : MonotonicUs();
+  s.duration_ms = (end_us - started_us_) / 1000;
+  std::lock_guard<std::mutex> lock(mu_);
+  s.last_error = last_error_;
+  return s;
+}
+
+}  // namespace vellum::storage
