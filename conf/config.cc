@@ -143,6 +143,16 @@ std::vector<FieldSpec> BuildSchema() {
       Bytes("storage.min-blob-size", nullptr, 0, kStartup, &Config::min_blob_size,
             "Values at least this large go to RocksDB blob files (no rewrite on compaction); "
             "0 keeps every value in the tables."),
+      Enum("storage.warmup", nullptr, "background|before-serving", kStartup, &Config::warmup,
+           "background: serve at once after a start, reading keys not yet in memory from "
+           "disk while the rest loads; before-serving: load (and check) every key first."),
+      Int("storage.warmup-keys-per-sec", nullptr, 0, 1000000000, kRuntime,
+          &Config::warmup_keys_per_sec,
+          "Pace of the background warm-up, in keys per second; 0 loads as fast as the disk "
+          "allows."),
+      Int("storage.read-threads", nullptr, 1, 64, kStartup, &Config::read_threads,
+          "Threads that read keys from disk for commands during the warm-up, off the worker "
+          "threads."),
       Str("snapshot.dir", nullptr, kStartup, &Config::snapshot_dir,
           "Directory of the snapshots (RocksDB backups; may be another disk); empty for "
           "<storage.dir>/snapshots."),

@@ -65,6 +65,9 @@ struct Config {
   std::string compression = "lz4";                 // none | lz4 | zstd
   int64_t background_jobs = 2;                     // RocksDB flush/compaction threads
   int64_t min_blob_size = 4096;                    // values >= this go to blob files; 0 = off
+  std::string warmup = "background";               // background | before-serving (storage/warmup.h)
+  int64_t warmup_keys_per_sec = 0;                 // the background warm-up's pace; 0 = unlimited
+  int64_t read_threads = 2;                        // readers of keys for commands while warming
   // [snapshot]
   std::string snapshot_dir;              // empty: <storage.dir>/snapshots
   int64_t snapshot_max_mb_per_sec = 0;   // copy rate limit; 0 = unlimited

@@ -43,6 +43,9 @@ enum CommandFlag : uint32_t {
   kSkipMonitor = 1u << 13,  // not fed to MONITOR after it ran (EVAL feeds itself before)
   // Vellum's own (not reported): how the dispatcher locks the keyspace.
   kLockAll = 1u << 24,  // lock every shard (FLUSHALL, SWAPDB, ...): atomic over the keyspace
+  // Runs only once every key is in memory: while the keyspace warms up after a start
+  // (storage/warmup.h) it waits for the end (DBSIZE, KEYS, SCAN: they count or list keys).
+  kAwaitWarm = 1u << 25,
 };
 
 // ACL categories, as reported by COMMAND INFO ("@read", "@string", ...).

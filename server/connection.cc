@@ -128,6 +128,12 @@ void Connection::DeliverDeferred(const ClientState::DeferredReply& reply,
   const size_t reply_start = out_.size();
   reply(writer_);
   if (state_->reply_mode == ClientState::ReplyMode::kOff) out_.resize(reply_start);
+  // A command run again here (after its keys were read from disk) may have written: its
+  // reply waits for the persister as any write's, and what it published goes out now.
+  if (uint64_t ticket = storage::Persister::TakeThreadTicket(); ticket > durable_ticket_) {
+    durable_ticket_ = ticket;
+  }
+  DrainPubSub(*worker_);
   ProcessInput();  // what the client sent meanwhile; flushes
 }
 

@@ -181,7 +181,7 @@ void Dispatcher::AddKeyLocks(const Command* cmd, std::span<const std::string_vie
 void Dispatcher::Execute(std::span<const std::string_view> argv, ClientState& client,
                          protocol::ReplyWriter& reply) {
   if (argv.empty()) return;
-  AddToCounter(stats_->commands_processed, 1);
+  if (!rerun_after_disk_) AddToCounter(stats_->commands_processed, 1);
   // 1. Which command (name, subcommand, arity, authentication).
   // A command refused before it is admitted flags a transaction in progress (MULTI).
   RejectionGuard rejection_guard(argv, client, reply);
@@ -254,6 +254,11 @@ void Dispatcher::Execute(std::span<const std::string_view> argv, ClientState& cl
     reply.Error(protocol::err::kBusyScript);
     return;
   }
+  //    Warm-up after a start: keys still on disk only are read off this worker first.
+  if (!rerun_after_disk_ && server_->keyspace().warming() && server_->warmup() != nullptr &&
+      WaitForDisk(cmd, argv, client, locks)) {
+    return;
+  }
   top_level_ = true;
   Invoke(cmd, argv, client, reply);
   // 4. Clients blocked on lists this command created take their elements now, under its
@@ -275,6 +280,57 @@ void Dispatcher::Execute(std::span<const std::string_view> argv, ClientState& cl
       later = ServeBlockedClients(ctx, all, std::move(later));
     }
   }
+}
+
+bool Dispatcher::WaitForDisk(const Command* cmd, std::span<const std::string_view> argv,
+                             ClientState& client, storage::ShardLocks& locks) {
+  storage::Keyspace& ks = server_->keyspace();
+  const bool in_exec = cmd->fullname == "exec" && client.txn != nullptr && client.txn->in_multi();
+  const bool await_all =
+      (cmd->spec.flags & kAwaitWarm) || (in_exec && client.txn->queued_any(kAwaitWarm));
+  std::vector<storage::Warmup::Key> missing;
+  if (!await_all) {
+    // The keys of the client's database (the shards are locked). A key the command reaches
+    // otherwise (a script's undeclared key, MOVE's target) is read by the fallback.
+    const int db = client.db.load(std::memory_order_relaxed);
+    auto note = [&](std::string_view key) {
+      if (!ks.NeedsDisk(db, key)) return;
+      for (const storage::Warmup::Key& k : missing) {
+        if (k.key == key) return;
+      }
+      missing.push_back({db, std::string(key)});
+    };
+    ForEachKeyIndex(cmd->spec, argv, [&](size_t i) {
+      note(argv[i]);
+      return true;
+    });
+    if (in_exec) client.txn->ForEachQueuedKey(note);
+    if (missing.empty()) return false;
+  }
+  locks.Release();
+  auto args = std::make_shared<const std::vector<std::string>>(argv.begin(), argv.end());
+  ClientState* c = &client;  // DeliverDeferred runs only while the client's connection lives
+  auto run_again = [this, args, c](const Status& st) -> ClientState::DeferredReply {
+    return [this, args, c, st](protocol::ReplyWriter& reply) {
+      if (!st.ok()) {
+        reply.Error(st.message());
+        return;
+      }
+      std::vector<std::string_view> views(args->begin(), args->end());
+      rerun_after_disk_ = true;
+      Execute(views, *c, reply);
+      rerun_after_disk_ = false;
+    };
+  };
+  ClientState::ReplySink sink = client.Defer();
+  storage::Warmup* warmup = server_->warmup();
+  if (await_all) {
+    warmup->WhenDone([sink, run_again](Status st) { sink(run_again(st)); });
+  } else {
+    warmup->Fetch(std::move(missing),
+                  [sink, run_again](Status st) { sink(run_again(st)); });
+  }
+  return true;
 }
 
 void Dispatcher::Invoke(const Command* cmd, std::span<const std::string_view> argv,

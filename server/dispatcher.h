@@ -40,6 +40,12 @@ class Dispatcher {
   int worker_index() const { return worker_index_; }
 
  private:
+  // The warm-up (storage/warmup.h): if the command names keys still on disk only, or
+  // counts or lists keys (kAwaitWarm) while the keyspace warms up, releases `locks`, defers
+  // the client's reply and returns true; the command then runs again from the start,
+  // once readers have brought its keys in (or the warm-up is over).
+  bool WaitForDisk(const Command* cmd, std::span<const std::string_view> argv,
+                   ClientState& client, storage::ShardLocks& locks);
   // Returns the command to run, or writes the rejection and returns nullptr.
   const Command* Resolve(std::span<const std::string_view> argv, ClientState& client,
                          protocol::ReplyWriter& reply);
@@ -49,6 +55,9 @@ class Dispatcher {
   WorkerStats* stats_;
   // Set by Execute for the command it invokes (not for those EXEC or a script invoke).
   bool top_level_ = false;
+  // Set while a command deferred by WaitForDisk runs again: it does not wait twice (a
+  // key still missing then is read by the keyspace's own fallback).
+  bool rerun_after_disk_ = false;
   std::unique_ptr<ScriptEngine> scripts_;
 };
 

@@ -105,6 +105,7 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
   std::unique_ptr<storage::DirLock> dir_lock;
   std::unique_ptr<storage::Engine> engine;
   std::unique_ptr<storage::Persister> persister;
+  std::unique_ptr<storage::Warmup> warmup;
   storage::EngineOptions engine_options;
   std::optional<snapshot::RestoreReport> startup_restore;
   if (config.durability == "none" && !restore.from.empty()) {
@@ -199,6 +200,11 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
     }
     const int64_t load_start_us = MonotonicUs();
     Result<storage::LoadResult> loaded = storage::LoadResult{};
+    // storage.warmup background: serve at once, the keys coming in behind (storage/
+    // warmup.h). A replica loads first: what its primary's stream installs assumes a
+    // keyspace that holds the whole disk.
+    const bool warm_in_background =
+        config.warmup == "background" && config.replication_primary.empty();
     if (Status st = storage::Engine::FinishReplace(eo.dir); !st.ok()) {
       VLOG_WARNING("Can't open the data directory: %s", st.message().c_str());
       return 1;
@@ -221,10 +227,15 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
                                             static_cast<size_t>(config.zset_max_listpack_value));
       storage::HashValue::SetListpackLimits(static_cast<size_t>(config.hash_max_listpack_entries),
                                             static_cast<size_t>(config.hash_max_listpack_value));
-      loaded = storage::LoadKeyspace(**reader, keyspace, clock.NowMs());
-      if (!loaded.ok()) {
-        VLOG_WARNING("Can't load the data directory: %s", loaded.status().message().c_str());
-        return 1;
+      // The read-only open has checked that the database opens (its MANIFEST, files and
+      // log) before RocksDB's own open may rewrite anything; loading first checks every
+      // record too.
+      if (!warm_in_background) {
+        loaded = storage::LoadKeyspace(**reader, keyspace, clock.NowMs());
+        if (!loaded.ok()) {
+          VLOG_WARNING("Can't load the data directory: %s", loaded.status().message().c_str());
+          return 1;
+        }
       }
     }
     Result<std::unique_ptr<storage::Engine>> opened = storage::Engine::Open(eo);
@@ -233,10 +244,20 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
       return 1;
     }
     engine = std::move(*opened);
-    VLOG_NOTICE("DB loaded from disk: %llu keys (%llu expired skipped) in %.3f seconds",
-                static_cast<unsigned long long>(loaded->keys),
-                static_cast<unsigned long long>(loaded->expired),
-                static_cast<double>(MonotonicUs() - load_start_us) / 1e6);
+    if (*exists && warm_in_background) {
+      storage::Warmup::Options wo;
+      wo.read_threads = static_cast<int>(config.read_threads);
+      wo.keys_per_sec = static_cast<uint64_t>(config.warmup_keys_per_sec);
+      warmup = std::make_unique<storage::Warmup>(engine.get(), &keyspace, &clock, wo);
+      VLOG_NOTICE("DB opened in %.3f seconds; serving while about %llu keys warm up from disk",
+                  static_cast<double>(MonotonicUs() - load_start_us) / 1e6,
+                  static_cast<unsigned long long>(engine->EstimatedKeys()));
+    } else {
+      VLOG_NOTICE("DB loaded from disk: %llu keys (%llu expired skipped) in %.3f seconds",
+                  static_cast<unsigned long long>(loaded->keys),
+                  static_cast<unsigned long long>(loaded->expired),
+                  static_cast<double>(MonotonicUs() - load_start_us) / 1e6);
+    }
     persister = std::make_unique<storage::Persister>(
         &keyspace, engine.get(),
         config.durability == "always" ? storage::Persister::Mode::kAlways
@@ -277,7 +298,9 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
   state.set_acl(&acl);
   state.set_watch_registry(&watch_registry);
   state.set_persistence(persister.get(), engine.get());
-  store.OnChange([&state](const conf::Config& c, const std::vector<std::string>&) {
+  state.set_warmup(warmup.get());
+  store.OnChange([&state, w = warmup.get()](const conf::Config& c, const std::vector<std::string>&) {
+    if (w != nullptr) w->SetPace(static_cast<uint64_t>(c.warmup_keys_per_sec));
     state.ApplyConfig(c);
     log::SetLevel(ParseLevel(c.loglevel));
   });
@@ -485,6 +508,7 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
     }
   }
   if (snapshots) snapshots->Start();
+  if (warmup) warmup->Start();
   for (auto& w : workers) w->Start();
   VLOG_NOTICE("Vellum 0.1.0 started, pid=%d, %d worker threads", static_cast<int>(::getpid()),
               threads);
@@ -500,6 +524,8 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
   if (replication) replication->Stop();
   for (auto& w : workers) w->BeginShutdown();
   for (auto& w : workers) w->Join();
+  // Commands waiting for keys from disk are gone with their workers.
+  if (warmup) warmup->Stop();
   // Every worker has stopped writing: the last cycle, then the WAL synced.
   if (persister) persister->Stop();
   workers.clear();

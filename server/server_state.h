@@ -27,6 +27,7 @@
 #include "storage/eviction.h"
 #include "storage/keyspace.h"
 #include "storage/persister.h"
+#include "storage/warmup.h"
 
 namespace vellum::snapshot {
 class Replication;
@@ -104,6 +105,10 @@ class ServerState {
   storage::Persister* persister() { return persister_; }
   storage::Engine* engine() { return engine_; }
   void set_persistence(storage::Persister* p, storage::Engine* e) { persister_ = p; engine_ = e; }
+  // The warm-up after a start (storage/warmup.h), owned by Server; null when the data set
+  // was loaded before serving (or there is none).
+  storage::Warmup* warmup() { return warmup_; }
+  void set_warmup(storage::Warmup* w) { warmup_ = w; }
   // MONITOR's registry, owned by Server (null in unit tests).
   // Scripts: the server's cache of bodies, and the one script running now.
   ScriptCache& scripts() { return scripts_; }
@@ -225,6 +230,7 @@ class ServerState {
   Acl* acl_ = nullptr;
   storage::Persister* persister_ = nullptr;
   storage::Engine* engine_ = nullptr;
+  storage::Warmup* warmup_ = nullptr;
   snapshot::SnapshotService* snapshots_ = nullptr;
   snapshot::Replication* replication_ = nullptr;
   MonitorRegistry* monitors_ = nullptr;

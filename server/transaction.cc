@@ -11,11 +11,23 @@
 
 namespace vellum::server {
 
-bool Transaction::queued_writes() const {
+bool Transaction::queued_writes() const { return queued_any(kWrite); }
+
+bool Transaction::queued_any(uint32_t flags) const {
   for (const Queued& q : queued_) {
-    if (q.cmd->spec.flags & kWrite) return true;
+    if (q.cmd->spec.flags & flags) return true;
   }
   return false;
+}
+
+void Transaction::ForEachQueuedKey(const std::function<void(std::string_view)>& fn) const {
+  for (const Queued& q : queued_) {
+    std::vector<std::string_view> argv(q.args.begin(), q.args.end());
+    ForEachKeyIndex(q.cmd->spec, argv, [&](size_t i) {
+      fn(argv[i]);
+      return true;
+    });
+  }
 }
 namespace {
 

@@ -43,6 +43,10 @@ class Transaction {
   size_t queued_count() const { return queued_.size(); }
   // Whether a queued command writes (EXEC then counts as a write, as in Redis).
   bool queued_writes() const;
+  // Whether a queued command has any of these flags.
+  bool queued_any(uint32_t flags) const;
+  // Calls fn for each key argument of the queued commands.
+  void ForEachQueuedKey(const std::function<void(std::string_view)>& fn) const;
   WatchSet& watches() { return watches_; }
   WatchRegistry* registry() const { return registry_; }
 

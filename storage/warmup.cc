@@ -13,6 +13,7 @@ namespace {
 constexpr size_t kChunkKeys = 256;           // keys per ReadView of the walk
 constexpr size_t kChunkBytes = 4 << 20;      // ... or about this many bytes of values
 constexpr int64_t kRetryMs = 100;            // after a failed read of the walk
+constexpr int kRetries = 30;                 // ... before the walk gives up
 constexpr uint64_t kErrorsLogged = 20;       // then only counted
 
 size_t RecordBytes(const DiskRecord& r) {
@@ -55,6 +56,7 @@ void Warmup::Stop() {
     stop_ = true;
   }
   cv_.notify_all();
+  jobs_cv_.notify_all();
   if (loader_.joinable()) loader_.join();
   for (std::thread& t : readers_) {
     if (t.joinable()) t.join();
@@ -64,6 +66,12 @@ void Warmup::Stop() {
     orphans.swap(jobs_);
   }
   for (Job& job : orphans) job.done(Status::Error("ERR the server is shutting down"));
+  std::vector<std::function<void(Status)>> waiting;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    waiting.swap(when_done_);
+  }
+  for (auto& fn : waiting) fn(Status::Error("ERR the server is shutting down"));
 }
 
 void Warmup::NoteError(const Status& st) {
@@ -161,6 +169,8 @@ void Warmup::LoaderMain() {
   std::string after;
   uint64_t paced_rate = 0, paced_walked = 0;
   int64_t paced_since_us = MonotonicUs();
+  int failures = 0;
+  Status outcome;
   for (;;) {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -170,11 +180,19 @@ void Warmup::LoaderMain() {
     const bool more = LoadChunk(&after, &error);
     if (!error.ok()) {
       // A failing disk, or a database closed by a failed reopen: try again from the same
-      // place (the records read so far are installed).
+      // place (the records read so far are installed). A corrupt block fails every time.
       NoteError(error);
-      if (!Pause(kRetryMs)) return;
-      continue;
+      if (++failures < kRetries) {
+        if (!Pause(kRetryMs)) return;
+        continue;
+      }
+      outcome = Status::Error("ERR the warm-up from disk stopped unfinished (" +
+                              error.message() + "); keys are read from disk as commands "
+                              "name them, and what needs every key in memory is refused");
+      VLOG_WARNING("%s", outcome.message().c_str());
+      break;
     }
+    failures = 0;
     if (!more) break;
     // The pace: each chunk waits until the keys walked so far are due (since the pace
     // was last set, so a change applies from now on).
@@ -198,29 +216,35 @@ void Warmup::LoaderMain() {
     }
     paced_walked += kChunkKeys;
   }
-  keyspace_->EndWarmup();
+  if (outcome.ok()) keyspace_->EndWarmup();  // else the keyspace keeps asking the disk
   finished_us_.store(MonotonicUs(), std::memory_order_relaxed);
-  std::vector<std::function<void()>> callbacks;
+  std::vector<std::function<void(Status)>> callbacks;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    done_.store(true, std::memory_order_release);
+    failed_ = outcome;
+    ended_ = true;
+    done_.store(outcome.ok(), std::memory_order_release);
     callbacks.swap(when_done_);
   }
-  VLOG_NOTICE("Warm-up done: %llu keys loaded in %.3f seconds",
-              static_cast<unsigned long long>(keys_loaded_.load()),
-              static_cast<double>(finished_us_.load() - started_us_) / 1e6);
-  for (auto& fn : callbacks) fn();
+  if (outcome.ok()) {
+    VLOG_NOTICE("Warm-up done: %llu keys loaded in %.3f seconds",
+                static_cast<unsigned long long>(keys_loaded_.load()),
+                static_cast<double>(finished_us_.load() - started_us_) / 1e6);
+  }
+  for (auto& fn : callbacks) fn(outcome);
 }
 
-void Warmup::WhenDone(std::function<void()> fn) {
+void Warmup::WhenDone(std::function<void(Status)> fn) {
+  Status outcome;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!done_.load(std::memory_order_acquire)) {
+    if (!ended_) {
       when_done_.push_back(std::move(fn));
       return;
     }
+    outcome = failed_;
   }
-  fn();
+  fn(outcome);
 }
 
 void Warmup::Fetch(std::vector<Key> keys, std::function<void(Status)> done) {
@@ -228,7 +252,7 @@ void Warmup::Fetch(std::vector<Key> keys, std::function<void(Status)> done) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stop_) {
       jobs_.push_back(Job{std::move(keys), std::move(done)});
-      cv_.notify_one();
+      jobs_cv_.notify_one();
       return;
     }
   }
@@ -240,7 +264,7 @@ void Warmup::ReaderMain() {
     Job job;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+      jobs_cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
       if (stop_) return;
       job = std::move(jobs_.front());
       jobs_.pop_front();
@@ -289,13 +313,17 @@ Status Warmup::Read(uint8_t pdb, std::string_view key, DiskRecord* out, bool* fo
 
 Warmup::Stats Warmup::stats() const {
   Stats s;
-  s.in_progress = !done();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    s.in_progress = !ended_;
+    s.failed = !failed_.ok();
+  }
   s.keys_loaded = keys_loaded_.load(std::memory_order_relaxed);
   s.keys_estimated = keys_estimated_;
   s.fetched_keys = fetched_keys_.load(std::memory_order_relaxed);
   s.errors = errors_.load(std::memory_order_relaxed);
   s.started_ms = started_ms_;
-  const int64_t end_us = done() ? finished_us_.load(std::memory_order_relaxed) : MonotonicUs();
+  const int64_t end_us = !s.in_progress ? finished_us_.load(std::memory_order_relaxed) : MonotonicUs();
   s.duration_ms = (end_us - started_us_) / 1000;
   std::lock_guard<std::mutex> lock(mu_);
   s.last_error = last_error_;

@@ -14,7 +14,10 @@
 // Staleness: a chunk or a fetch may read a key that a client changes before the record
 // is installed; the keyspace then knows the key and drops the record (see Keyspace).
 // A record that does not decode is logged and counted; that key is left out and the
-// warm-up goes on (a command naming it gets the error).
+// warm-up goes on (a command naming it gets the error). A walk that cannot go on (a
+// corrupt table block, a disk that keeps failing) stops the warm-up unfinished: keys are
+// still read from disk one by one as commands name them, and what needs every key in
+// memory (WhenDone) gets the error.
 //
 // Thread-safe: Fetch, WhenDone and the getters from any thread.
 #pragma once
@@ -59,9 +62,10 @@ class Warmup final : public DiskSource {
   // done(status) on a reader thread: an error names a key whose record could not be
   // read or does not decode.
   void Fetch(std::vector<Key> keys, std::function<void(Status)> done);
-  // Calls fn once the warm-up is over: at once on this thread if it is, else on the
-  // loader's thread when it ends.
-  void WhenDone(std::function<void()> fn);
+  // Calls fn once the warm-up is over (an error if it stopped unfinished): at once on this
+  // thread if it is, else on the loader's thread when it ends.
+  void WhenDone(std::function<void(Status)> fn);
+  // Every key is in memory.
   bool done() const { return done_.load(std::memory_order_acquire); }
   // Changes the loader's pace (keys per second, 0: unlimited) from now on.
   void SetPace(uint64_t keys_per_sec);
@@ -70,6 +74,7 @@ class Warmup final : public DiskSource {
 
   struct Stats {
     bool in_progress = false;
+    bool failed = false;          // stopped unfinished (see last_error)
     uint64_t keys_loaded = 0;     // installed by the loader
     uint64_t keys_estimated = 0;  // RocksDB's estimate of the keys on disk at the start
     uint64_t fetched_keys = 0;    // read for commands before they ran
@@ -102,10 +107,13 @@ class Warmup final : public DiskSource {
   std::vector<std::thread> readers_;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;       // stop_ (the loader's pauses)
+  std::condition_variable jobs_cv_;  // jobs_ or stop_ (the readers)
   bool stop_ = false;
   std::deque<Job> jobs_;
-  std::vector<std::function<void()>> when_done_;
+  std::vector<std::function<void(Status)>> when_done_;
+  bool ended_ = false;  // the walk is over, done or not
+  Status failed_;       // why the walk stopped unfinished
   std::string last_error_;
 
   std::atomic<bool> done_{false};

@@ -239,6 +239,24 @@ void PersistenceSection(const InfoInput& in, InfoText& out) {
   out.Field("vellum_persister_pending_keys", std::max<int64_t>(0, p->pending_keys()));
   out.Field("vellum_persister_write_errors", p->write_errors());
   out.Field("vellum_persister_last_error", p->last_error());
+  // The warm-up after a start (storage/warmup.h): `loading` stays 0 throughout, since
+  // every command is served meanwhile (clients that wait for loading:0 do not wait).
+  storage::Warmup* w = in.server.warmup();
+  const storage::Warmup::Stats ws = w != nullptr ? w->stats() : storage::Warmup::Stats{};
+  out.Field("vellum_warmup_in_progress", ws.in_progress ? 1 : 0);
+  out.Field("vellum_warmup_status", ws.in_progress ? "loading" : ws.failed ? "failed" : "done");
+  out.Field("vellum_warmup_keys_loaded", ws.keys_loaded);
+  out.Field("vellum_warmup_keys_estimated", ws.keys_estimated);
+  const double perc = !ws.in_progress && !ws.failed ? 100.0
+                     : ws.keys_estimated == 0 ? 0.0
+                                              : 100.0 * static_cast<double>(ws.keys_loaded) /
+                                                    static_cast<double>(ws.keys_estimated);
+  out.Field("vellum_warmup_perc", Printf("%.2f%%", std::min(100.0, perc)));
+  out.Field("vellum_warmup_seconds", Printf("%.3f", static_cast<double>(ws.duration_ms) / 1000.0));
+  out.Field("vellum_warmup_fetched_keys", ws.fetched_keys);
+  out.Field("vellum_warmup_sync_reads", in.server.keyspace().sync_disk_reads());
+  out.Field("vellum_warmup_errors", ws.errors);
+  out.Field("vellum_warmup_last_error", ws.last_error);
   out.Field("vellum_wal_syncs", p->syncs());
   out.Field("vellum_wal_last_sync_time", p->last_sync_unix_s());
   out.Field("vellum_rocksdb_dir", engine->dir());

@@ -337,13 +337,13 @@ void RegisterKeyCommands(CommandTable& table) {
                   "6.2.0", "Copies the value of a key to a new key.", Copy});
   table.Register({"move", 3, kWrite | kFast, kKs | kCatWrite | kCatFast, 1, 1, 1, kGroup, "1.0.0",
                   "Moves a key to another database.", Move});
-  table.Register({"keys", 2, kReadonly, kKs | kCatRead | kCatSlow | kCatDangerous, 0, 0, 0, kGroup,
+  table.Register({"keys", 2, kReadonly | kAwaitWarm, kKs | kCatRead | kCatSlow | kCatDangerous, 0, 0, 0, kGroup,
                   "1.0.0", "Returns all key names that match a pattern.", Keys});
-  table.Register({"scan", -2, kReadonly, kKs | kCatRead | kCatSlow, 0, 0, 0, kGroup, "2.8.0",
+  table.Register({"scan", -2, kReadonly | kAwaitWarm, kKs | kCatRead | kCatSlow, 0, 0, 0, kGroup, "2.8.0",
                   "Iterates over the key names in the database.", Scan});
-  table.Register({"randomkey", 1, kReadonly, kKs | kCatRead | kCatSlow, 0, 0, 0, kGroup, "1.0.0",
+  table.Register({"randomkey", 1, kReadonly | kAwaitWarm, kKs | kCatRead | kCatSlow, 0, 0, 0, kGroup, "1.0.0",
                   "Returns a random key name from the database.", RandomKey});
-  table.Register({"dbsize", 1, kReadonly | kFast, kKs | kCatRead | kCatFast, 0, 0, 0, kGroup,
+  table.Register({"dbsize", 1, kReadonly | kFast | kAwaitWarm, kKs | kCatRead | kCatFast, 0, 0, 0, kGroup,
                   "1.0.0", "Returns the number of keys in the database.", DbSize});
   table.Register({"flushdb", -1, kWrite | kLockAll, kKs | kCatWrite | kCatSlow | kCatDangerous, 0,
                   0, 0, kGroup, "1.0.0", "Removes all keys from the current database.", FlushDb});

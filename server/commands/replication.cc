@@ -268,10 +268,10 @@ Status Wait(CommandContext& ctx) {
 void RegisterReplicationCommands(CommandTable& table) {
   constexpr uint32_t kFlags = kAdmin | kNoScript;
   constexpr uint32_t kCats = kCatAdmin | kCatSlow | kCatDangerous;
-  table.Register({"replicaof", 3, kFlags | kNoMulti | kStale, kCats, 0, 0, 0, "server", "5.0.0",
+  table.Register({"replicaof", 3, kFlags | kNoMulti | kStale | kAwaitWarm, kCats, 0, 0, 0, "server", "5.0.0",
                   "Configures a server as replica of another, or promotes it to a master.",
                   Replicaof});
-  table.Register({"slaveof", 3, kFlags | kNoMulti | kStale, kCats, 0, 0, 0, "server", "1.0.0",
+  table.Register({"slaveof", 3, kFlags | kNoMulti | kStale | kAwaitWarm, kCats, 0, 0, 0, "server", "1.0.0",
                   "Sets a Redis server as a replica of another, or promotes it to being a master.",
                   Replicaof});
   table.Register({"role", 1, kNoScript | kLoading | kStale | kFast, kCatAdmin | kCatFast | kCatDangerous,

@@ -669,7 +669,7 @@ void RegisterServerCommands(CommandTable& table) {
   std::vector<CommandSpec> debug = {
       {"sleep", 3, kAdminFlags, kAdminCats, 0, 0, 0, "server", "1.0.0",
        "Blocks the worker thread for a number of seconds.", DebugSleep},
-      {"digest", 2, kAdminFlags | kLockAll, kAdminCats, 0, 0, 0, "server", "1.0.0",
+      {"digest", 2, kAdminFlags | kLockAll | kAwaitWarm, kAdminCats, 0, 0, 0, "server", "1.0.0",
        "Outputs a digest of the whole keyspace.", DebugDigest},
       {"digest-value", -3, kAdminFlags, kAdminCats, 2, -1, 1, "server", "1.0.0",
        "Outputs a digest of each key's value.", DebugDigestValue},

@@ -101,7 +101,10 @@ class WarmupThreadTest : public ::testing::Test {
   void WaitDone() {
     warmup_->SetPace(0);
     std::promise<void> done;
-    warmup_->WhenDone([&] { done.set_value(); });
+    warmup_->WhenDone([&](Status st) {
+      EXPECT_TRUE(st.ok()) << st.message();
+      done.set_value();
+    });
     ASSERT_EQ(done.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
     EXPECT_FALSE(keyspace_->warming());
   }
@@ -212,6 +215,23 @@ TEST_F(WarmupThreadTest, FetchInstallsACommandsKeysBeforeItRuns) {
   }
   EXPECT_EQ(keyspace_->sync_disk_reads(), 0u);
   EXPECT_EQ(warmup_->stats().fetched_keys, 2u);
+}
+
+// Regression: the readers and the loader's pauses shared one condition variable, and a
+// fetch's notify_one could wake the pausing loader instead of a reader: that fetch then
+// waited for the next one.
+TEST_F(WarmupThreadTest, EveryFetchIsServedWhileTheLoaderPauses) {
+  Restart(1);
+  for (int i = 0; i < 100; i++) {
+    char key[16];
+    std::snprintf(key, sizeof key, "s%04d", kStrings - 1 - i);
+    std::promise<Status> fetched;
+    warmup_->Fetch({{0, key}}, [&](Status st) { fetched.set_value(st); });
+    auto f = fetched.get_future();
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready) << i;
+    EXPECT_TRUE(f.get().ok());
+  }
+  EXPECT_EQ(warmup_->stats().fetched_keys, 100u);
 }
 
 TEST_F(WarmupThreadTest, FlushDbDuringTheWarmupDropsThatDbsKeysStillOnDisk) {
