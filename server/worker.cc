@@ -100,9 +100,11 @@ void Worker::OnHttpConnection(uv_stream_t* server, int status) {
   }
   uv_tcp_nodelay(t, 1);
   auto* c = new HttpConnection(w, t);
-  w->http_connections_.insert(c);
+  w->http_connections_.emplace(c->id(), c);
   c->Start();
 }
+
+void Worker::OnHttpConnectionClosed(HttpConnection* c) { http_connections_.erase(c->id()); }
 
 void Worker::Start() {
   uv_timer_start(&tick_, OnTick, 1000, 1000);
@@ -330,7 +332,8 @@ void Worker::DoShutdown() {
   std::vector<Connection*> all;
   for (auto& [id, c] : connections_) all.push_back(c);
   for (Connection* c : all) c->CloseAfterWrite();
-  std::vector<HttpConnection*> http(http_connections_.begin(), http_connections_.end());
+  std::vector<HttpConnection*> http;
+  for (auto& [id, c] : http_connections_) http.push_back(c);
   for (HttpConnection* c : http) c->Close();
   uv_timer_stop(&tick_);
   uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);

@@ -59,7 +59,13 @@ class Worker {
   Dispatcher& dispatcher() { return dispatcher_; }
   int64_t NowMs() const { return state_->clock().NowMs(); }
   void OnConnectionClosed(Connection* c);
-  void OnHttpConnectionClosed(HttpConnection* c) { http_connections_.erase(c); }
+  void OnHttpConnectionClosed(HttpConnection* c);
+  uint64_t NextHttpConnectionId() { return ++http_ids_; }
+  // The open HTTP connection with that id on this worker, or nullptr.
+  HttpConnection* FindHttpConnection(uint64_t id) {
+    auto it = http_connections_.find(id);
+    return it == http_connections_.end() ? nullptr : it->second;
+  }
   // The HTTP page settings, re-read from ServerState only when CONFIG SET changed them
   // (no lock per request). Loop-thread only.
   const PageConfig* page_config() {
@@ -124,7 +130,8 @@ class Worker {
   std::vector<Connection*> flushing_;       // the batch OnCheck is writing
   std::vector<uv_handle_t*> listeners_;
   std::unordered_map<uint64_t, Connection*> connections_;
-  std::unordered_set<HttpConnection*> http_connections_;
+  std::unordered_map<uint64_t, HttpConnection*> http_connections_;
+  uint64_t http_ids_ = 0;
   std::shared_ptr<const PageConfig> page_config_;
   uint64_t page_config_generation_ = 0;
   std::thread thread_;

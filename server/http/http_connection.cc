@@ -14,6 +14,7 @@ constexpr size_t kReadChunk = 64 * 1024;
 
 HttpConnection::HttpConnection(Worker* worker, uv_tcp_t* handle)
     : worker_(worker),
+      id_(worker->NextHttpConnectionId()),
       handle_(handle),
       parser_(static_cast<size_t>(worker->state().http_max_header_bytes.load())) {
   handle_->data = this;
@@ -64,6 +65,7 @@ void HttpConnection::OnRead(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
 }
 
 void HttpConnection::Process() {
+  if (pending_) return;  // behind a request waiting for its key from disk
   ServerState& state = worker_->state();
   size_t pos = 0;
   protocol::HttpRequest req;
@@ -72,32 +74,75 @@ void HttpConnection::Process() {
     auto result = parser_.Parse(std::string_view(in_).substr(pos), &consumed, &req);
     pos += consumed;
     if (result == protocol::HttpRequestParser::Result::kNeedMore) break;
-    const int64_t now_ms = state.clock().NowMs();
-    HttpResponse resp;
     if (result == protocol::HttpRequestParser::Result::kError) {
+      HttpResponse resp;
       PlainResponse(parser_.error_status(), &resp);
-      AppendResponse(resp, false, now_ms, &out_);
+      AppendResponse(resp, false, state.clock().NowMs(), &out_);
       close_after_write_ = true;
       break;
     }
-    const PageConfig* config = worker_->page_config();
-    const std::string_view path = TargetPath(req.target);
-    if (!config->metrics_path.empty() && path == config->metrics_path) {
-      ServeMetrics(req, &resp);
-    } else if (path == "/healthz") {
-      ServeHealth(req, &resp);
-    } else {
-      ServePage(req, *config, state.keyspace(), now_ms, [&state] { return state.ScriptBusy(); },
-                [&](std::string_view key) { return MayRead(*config, key); }, &resp);
+    if (!Answer(req, /*may_wait=*/true)) {
+      pending_ = std::move(req);
+      break;
     }
-    state.CountHttpResponse(resp.status);
-    AppendResponse(resp, req.keep_alive, now_ms, &out_);
-    if (!req.keep_alive) close_after_write_ = true;
   }
   in_.erase(0, pos);
   if (close_after_write_) in_.clear();
   TimeUnfinishedRequest();
   Write();
+}
+
+bool HttpConnection::Answer(const protocol::HttpRequest& req, bool may_wait) {
+  ServerState& state = worker_->state();
+  const int64_t now_ms = state.clock().NowMs();
+  HttpResponse resp;
+  const PageConfig* config = worker_->page_config();
+  const std::string_view path = TargetPath(req.target);
+  if (!config->metrics_path.empty() && path == config->metrics_path) {
+    ServeMetrics(req, &resp);
+  } else if (path == "/healthz") {
+    ServeHealth(req, &resp);
+  } else {
+    if (may_wait && WaitForDisk(req, *config)) return false;
+    ServePage(req, *config, state.keyspace(), now_ms, [&state] { return state.ScriptBusy(); },
+              [&](std::string_view key) { return MayRead(*config, key); }, &resp);
+  }
+  state.CountHttpResponse(resp.status);
+  AppendResponse(resp, req.keep_alive, now_ms, &out_);
+  if (!req.keep_alive) close_after_write_ = true;
+  return true;
+}
+
+bool HttpConnection::WaitForDisk(const protocol::HttpRequest& req, const PageConfig& config) {
+  ServerState& state = worker_->state();
+  storage::Keyspace& ks = state.keyspace();
+  storage::Warmup* warmup = state.warmup();
+  if (warmup == nullptr || !ks.warming()) return false;
+  PageKey page = PageKeyOf(req, config);
+  if (page.status != 0) return false;
+  {
+    // Not behind a long script holding every shard: ServePage answers that one (503).
+    std::unique_lock<storage::ShardMutexType> lock(ks.ShardMutex(ks.ShardOf(page.key)),
+                                                   std::try_to_lock);
+    if (!lock.owns_lock() || !ks.NeedsDisk(config.db, page.key)) return false;
+  }
+  Worker* w = worker_;
+  const uint64_t id = id_;
+  // A read error is not answered here: ServePage then reads the key itself.
+  warmup->Fetch({{config.db, std::move(page.key)}}, [w, id](Status) {
+    w->Post([w, id] {
+      if (HttpConnection* c = w->FindHttpConnection(id)) c->ResumeAfterDisk();
+    });
+  });
+  return true;
+}
+
+void HttpConnection::ResumeAfterDisk() {
+  if (closing_ || !pending_) return;
+  protocol::HttpRequest req = std::move(*pending_);
+  pending_.reset();
+  Answer(req, /*may_wait=*/false);
+  Process();  // the requests that arrived meanwhile; writes
 }
 
 bool HttpConnection::MayRead(const PageConfig& config, std::string_view key) {

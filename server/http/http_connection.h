@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "protocol/http_request.h"
@@ -32,6 +33,7 @@ class HttpConnection {
   HttpConnection(Worker* worker, uv_tcp_t* handle);
   void Start();
   void Close();
+  uint64_t id() const { return id_; }
 
  private:
   ~HttpConnection() = default;
@@ -41,6 +43,12 @@ class HttpConnection {
   static void OnClosed(uv_handle_t* h);
   static void OnHeaderTimeout(uv_timer_t* t);
   void Process();
+  // Answers one parsed request, or (a page whose key is still on disk only during the
+  // warm-up) starts reading its key off this loop and returns false: the request then
+  // waits in pending_ and the input behind it is not read until ResumeAfterDisk.
+  bool Answer(const protocol::HttpRequest& req, bool may_wait);
+  bool WaitForDisk(const protocol::HttpRequest& req, const PageConfig& config);
+  void ResumeAfterDisk();
   void ServeMetrics(const protocol::HttpRequest& req, HttpResponse* resp);
   void ServeHealth(const protocol::HttpRequest& req, HttpResponse* resp);
   bool MayRead(const PageConfig& config, std::string_view key);
@@ -48,7 +56,9 @@ class HttpConnection {
   void TimeUnfinishedRequest();
 
   Worker* worker_;
+  const uint64_t id_;  // the worker's key for it (a late callback finds it gone)
   uv_tcp_t* handle_;
+  std::optional<protocol::HttpRequest> pending_;
   uv_timer_t timer_;
   protocol::HttpRequestParser parser_;
   std::string in_;

@@ -162,20 +162,16 @@ void PlainResponse(int status, HttpResponse* out) {
   out->send_body = true;
 }
 
-void ServePage(const protocol::HttpRequest& req, const PageConfig& config,
-               storage::Keyspace& keyspace, int64_t now_ms,
-               const std::function<bool()>& give_up,
-               const std::function<bool(std::string_view)>& may_read, HttpResponse* out) {
-  const bool head = req.method == "HEAD";
-  if (req.method != "GET" && !head) {
-    PlainResponse(405, out);
-    out->headers.emplace_back("Allow", "GET, HEAD");
-    return;
+PageKey PageKeyOf(const protocol::HttpRequest& req, const PageConfig& config) {
+  PageKey out;
+  if (req.method != "GET" && req.method != "HEAD") {
+    out.status = 405;
+    return out;
   }
   std::string_view target = req.target;
   if (target.empty() || target.front() != '/') {
-    PlainResponse(400, out);
-    return;
+    out.status = 400;
+    return out;
   }
   std::string_view path = target;
   std::string_view query;
@@ -184,14 +180,28 @@ void ServePage(const protocol::HttpRequest& req, const PageConfig& config,
     query = target.substr(q);
   }
   if (const size_t f = path.find('#'); f != std::string_view::npos) path = path.substr(0, f);
-  std::string key = config.key_prefix;
   std::string decoded;
   if (!PercentDecode(path, &decoded)) {
-    PlainResponse(400, out);
+    out.status = 400;
+    return out;
+  }
+  out.key = config.key_prefix + decoded;
+  if (config.query_in_key) out.key.append(query);
+  return out;
+}
+
+void ServePage(const protocol::HttpRequest& req, const PageConfig& config,
+               storage::Keyspace& keyspace, int64_t now_ms,
+               const std::function<bool()>& give_up,
+               const std::function<bool(std::string_view)>& may_read, HttpResponse* out) {
+  const bool head = req.method == "HEAD";
+  PageKey page = PageKeyOf(req, config);
+  if (page.status != 0) {
+    PlainResponse(page.status, out);
+    if (page.status == 405) out->headers.emplace_back("Allow", "GET, HEAD");
     return;
   }
-  key += decoded;
-  if (config.query_in_key) key.append(query);
+  const std::string& key = page.key;
   if (!may_read(key)) {
     PlainResponse(404, out);
     return;

@@ -55,6 +55,14 @@ struct HttpResponse {
   bool send_body = true;  // false for HEAD and 304
 };
 
+// The key a GET or HEAD of req reads, or the status of a request that reads none (405
+// for another method, 400 for a target that is not a path or does not decode).
+struct PageKey {
+  int status = 0;  // 0: `key` is read
+  std::string key;
+};
+PageKey PageKeyOf(const protocol::HttpRequest& req, const PageConfig& config);
+
 // Fills *out for req. now_ms is the wall clock (TTL and Date). may_read(key) is the ACL
 // check: a key it refuses is a 404, exactly as if it did not exist.
 void ServePage(const protocol::HttpRequest& req, const PageConfig& config,

@@ -214,3 +214,38 @@ def test_a_corrupt_block_stops_the_warmup_and_is_reported(warm):
     assert c.get("written") == b"after"
     assert "warm-up" in s.log().lower()
 
+
+def test_http_pages_are_read_off_the_worker_during_the_warmup(warm):
+    """A CDN asking for pages right after a restart: each page still on disk is read by
+    the reader threads, and keep-alive requests behind it keep their order."""
+    from vellum_harness import free_port
+    import http.client
+    port = free_port()
+    s = warm(500, "--http.port", str(port), "--http.db", "7")
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    for i in (99, 98, 17, 97):
+        conn.request("GET", "/p%04d" % i)
+        resp = conn.getresponse()
+        assert resp.status == 200 and resp.read() == b"page %d" % i
+    conn.request("GET", "/none")
+    resp = conn.getresponse()
+    assert resp.status == 404
+    resp.read()
+    conn.close()
+    # Pipelined: the first page waits for the disk, the second (read just above, in
+    # memory) stays behind it.
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /p0050 HTTP/1.1\r\nHost: x\r\n\r\n"
+                     b"GET /p0017 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    first, second = data.find(b"page 50"), data.find(b"page 17")
+    assert 0 < first < second, data
+    info = persistence(s.client())
+    assert info["vellum_warmup_in_progress"] == 1
+    assert info["vellum_warmup_fetched_keys"] >= 3
+    assert info["vellum_warmup_sync_reads"] == 0
