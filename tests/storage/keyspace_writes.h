@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "storage/digest.h"
 #include "storage/keyspace.h"
 
 namespace vellum::storage::testing {
@@ -132,6 +133,18 @@ void WithAllLocks(Keyspace& ks, Fn fn) {
   locks.AddAll();
   locks.Acquire();
   fn();
+}
+
+// DEBUG DIGEST of what a keyspace holds in memory (every database).
+inline Digest MemoryDigest(Keyspace& ks) {
+  Digest d;
+  for (int db = 0; db < kNumDbs; db++) {
+    uint64_t cursor = 0;
+    do {
+      cursor = ks.Scan(db, cursor, 100, WallMs(), [&](const Entry& e) { d.Add(KeyDigest(db, e)); });
+    } while (cursor != 0);
+  }
+  return d;
 }
 
 }  // namespace vellum::storage::testing

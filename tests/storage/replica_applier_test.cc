@@ -29,6 +29,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using testing::MemoryDigest;
 using testing::WallMs;
 
 class ReplicaApplierThreadTest : public ::testing::Test {
@@ -81,16 +82,6 @@ class ReplicaApplierThreadTest : public ::testing::Test {
   // Waits until the persister has written everything so far.
   void Settle() { ASSERT_TRUE(persister_->Drain(10000).ok()); }
 
-  static Digest MemoryDigest(Keyspace& ks) {
-    Digest d;
-    for (int db = 0; db < kNumDbs; db++) {
-      uint64_t cursor = 0;
-      do {
-        cursor = ks.Scan(db, cursor, 100, WallMs(), [&](const Entry& e) { d.Add(KeyDigest(db, e)); });
-      } while (cursor != 0);
-    }
-    return d;
-  }
   static Digest DiskDigest(Engine& engine) {
     auto s = SummarizeDisk(engine, WallMs());
     EXPECT_TRUE(s.ok()) << s.status().message();

@@ -32,6 +32,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using testing::MemoryDigest;
 using testing::WallMs;
 
 // 1000 strings in db 0 ("s0000".."s0999"), then the collections in db 3 with longer
@@ -118,16 +119,6 @@ class WarmupThreadTest : public ::testing::Test {
   bool InMemory(int db, const std::string& key) {
     std::lock_guard<ShardMutexType> lock(keyspace_->ShardMutex(keyspace_->ShardOf(key)));
     return keyspace_->Peek(db, key) != nullptr;
-  }
-  static Digest MemoryDigest(Keyspace& ks) {
-    Digest d;
-    for (int db = 0; db < kNumDbs; db++) {
-      uint64_t cursor = 0;
-      do {
-        cursor = ks.Scan(db, cursor, 100, WallMs(), [&](const Entry& e) { d.Add(KeyDigest(db, e)); });
-      } while (cursor != 0);
-    }
-    return d;
   }
 
   std::string root_;
