@@ -528,6 +528,9 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
   if (warmup) warmup->Stop();
   // Every worker has stopped writing: the last cycle, then the WAL synced.
   if (persister) persister->Stop();
+  // Memtables to table files, so that the next start has no log to replay before it
+  // serves (RocksDB's close keeps them in the log).
+  if (engine && !engine->Flush().ok()) VLOG_WARNING("Can't flush the database at shutdown");
   workers.clear();
   uv_loop_close(&control.loop);
   if (!config.unixsocket.empty()) ::unlink(config.unixsocket.c_str());
