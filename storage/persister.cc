@@ -41,7 +41,6 @@ Persister::Persister(Keyspace* keyspace, Engine* engine, Mode mode, uint64_t min
       dirty_(keyspace->shard_count()),
       pending_words_((keyspace->shard_count() + 63) / 64),
       collecting_(engine->NewBatch()),
-      writing_(engine->NewBatch()),
       // Versions only need to grow per key; starting from the clock keeps them growing
       // across restarts even if a newer version was never loaded (a deleted key).
       next_version_(std::max({min_version + 1, engine->LoadedVersionMark(), static_cast<uint64_t>(SystemClock().NowUs())})) {
@@ -362,6 +361,7 @@ void Persister::CollectShard(size_t shard, bool locked) {
   for (int pdb = 0; pdb < codec::kNumPhysicalDbs; pdb++) {
     for (const auto& [key, fields] : d.keys[pdb]) {
       EncodeKey(static_cast<uint8_t>(pdb), key, fields.get(), collecting_.get());
+      if (collecting_->bytes() >= kBatchBytes) Seal();
     }
     n += static_cast<int64_t>(d.keys[pdb].size());
     d.keys[pdb].clear();
@@ -369,8 +369,19 @@ void Persister::CollectShard(size_t shard, bool locked) {
   pending_keys_.fetch_sub(n, std::memory_order_relaxed);
 }
 
+void Persister::Seal() {
+  // A following persister writes nothing at all, not even the mark: every sequence
+  // number of a replica's database is its primary's.
+  if (!following() && next_version_ != version_mark_written_) {
+    collecting_->PutVersionMark(next_version_);  // in the same batch as the versions
+    version_mark_written_ = next_version_;
+  }
+  sealed_.push_back(std::move(collecting_));
+  collecting_ = engine_->NewBatch();
+}
+
 bool Persister::RunCycle(bool sync, bool cut) {
-  if (writing_->empty()) {
+  if (writing_.empty()) {
     // A new cycle: everything dirty now, and every barrier appended meanwhile.
     ShardLocks all(keyspace_);
     struct LockTimer {
@@ -400,27 +411,28 @@ bool Persister::RunCycle(bool sync, bool cut) {
       }
     }
     std::lock_guard<std::mutex> lock(batch_mu_);
-    // A following persister writes nothing at all, not even the mark: every sequence
-    // number of a replica's database is its primary's.
-    if (!following() && next_version_ != version_mark_written_) {
-      collecting_->PutVersionMark(next_version_);  // in the same batch as the versions
-      version_mark_written_ = next_version_;
-    }
-    std::swap(collecting_, writing_);
+    // The last piece (a sealed one is never empty, so a sync of the last covers them all).
+    if (!collecting_->empty() || sealed_.empty()) Seal();
+    sealed_.swap(writing_);  // writing_ was empty
     barrier_pending_.store(false, std::memory_order_seq_cst);
   }
-  // (A retried batch keeps its cycle number: started_ did not move for it.)
-  if (!writing_->empty()) {
-    Status st = engine_->Write(*writing_, sync);
-    if (!st.ok()) {
-      NoteDiskError(st, &write_failing_);
-      return false;
+  // (A retried batch keeps its cycle number: started_ did not move for it.) Only the
+  // cycle's last piece is synced: the sync covers every write before it.
+  while (!writing_.empty()) {
+    EngineBatch& piece = *writing_.front();
+    const bool last = writing_.size() == 1;
+    if (!piece.empty()) {
+      Status st = engine_->Write(piece, sync && last);
+      if (!st.ok()) {
+        NoteDiskError(st, &write_failing_);
+        return false;
+      }
+      ClearDiskError(&write_failing_);
+      records_.fetch_add(piece.count(), std::memory_order_relaxed);
+      bytes_.fetch_add(piece.bytes(), std::memory_order_relaxed);
     }
-    ClearDiskError(&write_failing_);
-    records_.fetch_add(writing_->count(), std::memory_order_relaxed);
-    bytes_.fetch_add(writing_->bytes(), std::memory_order_relaxed);
-    if (sync) NoteSynced();
-    writing_->Clear();
+    if (sync && last && !piece.empty()) NoteSynced();
+    writing_.pop_front();
   }
   completed_.store(started_.load(std::memory_order_acquire), std::memory_order_release);
   PublishEngineMemory();
@@ -483,7 +495,7 @@ void Persister::Run() {
       RunCheckpoints(always || stopping);
       unsynced = !always && !stopping;
     }
-    const bool work = HasNewWork() || !writing_->empty();
+    const bool work = HasNewWork() || !writing_.empty();
     if (work) {
       if (RunCycle(always || stopping)) {
         unsynced = !always && !stopping;
@@ -529,9 +541,11 @@ void Persister::Run() {
   // Always, in everysec: RocksDB's Close does not sync the WAL, and the last cycles may
   // have been written without a sync.
   if (!always) (void)engine_->SyncWal();
-  if (!writing_->empty()) {
+  if (!writing_.empty()) {
+    size_t changes = 0;
+    for (const auto& piece : writing_) changes += piece->count();
     VLOG_WARNING("Persister: stopped with %zu changes the disk refused; their replies were "
-                 "never sent", writing_->count());
+                 "never sent", changes);
   }
   FailCheckpoints("the server is shutting down");
 }
@@ -569,7 +583,7 @@ void Persister::RunCheckpoints(bool sync) {
     checkpoint_pending_.store(false, std::memory_order_seq_cst);
   }
   // A batch the disk refused earlier goes first; then the cut cycle.
-  bool ok = writing_->empty() || RunCycle(sync);
+  bool ok = writing_.empty() || RunCycle(sync);
   if (ok) ok = RunCycle(sync, /*cut=*/true);
   for (auto& r : requests) {
     if (!ok) {

@@ -37,6 +37,7 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -58,6 +59,9 @@ namespace vellum::storage {
 
 class Persister final : public WriteListener {
  public:
+  // The size a cycle's batches are cut at (a key's records stay in one batch).
+  static constexpr size_t kBatchBytes = 4 << 20;
+
   enum class Mode { kEverysec, kAlways };
 
   // `min_version`: every version given to a collection is above it (the loader's highest).
@@ -201,7 +205,16 @@ class Persister final : public WriteListener {
   // holds wake_mu_.
   std::mutex batch_mu_;
   std::unique_ptr<EngineBatch> collecting_;
-  std::unique_ptr<EngineBatch> writing_;
+  // A cycle's records go out in batches of about kBatchBytes: a bulk load would otherwise make one batch, and one log record, of hundreds
+  // of megabytes, which RocksDB's archived-log purge reads whole at every open (seconds
+  // before the first reply) and a replica receives whole. Filled pieces wait in sealed_
+  // (under batch_mu_) until the cycle's collection ends; writing_ holds the cycle's
+  // pieces, in order, until each is written (a failed one is retried, the ones before it
+  // are not written again).
+  std::deque<std::unique_ptr<EngineBatch>> sealed_;
+  std::deque<std::unique_ptr<EngineBatch>> writing_;
+  // Closes collecting_ as a piece of this cycle (batch_mu_ held).
+  void Seal();
   // A flush or swap was appended to collecting_ (set under batch_mu_; read by the
   // persister without it, to decide whether to sleep).
   std::atomic<bool> barrier_pending_{false};

@@ -499,3 +499,38 @@ TEST_F(PersisterTest, PersisterThreadRacesWritersAndLosesNothing) {
 
 }  // namespace
 }  // namespace vellum::storage
+
+namespace vellum::storage {
+namespace {
+
+// A cycle that collects more than Persister::kBatchBytes goes out as several batches,
+// each key whole in one: a bulk load would otherwise be one log record of hundreds of
+// megabytes (read whole by RocksDB's archived-log purge at every open, and sent whole to
+// a replica).
+TEST_F(PersisterTest, ABigCycleIsWrittenInBoundedBatches) {
+  const std::string value(4096, 'p');
+  WithAllLocks([&] {  // the persister waits: everything below lands in one cycle
+    for (int i = 0; i < 3000; i++) {
+      bool created = false;
+      Entry* e = ks_->Upsert(0, "bulk:" + std::to_string(i), WallMs(), &created);
+      e->SetStr(value);
+    }
+  });
+  ASSERT_TRUE(persister_->Drain(10000).ok());
+  std::vector<LogBatch> batches;
+  bool gone = false;
+  ASSERT_TRUE(engine_->ReadLog(1, 1u << 30, &batches, &gone).ok());
+  ASSERT_FALSE(gone);
+  size_t big = 0;
+  for (const LogBatch& b : batches) {
+    EXPECT_LT(b.data.size(), Persister::kBatchBytes + 2 * value.size()) << b.sequence;
+    if (b.data.size() > Persister::kBatchBytes / 2) big++;
+  }
+  EXPECT_GE(big, 2u);  // 12 MB of values: three pieces
+  Reopen();
+  EXPECT_EQ(ks_->DbSize(0), 3000u);
+  EXPECT_EQ(Get(0, "bulk:2999"), value);
+}
+
+}  // namespace
+}  // namespace vellum::storage
