@@ -617,8 +617,9 @@ Status Engine::ReadView::GetMeta(std::string_view key, std::string* value, bool*
 }
 
 std::unique_ptr<Engine::Iterator> Engine::ReadView::NewMetaIterator(bool fill_cache) {
+  // RocksDB's own readahead (it grows while the iterator reads on): a fixed one would be
+  // spent again by each chunk of a walk, since each chunk has its own iterator.
   rocksdb::ReadOptions ro = rep_->Options(fill_cache);
-  if (!fill_cache) ro.readahead_size = 2 << 20;  // a walk reads the files in order
   auto it = std::make_unique<Iterator::Rep>();
   it->it.reset(rep_->db->NewIterator(ro, rep_->meta));
   return std::unique_ptr<Iterator>(new Iterator(std::move(it)));

@@ -10,7 +10,7 @@
 namespace vellum::storage {
 namespace {
 
-constexpr size_t kChunkKeys = 256;           // keys per ReadView of the walk
+constexpr size_t kChunkKeys = 4096;          // keys per ReadView of the walk
 constexpr size_t kChunkBytes = 4 << 20;      // ... or about this many bytes of values
 constexpr int64_t kRetryMs = 100;            // after a failed read of the walk
 constexpr int kRetries = 30;                 // ... before the walk gives up
@@ -90,7 +90,7 @@ bool Warmup::Pause(int64_t ms) {
   return !stop_;
 }
 
-bool Warmup::LoadChunk(std::string* after, Status* error) {
+bool Warmup::LoadChunk(std::string* after, size_t max_keys, Status* error) {
   struct Item {
     uint8_t pdb = 0;
     std::string key;
@@ -113,7 +113,7 @@ bool Warmup::LoadChunk(std::string* after, Status* error) {
     }
     const int64_t now_ms = clock_->NowMs();
     size_t bytes = 0;
-    for (; meta->Valid() && chunk.size() < kChunkKeys && bytes < kChunkBytes; meta->Next()) {
+    for (; meta->Valid() && chunk.size() < max_keys && bytes < kChunkBytes; meta->Next()) {
       after->assign(meta->key());
       Item item;
       std::string_view key;
@@ -176,8 +176,13 @@ void Warmup::LoaderMain() {
       std::lock_guard<std::mutex> lock(mu_);
       if (stop_) return;
     }
+    // Paced, a chunk is a quarter second's keys (so the pace is smooth, and a slow pace
+    // leaves most keys on disk for a while: the tests rely on it).
+    const uint64_t pace = keys_per_sec_.load(std::memory_order_relaxed);
+    const size_t chunk = pace == 0 ? kChunkKeys
+                                   : static_cast<size_t>(std::clamp<uint64_t>(pace / 4, 16, kChunkKeys));
     Status error;
-    const bool more = LoadChunk(&after, &error);
+    const bool more = LoadChunk(&after, chunk, &error);
     if (!error.ok()) {
       // A failing disk, or a database closed by a failed reopen: try again from the same
       // place (the records read so far are installed). A corrupt block fails every time.
@@ -209,12 +214,12 @@ void Warmup::LoaderMain() {
         paced_since_us = MonotonicUs();
       }
       const int64_t due_us =
-          paced_since_us + static_cast<int64_t>((paced_walked + kChunkKeys) * 1'000'000 / pace);
+          paced_since_us + static_cast<int64_t>((paced_walked + chunk) * 1'000'000 / pace);
       const int64_t wait_us = due_us - MonotonicUs();
       if (wait_us <= 0) break;
       if (!Pause(std::min<int64_t>((wait_us + 999) / 1000, 100))) return;
     }
-    paced_walked += kChunkKeys;
+    paced_walked += chunk;
   }
   if (outcome.ok()) keyspace_->EndWarmup();  // else the keyspace keeps asking the disk
   finished_us_.store(MonotonicUs(), std::memory_order_relaxed);

@@ -92,9 +92,9 @@ class Warmup final : public DiskSource {
   };
   void LoaderMain();
   void ReaderMain();
-  // Reads one chunk of the walk after `after` (a meta key; empty: from the start).
-  // Returns false at the end of the database.
-  bool LoadChunk(std::string* after, Status* error);
+  // Reads one chunk of the walk (up to max_keys) after `after` (a meta key; empty: from
+  // the start) and installs it. Returns false at the end of the database.
+  bool LoadChunk(std::string* after, size_t max_keys, Status* error);
   void NoteError(const Status& st);
   // Sleeps up to ms unless stopped; returns false if stopped.
   bool Pause(int64_t ms);

@@ -36,7 +36,7 @@ using testing::MemoryDigest;
 using testing::WallMs;
 
 // 1000 strings in db 0 ("s0000".."s0999"), then the collections in db 3 with longer
-// names, so they sort after the loader's first chunk.
+// names, so they sort after the loader's first chunks.
 constexpr int kStrings = 1000;
 
 class WarmupThreadTest : public ::testing::Test {
@@ -82,8 +82,8 @@ class WarmupThreadTest : public ::testing::Test {
     fs::remove_all(root_);
   }
 
-  // The restart: an empty keyspace that warms up at `pace` keys a second (the first
-  // chunk of 256 keys loads at once, the next one after 256 / pace seconds).
+  // The restart: an empty keyspace that warms up at `pace` keys a second (a chunk of
+  // pace / 4 keys, at least 16, loads at once; at pace 1 the next one comes 16 s later).
   void Restart(uint64_t pace) {
     if (warmup_) warmup_->Stop();
     if (persister_) persister_->Stop();
