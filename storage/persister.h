@@ -60,7 +60,7 @@ namespace vellum::storage {
 class Persister final : public WriteListener {
  public:
   // The size a cycle's batches are cut at (a key's records stay in one batch).
-  static constexpr size_t kBatchBytes = 4 << 20;
+  static constexpr size_t kBatchBytes = 1 << 20;
 
   enum class Mode { kEverysec, kAlways };
 

@@ -526,7 +526,7 @@ TEST_F(PersisterTest, ABigCycleIsWrittenInBoundedBatches) {
     EXPECT_LT(b.data.size(), Persister::kBatchBytes + 2 * value.size()) << b.sequence;
     if (b.data.size() > Persister::kBatchBytes / 2) big++;
   }
-  EXPECT_GE(big, 2u);  // 12 MB of values: three pieces
+  EXPECT_GE(big, 2u);  // 12 MB of values: a dozen pieces
   Reopen();
   EXPECT_EQ(ks_->DbSize(0), 3000u);
   EXPECT_EQ(Get(0, "bulk:2999"), value);
