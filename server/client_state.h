@@ -20,7 +20,7 @@ namespace vellum::server {
 
 class AclUser;  // server/acl.h
 
-class ClientState {
+class ClientState : public std::enable_shared_from_this<ClientState> {
  public:
   ClientState(uint64_t id, int fd, std::string addr, std::string laddr, bool unix_socket,
               int64_t now_ms)

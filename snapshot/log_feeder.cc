@@ -127,15 +127,20 @@ void LogFeeder::ReadLog(uint64_t owner, uint64_t from, size_t max_bytes, int64_t
 }
 
 void LogFeeder::WaitUntil(std::function<bool()> ready, int64_t deadline_ms,
-                          std::function<void(bool)> done) {
+                          std::function<void(bool)> done, std::function<bool()> abandoned) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stop_) {
-      waiters_.push_back({std::move(ready), deadline_ms, std::move(done)});
+      waiters_.push_back({std::move(ready), deadline_ms, std::move(done), std::move(abandoned)});
       done = nullptr;
     }
   }
   if (done) done(false);
+}
+
+size_t LogFeeder::waiting() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return waiters_.size();
 }
 
 void LogFeeder::ServeWaiters(bool final) {
@@ -148,6 +153,7 @@ void LogFeeder::ServeWaiters(bool final) {
   const int64_t now = MonotonicMs();
   std::vector<Waiter> still;
   for (Waiter& w : waiters) {
+    if (!final && w.abandoned && w.abandoned()) continue;  // nobody to answer
     if (w.ready()) {
       w.done(true);
     } else if (final || (w.deadline_ms != 0 && now >= w.deadline_ms)) {

@@ -76,8 +76,12 @@ class LogFeeder {
   void Release(uint64_t id);
   // Calls done(true) once ready() holds (checked on the feeder's thread after each
   // persister cycle and every 10 ms), or done(false) at the deadline (monotonic ms; 0 for
-  // none) or at Stop. For WAIT.
-  void WaitUntil(std::function<bool()> ready, int64_t deadline_ms, std::function<void(bool)> done);
+  // none) or at Stop. For WAIT. A wait whose abandoned() says so (its client has gone) is
+  // dropped without a call.
+  void WaitUntil(std::function<bool()> ready, int64_t deadline_ms, std::function<void(bool)> done,
+                 std::function<bool()> abandoned = {});
+  // The waits not answered yet (INFO).
+  size_t waiting() const;
   // New batches were written: parked log requests look again.
   void Notify();
   // Answers the parked log requests, drops queued jobs, joins the thread; requests made
@@ -108,7 +112,7 @@ class LogFeeder {
   storage::Engine* engine_;
   storage::Persister* persister_;
   const std::string dir_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;  // guarded by mu_
   std::vector<Parked> parked_;              // guarded by mu_
@@ -116,6 +120,7 @@ class LogFeeder {
     std::function<bool()> ready;
     int64_t deadline_ms;
     std::function<void(bool)> done;
+    std::function<bool()> abandoned;
   };
   std::vector<Waiter> waiters_;             // guarded by mu_
   bool notified_ = false;                   // guarded by mu_

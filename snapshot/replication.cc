@@ -186,7 +186,7 @@ int64_t Replication::CountAcked(uint64_t sequence) const {
 }
 
 void Replication::Wait(int64_t numreplicas, int64_t deadline_ms,
-                       std::function<void(int64_t)> done) {
+                       std::function<void(int64_t)> done, std::function<bool()> abandoned) {
   // Every write made before now is in cycle started + 1 at the latest, or already written
   // if the persister is idle; once it is, the engine's last sequence covers them all.
   struct Target {
@@ -205,7 +205,7 @@ void Replication::Wait(int64_t numreplicas, int64_t deadline_ms,
   };
   feeder_->WaitUntil(ready, deadline_ms, [this, target, done = std::move(done)](bool) {
     done(target->known ? CountAcked(target->sequence) : 0);
-  });
+  }, std::move(abandoned));
 }
 
 std::vector<Replication::Replica> Replication::Replicas() const {

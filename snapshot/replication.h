@@ -82,7 +82,8 @@ class Replication {
   bool WentApartAt(uint64_t sequence, const std::string& hash);
   // WAIT: calls done(n) with the number of replicas that acknowledged every write made
   // before the call, once n >= numreplicas or at the deadline (monotonic ms, 0 = none).
-  void Wait(int64_t numreplicas, int64_t deadline_ms, std::function<void(int64_t)> done);
+  void Wait(int64_t numreplicas, int64_t deadline_ms, std::function<void(int64_t)> done,
+            std::function<bool()> abandoned = {});
   // Replicas whose acknowledged position is at least `sequence`.
   int64_t CountAcked(uint64_t sequence) const;
 

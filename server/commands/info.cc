@@ -376,6 +376,7 @@ void ReplicationSection(const InfoInput& in, InfoText& out) {
   out.Field("repl_backlog_size", 0);
   out.Field("repl_backlog_first_byte_offset", 0);
   out.Field("repl_backlog_histlen", 0);
+  out.Field("vellum_wait_pending", r != nullptr ? static_cast<uint64_t>(r->feeder().waiting()) : 0);
 }
 
 void CpuSection(const InfoInput&, InfoText& out) {

@@ -257,9 +257,12 @@ Status Wait(CommandContext& ctx) {
   }
   auto reply = ctx.client.Defer();
   const int64_t deadline = timeout == 0 ? 0 : MonotonicMs() + timeout;
+  // A client that disconnects stops waiting (a WAIT without a timeout would otherwise
+  // stay parked until a replica acknowledged, or forever).
+  std::weak_ptr<ClientState> client = ctx.client.weak_from_this();
   r->Wait(numreplicas, deadline, [reply](int64_t n) {
     reply([n](protocol::ReplyWriter& w) { w.Integer(n); });
-  });
+  }, [client] { return client.expired(); });
   return Status::Ok();
 }
 

@@ -12,7 +12,7 @@ import time
 import pytest
 import redis
 
-from vellum_harness import Vellumd, free_port, wait_for
+from vellum_harness import RespConn, Vellumd, free_port, wait_for
 
 SYNC_S = 60  # above the link's 30 s read timeout, for TSan and a loaded CI
 
@@ -595,6 +595,22 @@ def test_wait_counts_the_replicas_that_have_a_clients_writes(primary):
         with pytest.raises(redis.ResponseError, match="WAIT cannot be used with replica"):
             r.client().execute_command("WAIT", 1, 10)
     c.close()
+
+
+def test_a_wait_without_timeout_ends_with_its_client(primary):
+    """WAIT 1 0 with no replica waits forever; once its client disconnects, nothing is left
+    parked (it used to stay until a replica acknowledged or the server stopped)."""
+    c = primary.client()
+    c.set("k", "v")
+    waiter = RespConn(primary.port)
+    waiter.send("WAIT", 1, 0)
+    info = primary.client()
+    assert wait_for(lambda: info.info("replication")["vellum_wait_pending"] == 1, 5)
+    waiter.close()
+    assert wait_for(lambda: info.info("replication")["vellum_wait_pending"] == 0, 5)
+    assert c.execute_command("WAIT", 1, 50) == 0  # and WAIT still works
+    c.close()
+    info.close()
 
 
 def test_a_replica_restored_from_a_snapshot_catches_up_from_its_sequence(primary):

@@ -204,7 +204,7 @@ def test_a_corrupt_block_stops_the_warmup_and_is_reported(warm):
     s.start()
     c = s.client()
     assert c.ping()
-    wait_for(lambda: persistence(c)["vellum_warmup_status"] == "failed", 30)
+    assert wait_for(lambda: persistence(c)["vellum_warmup_status"] == "failed", 30)
     info = persistence(c)
     assert info["vellum_warmup_errors"] >= 1
     assert "orrupt" in str(info["vellum_warmup_last_error"])
