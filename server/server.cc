@@ -106,6 +106,7 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
   std::unique_ptr<storage::Engine> engine;
   std::unique_ptr<storage::Persister> persister;
   std::unique_ptr<storage::Warmup> warmup;
+  bool warm_at_start = false;
   storage::EngineOptions engine_options;
   std::optional<snapshot::RestoreReport> startup_restore;
   if (config.durability == "none" && !restore.from.empty()) {
@@ -201,8 +202,8 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
     const int64_t load_start_us = MonotonicUs();
     Result<storage::LoadResult> loaded = storage::LoadResult{};
     // storage.warmup background: serve at once, the keys coming in behind (storage/
-    // warmup.h). A replica loads first: what its primary's stream installs assumes a
-    // keyspace that holds the whole disk.
+    // warmup.h). A replica (replication.primary) loads first at start; its full syncs
+    // then warm up in the background (Replication's reload, below).
     const bool warm_in_background =
         config.warmup == "background" && config.replication_primary.empty();
     if (Status st = storage::Engine::FinishReplace(eo.dir); !st.ok()) {
@@ -244,11 +245,13 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
       return 1;
     }
     engine = std::move(*opened);
-    if (*exists && warm_in_background) {
-      storage::Warmup::Options wo;
-      wo.read_threads = static_cast<int>(config.read_threads);
-      wo.keys_per_sec = static_cast<uint64_t>(config.warmup_keys_per_sec);
-      warmup = std::make_unique<storage::Warmup>(engine.get(), &keyspace, &clock, wo);
+    // Also made when it does not run at start: a replica's full sync warms up with it.
+    storage::Warmup::Options wo;
+    wo.read_threads = static_cast<int>(config.read_threads);
+    wo.keys_per_sec = static_cast<uint64_t>(config.warmup_keys_per_sec);
+    warmup = std::make_unique<storage::Warmup>(engine.get(), &keyspace, &clock, wo);
+    warm_at_start = *exists && warm_in_background;
+    if (warm_at_start) {
       VLOG_NOTICE("DB opened in %.3f seconds; serving while about %llu keys warm up from disk",
                   static_cast<double>(MonotonicUs() - load_start_us) / 1e6,
                   static_cast<unsigned long long>(engine->EstimatedKeys()));
@@ -483,6 +486,14 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
     ro.listening_port = state.tcp_port;
     ro.sync_writes = config.durability == "always";
     ro.will_follow = !primary_host.empty();
+    ro.reload = [&keyspace, w = warmup.get()] {
+      w->Restart([&keyspace] {
+        storage::ShardLocks all(&keyspace);
+        all.AddAll();
+        all.Acquire();
+        keyspace.FlushAll();
+      });
+    };
     replication = std::make_unique<snapshot::Replication>(
         std::move(ro), engine.get(), persister.get(), &keyspace,
         [&clock] { return clock.NowMs(); });
@@ -508,7 +519,7 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
     }
   }
   if (snapshots) snapshots->Start();
-  if (warmup) warmup->Start();
+  if (warm_at_start) warmup->Start();
   for (auto& w : workers) w->Start();
   VLOG_NOTICE("Vellum 0.1.0 started, pid=%d, %d worker threads", static_cast<int>(::getpid()),
               threads);

@@ -265,7 +265,13 @@ Status ReplicaLink::FullSync(RespClient& c, const std::string& replid) {
                          std::to_string(engine_->LatestSequence()) + ", before " +
                          std::to_string(sequence));
   }
-  Result<uint64_t> keys = applier_.ReloadAll(now_ms_());
+  Result<uint64_t> keys = engine_->EstimatedKeys();
+  if (options_.reload) {
+    options_.reload();
+    applier_.Reset();
+  } else {
+    keys = applier_.ReloadAll(now_ms_());
+  }
   if (!keys.ok()) return keys.status();
   if (Status st = WriteReplId(options_.data_dir, replid, /*following=*/true); !st.ok()) return st;
   {

@@ -58,6 +58,11 @@ struct LinkOptions {
   // Otherwise called after batches are applied: the persister syncs them within a second
   // (Persister::NoteReplicatedWrite), so the link never waits for an fsync.
   std::function<void()> note_written;
+  // After a full sync's install: makes the keyspace the new database's. The daemon empties
+  // it and warms it up from disk in the background (storage/warmup.h), so the replica's
+  // clients are served at once; unset (tests), ReplicaApplier::ReloadAll loads it whole
+  // under every shard lock.
+  std::function<void()> reload;
 };
 
 class ReplicaLink {

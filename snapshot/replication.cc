@@ -93,6 +93,7 @@ Status Replication::Follow(const std::string& host, int port, const std::string&
   lo.listening_port = options_.listening_port;
   lo.sync_writes = options_.sync_writes;
   lo.note_written = [p = persister_] { p->NoteReplicatedWrite(); };
+  lo.reload = options_.reload;
   auto link = std::make_unique<ReplicaLink>(std::move(lo), engine_, keyspace_, now_ms_);
   std::lock_guard<std::mutex> lock(mu_);
   link_ = std::move(link);

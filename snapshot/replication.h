@@ -30,6 +30,7 @@ struct ReplicationOptions {
   int listening_port = 0;
   bool sync_writes = false;
   bool will_follow = false;  // replication.primary is set: the server follows from the start
+  std::function<void()> reload;  // LinkOptions::reload
 };
 
 class Replication {

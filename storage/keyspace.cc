@@ -430,15 +430,16 @@ bool Keyspace::EvictKey(int db, std::string_view key, uint64_t hash,
 }
 
 void Keyspace::BeginWarmup(DiskSource* source, const uint8_t (&db_map)[kNumDbs]) {
+  // Under every shard lock: a replica starts a warm-up again while it serves.
+  ShardLocks all(this);
+  all.AddAll();
+  all.Acquire();
   disk_ = source;
   for (int db = 0; db < kNumDbs; db++) {
     disk_db_[db].store(db_map[db], std::memory_order_relaxed);
     disk_flushed_[db] = false;
   }
-  for (auto& shard : shards_) {
-    std::lock_guard<ShardMutexType> lock(shard->mu);
-    shard->warm = std::make_unique<WarmState>();
-  }
+  for (auto& shard : shards_) shard->warm = std::make_unique<WarmState>();
   warming_.store(true, std::memory_order_release);
 }
 

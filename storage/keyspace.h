@@ -129,7 +129,9 @@ class Keyspace {
   // nor the background loader brings back a key that was deleted in memory while its
   // deletion is still on its way to disk. FLUSHDB/FLUSHALL end the warm-up of their
   // databases; SWAPDB swaps it with the tables.
-  void BeginWarmup(DiskSource* source, const uint8_t (&db_map)[kNumDbs]);  // before serving
+  // Locks every shard (the caller holds none): before serving, or again on a replica whose
+  // database a full sync replaced (after FlushAll).
+  void BeginWarmup(DiskSource* source, const uint8_t (&db_map)[kNumDbs]);
   // Every key that was on disk and not removed since is in memory: stop asking the disk.
   // Locks each shard in turn; the caller holds none.
   void EndWarmup();

@@ -42,6 +42,9 @@ class ReplicaApplier {
   // The keyspace becomes exactly the engine's contents (after a full sync), under every
   // shard lock. Returns the number of keys loaded.
   Result<uint64_t> ReloadAll(int64_t now_ms);
+  // The engine holds another database now, and the keyspace is being made its by other
+  // means (a warm-up): the db map is read again before the next batch.
+  void Reset() { map_known_ = false; }
 
  private:
   Engine* engine_;

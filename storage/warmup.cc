@@ -36,8 +36,17 @@ void Warmup::SetPace(uint64_t keys_per_sec) {
 Warmup::~Warmup() { Stop(); }
 
 void Warmup::Start() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = false;
+    started_ = true;
+    ended_ = false;
+    failed_ = Status::Ok();
+  }
+  done_.store(false, std::memory_order_release);
+  keys_loaded_.store(0, std::memory_order_relaxed);
   uint8_t map[codec::kNumPhysicalDbs];
-  engine_->LoadedDbMap(map);
+  if (!engine_->ReadDbMap(map).ok()) engine_->LoadedDbMap(map);
   keys_estimated_ = engine_->EstimatedKeys();
   started_us_ = MonotonicUs();
   started_ms_ = clock_->NowMs();
@@ -48,11 +57,9 @@ void Warmup::Start() {
   loader_ = std::thread([this] { LoaderMain(); });
 }
 
-void Warmup::Stop() {
-  std::deque<Job> orphans;
+void Warmup::StopThreads() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stop_) return;
     stop_ = true;
   }
   cv_.notify_all();
@@ -61,6 +68,30 @@ void Warmup::Stop() {
   for (std::thread& t : readers_) {
     if (t.joinable()) t.join();
   }
+  readers_.clear();
+}
+
+void Warmup::Restart(const std::function<void()>& before) {
+  StopThreads();
+  std::deque<Job> pending;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending.swap(jobs_);
+  }
+  before();
+  Start();
+  // Their commands run again: a key still missing is then read by the keyspace (or
+  // fetched again), from the new database.
+  for (Job& job : pending) job.done(Status::Ok());
+}
+
+void Warmup::Stop() {
+  std::deque<Job> orphans;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    shutdown_ = true;
+  }
+  StopThreads();
   {
     std::lock_guard<std::mutex> lock(mu_);
     orphans.swap(jobs_);
@@ -243,7 +274,7 @@ void Warmup::WhenDone(std::function<void(Status)> fn) {
   Status outcome;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!ended_) {
+    if (started_ && !ended_) {
       when_done_.push_back(std::move(fn));
       return;
     }
@@ -255,7 +286,7 @@ void Warmup::WhenDone(std::function<void(Status)> fn) {
 void Warmup::Fetch(std::vector<Key> keys, std::function<void(Status)> done) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!stop_) {
+    if (!shutdown_) {  // during a Restart the new readers take it
       jobs_.push_back(Job{std::move(keys), std::move(done)});
       jobs_cv_.notify_one();
       return;
@@ -320,7 +351,7 @@ Warmup::Stats Warmup::stats() const {
   Stats s;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    s.in_progress = !ended_;
+    s.in_progress = started_ && !ended_;
     s.failed = !failed_.ok();
   }
   s.keys_loaded = keys_loaded_.load(std::memory_order_relaxed);

@@ -53,6 +53,11 @@ class Warmup final : public DiskSource {
   // Ends the threads (shutdown); an unfinished walk is abandoned, pending fetches are
   // answered with an error.
   void Stop();
+  // A warm-up of another database in the same engine (a replica's full sync has just put
+  // its primary's in place): the walk starts over, `before` runs with the threads stopped
+  // (it empties the keyspace), pending fetches are answered with success (their commands
+  // run again and read what they need), and what waits for the end waits for the new one.
+  void Restart(const std::function<void()>& before);
 
   struct Key {
     int db = 0;
@@ -90,6 +95,7 @@ class Warmup final : public DiskSource {
     std::vector<Key> keys;
     std::function<void(Status)> done;
   };
+  void StopThreads();
   void LoaderMain();
   void ReaderMain();
   // Reads one chunk of the walk (up to max_keys) after `after` (a meta key; empty: from
@@ -109,9 +115,11 @@ class Warmup final : public DiskSource {
   mutable std::mutex mu_;
   std::condition_variable cv_;       // stop_ (the loader's pauses)
   std::condition_variable jobs_cv_;  // jobs_ or stop_ (the readers)
-  bool stop_ = false;
+  bool stop_ = false;      // the threads end (Stop, or a Restart)
+  bool shutdown_ = false;  // Stop(): nothing is queued any more
   std::deque<Job> jobs_;
   std::vector<std::function<void(Status)>> when_done_;
+  bool started_ = false;  // Start() was called (a warm-up that never ran is not in progress)
   bool ended_ = false;  // the walk is over, done or not
   Status failed_;       // why the walk stopped unfinished
   std::string last_error_;

@@ -267,6 +267,31 @@ def test_replica_full_syncs_then_follows_every_type_and_database(primary):
     c.close()
 
 
+def test_a_full_sync_serves_the_replica_at_once_while_it_warms_up(primary):
+    """The install of a full sync used to reload the keyspace under every shard lock
+    (about 4 s per million keys, the replica's clients waiting). The replica now empties
+    its keyspace and warms up from the installed database in the background: clients are
+    served at once (keys still on disk are read for them) and the stream applies
+    meanwhile."""
+    fill(primary, 20000, prefix="w")
+    with replica_of(primary.port, "--storage.warmup-keys-per-sec", "2000") as r:
+        assert wait_for(lambda: link_up(r), SYNC_S)
+        rc = r.client()
+        assert rc.info("persistence")["vellum_warmup_in_progress"] == 1
+        assert rc.get("w:19999") == b"v19999"  # still on disk: read for the command
+        c = primary.client()
+        c.set("w:19998", "new")
+        c.delete("w:19997")
+        assert wait_for(lambda: rc.get("w:19998") == b"new", 10)
+        assert rc.get("w:19997") is None
+        assert rc.info("persistence")["vellum_warmup_in_progress"] == 1
+        rc.config_set("storage.warmup-keys-per-sec", 0)
+        assert_converged(primary, r)
+        assert rc.dbsize() == 19999
+        rc.close()
+        c.close()
+
+
 def test_a_replica_refuses_writes_with_redis_readonly_error(primary):
     with replica_of(primary.port) as r:
         assert_converged(primary, r)

@@ -225,6 +225,22 @@ TEST_F(WarmupThreadTest, EveryFetchIsServedWhileTheLoaderPauses) {
   EXPECT_EQ(warmup_->stats().fetched_keys, 100u);
 }
 
+// A replica's full sync puts another database in the engine: Restart empties the
+// keyspace (here: memory had drifted from the disk, the persister being stopped, as a
+// replica's follows) and warms up again from what the disk holds.
+TEST_F(WarmupThreadTest, RestartEmptiesTheKeyspaceAndWarmsUpAgain) {
+  Restart(1);
+  persister_->Stop();
+  testing::SetString(*keyspace_, 0, "memory-only", "x");
+  testing::DeleteKey(*keyspace_, 0, "s0999");
+  warmup_->Restart([&] { testing::WithAllLocks(*keyspace_, [&] { keyspace_->FlushAll(); }); });
+  EXPECT_TRUE(keyspace_->warming());
+  EXPECT_EQ(Get(0, "s0999"), "v999");  // read from disk again
+  WaitDone();
+  EXPECT_EQ(MemoryDigest(*keyspace_), expected_);
+  EXPECT_EQ(warmup_->stats().keys_loaded, kStrings + 5u);  // s0999 came by the fallback
+}
+
 TEST_F(WarmupThreadTest, FlushDbDuringTheWarmupDropsThatDbsKeysStillOnDisk) {
   Restart(1);
   testing::WithAllLocks(*keyspace_, [&] { keyspace_->FlushDb(3); });
