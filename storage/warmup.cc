@@ -36,20 +36,24 @@ void Warmup::SetPace(uint64_t keys_per_sec) {
 Warmup::~Warmup() { Stop(); }
 
 void Warmup::Start() {
+  // Read before mu_: a thread holding a ReadView (the engine's shared lock) may wait for
+  // mu_ (NoteError), so mu_ is never held while asking the engine.
+  const uint64_t estimated = engine_->EstimatedKeys();
   {
+    // Under mu_: a replica restarts the warm-up while INFO reads these (stats()).
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = false;
     started_ = true;
     ended_ = false;
     failed_ = Status::Ok();
+    keys_estimated_ = estimated;
+    started_us_ = MonotonicUs();
+    started_ms_ = clock_->NowMs();
   }
   done_.store(false, std::memory_order_release);
   keys_loaded_.store(0, std::memory_order_relaxed);
   uint8_t map[codec::kNumPhysicalDbs];
   if (!engine_->ReadDbMap(map).ok()) engine_->LoadedDbMap(map);
-  keys_estimated_ = engine_->EstimatedKeys();
-  started_us_ = MonotonicUs();
-  started_ms_ = clock_->NowMs();
   keyspace_->BeginWarmup(this, map);
   for (int i = 0; i < std::max(1, options_.read_threads); i++) {
     readers_.emplace_back([this] { ReaderMain(); });
@@ -197,6 +201,7 @@ bool Warmup::LoadChunk(std::string* after, size_t max_keys, Status* error) {
 }
 
 void Warmup::LoaderMain() {
+  const int64_t loader_started_us = MonotonicUs();
   std::string after;
   uint64_t paced_rate = 0, paced_walked = 0;
   int64_t paced_since_us = MonotonicUs();
@@ -265,7 +270,7 @@ void Warmup::LoaderMain() {
   if (outcome.ok()) {
     VLOG_NOTICE("Warm-up done: %llu keys loaded in %.3f seconds",
                 static_cast<unsigned long long>(keys_loaded_.load()),
-                static_cast<double>(finished_us_.load() - started_us_) / 1e6);
+                static_cast<double>(finished_us_.load() - loader_started_us) / 1e6);
   }
   for (auto& fn : callbacks) fn(outcome);
 }
@@ -349,20 +354,21 @@ Status Warmup::Read(uint8_t pdb, std::string_view key, DiskRecord* out, bool* fo
 
 Warmup::Stats Warmup::stats() const {
   Stats s;
+  int64_t started_us = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     s.in_progress = started_ && !ended_;
     s.failed = !failed_.ok();
+    s.keys_estimated = keys_estimated_;
+    s.started_ms = started_ms_;
+    started_us = started_us_;
+    s.last_error = last_error_;
   }
   s.keys_loaded = keys_loaded_.load(std::memory_order_relaxed);
-  s.keys_estimated = keys_estimated_;
   s.fetched_keys = fetched_keys_.load(std::memory_order_relaxed);
   s.errors = errors_.load(std::memory_order_relaxed);
-  s.started_ms = started_ms_;
   const int64_t end_us = !s.in_progress ? finished_us_.load(std::memory_order_relaxed) : MonotonicUs();
-  s.duration_ms = (end_us - started_us_) / 1000;
-  std::lock_guard<std::mutex> lock(mu_);
-  s.last_error = last_error_;
+  s.duration_ms = started_us == 0 ? 0 : (end_us - started_us) / 1000;
   return s;
 }
 

@@ -128,7 +128,7 @@ class Warmup final : public DiskSource {
   std::atomic<uint64_t> keys_loaded_{0};
   std::atomic<uint64_t> fetched_keys_{0};
   std::atomic<uint64_t> errors_{0};
-  uint64_t keys_estimated_ = 0;
+  uint64_t keys_estimated_ = 0;  // these three: mu_
   int64_t started_us_ = 0;
   std::atomic<int64_t> finished_us_{0};
   std::atomic<uint64_t> keys_per_sec_;
