@@ -16,6 +16,13 @@ Status ReadDiskRecord(Engine::ReadView& view, uint8_t pdb, std::string_view key,
   if (Status st = codec::DecodeMeta(raw, &m); !st.ok()) {
     return Status::Error("corrupt record of key '" + PrintableKey(key) + "': " + st.message());
   }
+  return ReadDiskRecord(view, pdb, key, m, empty_is_absent, out, found);
+}
+
+Status ReadDiskRecord(Engine::ReadView& view, uint8_t pdb, std::string_view key,
+                      const codec::Meta& m, bool empty_is_absent, DiskRecord* out,
+                      bool* found) {
+  *found = false;
   out->type = m.type;
   out->expire_at_ms = m.expire_at_ms;
   out->version = m.version;

@@ -43,6 +43,11 @@ struct DiskRecord {
 // collection's meta and elements in one batch, reads that as deleted).
 Status ReadDiskRecord(Engine::ReadView& view, uint8_t pdb, std::string_view key,
                       bool empty_is_absent, DiskRecord* out, bool* found);
+// The same, for a key whose meta record the caller has already read and decoded (a walk
+// of the meta family): reads only the sub records it names.
+Status ReadDiskRecord(Engine::ReadView& view, uint8_t pdb, std::string_view key,
+                      const codec::Meta& meta, bool empty_is_absent, DiskRecord* out,
+                      bool* found);
 
 // The elements of a record, one call of fn(name, value) each, in key order.
 using ElementFn = std::function<void(std::string_view, std::string_view)>;

@@ -20,6 +20,19 @@ void DiskKey::ForEachElement(
   }
 }
 
+Status DecodeMetaRecord(std::string_view raw_key, std::string_view raw_value,
+                        std::string_view dir, uint8_t* pdb, std::string_view* key,
+                        codec::Meta* meta) {
+  if (!codec::ParseMetaKey(raw_key, pdb, key) || *pdb >= codec::kNumPhysicalDbs) {
+    return Status::Error("corrupt key record in the meta column family of " + std::string(dir));
+  }
+  if (Status st = codec::DecodeMeta(raw_value, meta); !st.ok()) {
+    return Status::Error("corrupt record of key '" + PrintableKey(*key) + "' in " +
+                         std::string(dir) + ": " + st.message());
+  }
+  return Status::Ok();
+}
+
 Status WalkKeys(Engine& engine, int64_t now_ms, const std::function<Status(const DiskKey&)>& fn,
                 WalkStats* stats) {
   WalkStats ignored;
@@ -34,14 +47,9 @@ Status WalkKeys(Engine& engine, int64_t now_ms, const std::function<Status(const
   DiskKey k;
   k.sub_ = sub.get();
   for (meta->SeekToFirst(); meta->Valid(); meta->Next()) {
-    if (!codec::ParseMetaKey(meta->key(), &k.pdb_, &k.key)) {
-      return Status::Error("corrupt key record in the meta column family of " + engine.dir());
-    }
-    Status st = codec::DecodeMeta(meta->value(), &k.meta);
-    if (!st.ok()) {
-      return Status::Error("corrupt record of key '" + PrintableKey(k.key) + "' in " +
-                           engine.dir() + ": " + st.message());
-    }
+    Status st = DecodeMetaRecord(meta->key(), meta->value(), engine.dir(), &k.pdb_, &k.key,
+                                 &k.meta);
+    if (!st.ok()) return st;
     if (k.meta.type != codec::DiskType::kString && k.meta.version > stats->max_version) {
       stats->max_version = k.meta.version;
     }

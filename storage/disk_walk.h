@@ -57,4 +57,10 @@ Result<DiskSummary> SummarizeDisk(Engine& engine, int64_t now_ms);
 // The key as text for an error message: at most 64 bytes, unprintable bytes as '?'.
 std::string PrintableKey(std::string_view key);
 
+// Splits a meta record (its key and value, as a walk of the meta family meets it) into
+// physical db, key and decoded meta; an error names the key and `dir`.
+Status DecodeMetaRecord(std::string_view raw_key, std::string_view raw_value,
+                        std::string_view dir, uint8_t* pdb, std::string_view* key,
+                        codec::Meta* meta);
+
 }  // namespace vellum::storage

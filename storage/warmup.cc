@@ -50,7 +50,6 @@ void Warmup::Start() {
     started_us_ = MonotonicUs();
     started_ms_ = clock_->NowMs();
   }
-  done_.store(false, std::memory_order_release);
   keys_loaded_.store(0, std::memory_order_relaxed);
   uint8_t map[codec::kNumPhysicalDbs];
   if (!engine_->ReadDbMap(map).ok()) engine_->LoadedDbMap(map);
@@ -153,33 +152,22 @@ bool Warmup::LoadChunk(std::string* after, size_t max_keys, Status* error) {
       Item item;
       std::string_view key;
       codec::Meta m;
-      if (!codec::ParseMetaKey(meta->key(), &item.pdb, &key) ||
-          item.pdb >= codec::kNumPhysicalDbs) {
-        NoteError(Status::Error("corrupt key record in the meta column family of " +
-                                engine_->dir()));
-        continue;
-      }
-      if (Status st = codec::DecodeMeta(meta->value(), &m); !st.ok()) {
-        NoteError(Status::Error("corrupt record of key '" + PrintableKey(key) + "' in " +
-                                engine_->dir() + ": " + st.message()));
+      if (Status st = DecodeMetaRecord(meta->key(), meta->value(), engine_->dir(), &item.pdb,
+                                       &key, &m);
+          !st.ok()) {
+        NoteError(st);
         continue;
       }
       if (m.expire_at_ms != 0 && m.expire_at_ms <= now_ms) continue;  // gone while down
       item.key.assign(key);
-      if (m.type == codec::DiskType::kString) {
-        item.record.type = m.type;
-        item.record.expire_at_ms = m.expire_at_ms;
-        item.record.str.assign(m.payload);
-      } else {
-        bool found = false;
-        Status st = ReadDiskRecord(**view, item.pdb, key, /*empty_is_absent=*/false,
-                                   &item.record, &found);
-        if (!st.ok()) {
-          NoteError(Status::Error(st.message() + " (" + engine_->dir() + ")"));
-          continue;
-        }
-        if (!found) continue;
+      bool found = false;
+      Status st = ReadDiskRecord(**view, item.pdb, key, m, /*empty_is_absent=*/false,
+                                 &item.record, &found);
+      if (!st.ok()) {
+        NoteError(Status::Error(st.message() + " (" + engine_->dir() + ")"));
+        continue;
       }
+      if (!found) continue;
       bytes += RecordBytes(item.record);
       chunk.push_back(std::move(item));
     }
@@ -264,7 +252,6 @@ void Warmup::LoaderMain() {
     std::lock_guard<std::mutex> lock(mu_);
     failed_ = outcome;
     ended_ = true;
-    done_.store(outcome.ok(), std::memory_order_release);
     callbacks.swap(when_done_);
   }
   if (outcome.ok()) {

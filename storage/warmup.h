@@ -70,8 +70,6 @@ class Warmup final : public DiskSource {
   // Calls fn once the warm-up is over (an error if it stopped unfinished): at once on this
   // thread if it is, else on the loader's thread when it ends.
   void WhenDone(std::function<void(Status)> fn);
-  // Every key is in memory.
-  bool done() const { return done_.load(std::memory_order_acquire); }
   // Changes the loader's pace (keys per second, 0: unlimited) from now on.
   void SetPace(uint64_t keys_per_sec);
 
@@ -124,7 +122,6 @@ class Warmup final : public DiskSource {
   Status failed_;       // why the walk stopped unfinished
   std::string last_error_;
 
-  std::atomic<bool> done_{false};
   std::atomic<uint64_t> keys_loaded_{0};
   std::atomic<uint64_t> fetched_keys_{0};
   std::atomic<uint64_t> errors_{0};
