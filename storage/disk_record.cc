@@ -70,6 +70,17 @@ Status ReadDiskRecord(Engine::ReadView& view, uint8_t pdb, std::string_view key,
   return Status::Ok();
 }
 
+ValueType ValueTypeOf(codec::DiskType t) {
+  switch (t) {
+    case codec::DiskType::kString: return ValueType::kString;
+    case codec::DiskType::kHash: return ValueType::kHash;
+    case codec::DiskType::kSet: return ValueType::kSet;
+    case codec::DiskType::kList: return ValueType::kList;
+    case codec::DiskType::kZSet: return ValueType::kZSet;
+  }
+  return ValueType::kString;
+}
+
 Status FillEntry(Entry* e, std::string_view key, std::string_view where, const codec::Meta& m,
                  const ElementWalk& walk) {
   const std::string in = where.empty() ? std::string() : " in " + std::string(where);

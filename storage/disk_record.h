@@ -36,6 +36,9 @@ struct DiskRecord {
   std::vector<std::pair<std::string, std::string>> elements;
 };
 
+// The in-memory type of a value stored as `t`.
+ValueType ValueTypeOf(codec::DiskType t);
+
 // Reads (pdb, key) whole through `view`: its meta record and, for a collection, the sub
 // records of the version it names. *found = false without a meta record. A record that
 // does not decode is an error naming the key; so is a collection without elements (its

@@ -149,6 +149,7 @@ struct Entry {
     CollectionPtr<SetValue> set_value;             // kSet
     CollectionPtr<ListValue> list_value;           // kList
     InPlaceValue<ZSetValue> zset_value;            // kZSet
+    uint64_t offload_epoch;  // on_disk: when the value was dropped (Keyspace::Offload)
   };
   int64_t expire_at_ms = 0;               // absolute Unix ms; 0 = no expiry
   // The low 32 bits of XXH3_64bits(key): what the table's buckets and its lookups use
@@ -162,6 +163,12 @@ struct Entry {
   uint16_t access_ms = 0;                 // milliseconds part of the last access (LRU order)
   uint8_t lfu_counter = 5;                // LFU_INIT_VAL, logarithmic access counter
   ValueType type = ValueType::kString;
+  // Tiering: the value was dropped from memory and is on disk only. The slot then holds
+  // no payload (offload_epoch instead); the key, type, expiry and access clocks are the
+  // key's. Only the Keyspace sees such an entry: its lookups read the value back first.
+  bool on_disk = false;
+  // Tiering: the value was just read back from disk; the next lookup counts a disk hit.
+  bool read_back = false;
 
   static constexpr uint16_t kHeapString = UINT16_MAX;
   // The longest value an entry is allocated to hold inline. Beyond it the saved
@@ -170,9 +177,15 @@ struct Entry {
   static constexpr size_t kMaxInlineValue = 4096;
 
   bool HasExpire() const { return expire_at_ms != 0; }
-  // Releases the value, whatever its type: the entry is left an empty string (call it
-  // before the entry takes another value).
+  // Releases the value, whatever its type (or the mark of a value on disk only): the
+  // entry is left an empty string (call it before the entry takes another value).
   void DropValue() {
+    if (on_disk) {
+      heap_str = nullptr;
+      inline_size = 0;
+      on_disk = false;
+      return;
+    }
     switch (type) {
       case ValueType::kString:
         if (inline_size == kHeapString) delete heap_str;
@@ -214,6 +227,7 @@ inline Entry::Entry(const Entry& o)
       access_ms(o.access_ms),
       lfu_counter(o.lfu_counter),
       type(o.type) {
+  assert(!o.on_disk);  // a lookup reads the value back first
   switch (o.type) {
     case ValueType::kString: break;
     case ValueType::kHash: hash_value.CopyFrom(o.hash_value); break;
@@ -304,6 +318,7 @@ inline Entry* Entry::NewCopy(const Entry& src, std::string_view key) {
 }
 
 inline Entry* Entry::NewRenamed(void* mem, Entry* src, std::string_view key) noexcept {
+  assert(!src->on_disk);  // a lookup reads the value back first
   Entry* e = new (mem) Entry();
   e->hash = src->hash;
   e->expire_at_ms = src->expire_at_ms;

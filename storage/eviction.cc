@@ -77,10 +77,30 @@ bool Evictor::FreeMemory(const EvictionSettings& s, int64_t now_ms) {
     pool_policy_ = s.policy;
   }
   while (used_memory_() > s.maxmemory) {
-    bool evicted = IsRandomPolicy(s.policy) ? EvictRandom(s) : EvictOne(s, now_ms);
-    if (!evicted) return false;
+    const Outcome r = IsRandomPolicy(s.policy) ? EvictRandom(s) : EvictOne(s, now_ms);
+    if (r == Outcome::kNone) return false;
+    if (r == Outcome::kBehind) {
+      // Tiering, and every candidate's latest write is still on its way to disk: the
+      // command goes on; memory comes back once the persister has written them.
+      behind_.fetch_add(1, std::memory_order_relaxed);
+      return true;
+    }
   }
   return true;
+}
+
+Evictor::Taken Evictor::Take(const EvictionSettings& s, int db, const std::string& key,
+                             uint64_t hash, const std::function<bool(const Entry& e)>& wanted) {
+  if (s.tiering) {
+    switch (ks_->Offload(db, key, hash, wanted)) {
+      case Keyspace::OffloadResult::kOffloaded: return Taken::kYes;
+      case Keyspace::OffloadResult::kNotOnDisk: return Taken::kNotOnDisk;
+      default: return Taken::kNo;
+    }
+  }
+  if (!ks_->EvictKey(db, key, hash, wanted)) return Taken::kNo;
+  if (on_evicted_) on_evicted_(db, key);
+  return Taken::kYes;
 }
 
 uint64_t Evictor::Score(const EvictionSettings& s, const Entry& e, int64_t now_ms) {
@@ -131,56 +151,57 @@ bool Evictor::Populate(const EvictionSettings& s, int64_t now_ms) {
   size_t sampled = 0;
   // One shard usually holds enough keys; visit more until `samples` keys were seen.
   for (size_t i = 0; i < n && sampled < static_cast<size_t>(s.samples); i++) {
-    sampled += ks_->SampleShard((start + i) % n, s.samples, volatile_only,
+    sampled += ks_->SampleShard((start + i) % n, s.samples, volatile_only, s.tiering,
                                 [&](int db, const Entry& e) { Offer(Score(s, e, now_ms), db, e); });
   }
   return sampled > 0;
 }
 
-bool Evictor::EvictOne(const EvictionSettings& s, int64_t now_ms) {
+Evictor::Outcome Evictor::EvictOne(const EvictionSettings& s, int64_t now_ms) {
   const bool volatile_only = IsVolatilePolicy(s.policy);
   const bool ttl = s.policy == EvictionPolicy::kVolatileTtl;
+  bool behind = false;
   for (int round = 0; round < kMaxRounds; round++) {
-    if (!Populate(s, now_ms) && pool_len_ == 0) return false;
+    if (!Populate(s, now_ms) && pool_len_ == 0) break;
     const bool check_fresh = round < kMaxFreshRounds;
     while (pool_len_ > 0) {
       Candidate c = std::move(pool_[0]);
       std::rotate(pool_, pool_ + 1, pool_ + pool_len_);
       pool_len_--;
-      bool evicted = ks_->EvictKey(c.db, c.key, c.hash, [&](const Entry& e) {
+      const Taken taken = Take(s, c.db, c.key, c.hash, [&](const Entry& e) {
         if (volatile_only && !e.HasExpire()) return false;
         if (!check_fresh) return true;
         if (ttl) return static_cast<uint64_t>(e.expire_at_ms) == c.score;
         return e.access_clock == c.access_clock && e.access_ms == c.access_ms;
       });
-      if (evicted) {
-        if (on_evicted_) on_evicted_(c.db, c.key);
-        return true;
-      }
+      if (taken == Taken::kYes) return Outcome::kFreed;
+      if (taken == Taken::kNotOnDisk) behind = true;
     }
+    // A round of candidates all still to be written: more rounds would find the same.
+    if (behind) return Outcome::kBehind;
   }
-  return false;
+  return Outcome::kNone;
 }
 
-bool Evictor::EvictRandom(const EvictionSettings& s) {
+Evictor::Outcome Evictor::EvictRandom(const EvictionSettings& s) {
   const bool volatile_only = IsVolatilePolicy(s.policy);
   const size_t n = ks_->shard_count();
   const size_t start = rng_() % n;
   std::vector<std::pair<int, std::string>> found;
+  bool behind = false;
   for (size_t i = 0; i < n; i++) {
     found.clear();
-    ks_->SampleShard((start + i) % n, 1, volatile_only,
+    ks_->SampleShard((start + i) % n, 1, volatile_only, s.tiering,
                      [&](int db, const Entry& e) { found.emplace_back(db, e.key()); });
     if (found.empty()) continue;
     auto& [db, key] = found[rng_() % found.size()];
-    if (ks_->EvictKey(db, key, HashKey(key), [&](const Entry& e) {
-          return !volatile_only || e.HasExpire();
-        })) {
-      if (on_evicted_) on_evicted_(db, key);
-      return true;
-    }
+    const Taken taken = Take(s, db, key, HashKey(key), [&](const Entry& e) {
+      return !volatile_only || e.HasExpire();
+    });
+    if (taken == Taken::kYes) return Outcome::kFreed;
+    if (taken == Taken::kNotOnDisk) behind = true;
   }
-  return false;
+  return behind ? Outcome::kBehind : Outcome::kNone;
 }
 
 }  // namespace vellum::storage

@@ -19,10 +19,19 @@
 // decay (minus one per lfu-decay-time minutes since the last access) then increments with
 // probability 1 / ((counter - 5) * lfu-log-factor + 1), saturating at 255.
 //
+// Tiering (EvictionSettings::tiering): the same choice, but the chosen key's value is
+// dropped from memory only (Keyspace::Offload); the key stays, on disk. Only keys holding
+// their value are candidates, and only those whose latest write is on disk are taken; if
+// every candidate of a round is still on its way to disk, FreeMemory lets the command go
+// on (counted in behind()) rather than refuse it: the persister frees them within a cycle.
+// Nothing is ever deleted: once no value is left in memory, FreeMemory fails as with
+// noeviction.
+//
 // Thread-safety: FreeMemory may be called from any thread that holds no shard lock; it
 // locks one shard at a time, under its own mutex (so evictions are serialised).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -71,6 +80,7 @@ struct EvictionSettings {
   EvictionPolicy policy = EvictionPolicy::kNoEviction;
   int samples = 5;
   int64_t lfu_decay_time = 1;
+  bool tiering = false;  // offload values to disk instead of deleting keys
 };
 
 class Evictor {
@@ -91,7 +101,13 @@ class Evictor {
 
   static constexpr int kPoolSize = 16;
 
+  // Tiering: calls of FreeMemory that let a command through over maxmemory because every
+  // candidate was still to be written to disk.
+  uint64_t behind() const { return behind_.load(std::memory_order_relaxed); }
+
  private:
+  enum class Outcome { kFreed, kNone, kBehind };
+  enum class Taken { kYes, kNo, kNotOnDisk };
   struct Candidate {
     uint64_t score = 0;  // lower evicts first
     std::string key;
@@ -101,9 +117,13 @@ class Evictor {
     uint16_t access_ms = 0;
   };
 
-  // Evicts one key; false when no key qualifies.
-  bool EvictOne(const EvictionSettings& s, int64_t now_ms);
-  bool EvictRandom(const EvictionSettings& s);
+  // Evicts (offloads) one key: kNone when no key qualifies, kBehind when the only
+  // candidates are not on disk yet (tiering).
+  Outcome EvictOne(const EvictionSettings& s, int64_t now_ms);
+  Outcome EvictRandom(const EvictionSettings& s);
+  // Deletes the key (or offloads its value: tiering) if wanted(entry) still agrees.
+  Taken Take(const EvictionSettings& s, int db, const std::string& key, uint64_t hash,
+             const std::function<bool(const Entry& e)>& wanted);
   // Samples random shards into the pool; false when no shard has a qualifying key.
   bool Populate(const EvictionSettings& s, int64_t now_ms);
   void Offer(uint64_t score, int db, const Entry& e);
@@ -117,6 +137,7 @@ class Evictor {
   EvictionPolicy pool_policy_ = EvictionPolicy::kNoEviction;
   std::mt19937_64 rng_{0xe71c7};
   std::function<void(int, std::string_view)> on_evicted_;
+  std::atomic<uint64_t> behind_{0};
 };
 
 }  // namespace vellum::storage

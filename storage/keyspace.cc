@@ -92,11 +92,15 @@ Entry* Keyspace::Lookup(int db, std::string_view key, int64_t now_ms, bool touch
   uint64_t h = HashKey(key);
   Shard& shard = *shards_[ShardOfHash(h)];
   Entry* e = shard.dbs[db].Find(key, h);
-  if (e == nullptr && warming_.load(std::memory_order_relaxed)) {
+  if ((e == nullptr && warming_.load(std::memory_order_relaxed)) || (e != nullptr && e->on_disk)) {
     e = ReadThrough(shard, db, key, h, now_ms);
   }
   if (e != nullptr && ExpireIfNeeded(shard, db, e, now_ms)) e = nullptr;
   if (count == CountLookup::kYes) AddToCounter(e ? shard.stats.hits : shard.stats.misses, 1);
+  if (e != nullptr && e->read_back) {  // tiering: this lookup needed the disk
+    e->read_back = false;
+    if (count == CountLookup::kYes) AddToCounter(shard.stats.disk_hits, 1);
+  }
   if (e != nullptr && touch) Touch(e, now_ms);
   return e;
 }
@@ -398,7 +402,7 @@ size_t Keyspace::ActiveExpireCycle(int64_t now_ms, int64_t budget_us) {
   return expired;
 }
 
-size_t Keyspace::SampleShard(size_t shard, int per_db, bool volatile_only,
+size_t Keyspace::SampleShard(size_t shard, int per_db, bool volatile_only, bool values_only,
                              const std::function<void(int db, const Entry& e)>& fn) {
   Shard& s = *shards_[shard];
   IterationLock lock(s.mu);
@@ -406,11 +410,17 @@ size_t Keyspace::SampleShard(size_t shard, int per_db, bool volatile_only,
   for (int db = 0; db < kNumDbs; db++) {
     const Table& t = s.dbs[db];
     size_t available = volatile_only ? t.volatile_size() : t.size();
+    if (values_only && !volatile_only) available -= t.on_disk_size();
     size_t n = std::min(available, static_cast<size_t>(per_db));
-    for (size_t i = 0; i < n; i++) {
-      fn(db, *(volatile_only ? t.RandomVolatile(s.rng) : t.Random(s.rng)));
+    // Offloaded entries are skipped: a few more draws, bounded (a table of mostly
+    // offloaded keys yields fewer samples, and the caller looks at more shards).
+    for (size_t drawn = 0, found = 0; found < n && drawn < 4 * n; drawn++) {
+      const Entry* e = volatile_only ? t.RandomVolatile(s.rng) : t.Random(s.rng);
+      if (values_only && e->on_disk) continue;
+      fn(db, *e);
+      found++;
+      visited++;
     }
-    visited += n;
   }
   return visited;
 }
@@ -427,6 +437,14 @@ bool Keyspace::EvictKey(int db, std::string_view key, uint64_t hash,
   if (listener_) listener_->OnKeyDeleted(db, key);
   Entry::Delete(e);
   return true;
+}
+
+void Keyspace::AttachDisk(DiskSource* source, const uint8_t (&db_map)[kNumDbs]) {
+  ShardLocks all(this);
+  all.AddAll();
+  all.Acquire();
+  disk_ = source;
+  for (int db = 0; db < kNumDbs; db++) disk_db_[db].store(db_map[db], std::memory_order_relaxed);
 }
 
 void Keyspace::BeginWarmup(DiskSource* source, const uint8_t (&db_map)[kNumDbs]) {
@@ -462,19 +480,45 @@ void Keyspace::EndDbWarmup(int db) {
 }
 
 bool Keyspace::NeedsDiskLocked(Shard& shard, int db, std::string_view key, uint64_t hash) {
+  if (const Entry* e = shard.dbs[db].Find(key, hash)) return e->on_disk;
   if (!shard.warm || disk_flushed_[db]) return false;
-  if (shard.dbs[db].Find(key, hash) != nullptr) return false;
   return !shard.warm->gone[db].contains(key);
 }
 
 bool Keyspace::NeedsDisk(int db, std::string_view key) {
-  if (!warming_.load(std::memory_order_acquire)) return false;
+  if (!reads_disk()) return false;
   uint64_t h = HashKey(key);
   return NeedsDiskLocked(*shards_[ShardOfHash(h)], db, key, h);
 }
 
 Result<Entry*> Keyspace::Install(Shard& shard, int db, std::string_view key, uint64_t hash,
                                  const DiskRecord* record, int64_t now_ms) {
+  Table& table = shard.dbs[db];
+  if (Entry* offloaded = table.Find(key, hash)) {
+    // Its value back. The entry's expiry stands (the record's is the same: the disk holds
+    // what was offloaded, and nothing changed it since); an expired one is the lookup's.
+    if (record == nullptr) {
+      // The disk lost it (the guard said it held it): the key is gone.
+      Entry::Delete(table.Unlink(key, hash));
+      NoteGone(shard, db, key);
+      if (listener_) listener_->OnKeyDeleted(db, key);
+      return static_cast<Entry*>(nullptr);
+    }
+    Entry* e = Entry::New(key, record->type == codec::DiskType::kString ? record->str.size() : 0);
+    e->hash = offloaded->hash;
+    // Read back for a command about to use it: recently used (else the eviction before
+    // that command runs would send it straight back to disk).
+    StampAccess(e, now_ms != 0 ? now_ms : SystemClock().NowMs());
+    e->lfu_counter = offloaded->lfu_counter;
+    if (Status st = FillEntry(e, key, {}, *record); !st.ok()) {
+      Entry::Delete(e);
+      return st;
+    }
+    e->read_back = true;
+    Entry::Delete(table.Replace(offloaded, e));
+    AddToCounter(shard.stats.reads_back, 1);
+    return e;
+  }
   if (record == nullptr || (now_ms != 0 && record->expire_at_ms != 0 &&
                             record->expire_at_ms <= now_ms)) {
     NoteGone(shard, db, key);  // absent (or expired while the server was down)
@@ -492,29 +536,125 @@ Result<Entry*> Keyspace::Install(Shard& shard, int db, std::string_view key, uin
 
 Entry* Keyspace::ReadThrough(Shard& shard, int db, std::string_view key, uint64_t hash,
                              int64_t now_ms) {
-  if (!NeedsDiskLocked(shard, db, key, hash)) return nullptr;
+  if (!NeedsDiskLocked(shard, db, key, hash)) return shard.dbs[db].Find(key, hash);
+  const bool offloaded = shard.dbs[db].Find(key, hash) != nullptr;
   DiskRecord record;
   bool found = false;
   sync_disk_reads_.fetch_add(1, std::memory_order_relaxed);
-  // A read error leaves the key unknown (asked again next time); the source logs it.
-  if (!disk_->Read(disk_db_[db].load(std::memory_order_relaxed), key, &record, &found).ok()) {
-    return nullptr;
+  Status st = disk_ != nullptr
+                  ? disk_->Read(disk_db_[db].load(std::memory_order_relaxed), key, &record, &found)
+                  : Status::Error("no disk attached");
+  Result<Entry*> e = st.ok() ? Install(shard, db, key, hash, found ? &record : nullptr, now_ms)
+                             : Result<Entry*>(st);
+  if (e.ok()) return *e;
+  // A key still to warm up is left unknown (asked again next time; the source logs it).
+  // An offloaded key exists: it must not look absent (a write would then make it twice).
+  if (offloaded) throw DiskReadError("ERR can't read the key from disk: " + e.status().message());
+  return nullptr;
+}
+
+int Keyspace::DbOfDisk(uint8_t pdb) const {
+  for (int db = 0; db < kNumDbs; db++) {
+    if (disk_db_[db].load(std::memory_order_relaxed) == pdb) return db;
   }
-  Result<Entry*> e = Install(shard, db, key, hash, found ? &record : nullptr, now_ms);
-  return e.ok() ? *e : nullptr;
+  return -1;
 }
 
 Result<bool> Keyspace::InstallFromDisk(uint8_t pdb, std::string_view key,
-                                       const DiskRecord* record, int64_t now_ms) {
-  int db = 0;
-  while (db < kNumDbs && disk_db_[db].load(std::memory_order_relaxed) != pdb) db++;
-  if (db == kNumDbs) return false;
+                                       const DiskRecord* record, int64_t now_ms,
+                                       uint64_t read_epoch) {
+  const int db = DbOfDisk(pdb);
+  if (db < 0) return false;
   uint64_t h = HashKey(key);
   Shard& shard = *shards_[ShardOfHash(h)];
   if (!NeedsDiskLocked(shard, db, key, h)) return false;
+  const Entry* offloaded = shard.dbs[db].Find(key, h);
+  if (offloaded != nullptr && offloaded->offload_epoch > read_epoch) return false;
   Result<Entry*> e = Install(shard, db, key, h, record, now_ms);
   if (!e.ok()) return e.status();
   return *e != nullptr;
+}
+
+Entry* Keyspace::NewOffloaded(std::string_view key, uint32_t hash, ValueType type) {
+  Entry* e = Entry::New(key);
+  e->hash = hash;
+  e->type = type;
+  e->on_disk = true;
+  e->offload_epoch = 0;
+  return e;
+}
+
+bool Keyspace::InstallOffloaded(uint8_t pdb, std::string_view key, ValueType type,
+                                int64_t expire_at_ms, int64_t now_ms) {
+  const int db = DbOfDisk(pdb);
+  if (db < 0) return false;
+  uint64_t h = HashKey(key);
+  Shard& shard = *shards_[ShardOfHash(h)];
+  if (shard.dbs[db].Find(key, h) != nullptr || !NeedsDiskLocked(shard, db, key, h)) return false;
+  if (expire_at_ms != 0 && expire_at_ms <= now_ms) {
+    NoteGone(shard, db, key);
+    return false;
+  }
+  Entry* e = NewOffloaded(key, static_cast<uint32_t>(h), type);
+  e->offload_epoch = offload_epoch_.fetch_add(1, std::memory_order_seq_cst) + 1;
+  e->expire_at_ms = expire_at_ms;  // Insert indexes it
+  StampAccess(e, now_ms);
+  shard.dbs[db].Insert(e);
+  offloaded_any_.store(true, std::memory_order_release);
+  return true;
+}
+
+Keyspace::OffloadResult Keyspace::Offload(int db, std::string_view key, uint64_t hash,
+                                          const std::function<bool(const Entry& e)>& still_wanted) {
+  Shard& shard = *shards_[ShardOfHash(hash)];
+  IterationLock lock(shard.mu);
+  Table& table = shard.dbs[db];
+  Entry* e = table.Find(key, hash);
+  if (e == nullptr || e->on_disk) return OffloadResult::kGone;
+  if (!still_wanted(*e)) return OffloadResult::kNotWanted;
+  if (guard_ == nullptr || disk_ == nullptr || !guard_->OnDisk(db, key)) {
+    return OffloadResult::kNotOnDisk;
+  }
+  Entry* stub = NewOffloaded(key, e->hash, e->type);
+  stub->access_clock = e->access_clock;
+  stub->access_ms = e->access_ms;
+  stub->lfu_counter = e->lfu_counter;
+  stub->offload_epoch = offload_epoch_.fetch_add(1, std::memory_order_seq_cst) + 1;
+  Entry::Delete(table.Replace(e, stub));
+  offloaded_any_.store(true, std::memory_order_release);
+  AddToCounter(shard.stats.offloads, 1);
+  return OffloadResult::kOffloaded;
+}
+
+Status Keyspace::WithValue(int db, const Entry& e, const std::function<void(const Entry&)>& fn) {
+  if (!e.on_disk) {
+    fn(e);
+    return Status::Ok();
+  }
+  DiskRecord record;
+  bool found = false;
+  if (disk_ == nullptr) return Status::Error("ERR no disk attached");
+  if (Status st = disk_->Read(disk_db_[db].load(std::memory_order_relaxed), e.key(), &record,
+                              &found);
+      !st.ok()) {
+    return st;
+  }
+  if (!found) return Status::Ok();  // gone from disk: as absent
+  Entry* copy = Entry::New(e.key(), record.type == codec::DiskType::kString ? record.str.size() : 0);
+  Status st = FillEntry(copy, e.key(), {}, record);
+  copy->expire_at_ms = e.expire_at_ms;
+  if (st.ok()) fn(*copy);
+  Entry::Delete(copy);
+  return st;
+}
+
+size_t Keyspace::OnDiskSize() {
+  size_t n = 0;
+  for (auto& shard : shards_) {
+    IterationLock lock(shard->mu);
+    for (const Table& t : shard->dbs) n += t.on_disk_size();
+  }
+  return n;
 }
 
 void Keyspace::ResetStats() {
@@ -525,10 +665,14 @@ void Keyspace::ResetStats() {
     shard->stats.misses.store(0, std::memory_order_relaxed);
     shard->stats.expired_keys.store(0, std::memory_order_relaxed);
     shard->stats.evicted_keys.store(0, std::memory_order_relaxed);
+    shard->stats.offloads.store(0, std::memory_order_relaxed);
+    shard->stats.disk_hits.store(0, std::memory_order_relaxed);
+    shard->stats.reads_back.store(0, std::memory_order_relaxed);
   }
 }
 
 size_t Keyspace::EntryMemory(const Entry& e) {
+  if (e.on_disk) return AllocationSize(&e) + sizeof(Entry*);
   size_t collections = 0;
   switch (e.type) {
     case ValueType::kString:

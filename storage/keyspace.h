@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <stdexcept>
 #include <span>
 #include <string>
 #include <string_view>
@@ -69,6 +70,24 @@ class DiskSource {
   virtual Status Read(uint8_t pdb, std::string_view key, DiskRecord* out, bool* found) = 0;
 };
 
+// Tiering: whether the disk holds a key's current value, so that the value may be
+// dropped from memory (Keyspace::Offload). The persister answers: the key's latest write
+// has reached RocksDB. Called with the key's shard lock held.
+class OffloadGuard {
+ public:
+  virtual ~OffloadGuard() = default;
+  virtual bool OnDisk(int db, std::string_view key) = 0;
+};
+
+// A value on disk only could not be read back (a failing disk, a corrupt record). Thrown
+// by a lookup that must read one on the command's own thread (the dispatcher reads a
+// command's keys beforehand, so only keys a command reaches otherwise: a script's
+// undeclared keys); the dispatcher answers the command with the error.
+class DiskReadError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class Keyspace {
  public:
   explicit Keyspace(int shard_bits = 8);
@@ -117,6 +136,45 @@ class Keyspace {
   // clock, no stats, no listener call. For the persister, which holds the shard lock.
   Entry* Peek(int db, std::string_view key);
 
+  // ---- the disk behind the keyspace (persistence on) ----
+  // Where keys not in memory are read from: a warm-up's keys and tiered values (below).
+  // db_map: the physical db of each database on disk. Locks every shard; before serving.
+  void AttachDisk(DiskSource* source, const uint8_t (&db_map)[kNumDbs]);
+  void set_offload_guard(OffloadGuard* guard) { guard_ = guard; }
+  // Whether a command's keys may have to be read from disk before it runs: warming, or
+  // some value was ever dropped to disk. Any thread.
+  bool reads_disk() const {
+    return warming() || offloaded_any_.load(std::memory_order_acquire);
+  }
+
+  // ---- tiering: values on disk only (Entry::on_disk) ----
+  // A key whose value was offloaded keeps a small entry (key, type, expiry, access
+  // clocks), so DBSIZE, SCAN, KEYS, RANDOMKEY and the expiry cycle see it as before. Every
+  // lookup above reads the value back before returning the entry: the dispatcher does it
+  // off the worker beforehand (NeedsDisk, InstallFromDisk), the lookup itself is the
+  // fallback (on its own thread, DiskReadError if it cannot). A value is dropped only once
+  // the OffloadGuard says the disk holds it, and every write reads it back first, so the
+  // disk always holds an offloaded key's value. A read that began before the value was
+  // dropped (offload_epoch) is not installed over it: the key may have changed between.
+  enum class OffloadResult { kOffloaded, kGone, kNotWanted, kNotOnDisk };
+  // Locks the key's shard; drops (db, key)'s value from memory if it is there, still_wanted
+  // agrees and the disk holds it.
+  OffloadResult Offload(int db, std::string_view key, uint64_t hash,
+                        const std::function<bool(const Entry& e)>& still_wanted);
+  // Take before reading records to install with InstallFromDisk.
+  uint64_t offload_epoch() const { return offload_epoch_.load(std::memory_order_seq_cst); }
+  // The key's shard locked: calls fn with an entry holding the value of `e`, read from disk
+  // if e is on disk only (without keeping it in memory: DEBUG DIGEST over a keyspace larger
+  // than memory). An error if it cannot be read.
+  Status WithValue(int db, const Entry& e, const std::function<void(const Entry&)>& fn);
+  // Entries whose value is on disk only, in every database (self-locking).
+  size_t OnDiskSize();
+  uint64_t offloads() const { return SumStat(&ShardStats::offloads); }
+  uint64_t reads_back() const { return SumStat(&ShardStats::reads_back); }
+  // Read lookups (keyspace hits) whose value had to be read back from disk; the other hits
+  // were served from memory.
+  uint64_t disk_hits() const { return SumStat(&ShardStats::disk_hits); }
+
   // ---- warm-up: serving while keys are still on disk only (storage/warmup.h) ----
   // From BeginWarmup to EndWarmup a key missing from memory may still be on disk, under
   // the physical db that db_map names for its database. A lookup that misses reads it
@@ -137,7 +195,7 @@ class Keyspace {
   void EndWarmup();
   bool warming() const { return warming_.load(std::memory_order_acquire); }
   // The key's shard locked: whether the key must be read from disk before a command
-  // uses it.
+  // uses it (still on disk only while warming, or its value offloaded).
   bool NeedsDisk(int db, std::string_view key);
   // The physical db the disk keeps database `db` under, as of now. Any thread.
   uint8_t DiskDbOf(int db) const { return disk_db_[db].load(std::memory_order_acquire); }
@@ -145,8 +203,15 @@ class Keyspace {
   // disk does not hold the key), unless the key's state is known in memory by now (the
   // record may then be stale, and is dropped). Not reported as a write. Returns whether
   // a key was installed. A record FillEntry refuses is an error (nothing installed).
+  // read_epoch: offload_epoch() taken before the record was read; an offloaded value is
+  // replaced only if it was dropped before (0: never, the warm-up's loader, which brings
+  // in keys not in memory at all).
   Result<bool> InstallFromDisk(uint8_t pdb, std::string_view key, const DiskRecord* record,
-                               int64_t now_ms);
+                               int64_t now_ms, uint64_t read_epoch);
+  // As InstallFromDisk, but only the key (type and expiry) with its value left on disk:
+  // the warm-up of a tiered keyspace once memory is full. Returns whether it was installed.
+  bool InstallOffloaded(uint8_t pdb, std::string_view key, ValueType type, int64_t expire_at_ms,
+                        int64_t now_ms);
   // Keys read from disk on a command's thread by the lookup fallback.
   uint64_t sync_disk_reads() const { return sync_disk_reads_.load(std::memory_order_relaxed); }
 
@@ -185,9 +250,9 @@ class Keyspace {
 
   // ---- eviction (storage/eviction.h); the caller holds no shard lock ----
   // Locks `shard` and calls fn(db, entry) for up to `per_db` random entries of each of its
-  // databases that has any (only entries with an expiry if volatile_only). Returns how
-  // many entries were visited.
-  size_t SampleShard(size_t shard, int per_db, bool volatile_only,
+  // databases that has any (only entries with an expiry if volatile_only; only entries
+  // holding their value if values_only). Returns how many entries were visited.
+  size_t SampleShard(size_t shard, int per_db, bool volatile_only, bool values_only,
                      const std::function<void(int db, const Entry& e)>& fn);
   // Locks the key's shard and deletes (db, key) as an eviction if it is present and
   // still_wanted(entry) agrees; counts evicted_keys. Returns whether it was deleted.
@@ -216,6 +281,9 @@ class Keyspace {
     std::atomic<uint64_t> misses{0};
     std::atomic<uint64_t> expired_keys{0};
     std::atomic<uint64_t> evicted_keys{0};
+    std::atomic<uint64_t> offloads{0};   // values dropped to disk (tiering)
+    std::atomic<uint64_t> reads_back{0};  // offloaded values read back into memory
+    std::atomic<uint64_t> disk_hits{0};   // read lookups (hits) that needed one of them
   };
   // A warming shard's keys removed from memory since BeginWarmup, per database (their
   // disk records may not be deleted yet).
@@ -242,9 +310,14 @@ class Keyspace {
   }
   // The lookup fallback: reads (db, key) from the source and installs it if it must.
   Entry* ReadThrough(Shard& shard, int db, std::string_view key, uint64_t hash, int64_t now_ms);
-  // Installs a record (nullptr: absent) as (db, key); the shard is locked.
+  // Installs a record (nullptr: absent) as (db, key), in place of its offloaded entry if
+  // it has one; the shard is locked.
   Result<Entry*> Install(Shard& shard, int db, std::string_view key, uint64_t hash,
                          const DiskRecord* record, int64_t now_ms);
+  // Which database of a warming or tiered keyspace the disk keeps under pdb (-1: none).
+  int DbOfDisk(uint8_t pdb) const;
+  // An entry holding only src's key, type and access statistics (on_disk).
+  static Entry* NewOffloaded(std::string_view key, uint32_t hash, ValueType type);
   // A new entry in the table, not reported to the listener.
   Entry* Insert(Shard& shard, int db, std::string_view key, uint64_t hash, int64_t now_ms,
                 size_t value_room);
@@ -270,6 +343,10 @@ class Keyspace {
   std::atomic<uint8_t> disk_db_[kNumDbs] = {};
   bool disk_flushed_[kNumDbs] = {};
   std::atomic<uint64_t> sync_disk_reads_{0};
+  // Tiering.
+  OffloadGuard* guard_ = nullptr;
+  std::atomic<bool> offloaded_any_{false};
+  std::atomic<uint64_t> offload_epoch_{0};
 };
 
 // Holds the locks of a set of shards for one command, released on destruction.

@@ -39,6 +39,7 @@ Persister::Persister(Keyspace* keyspace, Engine* engine, Mode mode, uint64_t min
       engine_(engine),
       mode_(mode),
       dirty_(keyspace->shard_count()),
+      collected_(keyspace->shard_count(), 0),
       pending_words_((keyspace->shard_count() + 63) / 64),
       collecting_(engine->NewBatch()),
       // Versions only need to grow per key; starting from the clock keeps them growing
@@ -202,6 +203,17 @@ Status Persister::Drain(int64_t timeout_ms) {
   }
 }
 
+bool Persister::OnDisk(int db, std::string_view key) {
+  // A replica's data is its primary's log, written by the link: not this persister's to
+  // vouch for. A failing disk may have lost the batch being retried.
+  if (following() || failing()) return false;
+  const size_t shard = keyspace_->ShardOf(key);
+  const uint8_t pdb = db_map_[db];
+  const ShardDirty& d = dirty_[shard];
+  if (d.keys[pdb].contains(key)) return false;
+  return collected_[shard] <= completed_cycles() || !d.in_flight[pdb].contains(key);
+}
+
 bool Persister::HasNewWork() const {
   if (written_since_start_.load(std::memory_order_seq_cst) ||
       barrier_pending_.load(std::memory_order_seq_cst)) {
@@ -226,6 +238,7 @@ void Persister::EncodeKey(uint8_t pdb, const std::string& key, const FieldSet* f
     out->DeleteMeta(codec::MetaKey(pdb, key));  // its sub records are orphans for the filter
     return;
   }
+  if (e->on_disk) return;  // tiering: the disk holds this value (every write reads it back)
   if (e->type == ValueType::kList) {
     ListValue* list = e->list_value.get();
     if (fields != nullptr && list->disk_version != 0 && !list->rewrite_needed()) {
@@ -357,6 +370,7 @@ void Persister::CollectShard(size_t shard, bool locked) {
   std::lock_guard<std::mutex> lock(batch_mu_);
   pending_bits_[shard >> 6].fetch_and(~(uint64_t{1} << (shard & 63)), std::memory_order_seq_cst);
   ShardDirty& d = dirty_[shard];
+  collected_[shard] = started_.load(std::memory_order_relaxed);
   int64_t n = 0;
   for (int pdb = 0; pdb < codec::kNumPhysicalDbs; pdb++) {
     for (const auto& [key, fields] : d.keys[pdb]) {
@@ -364,6 +378,9 @@ void Persister::CollectShard(size_t shard, bool locked) {
       if (collecting_->bytes() >= kBatchBytes) Seal();
     }
     n += static_cast<int64_t>(d.keys[pdb].size());
+    // They stay known as in flight until this cycle completes (OnDisk); the previous
+    // cycle's, completed (a cycle starts only once the last one is written), go.
+    d.in_flight[pdb].swap(d.keys[pdb]);
     d.keys[pdb].clear();
   }
   pending_keys_.fetch_sub(n, std::memory_order_relaxed);

@@ -57,7 +57,7 @@
 
 namespace vellum::storage {
 
-class Persister final : public WriteListener {
+class Persister final : public WriteListener, public OffloadGuard {
  public:
   // The size a cycle's batches are cut at (a key's records stay in one batch).
   static constexpr size_t kBatchBytes = 1 << 20;
@@ -139,6 +139,11 @@ class Persister final : public WriteListener {
   void OnDbFlushed(int db) override;
   void OnDbSwapped(int a, int b) override;
 
+  // ---- OffloadGuard (the key's shard lock is held) ----
+  // The key is not dirty, and not in a cycle still being written: its latest write (if
+  // any since the start) is in RocksDB. Not while following or failing.
+  bool OnDisk(int db, std::string_view key) override;
+
  private:
   // Dirty keys of one shard, per physical db. Guarded by the shard's lock.
   struct KeyHash {
@@ -152,6 +157,8 @@ class Persister final : public WriteListener {
       std::unordered_map<std::string, std::unique_ptr<FieldSet>, KeyHash, std::equal_to<>>;
   struct ShardDirty {
     DirtyKeys keys[codec::kNumPhysicalDbs];
+    // The keys the last collection of the shard took (cycle collected_[shard]).
+    DirtyKeys in_flight[codec::kNumPhysicalDbs];
   };
 
   void MarkDirty(int db, std::string_view key);
@@ -189,6 +196,8 @@ class Persister final : public WriteListener {
   Engine* engine_;
   const Mode mode_;
   std::vector<ShardDirty> dirty_;  // one per shard
+  // Per shard, guarded by its lock: the cycle that last collected it (OnDisk).
+  std::vector<uint64_t> collected_;
   // Bit per shard: has dirty keys. Set by writers (under the shard lock), cleared by the
   // persister (under it too).
   std::unique_ptr<std::atomic<uint64_t>[]> pending_bits_;

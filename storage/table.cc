@@ -15,6 +15,7 @@ Table::~Table() { Clear(); }
 Table::Table(Table&& other) noexcept
     : buckets_(std::move(other.buckets_)),
       size_(std::exchange(other.size_, 0)),
+      on_disk_(std::exchange(other.on_disk_, 0)),
       volatile_(std::move(other.volatile_)) {}
 
 Table& Table::operator=(Table&& other) noexcept {
@@ -22,6 +23,7 @@ Table& Table::operator=(Table&& other) noexcept {
     Clear();
     buckets_ = std::move(other.buckets_);
     size_ = std::exchange(other.size_, 0);
+    on_disk_ = std::exchange(other.on_disk_, 0);
     volatile_ = std::move(other.volatile_);
   }
   return *this;
@@ -42,6 +44,7 @@ void Table::Insert(Entry* e) {
   e->next = head;
   head = e;
   size_++;
+  on_disk_ += e->on_disk;
   if (e->expire_at_ms != 0) {
     e->volatile_index = static_cast<uint32_t>(volatile_.size());
     volatile_.push_back(e);
@@ -57,6 +60,7 @@ Entry* Table::Unlink(std::string_view key, uint64_t hash) {
       *link = e->next;
       e->next = nullptr;
       size_--;
+      on_disk_ -= e->on_disk;
       RemoveVolatile(e);
       // Under 1/8 full: down to the smallest power of two that holds every key, at once
       // (Redis resizes a dict under 10% full to the size its keys need), so a table
@@ -75,6 +79,22 @@ Entry* Table::Unlink(std::string_view key, uint64_t hash) {
     link = &e->next;
   }
   return nullptr;
+}
+
+Entry* Table::Replace(Entry* old, Entry* fresh) {
+  Entry** link = &buckets_[old->hash & (buckets_.size() - 1)];
+  while (*link != old) link = &(*link)->next;
+  fresh->next = old->next;
+  *link = fresh;
+  old->next = nullptr;
+  fresh->expire_at_ms = old->expire_at_ms;
+  if (old->volatile_index != UINT32_MAX) {
+    fresh->volatile_index = old->volatile_index;
+    volatile_[old->volatile_index] = fresh;
+    old->volatile_index = UINT32_MAX;
+  }
+  on_disk_ = on_disk_ - old->on_disk + fresh->on_disk;
+  return old;
 }
 
 void Table::SetExpire(Entry* e, int64_t ms) {
@@ -118,6 +138,7 @@ void Table::Clear() {
   volatile_.clear();
   volatile_.shrink_to_fit();
   size_ = 0;
+  on_disk_ = 0;
 }
 
 void Table::Resize(size_t new_buckets) {

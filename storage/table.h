@@ -35,12 +35,18 @@ class Table {
   void Insert(Entry* e);
   // Unlinks the entry with this key and returns it (caller owns it), or nullptr.
   Entry* Unlink(std::string_view key, uint64_t hash);
+  // Puts `fresh` (same key and hash, no expiry of its own yet) where `old` is, with old's
+  // expiry, and returns old (caller owns it). No resize: an entry's value taken off to disk
+  // or read back from it (tiering).
+  Entry* Replace(Entry* old, Entry* fresh);
   // Sets or clears (ms == 0) the expiry of an entry of this table.
   void SetExpire(Entry* e, int64_t ms);
   // Deletes every entry.
   void Clear();
 
   size_t size() const { return size_; }
+  // Entries whose value is on disk only (Entry::on_disk).
+  size_t on_disk_size() const { return on_disk_; }
   size_t volatile_size() const { return volatile_.size(); }
   size_t bucket_count() const { return buckets_.size(); }
   size_t volatile_capacity() const { return volatile_.capacity(); }
@@ -59,6 +65,7 @@ class Table {
 
   std::vector<Entry*> buckets_;
   size_t size_ = 0;
+  size_t on_disk_ = 0;
   std::vector<Entry*> volatile_;
 };
 

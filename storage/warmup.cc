@@ -51,13 +51,26 @@ void Warmup::Start() {
     started_ms_ = clock_->NowMs();
   }
   keys_loaded_.store(0, std::memory_order_relaxed);
+  keys_left_on_disk_.store(0, std::memory_order_relaxed);
   uint8_t map[codec::kNumPhysicalDbs];
   if (!engine_->ReadDbMap(map).ok()) engine_->LoadedDbMap(map);
   keyspace_->BeginWarmup(this, map);
+  LaunchReaders();
+  loader_ = std::thread([this] { LoaderMain(); });
+}
+
+void Warmup::ServeReads() {
+  uint8_t map[codec::kNumPhysicalDbs];
+  if (!engine_->ReadDbMap(map).ok()) engine_->LoadedDbMap(map);
+  keyspace_->AttachDisk(this, map);
+  LaunchReaders();
+}
+
+void Warmup::LaunchReaders() {
+  if (!readers_.empty()) return;
   for (int i = 0; i < std::max(1, options_.read_threads); i++) {
     readers_.emplace_back([this] { ReaderMain(); });
   }
-  loader_ = std::thread([this] { LoaderMain(); });
 }
 
 void Warmup::StopThreads() {
@@ -128,8 +141,11 @@ bool Warmup::LoadChunk(std::string* after, size_t max_keys, Status* error) {
   struct Item {
     uint8_t pdb = 0;
     std::string key;
-    DiskRecord record;
+    DiskRecord record;  // the type and expiry alone when keys_only
   };
+  // A tiered keyspace whose memory is full takes the rest of the keys without their
+  // values (they stay on disk, read back when a command names them).
+  const bool keys_only = values_fit_ && !values_fit_();
   std::vector<Item> chunk;
   bool more = true;
   {
@@ -160,6 +176,12 @@ bool Warmup::LoadChunk(std::string* after, size_t max_keys, Status* error) {
       }
       if (m.expire_at_ms != 0 && m.expire_at_ms <= now_ms) continue;  // gone while down
       item.key.assign(key);
+      if (keys_only) {
+        item.record.type = m.type;
+        item.record.expire_at_ms = m.expire_at_ms;
+        chunk.push_back(std::move(item));
+        continue;
+      }
       bool found = false;
       Status st = ReadDiskRecord(**view, item.pdb, key, m, /*empty_is_absent=*/false,
                                  &item.record, &found);
@@ -181,7 +203,17 @@ bool Warmup::LoadChunk(std::string* after, size_t max_keys, Status* error) {
   const int64_t now_ms = clock_->NowMs();
   for (const Item& item : chunk) {
     std::lock_guard<ShardMutexType> lock(keyspace_->ShardMutex(keyspace_->ShardOf(item.key)));
-    Result<bool> installed = keyspace_->InstallFromDisk(item.pdb, item.key, &item.record, now_ms);
+    if (keys_only) {
+      if (keyspace_->InstallOffloaded(item.pdb, item.key, ValueTypeOf(item.record.type),
+                                      item.record.expire_at_ms, now_ms)) {
+        keys_loaded_.fetch_add(1, std::memory_order_relaxed);
+        keys_left_on_disk_.fetch_add(1, std::memory_order_relaxed);
+      }
+      continue;
+    }
+    // Read epoch 0: a key whose value was offloaded meanwhile is in memory already.
+    Result<bool> installed =
+        keyspace_->InstallFromDisk(item.pdb, item.key, &item.record, now_ms, /*read_epoch=*/0);
     if (!installed.ok()) NoteError(installed.status());
     else if (*installed) keys_loaded_.fetch_add(1, std::memory_order_relaxed);
   }
@@ -304,6 +336,7 @@ void Warmup::ReaderMain() {
     };
     std::vector<Read> reads(job.keys.size());
     Status status;
+    const uint64_t read_epoch = keyspace_->offload_epoch();  // before reading
     Result<std::unique_ptr<Engine::ReadView>> view = engine_->OpenReadView();
     if (!view.ok()) status = view.status();
     for (size_t i = 0; i < job.keys.size() && status.ok(); i++) {
@@ -318,7 +351,7 @@ void Warmup::ReaderMain() {
         const std::string& key = job.keys[i].key;
         std::lock_guard<ShardMutexType> lock(keyspace_->ShardMutex(keyspace_->ShardOf(key)));
         Result<bool> installed = keyspace_->InstallFromDisk(
-            reads[i].pdb, key, reads[i].found ? &reads[i].record : nullptr, now_ms);
+            reads[i].pdb, key, reads[i].found ? &reads[i].record : nullptr, now_ms, read_epoch);
         if (!installed.ok()) status = installed.status();
       }
       fetched_keys_.fetch_add(job.keys.size(), std::memory_order_relaxed);
@@ -352,6 +385,7 @@ Warmup::Stats Warmup::stats() const {
     s.last_error = last_error_;
   }
   s.keys_loaded = keys_loaded_.load(std::memory_order_relaxed);
+  s.keys_left_on_disk = keys_left_on_disk_.load(std::memory_order_relaxed);
   s.fetched_keys = fetched_keys_.load(std::memory_order_relaxed);
   s.errors = errors_.load(std::memory_order_relaxed);
   const int64_t end_us = !s.in_progress ? finished_us_.load(std::memory_order_relaxed) : MonotonicUs();

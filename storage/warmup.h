@@ -9,7 +9,13 @@
 //  - `read_threads` reader threads for Fetch(): the keys one command names, read and
 //    installed before it runs, so that a worker never waits on the disk.
 // It is also the keyspace's DiskSource, for the lookup fallback (a key a command finds
-// only as it runs, read on that command's thread).
+// only as it runs, read on that command's thread), and its readers serve the values a
+// tiered keyspace offloaded (Keyspace::Offload) for as long as the server runs: after a
+// warm-up, or from the start without one (ServeReads).
+//
+// Tiering: once Options::values_fit says memory is full, the loader takes the remaining
+// keys without their values (Keyspace::InstallOffloaded), so a data set larger than
+// memory warms up to every key in memory and the values that fit.
 //
 // Staleness: a chunk or a fetch may read a key that a client changes before the record
 // is installed; the keyspace then knows the key and drops the record (see Keyspace).
@@ -48,8 +54,14 @@ class Warmup final : public DiskSource {
   Warmup(Engine* engine, Keyspace* keyspace, const Clock* clock, Options options);
   ~Warmup() override;  // Stop()
 
+  // Whether the loader may still bring values into memory (unset: always). Called once
+  // per chunk on the loader's thread. Set before Start.
+  void set_values_fit(std::function<bool()> fn) { values_fit_ = std::move(fn); }
   // Before serving, with the keyspace empty.
   void Start();
+  // Without a warm-up (everything was loaded before serving, or the disk was empty):
+  // attaches the disk to the keyspace and starts the readers alone, for tiered values.
+  void ServeReads();
   // Ends the threads (shutdown); an unfinished walk is abandoned, pending fetches are
   // answered with an error.
   void Stop();
@@ -79,6 +91,7 @@ class Warmup final : public DiskSource {
     bool in_progress = false;
     bool failed = false;          // stopped unfinished (see last_error)
     uint64_t keys_loaded = 0;     // installed by the loader
+    uint64_t keys_left_on_disk = 0;  // ... of which without their value (tiering)
     uint64_t keys_estimated = 0;  // RocksDB's estimate of the keys on disk at the start
     uint64_t fetched_keys = 0;    // read for commands before they ran
     uint64_t errors = 0;          // records that could not be read or decoded
@@ -94,6 +107,7 @@ class Warmup final : public DiskSource {
     std::function<void(Status)> done;
   };
   void StopThreads();
+  void LaunchReaders();  // if not running
   void LoaderMain();
   void ReaderMain();
   // Reads one chunk of the walk (up to max_keys) after `after` (a meta key; empty: from
@@ -107,6 +121,7 @@ class Warmup final : public DiskSource {
   Keyspace* keyspace_;
   const Clock* clock_;
   const Options options_;
+  std::function<bool()> values_fit_;
   std::thread loader_;
   std::vector<std::thread> readers_;
 
@@ -123,6 +138,7 @@ class Warmup final : public DiskSource {
   std::string last_error_;
 
   std::atomic<uint64_t> keys_loaded_{0};
+  std::atomic<uint64_t> keys_left_on_disk_{0};
   std::atomic<uint64_t> fetched_keys_{0};
   std::atomic<uint64_t> errors_{0};
   uint64_t keys_estimated_ = 0;  // these three: mu_
