@@ -45,7 +45,7 @@ asan: setup
 TSAN_OPTS = halt_on_error=1 detect_deadlocks=0 suppressions=$(CURDIR)/tests/tsan.supp
 TSAN_TESTS ?= test_concurrency.py test_transactions.py test_persistence.py test_snapshots.py \
   test_replication.py test_scripting.py test_http.py test_lists.py test_lists_blocking.py test_zsets_blocking.py \
-  test_warmup.py
+  test_warmup.py test_tiering.py
 tsan: setup
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVELLUM_TSAN=ON -DVELLUM_BENCH=OFF >/dev/null
 	@cmake --build build-tsan -j$(JOBS) --target unit_tests vellumd vellumctl

@@ -151,8 +151,12 @@ std::vector<FieldSpec> BuildSchema() {
           "Pace of the background warm-up, in keys per second; 0 loads as fast as the disk "
           "allows."),
       Int("storage.read-threads", nullptr, 1, 64, kStartup, &Config::read_threads,
-          "Threads that read keys from disk for commands during the warm-up, off the worker "
-          "threads."),
+          "Threads that read keys from disk for commands (during the warm-up, and values "
+          "tiering left on disk), off the worker threads."),
+      Bool("storage.tiering", nullptr, kRuntime, &Config::tiering,
+           "Data larger than memory: eviction under maxmemory drops only a value's copy in "
+           "memory, the key stays and its value is read back from disk when used (needs "
+           "durability always or everysec, and an eviction policy other than noeviction)."),
       Str("snapshot.dir", nullptr, kStartup, &Config::snapshot_dir,
           "Directory of the snapshots (RocksDB backups; may be another disk); empty for "
           "<storage.dir>/snapshots."),

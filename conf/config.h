@@ -67,6 +67,7 @@ struct Config {
   int64_t min_blob_size = 4096;                    // values >= this go to blob files; 0 = off
   std::string warmup = "background";               // background | before-serving (storage/warmup.h)
   int64_t warmup_keys_per_sec = 0;                 // the background warm-up's pace; 0 = unlimited
+  bool tiering = false;                            // eviction drops values to disk only
   int64_t read_threads = 2;                        // readers of keys for commands while warming
   // [snapshot]
   std::string snapshot_dir;              // empty: <storage.dir>/snapshots

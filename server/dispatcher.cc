@@ -205,8 +205,10 @@ void Dispatcher::Execute(std::span<const std::string_view> argv, ClientState& cl
     return;
   }
   //    OOM (Redis's performEvictions): over maxmemory, evict first, holding no shard lock;
-  //    if memory is still over the limit, refuse the commands that may grow it.
-  if (server_->maxmemory.load(std::memory_order_relaxed) != 0 &&
+  //    if memory is still over the limit, refuse the commands that may grow it. Not again
+  //    for a command run again once its keys came from disk: it was admitted, and evicting
+  //    now would send those values (tiering) straight back to disk before it reads them.
+  if (!rerun_after_disk_ && server_->maxmemory.load(std::memory_order_relaxed) != 0 &&
       !server_->FreeMemoryIfNeeded(server_->clock().NowMs()) && RejectOnOom(cmd, client)) {
     stats_->command[cmd->id].rejected_calls.fetch_add(1, std::memory_order_relaxed);
     reply.Error(protocol::err::kOom);
@@ -254,8 +256,9 @@ void Dispatcher::Execute(std::span<const std::string_view> argv, ClientState& cl
     reply.Error(protocol::err::kBusyScript);
     return;
   }
-  //    Warm-up after a start: keys still on disk only are read off this worker first.
-  if (!rerun_after_disk_ && server_->keyspace().warming() && server_->warmup() != nullptr &&
+  //    Keys still on disk only (warm-up after a start, values tiering offloaded) are read
+  //    off this worker first.
+  if (!rerun_after_disk_ && server_->keyspace().reads_disk() && server_->warmup() != nullptr &&
       WaitForDisk(cmd, argv, client, locks)) {
     return;
   }
@@ -286,8 +289,8 @@ bool Dispatcher::WaitForDisk(const Command* cmd, std::span<const std::string_vie
                              ClientState& client, storage::ShardLocks& locks) {
   storage::Keyspace& ks = server_->keyspace();
   const bool in_exec = cmd->fullname == "exec" && client.txn != nullptr && client.txn->in_multi();
-  const bool await_all =
-      (cmd->spec.flags & kAwaitWarm) || (in_exec && client.txn->queued_any(kAwaitWarm));
+  const bool await_all = ks.warming() && ((cmd->spec.flags & kAwaitWarm) ||
+                                          (in_exec && client.txn->queued_any(kAwaitWarm)));
   std::vector<storage::Warmup::Key> missing;
   if (!await_all) {
     // The keys of the client's database (the shards are locked). A key the command reaches
@@ -347,6 +350,10 @@ void Dispatcher::Invoke(const Command* cmd, std::span<const std::string_view> ar
   } catch (const std::length_error&) {
     // A key over 4 GiB (storage::Entry), refused before anything changed.
     status = Status::Error(protocol::err::kKeyTooLong);
+  } catch (const storage::DiskReadError& e) {
+    // A value tiering left on disk that a command reached without the dispatcher reading
+    // it first (a script's undeclared key), and the disk refused.
+    status = Status::Error(e.what());
   }
   const int64_t duration_us = MonotonicUs() - start_us;
 

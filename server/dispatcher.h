@@ -40,7 +40,8 @@ class Dispatcher {
   int worker_index() const { return worker_index_; }
 
  private:
-  // The warm-up (storage/warmup.h): if the command names keys still on disk only, or
+  // Keys on disk only (storage/warmup.h: a warm-up's keys not loaded yet, values tiering
+  // offloaded): if the command names such keys, or
   // counts or lists keys (kAwaitWarm) while the keyspace warms up, releases `locks`, defers
   // the client's reply and returns true; the command then runs again from the start,
   // once readers have brought its keys in (or the warm-up is over).

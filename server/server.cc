@@ -109,6 +109,11 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
   bool warm_at_start = false;
   storage::EngineOptions engine_options;
   std::optional<snapshot::RestoreReport> startup_restore;
+  if (config.durability == "none" && config.tiering) {
+    VLOG_WARNING("storage.tiering needs storage.durability always or everysec: the values it "
+                 "drops from memory are read back from disk");
+    return 1;
+  }
   if (config.durability == "none" && !restore.from.empty()) {
     VLOG_WARNING("Can't restore a snapshot with storage.durability none (no data directory)");
     return 1;
@@ -302,6 +307,17 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
   state.set_watch_registry(&watch_registry);
   state.set_persistence(persister.get(), engine.get());
   state.set_warmup(warmup.get());
+  if (persister) {
+    // Tiering (storage.tiering): a value leaves memory only once the persister has
+    // written it; keys beyond memory warm up without their values (up to nine tenths of
+    // maxmemory, so that the values clients then read back have room).
+    keyspace.set_offload_guard(persister.get());
+    warmup->set_values_fit([&state] {
+      const uint64_t max = state.maxmemory.load(std::memory_order_relaxed);
+      return !state.tiering.load(std::memory_order_relaxed) || max == 0 ||
+             UsedMemory() < max / 10 * 9;
+    });
+  }
   store.OnChange([&state, w = warmup.get()](const conf::Config& c, const std::vector<std::string>&) {
     if (w != nullptr) w->SetPace(static_cast<uint64_t>(c.warmup_keys_per_sec));
     state.ApplyConfig(c);
@@ -520,6 +536,7 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
   }
   if (snapshots) snapshots->Start();
   if (warm_at_start) warmup->Start();
+  else if (warmup) warmup->ServeReads();
   for (auto& w : workers) w->Start();
   VLOG_NOTICE("Vellum 0.1.0 started, pid=%d, %d worker threads", static_cast<int>(::getpid()),
               threads);

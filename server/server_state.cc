@@ -94,6 +94,7 @@ void ServerState::ApplyConfig(const conf::Config& c) {
     storage::ParseEvictionPolicy(c.maxmemory_policy, &policy);  // the schema validated it
     maxmemory_policy = policy;
     maxmemory_samples = static_cast<int>(c.maxmemory_samples);
+    tiering = c.tiering && c.durability != "none";
     lfu_decay_time = c.lfu_decay_time;
     keyspace_->SetLfu(storage::IsLfuPolicy(policy), c.lfu_log_factor, c.lfu_decay_time);
     maxmemory = static_cast<uint64_t>(c.maxmemory);  // last: the dispatcher's trigger
@@ -207,6 +208,7 @@ bool ServerState::FreeMemoryIfNeeded(int64_t now_ms) {
   s.policy = maxmemory_policy.load(std::memory_order_relaxed);
   s.samples = maxmemory_samples.load(std::memory_order_relaxed);
   s.lfu_decay_time = lfu_decay_time.load(std::memory_order_relaxed);
+  s.tiering = tiering.load(std::memory_order_relaxed);
   return evictor_->FreeMemory(s, now_ms);
 }
 

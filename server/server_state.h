@@ -168,6 +168,7 @@ class ServerState {
   std::atomic<uint64_t> maxmemory{0};
   std::atomic<storage::EvictionPolicy> maxmemory_policy{storage::EvictionPolicy::kNoEviction};
   std::atomic<int> maxmemory_samples{5};
+  std::atomic<bool> tiering{false};  // storage.tiering, with persistence on
   std::atomic<int64_t> lfu_decay_time{1};
   storage::Evictor& evictor() { return *evictor_; }
   // Redis's performEvictions: while used memory is over maxmemory, evicts as the policy

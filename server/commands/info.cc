@@ -246,6 +246,7 @@ void PersistenceSection(const InfoInput& in, InfoText& out) {
   out.Field("vellum_warmup_in_progress", ws.in_progress ? 1 : 0);
   out.Field("vellum_warmup_status", ws.in_progress ? "loading" : ws.failed ? "failed" : "done");
   out.Field("vellum_warmup_keys_loaded", ws.keys_loaded);
+  out.Field("vellum_warmup_keys_left_on_disk", ws.keys_left_on_disk);
   out.Field("vellum_warmup_keys_estimated", ws.keys_estimated);
   const double perc = !ws.in_progress && !ws.failed ? 100.0
                      : ws.keys_estimated == 0 ? 0.0
@@ -257,6 +258,19 @@ void PersistenceSection(const InfoInput& in, InfoText& out) {
   out.Field("vellum_warmup_sync_reads", in.server.keyspace().sync_disk_reads());
   out.Field("vellum_warmup_errors", ws.errors);
   out.Field("vellum_warmup_last_error", ws.last_error);
+  // Tiering (storage.tiering): keys whose value is on disk only, values dropped to disk
+  // by eviction and read back, and the keyspace hits served from memory or from disk (a
+  // hit whose value had to be read back first).
+  storage::Keyspace& ks = in.server.keyspace();
+  const uint64_t disk_hits = ks.disk_hits();
+  const uint64_t hits = ks.hits();
+  out.Field("vellum_tiering", in.server.tiering.load(std::memory_order_relaxed) ? 1 : 0);
+  out.Field("vellum_tiering_keys_on_disk_only", ks.OnDiskSize());
+  out.Field("vellum_tiering_offloaded_values", ks.offloads());
+  out.Field("vellum_tiering_values_read_back", ks.reads_back());
+  out.Field("vellum_tiering_memory_hits", hits > disk_hits ? hits - disk_hits : 0);
+  out.Field("vellum_tiering_disk_hits", disk_hits);
+  out.Field("vellum_tiering_offload_behind", in.server.evictor().behind());
   out.Field("vellum_wal_syncs", p->syncs());
   out.Field("vellum_wal_last_sync_time", p->last_sync_unix_s());
   out.Field("vellum_rocksdb_dir", engine->dir());

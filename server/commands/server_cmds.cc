@@ -147,17 +147,22 @@ Status DebugDiskFaults(CommandContext& ctx) {
 }
 
 // DEBUG DIGEST: one digest of every key of every database (storage/digest.h), with all
-// shards locked, so it is a consistent cut. 32 hex digits; all zeros when empty.
+// shards locked, so it is a consistent cut. 32 hex digits; all zeros when empty. A value
+// tiering left on disk is read from there, and not kept in memory.
 Status DebugDigest(CommandContext& ctx) {
   storage::Digest total;
+  Status read;
   for (int db = 0; db < storage::kNumDbs; db++) {
     uint64_t cursor = 0;
     do {
       cursor = ctx.keyspace.Scan(db, cursor, SIZE_MAX, ctx.now_ms, [&](const storage::Entry& e) {
-        total.Add(storage::KeyDigest(db, e));
+        Status st = ctx.keyspace.WithValue(
+            db, e, [&](const storage::Entry& v) { total.Add(storage::KeyDigest(db, v)); });
+        if (!st.ok() && read.ok()) read = st;
       });
     } while (cursor != 0);
   }
+  if (!read.ok()) return Status::Error("ERR can't read a key from disk: " + read.message());
   ctx.reply.Simple(total.Hex());
   return Status::Ok();
 }
@@ -165,15 +170,20 @@ Status DebugDigest(CommandContext& ctx) {
 // DEBUG DIGEST-VALUE key [key ...]: each key's digest in the client's database (zeros
 // for a missing or expired key).
 Status DebugDigestValue(CommandContext& ctx) {
-  ctx.reply.ArrayHeader(ctx.argc() - 2);
+  std::vector<storage::Digest> digests;
   for (size_t i = 2; i < ctx.argc(); i++) {
     const storage::Entry* e = ctx.keyspace.Peek(ctx.db, ctx.arg(i));
     storage::Digest d;
     if (e != nullptr && (e->expire_at_ms == 0 || e->expire_at_ms > ctx.now_ms)) {
-      d = storage::KeyDigest(ctx.db, *e);
+      // A value tiering left on disk (the dispatcher usually read it back already).
+      Status st = ctx.keyspace.WithValue(
+          ctx.db, *e, [&](const storage::Entry& v) { d = storage::KeyDigest(ctx.db, v); });
+      if (!st.ok()) return Status::Error("ERR can't read the key from disk: " + st.message());
     }
-    ctx.reply.Simple(d.Hex());
+    digests.push_back(d);
   }
+  ctx.reply.ArrayHeader(digests.size());
+  for (const storage::Digest& d : digests) ctx.reply.Simple(d.Hex());
   return Status::Ok();
 }
 

@@ -117,7 +117,7 @@ bool HttpConnection::WaitForDisk(const protocol::HttpRequest& req, const PageCon
   ServerState& state = worker_->state();
   storage::Keyspace& ks = state.keyspace();
   storage::Warmup* warmup = state.warmup();
-  if (warmup == nullptr || !ks.warming()) return false;
+  if (warmup == nullptr || !ks.reads_disk()) return false;
   PageKey page = PageKeyOf(req, config);
   if (page.status != 0) return false;
   {

@@ -62,6 +62,16 @@ constexpr Row kRows[] = {
     {"master_link_status", "vellum_replica_link_up", "gauge",
      "On a replica: 1 while the link to the primary is up."},
     {"vellum_wal_syncs", "vellum_wal_syncs_total", "counter", "Syncs of RocksDB's write-ahead log."},
+    {"vellum_tiering_keys_on_disk_only", "vellum_tiering_keys_on_disk_only", "gauge",
+     "Keys whose value is on disk only (storage.tiering)."},
+    {"vellum_tiering_offloaded_values", "vellum_tiering_offloaded_values_total", "counter",
+     "Values dropped from memory to disk under maxmemory (storage.tiering)."},
+    {"vellum_tiering_values_read_back", "vellum_tiering_values_read_back_total", "counter",
+     "Values read back from disk into memory (storage.tiering)."},
+    {"vellum_tiering_memory_hits", "vellum_tiering_memory_hits_total", "counter",
+     "Keyspace hits served from memory."},
+    {"vellum_tiering_disk_hits", "vellum_tiering_disk_hits_total", "counter",
+     "Keyspace hits whose value was read back from disk first (storage.tiering)."},
 };
 
 struct Info {

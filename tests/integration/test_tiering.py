@@ -1,0 +1,274 @@
+"""storage.tiering with the real vellumd: a data set several times maxmemory stays whole.
+Eviction drops only values from memory (the keys stay, their values on disk); DBSIZE,
+SCAN, TTL, EXISTS and TYPE see every key; a command that names a key whose value is on
+disk gets it back, read off the worker, with pipelined replies in order; writes to such
+keys keep the rest of their value; a restart warms up to every key and the values that
+fit; INFO persistence counts memory and disk hits. Loops are bounded in count.
+"""
+import http.client
+import threading
+import time
+
+import pytest
+
+from vellum_harness import Vellumd, free_port, wait_for
+
+PAGE = 8 * 1024                # bytes per value: a small rendered page
+KEYS = 2000                    # 16 MiB of values...
+HEADROOM = 4 * 1024 * 1024     # ...against 4 MiB above the empty server's memory
+SLACK = 512 * 1024             # accounting granularity, INFO itself, stubs' growth
+
+
+def value(i):
+    head = b"page %d " % i
+    return head + b"x" * (PAGE - len(head))
+
+
+def info(c, section="persistence"):
+    return c.info(section)
+
+
+def used(c):
+    """The memory maxmemory is compared with (RocksDB's own is not counted, as in
+    test_persistence.py)."""
+    m = info(c, "memory")
+    return m["used_memory"] - m["mem_not_counted_for_evict"]
+
+
+def fill(c, count=KEYS, prefix="page:", batch=100, ex=None):
+    for base in range(0, count, batch):
+        p = c.pipeline(transaction=False)
+        for i in range(base, min(base + batch, count)):
+            p.set("%s%d" % (prefix, i), value(i), ex=ex)
+        assert all(r is True for r in p.execute())
+
+
+def read_all(c, count=KEYS, prefix="page:", batch=100):
+    for base in range(0, count, batch):
+        keys = ["%s%d" % (prefix, i) for i in range(base, min(base + batch, count))]
+        got = c.mget(keys)
+        for i, v in zip(range(base, base + len(keys)), got):
+            assert v == value(i), "%s%d" % (prefix, i)
+
+
+@pytest.fixture
+def make():
+    servers = []
+
+    def _make(*flags, tiering=True):
+        s = Vellumd("--storage.durability", "everysec", "--maxmemory-policy", "allkeys-lru",
+                    "--storage.tiering", "yes" if tiering else "no", *flags)
+        servers.append(s)
+        s.start()
+        c = s.client()
+        s.limit = used(c) + HEADROOM
+        c.config_set("maxmemory", s.limit)
+        return s, c
+
+    yield _make
+    for s in servers:
+        s.cleanup()
+
+
+def settled(s, c):
+    """Waits until eviction has brought memory under the limit (the persister may lag a
+    bulk load by a cycle: values are offloaded once they are on disk)."""
+    assert wait_for(lambda: used(c) <= s.limit + SLACK, 20), (used(c), s.limit)
+
+
+def test_a_data_set_four_times_maxmemory_stays_whole(make):
+    s, c = make()
+    fill(c)
+    settled(s, c)
+    assert c.dbsize() == KEYS
+    i = info(c)
+    assert i["vellum_tiering"] == 1
+    assert i["vellum_tiering_keys_on_disk_only"] > KEYS // 2
+    assert i["vellum_tiering_offloaded_values"] >= i["vellum_tiering_keys_on_disk_only"]
+    assert info(c, "stats")["evicted_keys"] == 0
+    assert c.get("page:%d" % (KEYS - 1)) == value(KEYS - 1)  # the last written: in memory
+    read_all(c)
+    i = info(c)
+    assert i["vellum_tiering_values_read_back"] >= i["vellum_tiering_disk_hits"] > KEYS // 2
+    assert i["vellum_tiering_memory_hits"] + i["vellum_tiering_disk_hits"] == \
+        info(c, "stats")["keyspace_hits"]
+    assert i["vellum_tiering_memory_hits"] > 0
+    assert i["vellum_warmup_sync_reads"] == 0  # every value was read off the worker
+    # Reading everything back did not leave memory over the limit either.
+    settled(s, c)
+
+
+def test_ttl_exists_type_and_scan_see_keys_whose_value_is_on_disk(make):
+    s, c = make()
+    fill(c, ex=3600)
+    settled(s, c)
+    keys = ["page:%d" % i for i in range(KEYS)]
+    assert info(c)["vellum_tiering_keys_on_disk_only"] > KEYS // 2
+    assert c.exists(*keys) == KEYS
+    p = c.pipeline(transaction=False)
+    for k in keys:
+        p.ttl(k)
+        p.type(k)
+    out = p.execute()
+    assert all(3500 < t <= 3600 for t in out[0::2])
+    assert set(out[1::2]) == {b"string"}
+    assert len(set(c.scan_iter(count=500))) == KEYS
+    assert len(c.keys("page:*")) == KEYS
+    assert c.randomkey().startswith(b"page:")
+
+
+def test_pipelined_reads_of_values_on_disk_come_back_in_order(make):
+    s, c = make()
+    fill(c)
+    settled(s, c)
+    c.set("counter", 0)
+    p = c.pipeline(transaction=False)
+    order = list(range(0, KEYS, 7))
+    for n, i in enumerate(order):
+        p.get("page:%d" % i)
+        p.incr("counter")
+        p.strlen("page:%d" % ((i * 13) % KEYS))
+    out = p.execute()
+    for n, i in enumerate(order):
+        assert out[3 * n] == value(i)
+        assert out[3 * n + 1] == n + 1
+        assert out[3 * n + 2] == PAGE
+
+
+def test_writes_to_collections_on_disk_keep_the_rest_of_their_value(make):
+    s, c = make()
+    pad = "y" * 2048
+    for i in range(200):
+        c.hset("h:%d" % i, mapping={"body": pad, "n": i})
+        c.rpush("l:%d" % i, pad, "a", "b")
+        c.zadd("z:%d" % i, {pad: 1, "m": i})
+        c.sadd("s:%d" % i, pad, "m%d" % i)
+    fill(c)  # pushes most of the collections' values out
+    settled(s, c)
+    assert info(c)["vellum_tiering_keys_on_disk_only"] > KEYS // 2
+    for i in range(200):
+        assert c.hincrby("h:%d" % i, "n", 1) == i + 1
+        assert c.rpush("l:%d" % i, "c") == 4
+        assert c.zincrby("z:%d" % i, 1, "m") == i + 1
+        assert c.sadd("s:%d" % i, "extra") == 1
+    fill(c, prefix="more:")  # and out again, with their new fields written
+    settled(s, c)
+    for i in range(200):
+        assert c.hgetall("h:%d" % i) == {b"body": pad.encode(), b"n": b"%d" % (i + 1)}
+        assert c.lrange("l:%d" % i, 0, -1) == [pad.encode(), b"a", b"b", b"c"]
+        assert c.zscore("z:%d" % i, "m") == i + 1
+        assert c.zscore("z:%d" % i, pad) == 1
+        assert c.smembers("s:%d" % i) == {pad.encode(), b"m%d" % i, b"extra"}
+
+
+def test_offloading_changes_no_digest(make):
+    s, c = make(tiering=False)
+    c.config_set("maxmemory", 0)
+    fill(c)
+    c.hset("h", mapping={"a": "1", "b": "x" * 5000})
+    before = c.execute_command("debug", "digest")
+    one = c.execute_command("debug", "digest-value", "page:3", "h")
+    c.config_set("storage.tiering", "yes")
+    c.config_set("maxmemory", s.limit)
+    c.set("trigger", 1)
+    c.delete("trigger")
+    settled(s, c)
+    assert info(c)["vellum_tiering_keys_on_disk_only"] > KEYS // 2
+    hits = info(c)["vellum_tiering_disk_hits"]
+    assert c.execute_command("debug", "digest") == before
+    # DEBUG DIGEST read the values on disk without bringing them back into memory.
+    assert info(c)["vellum_tiering_disk_hits"] == hits
+    assert c.execute_command("debug", "digest-value", "page:3", "h") == one
+
+
+def test_a_restart_warms_up_to_every_key_within_maxmemory(make):
+    s, c = make()
+    fill(c, ex=3600)
+    c.set("short", "lived", px=300)
+    settled(s, c)
+    c.close()
+    s.stop(sig=9)  # kill -9: everysec loses no acknowledged write
+    time.sleep(0.4)  # "short" expires while the server is down
+    s.args += ["--maxmemory", str(s.limit)]
+    s.start()
+    c = s.client()
+    assert wait_for(lambda: info(c)["vellum_warmup_status"] == "done", 30)
+    i = info(c)
+    assert i["vellum_warmup_keys_left_on_disk"] > KEYS // 2
+    assert used(c) <= s.limit + SLACK
+    assert c.dbsize() == KEYS
+    assert c.get("short") is None
+    read_all(c)
+    assert 3000 < c.ttl("page:7") <= 3600
+    settled(s, c)
+
+
+def test_many_clients_racing_on_values_on_disk_lose_no_update(make):
+    s, c = make()
+    pad = "z" * PAGE
+    hashes = 40
+    for i in range(hashes):
+        c.hset("ctr:%d" % i, mapping={"body": pad, "n": 0})
+    fill(c)
+    settled(s, c)
+    errors = []
+
+    def worker(seed):
+        cc = s.client()
+        try:
+            for j in range(150):
+                cc.hincrby("ctr:%d" % ((seed * 7 + j) % hashes), "n", 1)
+                if j % 10 == 0:  # more pages in, so values keep going out
+                    cc.set("churn:%d:%d" % (seed, j), value(j))
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+        finally:
+            cc.close()
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    total = sum(int(c.hget("ctr:%d" % i, "n")) for i in range(hashes))
+    assert total == 6 * 150
+    assert info(c)["vellum_tiering_values_read_back"] > 0
+
+
+def test_a_page_on_disk_is_served_over_http(make):
+    http_port = free_port()
+    s, c = make("--http.port", str(http_port))
+    c.set("/about", "<h1>about</h1>", ex=600)
+    fill(c)
+    settled(s, c)  # /about, the least recently used, has its value on disk
+    hits = info(c)["vellum_tiering_disk_hits"]
+    conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=5)
+    try:
+        for i in (1, 2, 3):
+            conn.request("GET", "/about")
+            r = conn.getresponse()
+            assert r.status == 200
+            assert r.read() == b"<h1>about</h1>"
+    finally:
+        conn.close()
+    assert info(c)["vellum_tiering_disk_hits"] == hits + 1  # read back once, then in memory
+
+
+def test_tiering_without_persistence_refuses_to_start():
+    s = Vellumd("--storage.durability", "none", "--storage.tiering", "yes")
+    try:
+        with pytest.raises(RuntimeError) as e:
+            s.start()
+        assert "storage.tiering needs storage.durability" in str(e.value)
+    finally:
+        s.cleanup()
+
+
+def test_without_tiering_eviction_deletes_as_redis_does(make):
+    s, c = make(tiering=False)
+    fill(c)
+    settled(s, c)
+    assert c.dbsize() < KEYS
+    assert info(c, "stats")["evicted_keys"] > 0
+    assert info(c)["vellum_tiering_keys_on_disk_only"] == 0
