@@ -87,6 +87,17 @@ bench-persist: build
 	  bash bench/compare_with_redis.sh $(BENCH_MODE) || exit 1; \
 	done
 
+# Tiering side by side: GETs over 100k x 4 KiB (400 MB) against maxmemory 64mb with
+# storage.tiering (uniform keys: most hits read the value back from RocksDB, on the
+# readers), next to redis-server holding all of it in memory; both persist everysec.
+TIERING_WORKLOADS ?= get-4K-P1 get-4K-P16 mixed-90get10set-4K-P1
+.PHONY: bench-tiering
+bench-tiering: build
+	KEYSPACE=100000 WORKLOADS="$${WORKLOADS:-$(TIERING_WORKLOADS)}" \
+	  VELLUM_ARGS="--storage.durability everysec --storage.tiering yes --maxmemory 64mb --maxmemory-policy allkeys-lru $(VELLUM_ARGS)" \
+	  REDIS_ARGS="--save '' --appendonly yes --appendfsync everysec" \
+	  bash bench/compare_with_redis.sh $(BENCH_MODE)
+
 # The same matrix with A = bench/null_server, a RESP server that does no work: the
 # ceiling of what bench/compare.sh can measure on this machine.
 # Scripts side by side: EVALSHA of a one-GET script and of rate-limit-redis's limiter,

@@ -22,6 +22,7 @@
 
 #include "common/clock.h"
 #include "common/durable_file.h"
+#include "common/memory.h"
 #include "storage/recent_log.h"
 
 namespace vellum::storage {
@@ -664,6 +665,10 @@ uint64_t Engine::MemtableBytes() const {
   if (!rep_) return 0;
   rep_->db->GetAggregatedIntProperty(rocksdb::DB::Properties::kSizeAllMemTables, &v);
   return v;
+}
+
+void Engine::PublishMemory() const {
+  SetNotCountedMemory(BlockCacheBytes() + MemtableBytes() + RecentLogBytes());
 }
 
 uint64_t Engine::EstimatedKeys() const {

@@ -228,6 +228,10 @@ class Engine {
   // Figures for INFO: RocksDB's block cache and memtable bytes, live data estimates.
   uint64_t BlockCacheBytes() const;
   uint64_t MemtableBytes() const;
+  // Publishes RocksDB's own memory (block cache, memtables, the recent log: replication's
+  // backlog) as the memory maxmemory does not count (common/memory.h). After whatever
+  // grows it: the persister's writes, the readers' reads (tiering, warm-up). Any thread.
+  void PublishMemory() const;
   uint64_t EstimatedKeys() const;
   uint64_t LiveDataBytes() const;
   // A RocksDB checkpoint of the database as of now in `dir` (which must not exist): hard

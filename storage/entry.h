@@ -167,7 +167,8 @@ struct Entry {
   // no payload (offload_epoch instead); the key, type, expiry and access clocks are the
   // key's. Only the Keyspace sees such an entry: its lookups read the value back first.
   bool on_disk = false;
-  // Tiering: the value was just read back from disk; the next lookup counts a disk hit.
+  // Tiering: the value was just read back from disk for a command; the next lookup counts
+  // a disk hit, and until then the value is not offloaded again.
   bool read_back = false;
 
   static constexpr uint16_t kHeapString = UINT16_MAX;

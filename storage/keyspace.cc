@@ -611,7 +611,9 @@ Keyspace::OffloadResult Keyspace::Offload(int db, std::string_view key, uint64_t
   Table& table = shard.dbs[db];
   Entry* e = table.Find(key, hash);
   if (e == nullptr || e->on_disk) return OffloadResult::kGone;
-  if (!still_wanted(*e)) return OffloadResult::kNotWanted;
+  // A value read back for a command stays until a lookup has used it (else the eviction
+  // of another worker could send it back before that command runs).
+  if (e->read_back || !still_wanted(*e)) return OffloadResult::kNotWanted;
   if (guard_ == nullptr || disk_ == nullptr || !guard_->OnDisk(db, key)) {
     return OffloadResult::kNotOnDisk;
   }

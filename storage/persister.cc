@@ -494,8 +494,7 @@ void Persister::Recover() {
 
 void Persister::PublishEngineMemory() {
   // The recent log is replication's backlog: not counted, as Redis's is not.
-  SetNotCountedMemory(engine_->BlockCacheBytes() + engine_->MemtableBytes() +
-                      engine_->RecentLogBytes());
+  engine_->PublishMemory();
 }
 
 void Persister::Run() {

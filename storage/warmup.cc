@@ -199,6 +199,7 @@ bool Warmup::LoadChunk(std::string* after, size_t max_keys, Status* error) {
     }
     more = meta->Valid();
   }
+  engine_->PublishMemory();  // what the reads added to the block cache (see ReaderMain)
   // Installed outside the view: a Reopen need not wait for the shard locks.
   const int64_t now_ms = clock_->NowMs();
   for (const Item& item : chunk) {
@@ -356,6 +357,9 @@ void Warmup::ReaderMain() {
       }
       fetched_keys_.fetch_add(job.keys.size(), std::memory_order_relaxed);
     }
+    // The reads grew RocksDB's block cache, which maxmemory does not count: said now, not
+    // at the persister's next cycle (eviction would count it against the keyspace).
+    engine_->PublishMemory();
     if (!status.ok()) {
       NoteError(status);
       status = Status::Error("ERR can't read the key from disk: " + status.message());

@@ -139,6 +139,19 @@ TEST_F(TieringThreadTest, AnOffloadedValueLeavesItsKeyInMemoryAndReadsBack) {
   EXPECT_EQ(MemoryDigest(*keyspace_), before);
 }
 
+TEST_F(TieringThreadTest, AValueReadBackForACommandStaysUntilALookupUsesIt) {
+  testing::SetString(*keyspace_, 0, "k", "v");
+  Persisted();
+  ASSERT_EQ(Offload(0, "k"), Keyspace::OffloadResult::kOffloaded);
+  ASSERT_TRUE(Fetch(0, "k").ok());
+  // Another worker's eviction runs before the command does: the value stays.
+  EXPECT_EQ(Offload(0, "k"), Keyspace::OffloadResult::kNotWanted);
+  EXPECT_EQ(Get(0, "k"), "v");
+  EXPECT_EQ(keyspace_->disk_hits(), 1u);
+  EXPECT_EQ(Offload(0, "k"), Keyspace::OffloadResult::kOffloaded);
+  EXPECT_EQ(keyspace_->sync_disk_reads(), 0u);
+}
+
 TEST_F(TieringThreadTest, AValueNotYetWrittenToDiskStaysInMemory) {
   persister_->Stop();  // nothing more reaches the disk
   testing::SetString(*keyspace_, 0, "fresh", "unwritten");
