@@ -46,6 +46,11 @@ enum CommandFlag : uint32_t {
   // Runs only once every key is in memory: while the keyspace warms up after a start
   // (storage/warmup.h) it waits for the end (DBSIZE, KEYS, SCAN: they count or list keys).
   kAwaitWarm = 1u << 25,
+  // Never uses its keys' values: replaces them whole (SET without GET, MSET, SETEX), deletes
+  // them, or answers from the key alone (EXISTS, TYPE, TTL). Tiering then reads no value
+  // back from disk for it; the handler looks its keys up with FindKeyOnly or
+  // FindToOverwrite. (Keys a warm-up has not loaded yet are still read: they may exist.)
+  kNoValueRead = 1u << 26,
 };
 
 // ACL categories, as reported by COMMAND INFO ("@read", "@string", ...).

@@ -10,6 +10,7 @@
 #include "protocol/errors.h"
 #include "server/acl.h"
 #include "server/blocking.h"
+#include "server/commands/args.h"
 #include "server/commands/blocking_ops.h"
 #include "server/pubsub.h"
 #include "server/scripting/script_engine.h"
@@ -296,8 +297,15 @@ bool Dispatcher::WaitForDisk(const Command* cmd, std::span<const std::string_vie
     // The keys of the client's database (the shards are locked). A key the command reaches
     // otherwise (a script's undeclared key, MOVE's target) is read by the fallback.
     const int db = client.db.load(std::memory_order_relaxed);
+    // SET's GET option returns the old value: the one kNoValueRead command that may read.
+    bool value_used = !(cmd->spec.flags & kNoValueRead);
+    if (!value_used && cmd->fullname == "set") {
+      for (size_t i = 3; i < argv.size(); i++) {
+        if (EqualsIgnoreCase(argv[i], "get")) value_used = true;
+      }
+    }
     auto note = [&](std::string_view key) {
-      if (!ks.NeedsDisk(db, key)) return;
+      if (!ks.NeedsDisk(db, key, value_used)) return;
       for (const storage::Warmup::Key& k : missing) {
         if (k.key == key) return;
       }

@@ -93,9 +93,12 @@ Evictor::Taken Evictor::Take(const EvictionSettings& s, int db, const std::strin
                              uint64_t hash, const std::function<bool(const Entry& e)>& wanted) {
   if (s.tiering) {
     switch (ks_->Offload(db, key, hash, wanted)) {
-      case Keyspace::OffloadResult::kOffloaded: return Taken::kYes;
-      case Keyspace::OffloadResult::kNotOnDisk: return Taken::kNotOnDisk;
-      default: return Taken::kNo;
+      case Keyspace::OffloadResult::kOffloaded:
+        return Taken::kYes;
+      case Keyspace::OffloadResult::kNotOnDisk:
+        return Taken::kNotOnDisk;
+      default:
+        return Taken::kNo;
     }
   }
   if (!ks_->EvictKey(db, key, hash, wanted)) return Taken::kNo;
@@ -195,9 +198,8 @@ Evictor::Outcome Evictor::EvictRandom(const EvictionSettings& s) {
                      [&](int db, const Entry& e) { found.emplace_back(db, e.key()); });
     if (found.empty()) continue;
     auto& [db, key] = found[rng_() % found.size()];
-    const Taken taken = Take(s, db, key, HashKey(key), [&](const Entry& e) {
-      return !volatile_only || e.HasExpire();
-    });
+    const Taken taken = Take(s, db, key, HashKey(key),
+                             [&](const Entry& e) { return !volatile_only || e.HasExpire(); });
     if (taken == Taken::kYes) return Outcome::kFreed;
     if (taken == Taken::kNotOnDisk) behind = true;
   }

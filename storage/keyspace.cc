@@ -87,16 +87,18 @@ bool Keyspace::ExpireIfNeeded(Shard& shard, int db, Entry* e, int64_t now_ms) {
   return true;
 }
 
-Entry* Keyspace::Lookup(int db, std::string_view key, int64_t now_ms, bool touch,
-                        CountLookup count) {
+Entry* Keyspace::Lookup(int db, std::string_view key, int64_t now_ms, bool touch, CountLookup count,
+                        bool value_used) {
   uint64_t h = HashKey(key);
   Shard& shard = *shards_[ShardOfHash(h)];
   Entry* e = shard.dbs[db].Find(key, h);
-  if ((e == nullptr && warming_.load(std::memory_order_relaxed)) || (e != nullptr && e->on_disk)) {
+  if ((e == nullptr && warming_.load(std::memory_order_relaxed)) ||
+      (e != nullptr && e->on_disk && value_used)) {
     e = ReadThrough(shard, db, key, h, now_ms);
   }
   if (e != nullptr && ExpireIfNeeded(shard, db, e, now_ms)) e = nullptr;
   if (count == CountLookup::kYes) AddToCounter(e ? shard.stats.hits : shard.stats.misses, 1);
+  if (!value_used) return e;           // a value read back for another command stays marked
   if (e != nullptr && e->read_back) {  // tiering: this lookup needed the disk
     e->read_back = false;
     if (count == CountLookup::kYes) AddToCounter(shard.stats.disk_hits, 1);
@@ -121,6 +123,27 @@ Entry* Keyspace::FindForRead(int db, std::string_view key, int64_t now_ms) {
 
 Entry* Keyspace::FindForReadNoTouch(int db, std::string_view key, int64_t now_ms) {
   return Lookup(db, key, now_ms, /*touch=*/false, CountLookup::kYes);
+}
+
+Entry* Keyspace::FindKeyOnly(int db, std::string_view key, int64_t now_ms, bool count_lookup) {
+  return Lookup(db, key, now_ms, /*touch=*/false,
+                count_lookup ? CountLookup::kYes : CountLookup::kNo, /*value_used=*/false);
+}
+
+Entry* Keyspace::FindToOverwrite(int db, std::string_view key, int64_t now_ms, size_t value_room) {
+  uint64_t h = HashKey(key);
+  Shard& shard = *shards_[ShardOfHash(h)];
+  Entry* e = shard.dbs[db].Find(key, h);
+  if (e == nullptr || !e->on_disk) return Find(db, key, now_ms);
+  if (ExpireIfNeeded(shard, db, e, now_ms)) return nullptr;
+  Entry* fresh = Entry::New(key, value_room);
+  fresh->hash = e->hash;
+  fresh->access_clock = e->access_clock;
+  fresh->access_ms = e->access_ms;
+  fresh->lfu_counter = e->lfu_counter;
+  Entry::Delete(shard.dbs[db].Replace(e, fresh));
+  Touch(fresh, now_ms);
+  return fresh;
 }
 
 Entry* Keyspace::FindForWrite(int db, std::string_view key, int64_t now_ms) {
@@ -412,8 +435,18 @@ size_t Keyspace::SampleShard(size_t shard, int per_db, bool volatile_only, bool 
     size_t available = volatile_only ? t.volatile_size() : t.size();
     if (values_only && !volatile_only) available -= t.on_disk_size();
     size_t n = std::min(available, static_cast<size_t>(per_db));
-    // Offloaded entries are skipped: a few more draws, bounded (a table of mostly
-    // offloaded keys yields fewer samples, and the caller looks at more shards).
+    if (values_only && !volatile_only) {
+      // Among mostly offloaded keys: consecutive buckets from a random one, bounded (the
+      // caller looks at more shards if it finds too few).
+      t.SampleFromRandomBucket(s.rng, n, 8 * n + 16, [&](Entry* e) {
+        if (e->on_disk) return false;
+        fn(db, *e);
+        visited++;
+        return true;
+      });
+      continue;
+    }
+    // Offloaded entries are skipped: a few more draws, bounded.
     for (size_t drawn = 0, found = 0; found < n && drawn < 4 * n; drawn++) {
       const Entry* e = volatile_only ? t.RandomVolatile(s.rng) : t.Random(s.rng);
       if (values_only && e->on_disk) continue;
@@ -479,16 +512,17 @@ void Keyspace::EndDbWarmup(int db) {
   }
 }
 
-bool Keyspace::NeedsDiskLocked(Shard& shard, int db, std::string_view key, uint64_t hash) {
-  if (const Entry* e = shard.dbs[db].Find(key, hash)) return e->on_disk;
+bool Keyspace::NeedsDiskLocked(Shard& shard, int db, std::string_view key, uint64_t hash,
+                               bool value_used) {
+  if (const Entry* e = shard.dbs[db].Find(key, hash)) return e->on_disk && value_used;
   if (!shard.warm || disk_flushed_[db]) return false;
   return !shard.warm->gone[db].contains(key);
 }
 
-bool Keyspace::NeedsDisk(int db, std::string_view key) {
+bool Keyspace::NeedsDisk(int db, std::string_view key, bool value_used) {
   if (!reads_disk()) return false;
   uint64_t h = HashKey(key);
-  return NeedsDiskLocked(*shards_[ShardOfHash(h)], db, key, h);
+  return NeedsDiskLocked(*shards_[ShardOfHash(h)], db, key, h, value_used);
 }
 
 Result<Entry*> Keyspace::Install(Shard& shard, int db, std::string_view key, uint64_t hash,
@@ -560,9 +594,8 @@ int Keyspace::DbOfDisk(uint8_t pdb) const {
   return -1;
 }
 
-Result<bool> Keyspace::InstallFromDisk(uint8_t pdb, std::string_view key,
-                                       const DiskRecord* record, int64_t now_ms,
-                                       uint64_t read_epoch) {
+Result<bool> Keyspace::InstallFromDisk(uint8_t pdb, std::string_view key, const DiskRecord* record,
+                                       int64_t now_ms, uint64_t read_epoch) {
   const int db = DbOfDisk(pdb);
   if (db < 0) return false;
   uint64_t h = HashKey(key);
@@ -636,13 +669,14 @@ Status Keyspace::WithValue(int db, const Entry& e, const std::function<void(cons
   DiskRecord record;
   bool found = false;
   if (disk_ == nullptr) return Status::Error("ERR no disk attached");
-  if (Status st = disk_->Read(disk_db_[db].load(std::memory_order_relaxed), e.key(), &record,
-                              &found);
+  if (Status st =
+          disk_->Read(disk_db_[db].load(std::memory_order_relaxed), e.key(), &record, &found);
       !st.ok()) {
     return st;
   }
   if (!found) return Status::Ok();  // gone from disk: as absent
-  Entry* copy = Entry::New(e.key(), record.type == codec::DiskType::kString ? record.str.size() : 0);
+  Entry* copy =
+      Entry::New(e.key(), record.type == codec::DiskType::kString ? record.str.size() : 0);
   Status st = FillEntry(copy, e.key(), {}, record);
   copy->expire_at_ms = e.expire_at_ms;
   if (st.ok()) fn(*copy);

@@ -18,8 +18,8 @@
 #include <memory>
 #include <mutex>
 #include <random>
-#include <stdexcept>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -110,6 +110,14 @@ class Keyspace {
   Entry* FindForReadNoTouch(int db, std::string_view key, int64_t now_ms);
   // The live entry, reported as written. Use when the command will modify it.
   Entry* FindForWrite(int db, std::string_view key, int64_t now_ms);
+  // For what the key alone answers (EXISTS, TYPE, TTL; whether SETNX or DEL find it): the
+  // live entry with its value possibly on disk only (Entry::on_disk: the value must not be
+  // used), so tiering reads nothing back. No access clock; counts a hit or miss if asked.
+  Entry* FindKeyOnly(int db, std::string_view key, int64_t now_ms, bool count_lookup);
+  // As Find, for a command that will certainly replace the value whole (SET, MSET, SETEX):
+  // an offloaded value is not read back, the entry becomes an empty string in its place
+  // (its expiry kept, room for a string of value_room bytes) for the caller to fill.
+  Entry* FindToOverwrite(int db, std::string_view key, int64_t now_ms, size_t value_room);
   // Creates an empty string entry for a key that Find reported absent, with room for a
   // string value of value_room bytes in the entry itself (Entry::SetStr).
   Entry* Create(int db, std::string_view key, int64_t now_ms, size_t value_room = 0);
@@ -143,9 +151,7 @@ class Keyspace {
   void set_offload_guard(OffloadGuard* guard) { guard_ = guard; }
   // Whether a command's keys may have to be read from disk before it runs: warming, or
   // some value was ever dropped to disk. Any thread.
-  bool reads_disk() const {
-    return warming() || offloaded_any_.load(std::memory_order_acquire);
-  }
+  bool reads_disk() const { return warming() || offloaded_any_.load(std::memory_order_acquire); }
 
   // ---- tiering: values on disk only (Entry::on_disk) ----
   // A key whose value was offloaded keeps a small entry (key, type, expiry, access
@@ -195,8 +201,9 @@ class Keyspace {
   void EndWarmup();
   bool warming() const { return warming_.load(std::memory_order_acquire); }
   // The key's shard locked: whether the key must be read from disk before a command
-  // uses it (still on disk only while warming, or its value offloaded).
-  bool NeedsDisk(int db, std::string_view key);
+  // uses it (still on disk only while warming, or its value offloaded; the latter only if
+  // the command uses the value).
+  bool NeedsDisk(int db, std::string_view key, bool value_used = true);
   // The physical db the disk keeps database `db` under, as of now. Any thread.
   uint8_t DiskDbOf(int db) const { return disk_db_[db].load(std::memory_order_acquire); }
   // The key's shard locked: puts a record read from (pdb, key) in memory (nullptr: the
@@ -281,7 +288,7 @@ class Keyspace {
     std::atomic<uint64_t> misses{0};
     std::atomic<uint64_t> expired_keys{0};
     std::atomic<uint64_t> evicted_keys{0};
-    std::atomic<uint64_t> offloads{0};   // values dropped to disk (tiering)
+    std::atomic<uint64_t> offloads{0};    // values dropped to disk (tiering)
     std::atomic<uint64_t> reads_back{0};  // offloaded values read back into memory
     std::atomic<uint64_t> disk_hits{0};   // read lookups (hits) that needed one of them
   };
@@ -302,7 +309,8 @@ class Keyspace {
     std::unique_ptr<WarmState> warm;  // non-null while warming
   };
   // Warm-up helpers; the shard is locked.
-  bool NeedsDiskLocked(Shard& shard, int db, std::string_view key, uint64_t hash);
+  bool NeedsDiskLocked(Shard& shard, int db, std::string_view key, uint64_t hash,
+                       bool value_used = true);
   // FLUSHDB of a warming keyspace (every shard locked): nothing of db is read from disk.
   void EndDbWarmup(int db);
   void NoteGone(Shard& shard, int db, std::string_view key) {
@@ -323,7 +331,8 @@ class Keyspace {
                 size_t value_room);
   bool ExpireIfNeeded(Shard& shard, int db, Entry* e, int64_t now_ms);
   enum class CountLookup { kNo, kYes };
-  Entry* Lookup(int db, std::string_view key, int64_t now_ms, bool touch, CountLookup count);
+  Entry* Lookup(int db, std::string_view key, int64_t now_ms, bool touch, CountLookup count,
+                bool value_used = true);
   uint64_t SumStat(std::atomic<uint64_t> ShardStats::*counter) const;
   static void FreeInBackground(std::vector<Table> tables);
   void Touch(Entry* e, int64_t now_ms);

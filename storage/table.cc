@@ -177,6 +177,19 @@ Entry* Table::Random(std::mt19937_64& rng) const {
   }
 }
 
+void Table::SampleFromRandomBucket(std::mt19937_64& rng, size_t want, size_t max_buckets,
+                                   const std::function<bool(Entry*)>& take) const {
+  if (size_ == 0 || want == 0) return;
+  const size_t mask = buckets_.size() - 1;
+  size_t b = rng() & mask;
+  size_t taken = 0;
+  for (size_t walked = 0; walked < max_buckets && walked <= mask; walked++, b = (b + 1) & mask) {
+    for (Entry* e = buckets_[b]; e != nullptr; e = e->next) {
+      if (take(e) && ++taken == want) return;
+    }
+  }
+}
+
 Entry* Table::RandomVolatile(std::mt19937_64& rng) const {
   if (volatile_.empty()) return nullptr;
   return volatile_[rng() % volatile_.size()];

@@ -104,7 +104,7 @@ Status PExpireAt(CommandContext& ctx) { return ExpireGeneric(ctx, "pexpireat", f
 // else the time left (or the absolute expiry if `absolute`), never negative. Seconds are
 // rounded to the nearest, as Redis's (ms + 500) / 1000 (computed without overflow).
 Status TtlGeneric(CommandContext& ctx, bool ms, bool absolute) {
-  const Entry* e = ctx.keyspace.FindForReadNoTouch(ctx.db, ctx.arg(1), ctx.now_ms);
+  const Entry* e = ctx.keyspace.FindKeyOnly(ctx.db, ctx.arg(1), ctx.now_ms, true);
   if (e == nullptr || !e->HasExpire()) {
     ctx.reply.Integer(e == nullptr ? -2 : -1);
     return Status::Ok();
@@ -150,14 +150,15 @@ void RegisterExpireCommands(CommandTable& table) {
   table.Register({"pexpireat", -3, kWrite | kFast, kWriteCats, 1, 1, 1, kGroup, "2.6.0",
                   "Sets the expiration time of a key to a Unix milliseconds timestamp.",
                   PExpireAt});
-  table.Register({"ttl", 2, kReadonly | kFast, kReadCats, 1, 1, 1, kGroup, "1.0.0",
+  table.Register({"ttl", 2, kReadonly | kFast | kNoValueRead, kReadCats, 1, 1, 1, kGroup, "1.0.0",
                   "Returns the expiration time in seconds of a key.", Ttl});
-  table.Register({"pttl", 2, kReadonly | kFast, kReadCats, 1, 1, 1, kGroup, "2.6.0",
+  table.Register({"pttl", 2, kReadonly | kFast | kNoValueRead, kReadCats, 1, 1, 1, kGroup, "2.6.0",
                   "Returns the expiration time in milliseconds of a key.", PTtl});
-  table.Register({"expiretime", 2, kReadonly | kFast, kReadCats, 1, 1, 1, kGroup, "7.0.0",
-                  "Returns the expiration time of a key as a Unix timestamp.", ExpireTime});
-  table.Register({"pexpiretime", 2, kReadonly | kFast, kReadCats, 1, 1, 1, kGroup, "7.0.0",
-                  "Returns the expiration time of a key as a Unix milliseconds timestamp.",
+  table.Register({"expiretime", 2, kReadonly | kFast | kNoValueRead, kReadCats, 1, 1, 1, kGroup,
+                  "7.0.0", "Returns the expiration time of a key as a Unix timestamp.",
+                  ExpireTime});
+  table.Register({"pexpiretime", 2, kReadonly | kFast | kNoValueRead, kReadCats, 1, 1, 1, kGroup,
+                  "7.0.0", "Returns the expiration time of a key as a Unix milliseconds timestamp.",
                   PExpireTime});
   table.Register({"persist", 2, kWrite | kFast, kWriteCats, 1, 1, 1, kGroup, "2.2.0",
                   "Removes the expiration time of a key.", Persist});

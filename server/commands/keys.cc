@@ -47,7 +47,7 @@ Status ParseDbArg(std::string_view s, int* out) {
 Status Del(CommandContext& ctx) {
   int64_t removed = 0;
   for (size_t i = 1; i < ctx.argc(); i++) {
-    if (ctx.keyspace.Find(ctx.db, ctx.arg(i), ctx.now_ms) == nullptr) continue;
+    if (ctx.keyspace.FindKeyOnly(ctx.db, ctx.arg(i), ctx.now_ms, false) == nullptr) continue;
     if (ctx.keyspace.Erase(ctx.db, ctx.arg(i))) {
       removed++;
       ctx.Notify(KeyspaceEvents::kGeneric, "del", ctx.arg(i));
@@ -61,7 +61,7 @@ Status Del(CommandContext& ctx) {
 Status Exists(CommandContext& ctx) {
   int64_t n = 0;
   for (size_t i = 1; i < ctx.argc(); i++) {
-    if (ctx.keyspace.FindForReadNoTouch(ctx.db, ctx.arg(i), ctx.now_ms) != nullptr) n++;
+    if (ctx.keyspace.FindKeyOnly(ctx.db, ctx.arg(i), ctx.now_ms, true) != nullptr) n++;
   }
   ctx.reply.Integer(n);
   return Status::Ok();
@@ -77,7 +77,7 @@ Status Touch(CommandContext& ctx) {
 }
 
 Status Type(CommandContext& ctx) {
-  const Entry* e = ctx.keyspace.FindForReadNoTouch(ctx.db, ctx.arg(1), ctx.now_ms);
+  const Entry* e = ctx.keyspace.FindKeyOnly(ctx.db, ctx.arg(1), ctx.now_ms, true);
   ctx.reply.Simple(e == nullptr ? "none" : storage::TypeName(e->type));
   return Status::Ok();
 }
@@ -313,22 +313,22 @@ Status SwapDb(CommandContext& ctx) {
 void RegisterKeyCommands(CommandTable& table) {
   constexpr uint32_t kKs = kCatKeyspace;
   constexpr const char* kGroup = "generic";
-  table.Register({"del", -2, kWrite, kKs | kCatWrite | kCatSlow, 1, -1, 1, kGroup, "1.0.0",
-                  "Deletes one or more keys.", Del});
-  table.Register({"unlink", -2, kWrite | kFast, kKs | kCatWrite | kCatFast, 1, -1, 1, kGroup,
-                  "4.0.0",
+  table.Register({"del", -2, kWrite | kNoValueRead, kKs | kCatWrite | kCatSlow, 1, -1, 1, kGroup,
+                  "1.0.0", "Deletes one or more keys.", Del});
+  table.Register({"unlink", -2, kWrite | kFast | kNoValueRead, kKs | kCatWrite | kCatFast, 1, -1, 1,
+                  kGroup, "4.0.0",
                   "Asynchronously deletes one or more keys. Otherwise it is just as DEL, but "
                   "non blocking.",
                   Del});
-  table.Register({"exists", -2, kReadonly | kFast, kKs | kCatRead | kCatFast, 1, -1, 1, kGroup,
-                  "1.0.0", "Determines whether one or more keys exist.", Exists});
+  table.Register({"exists", -2, kReadonly | kFast | kNoValueRead, kKs | kCatRead | kCatFast, 1, -1,
+                  1, kGroup, "1.0.0", "Determines whether one or more keys exist.", Exists});
   table.Register({"touch", -2, kReadonly | kFast, kKs | kCatRead | kCatFast, 1, -1, 1, kGroup,
                   "3.2.1",
                   "Returns the number of existing keys out of those specified after updating "
                   "the time they were last accessed.",
                   Touch});
-  table.Register({"type", 2, kReadonly | kFast, kKs | kCatRead | kCatFast, 1, 1, 1, kGroup, "1.0.0",
-                  "Determines the type of value stored at a key.", Type});
+  table.Register({"type", 2, kReadonly | kFast | kNoValueRead, kKs | kCatRead | kCatFast, 1, 1, 1,
+                  kGroup, "1.0.0", "Determines the type of value stored at a key.", Type});
   table.Register({"rename", 3, kWrite, kKs | kCatWrite | kCatSlow, 1, 2, 1, kGroup, "1.0.0",
                   "Renames a key and overwrites the destination.", Rename});
   table.Register({"renamenx", 3, kWrite | kFast, kKs | kCatWrite | kCatFast, 1, 2, 1, kGroup,

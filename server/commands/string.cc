@@ -196,8 +196,10 @@ Status Set(CommandContext& ctx) {
   int64_t at_ms = 0;
   VELLUM_RETURN_IF_ERROR(ResolveExpire(ctx, o, "set", &at_ms));
   const std::string_view key = ctx.arg(1);
+  // Without GET the old value is never used: a value tiering left on disk is not read
+  // back (kNoValueRead), only whether the key exists.
   Entry* e = o.get ? ctx.keyspace.FindForRead(ctx.db, key, ctx.now_ms)
-                   : ctx.keyspace.Find(ctx.db, key, ctx.now_ms);
+                   : ctx.keyspace.FindKeyOnly(ctx.db, key, ctx.now_ms, /*count_lookup=*/false);
   if (o.get && e != nullptr && e->type != ValueType::kString) {
     return Status::Error(protocol::err::kWrongType);
   }
@@ -209,6 +211,9 @@ Status Set(CommandContext& ctx) {
     if (!o.get) ctx.reply.Null();
     return Status::Ok();
   }
+  if (e != nullptr && e->on_disk) {
+    e = ctx.keyspace.FindToOverwrite(ctx.db, key, ctx.now_ms, ctx.arg(2).size());
+  }
   SetKey(ctx, key, ctx.arg(2), e, o.has_expire() ? at_ms : o.keepttl ? kKeepTtl : kClearTtl);
   if (!o.get) ctx.reply.Ok();
   return Status::Ok();
@@ -216,7 +221,7 @@ Status Set(CommandContext& ctx) {
 
 // SETNX key value -> 1 if set, 0 if the key existed.
 Status SetNx(CommandContext& ctx) {
-  Entry* e = ctx.keyspace.Find(ctx.db, ctx.arg(1), ctx.now_ms);
+  Entry* e = ctx.keyspace.FindKeyOnly(ctx.db, ctx.arg(1), ctx.now_ms, /*count_lookup=*/false);
   if (e != nullptr) {
     ctx.reply.Integer(0);
     return Status::Ok();
@@ -231,7 +236,7 @@ Status SetWithExpire(CommandContext& ctx, ExpireUnit unit, const char* command) 
   int64_t at_ms = 0;
   VELLUM_RETURN_IF_ERROR(ExpireAtMs(ctx.arg(2), unit, ctx.now_ms, command, &at_ms));
   const std::string_view key = ctx.arg(1);
-  Entry* e = ctx.keyspace.Find(ctx.db, key, ctx.now_ms);
+  Entry* e = ctx.keyspace.FindToOverwrite(ctx.db, key, ctx.now_ms, ctx.arg(3).size());
   SetKey(ctx, key, ctx.arg(3), e, at_ms);
   ctx.reply.Ok();
   return Status::Ok();
@@ -259,7 +264,7 @@ Status MSetGeneric(CommandContext& ctx, bool nx) {
   }
   if (nx) {
     for (size_t i = 1; i < ctx.argc(); i += 2) {
-      if (ctx.keyspace.Find(ctx.db, ctx.arg(i), ctx.now_ms) != nullptr) {
+      if (ctx.keyspace.FindKeyOnly(ctx.db, ctx.arg(i), ctx.now_ms, false) != nullptr) {
         ctx.reply.Integer(0);
         return Status::Ok();
       }
@@ -267,7 +272,7 @@ Status MSetGeneric(CommandContext& ctx, bool nx) {
   }
   for (size_t i = 1; i < ctx.argc(); i += 2) {
     // Looked up again each time: a key may repeat in the list (the last value wins).
-    Entry* e = ctx.keyspace.Find(ctx.db, ctx.arg(i), ctx.now_ms);
+    Entry* e = ctx.keyspace.FindToOverwrite(ctx.db, ctx.arg(i), ctx.now_ms, ctx.arg(i + 1).size());
     SetKey(ctx, ctx.arg(i), ctx.arg(i + 1), e, kClearTtl);
   }
   if (nx) ctx.reply.Integer(1);
@@ -515,27 +520,31 @@ void RegisterStringCommands(CommandTable& table) {
   constexpr uint32_t kW = kCatWrite | kCatString;
   table.Register({"get", 2, kReadonly | kFast, kR | kCatFast, 1, 1, 1, "string", "1.0.0",
                   "Returns the string value of a key.", Get});
-  table.Register({"set", -3, kWrite | kDenyOom, kW | kCatSlow, 1, 1, 1, "string", "1.0.0",
+  table.Register({"set", -3, kWrite | kDenyOom | kNoValueRead, kW | kCatSlow, 1, 1, 1, "string",
+                  "1.0.0",
                   "Sets the string value of a key, ignoring its type. The key is created if "
                   "it doesn't exist.",
                   Set});
-  table.Register({"setnx", 3, kWrite | kDenyOom | kFast, kW | kCatFast, 1, 1, 1, "string",
-                  "1.0.0", "Set the string value of a key only when the key doesn't exist.",
-                  SetNx});
-  table.Register({"setex", 4, kWrite | kDenyOom, kW | kCatSlow, 1, 1, 1, "string", "2.0.0",
+  table.Register({"setnx", 3, kWrite | kDenyOom | kFast | kNoValueRead, kW | kCatFast, 1, 1, 1,
+                  "string", "1.0.0",
+                  "Set the string value of a key only when the key doesn't exist.", SetNx});
+  table.Register({"setex", 4, kWrite | kDenyOom | kNoValueRead, kW | kCatSlow, 1, 1, 1, "string",
+                  "2.0.0",
                   "Sets the string value and expiration time of a key. Creates the key if it "
                   "doesn't exist.",
                   SetEx});
-  table.Register({"psetex", 4, kWrite | kDenyOom, kW | kCatSlow, 1, 1, 1, "string", "2.6.0",
+  table.Register({"psetex", 4, kWrite | kDenyOom | kNoValueRead, kW | kCatSlow, 1, 1, 1, "string",
+                  "2.6.0",
                   "Sets both string value and expiration time in milliseconds of a key. The "
                   "key is created if it doesn't exist.",
                   PSetEx});
   table.Register({"mget", -2, kReadonly | kFast, kR | kCatFast, 1, -1, 1, "string", "1.0.0",
                   "Atomically returns the string values of one or more keys.", MGet});
-  table.Register({"mset", -3, kWrite | kDenyOom, kW | kCatSlow, 1, -1, 2, "string", "1.0.1",
-                  "Atomically creates or modifies the string values of one or more keys.",
+  table.Register({"mset", -3, kWrite | kDenyOom | kNoValueRead, kW | kCatSlow, 1, -1, 2, "string",
+                  "1.0.1", "Atomically creates or modifies the string values of one or more keys.",
                   MSet});
-  table.Register({"msetnx", -3, kWrite | kDenyOom, kW | kCatSlow, 1, -1, 2, "string", "1.0.1",
+  table.Register({"msetnx", -3, kWrite | kDenyOom | kNoValueRead, kW | kCatSlow, 1, -1, 2, "string",
+                  "1.0.1",
                   "Atomically modifies the string values of one or more keys only when all "
                   "keys don't exist.",
                   MSetNx});

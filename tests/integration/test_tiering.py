@@ -124,6 +124,42 @@ def test_ttl_exists_type_and_scan_see_keys_whose_value_is_on_disk(make):
     assert c.randomkey().startswith(b"page:")
 
 
+def test_overwriting_deleting_or_asking_about_keys_on_disk_reads_nothing_back(make):
+    s, c = make()
+    fill(c, ex=3600)
+    settled(s, c)
+    assert info(c)["vellum_tiering_keys_on_disk_only"] > KEYS // 2
+    before = info(c)["vellum_tiering_values_read_back"]
+    old = ["page:%d" % i for i in range(300)]  # the least recently used: on disk
+    p = c.pipeline(transaction=False)
+    for k in old:
+        p.exists(k)
+        p.type(k)
+        p.ttl(k)
+    out = p.execute()
+    assert out[0::3] == [1] * 300 and set(out[1::3]) == {b"string"}
+    assert all(3500 < t <= 3600 for t in out[2::3])
+    assert c.set(old[0], "nx", nx=True) is None       # exists: not set
+    assert c.setnx(old[1], "nx") is False
+    assert c.set(old[2], "kept", xx=True, keepttl=True) is True
+    c.set(old[3], "new")                              # a plain SET clears the TTL
+    c.setex(old[4], 100, "ex")
+    c.mset({old[5]: "m5", old[6]: "m6"})
+    assert c.delete(*old[100:200]) == 100
+    assert c.unlink(*old[200:300]) == 100
+    assert info(c)["vellum_tiering_values_read_back"] == before  # none of it read a value
+    assert c.get(old[0]) == value(0) and c.get(old[1]) == value(1)
+    assert c.get(old[2]) == b"kept" and 3500 < c.ttl(old[2]) <= 3600
+    assert c.get(old[3]) == b"new" and c.ttl(old[3]) == -1
+    assert c.get(old[4]) == b"ex" and 90 < c.ttl(old[4]) <= 100
+    assert c.mget(old[5], old[6]) == [b"m5", b"m6"]
+    assert c.exists(*old[100:300]) == 0
+    assert c.dbsize() == KEYS - 200
+    # SET ... GET returns the old value: that one is read back.
+    assert c.set(old[50], "swapped", get=True) == value(50)
+    assert c.get(old[50]) == b"swapped"
+
+
 def test_pipelined_reads_of_values_on_disk_come_back_in_order(make):
     s, c = make()
     fill(c)

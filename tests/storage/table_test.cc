@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -30,6 +31,44 @@ TEST(TableTest, InsertFindUnlink) {
   Entry::Delete(e);
   EXPECT_EQ(t.Find("k5", HashKey("k5")), nullptr);
   EXPECT_EQ(t.size(), 999u);
+}
+
+TEST(TableTest, ReplaceKeepsTheSlotAndTheExpiry) {
+  Table t;
+  for (int i = 0; i < 10; i++) t.Insert(Make("k" + std::to_string(i)));
+  Entry* old = t.Find("k3", HashKey("k3"));
+  t.SetExpire(old, 1000);
+  Entry* fresh = Make("k3");
+  fresh->on_disk = true;
+  EXPECT_EQ(t.Replace(old, fresh), old);
+  Entry::Delete(old);
+  EXPECT_EQ(t.Find("k3", HashKey("k3")), fresh);
+  EXPECT_EQ(fresh->expire_at_ms, 1000);
+  EXPECT_EQ(t.volatile_size(), 1u);
+  EXPECT_EQ(t.size(), 10u);
+  EXPECT_EQ(t.on_disk_size(), 1u);
+  Entry::Delete(t.Unlink("k3", HashKey("k3")));
+  EXPECT_EQ(t.on_disk_size(), 0u);
+  EXPECT_EQ(t.volatile_size(), 0u);
+}
+
+TEST(TableTest, SampleFromRandomBucketTakesWhatItWantsAndStops) {
+  Table t;
+  for (int i = 0; i < 200; i++) t.Insert(Make("k" + std::to_string(i)));
+  std::mt19937_64 rng(1);
+  std::set<std::string> seen;
+  t.SampleFromRandomBucket(rng, 5, 1000, [&](Entry* e) {
+    seen.insert(std::string(e->key()));
+    return true;
+  });
+  EXPECT_EQ(seen.size(), 5u);
+  // Nothing qualifies: every bucket once at most, then it stops.
+  size_t visits = 0;
+  t.SampleFromRandomBucket(rng, 5, SIZE_MAX, [&](Entry*) {
+    visits++;
+    return false;
+  });
+  EXPECT_EQ(visits, 200u);
 }
 
 TEST(TableTest, ShrinksWhenMostlyEmpty) {

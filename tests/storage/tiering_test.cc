@@ -18,8 +18,8 @@
 
 #include "common/clock.h"
 #include "storage/disk_record.h"
-#include "storage/eviction.h"
 #include "storage/engine.h"
+#include "storage/eviction.h"
 #include "storage/keyspace.h"
 #include "storage/persister.h"
 #include "storage/warmup.h"
@@ -53,8 +53,8 @@ class TieringThreadTest : public ::testing::Test {
   // A server over the engine: keyspace, persister (the offload guard), readers.
   void Start(bool warm_up = false) {
     keyspace_ = std::make_unique<Keyspace>(4);
-    persister_ = std::make_unique<Persister>(keyspace_.get(), engine_.get(),
-                                             Persister::Mode::kEverysec, 0);
+    persister_ =
+        std::make_unique<Persister>(keyspace_.get(), engine_.get(), Persister::Mode::kEverysec, 0);
     keyspace_->set_listener(persister_.get());
     keyspace_->set_offload_guard(persister_.get());
     persister_->Start();
@@ -149,6 +149,28 @@ TEST_F(TieringThreadTest, AValueReadBackForACommandStaysUntilALookupUsesIt) {
   EXPECT_EQ(Get(0, "k"), "v");
   EXPECT_EQ(keyspace_->disk_hits(), 1u);
   EXPECT_EQ(Offload(0, "k"), Keyspace::OffloadResult::kOffloaded);
+  EXPECT_EQ(keyspace_->sync_disk_reads(), 0u);
+}
+
+TEST_F(TieringThreadTest, OverwritingOrAskingAboutAnOffloadedKeyReadsNothingBack) {
+  testing::SetString(*keyspace_, 0, "k", "old", WallMs() + 3'600'000);
+  Persisted();
+  ASSERT_EQ(Offload(0, "k"), Keyspace::OffloadResult::kOffloaded);
+  {
+    std::lock_guard<ShardMutexType> lock(keyspace_->ShardMutex(keyspace_->ShardOf("k")));
+    EXPECT_FALSE(keyspace_->NeedsDisk(0, "k", /*value_used=*/false));
+    EXPECT_TRUE(keyspace_->NeedsDisk(0, "k"));
+    const Entry* seen = keyspace_->FindKeyOnly(0, "k", WallMs(), /*count_lookup=*/true);
+    ASSERT_NE(seen, nullptr);
+    EXPECT_TRUE(seen->on_disk);
+    EXPECT_EQ(keyspace_->hits(), 1u);
+    Entry* e = keyspace_->FindToOverwrite(0, "k", WallMs(), 3);
+    ASSERT_NE(e, nullptr);
+    EXPECT_FALSE(e->on_disk);
+    EXPECT_TRUE(e->HasExpire());  // kept, for SET KEEPTTL
+  }
+  EXPECT_EQ(keyspace_->OnDiskSize(), 0u);
+  EXPECT_EQ(keyspace_->reads_back(), 0u);
   EXPECT_EQ(keyspace_->sync_disk_reads(), 0u);
 }
 
@@ -299,9 +321,9 @@ TEST_F(TieringThreadTest, AWarmUpBeyondMemoryLeavesTheRestOnDisk) {
       uint64_t cursor = 0;
       do {
         cursor = keyspace_->Scan(db, cursor, SIZE_MAX, WallMs(), [&](const Entry& e) {
-          ASSERT_TRUE(keyspace_->WithValue(db, e, [&](const Entry& v) {
-            after.Add(KeyDigest(db, v));
-          }).ok());
+          ASSERT_TRUE(
+              keyspace_->WithValue(db, e, [&](const Entry& v) { after.Add(KeyDigest(db, v)); })
+                  .ok());
         });
       } while (cursor != 0);
     }
@@ -317,7 +339,8 @@ TEST_F(TieringThreadTest, AWarmUpBeyondMemoryLeavesTheRestOnDisk) {
 TEST_F(TieringThreadTest, RacingWritesOffloadsAndFetchesNeverBringBackAnOlderValue) {
   constexpr int kKeys = 16, kWriters = 3, kRounds = 300;
   const std::string pad(2048, 'p');
-  for (int k = 0; k < kKeys; k++) testing::SetString(*keyspace_, 0, "c" + std::to_string(k), "0|" + pad);
+  for (int k = 0; k < kKeys; k++)
+    testing::SetString(*keyspace_, 0, "c" + std::to_string(k), "0|" + pad);
   Persisted();
   std::atomic<bool> stop{false};
   std::atomic<int> failures{0};
