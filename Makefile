@@ -90,7 +90,7 @@ bench-persist: build
 # Tiering side by side: GETs over 100k x 4 KiB (400 MB) against maxmemory 64mb with
 # storage.tiering (uniform keys: most hits read the value back from RocksDB, on the
 # readers), next to redis-server holding all of it in memory; both persist everysec.
-TIERING_WORKLOADS ?= get-4K-P1 get-4K-P16 mixed-90get10set-4K-P1
+TIERING_WORKLOADS ?= get-4K-P1 get-4K-P16 set-4K-P1 mixed-90get10set-4K-P1
 .PHONY: bench-tiering
 bench-tiering: build
 	KEYSPACE=100000 WORKLOADS="$${WORKLOADS:-$(TIERING_WORKLOADS)}" \
