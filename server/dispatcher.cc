@@ -353,6 +353,7 @@ void Dispatcher::Invoke(const Command* cmd, std::span<const std::string_view> ar
   ctx.may_block = top_level_;
   top_level_ = false;
   Status status;
+  const size_t reply_mark = reply.buffer()->size();
   try {
     status = spec.handler(ctx);
   } catch (const std::length_error&) {
@@ -360,7 +361,9 @@ void Dispatcher::Invoke(const Command* cmd, std::span<const std::string_view> ar
     status = Status::Error(protocol::err::kKeyTooLong);
   } catch (const storage::DiskReadError& e) {
     // A value tiering left on disk that a command reached without the dispatcher reading
-    // it first (a script's undeclared key), and the disk refused.
+    // it first (a script's undeclared key), and the disk refused. What the handler had
+    // written of its reply (MGET's array header) goes: the error is the whole reply.
+    reply.buffer()->resize(reply_mark);
     status = Status::Error(e.what());
   }
   const int64_t duration_us = MonotonicUs() - start_us;

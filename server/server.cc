@@ -312,10 +312,12 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
     // written it; keys beyond memory warm up without their values (up to nine tenths of
     // maxmemory, so that the values clients then read back have room).
     keyspace.set_offload_guard(persister.get());
+    // A replica keeps its whole data set in memory (it ignores maxmemory, and nothing of
+    // a following persister's may be offloaded).
     warmup->set_values_fit([&state] {
       const uint64_t max = state.maxmemory.load(std::memory_order_relaxed);
-      return !state.tiering.load(std::memory_order_relaxed) || max == 0 ||
-             UsedMemory() < max / 10 * 9;
+      return !state.tiering.load(std::memory_order_relaxed) || max == 0 || state.is_replica() ||
+             UsedMemoryForEviction() < max / 10 * 9;
     });
   }
   store.OnChange([&state, w = warmup.get()](const conf::Config& c, const std::vector<std::string>&) {

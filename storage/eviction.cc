@@ -77,22 +77,25 @@ bool Evictor::FreeMemory(const EvictionSettings& s, int64_t now_ms) {
     pool_policy_ = s.policy;
   }
   while (used_memory_() > s.maxmemory) {
-    const Outcome r = IsRandomPolicy(s.policy) ? EvictRandom(s) : EvictOne(s, now_ms);
+    const Outcome r = IsRandomPolicy(s.policy) ? EvictRandom(s, now_ms) : EvictOne(s, now_ms);
     if (r == Outcome::kNone) return false;
     if (r == Outcome::kBehind) {
-      // Tiering, and every candidate's latest write is still on its way to disk: the
-      // command goes on; memory comes back once the persister has written them.
+      // Tiering, and the candidates' latest writes are still on their way to disk: the
+      // command goes on; memory comes back once the persister has written them. Up to
+      // half as much again as maxmemory: beyond it (a persister that cannot write) the
+      // command is refused as under noeviction.
       behind_.fetch_add(1, std::memory_order_relaxed);
-      return true;
+      return used_memory_() <= s.maxmemory + s.maxmemory / 2;
     }
   }
   return true;
 }
 
-Evictor::Taken Evictor::Take(const EvictionSettings& s, int db, const std::string& key,
-                             uint64_t hash, const std::function<bool(const Entry& e)>& wanted) {
+Evictor::Taken Evictor::Take(const EvictionSettings& s, int64_t now_ms, int db,
+                             const std::string& key, uint64_t hash,
+                             const std::function<bool(const Entry& e)>& wanted) {
   if (s.tiering) {
-    switch (ks_->Offload(db, key, hash, wanted)) {
+    switch (ks_->Offload(db, key, hash, now_ms, wanted)) {
       case Keyspace::OffloadResult::kOffloaded:
         return Taken::kYes;
       case Keyspace::OffloadResult::kNotOnDisk:
@@ -171,7 +174,7 @@ Evictor::Outcome Evictor::EvictOne(const EvictionSettings& s, int64_t now_ms) {
       Candidate c = std::move(pool_[0]);
       std::rotate(pool_, pool_ + 1, pool_ + pool_len_);
       pool_len_--;
-      const Taken taken = Take(s, c.db, c.key, c.hash, [&](const Entry& e) {
+      const Taken taken = Take(s, now_ms, c.db, c.key, c.hash, [&](const Entry& e) {
         if (volatile_only && !e.HasExpire()) return false;
         if (!check_fresh) return true;
         if (ttl) return static_cast<uint64_t>(e.expire_at_ms) == c.score;
@@ -186,7 +189,7 @@ Evictor::Outcome Evictor::EvictOne(const EvictionSettings& s, int64_t now_ms) {
   return Outcome::kNone;
 }
 
-Evictor::Outcome Evictor::EvictRandom(const EvictionSettings& s) {
+Evictor::Outcome Evictor::EvictRandom(const EvictionSettings& s, int64_t now_ms) {
   const bool volatile_only = IsVolatilePolicy(s.policy);
   const size_t n = ks_->shard_count();
   const size_t start = rng_() % n;
@@ -198,7 +201,7 @@ Evictor::Outcome Evictor::EvictRandom(const EvictionSettings& s) {
                      [&](int db, const Entry& e) { found.emplace_back(db, e.key()); });
     if (found.empty()) continue;
     auto& [db, key] = found[rng_() % found.size()];
-    const Taken taken = Take(s, db, key, HashKey(key),
+    const Taken taken = Take(s, now_ms, db, key, HashKey(key),
                              [&](const Entry& e) { return !volatile_only || e.HasExpire(); });
     if (taken == Taken::kYes) return Outcome::kFreed;
     if (taken == Taken::kNotOnDisk) behind = true;

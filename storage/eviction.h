@@ -22,8 +22,9 @@
 // Tiering (EvictionSettings::tiering): the same choice, but the chosen key's value is
 // dropped from memory only (Keyspace::Offload); the key stays, on disk. Only keys holding
 // their value are candidates, and only those whose latest write is on disk are taken; if
-// every candidate of a round is still on its way to disk, FreeMemory lets the command go
-// on (counted in behind()) rather than refuse it: the persister frees them within a cycle.
+// a round's candidates are still on their way to disk, FreeMemory lets the command go on
+// (counted in behind()) rather than refuse it, up to 1.5 x maxmemory: the persister frees
+// them within a cycle.
 // Nothing is ever deleted: once no value is left in memory, FreeMemory fails as with
 // noeviction.
 //
@@ -120,10 +121,10 @@ class Evictor {
   // Evicts (offloads) one key: kNone when no key qualifies, kBehind when the only
   // candidates are not on disk yet (tiering).
   Outcome EvictOne(const EvictionSettings& s, int64_t now_ms);
-  Outcome EvictRandom(const EvictionSettings& s);
+  Outcome EvictRandom(const EvictionSettings& s, int64_t now_ms);
   // Deletes the key (or offloads its value: tiering) if wanted(entry) still agrees.
-  Taken Take(const EvictionSettings& s, int db, const std::string& key, uint64_t hash,
-             const std::function<bool(const Entry& e)>& wanted);
+  Taken Take(const EvictionSettings& s, int64_t now_ms, int db, const std::string& key,
+             uint64_t hash, const std::function<bool(const Entry& e)>& wanted);
   // Samples random shards into the pool; false when no shard has a qualifying key.
   bool Populate(const EvictionSettings& s, int64_t now_ms);
   void Offer(uint64_t score, int db, const Entry& e);

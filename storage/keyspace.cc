@@ -92,11 +92,14 @@ Entry* Keyspace::Lookup(int db, std::string_view key, int64_t now_ms, bool touch
   uint64_t h = HashKey(key);
   Shard& shard = *shards_[ShardOfHash(h)];
   Entry* e = shard.dbs[db].Find(key, h);
-  if ((e == nullptr && warming_.load(std::memory_order_relaxed)) ||
-      (e != nullptr && e->on_disk && value_used)) {
+  // An expired key goes before anything is read back for it.
+  if (e != nullptr && ExpireIfNeeded(shard, db, e, now_ms)) {
+    e = nullptr;
+  } else if ((e == nullptr && warming_.load(std::memory_order_relaxed)) ||
+             (e != nullptr && e->on_disk && value_used)) {
     e = ReadThrough(shard, db, key, h, now_ms);
+    if (e != nullptr && ExpireIfNeeded(shard, db, e, now_ms)) e = nullptr;
   }
-  if (e != nullptr && ExpireIfNeeded(shard, db, e, now_ms)) e = nullptr;
   if (count == CountLookup::kYes) AddToCounter(e ? shard.stats.hits : shard.stats.misses, 1);
   if (!value_used) return e;           // a value read back for another command stays marked
   if (e != nullptr && e->read_back) {  // tiering: this lookup needed the disk
@@ -603,6 +606,10 @@ Result<bool> Keyspace::InstallFromDisk(uint8_t pdb, std::string_view key, const 
   if (!NeedsDiskLocked(shard, db, key, h)) return false;
   const Entry* offloaded = shard.dbs[db].Find(key, h);
   if (offloaded != nullptr && offloaded->offload_epoch > read_epoch) return false;
+  // Expired: the command's own lookup deletes it (and says so); nothing to install.
+  if (offloaded != nullptr && offloaded->expire_at_ms != 0 && offloaded->expire_at_ms <= now_ms) {
+    return false;
+  }
   Result<Entry*> e = Install(shard, db, key, h, record, now_ms);
   if (!e.ok()) return e.status();
   return *e != nullptr;
@@ -638,6 +645,7 @@ bool Keyspace::InstallOffloaded(uint8_t pdb, std::string_view key, ValueType typ
 }
 
 Keyspace::OffloadResult Keyspace::Offload(int db, std::string_view key, uint64_t hash,
+                                          int64_t now_ms,
                                           const std::function<bool(const Entry& e)>& still_wanted) {
   Shard& shard = *shards_[ShardOfHash(hash)];
   IterationLock lock(shard.mu);
@@ -645,8 +653,12 @@ Keyspace::OffloadResult Keyspace::Offload(int db, std::string_view key, uint64_t
   Entry* e = table.Find(key, hash);
   if (e == nullptr || e->on_disk) return OffloadResult::kGone;
   // A value read back for a command stays until a lookup has used it (else the eviction
-  // of another worker could send it back before that command runs).
-  if (e->read_back || !still_wanted(*e)) return OffloadResult::kNotWanted;
+  // of another worker could send it back before that command runs), for a few seconds at
+  // most: a command that never used it (it failed, its client left) does not pin it.
+  if (e->read_back && static_cast<int64_t>(e->access_clock) + kReadBackPinS > now_ms / 1000) {
+    return OffloadResult::kNotWanted;
+  }
+  if (!still_wanted(*e)) return OffloadResult::kNotWanted;
   if (guard_ == nullptr || disk_ == nullptr || !guard_->OnDisk(db, key)) {
     return OffloadResult::kNotOnDisk;
   }

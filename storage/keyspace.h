@@ -165,8 +165,11 @@ class Keyspace {
   enum class OffloadResult { kOffloaded, kGone, kNotWanted, kNotOnDisk };
   // Locks the key's shard; drops (db, key)'s value from memory if it is there, still_wanted
   // agrees and the disk holds it.
-  OffloadResult Offload(int db, std::string_view key, uint64_t hash,
+  OffloadResult Offload(int db, std::string_view key, uint64_t hash, int64_t now_ms,
                         const std::function<bool(const Entry& e)>& still_wanted);
+  // How long a value read back for a command is kept from going back to disk before a
+  // lookup used it (Entry::read_back), in seconds.
+  static constexpr int64_t kReadBackPinS = 2;
   // Take before reading records to install with InstallFromDisk.
   uint64_t offload_epoch() const { return offload_epoch_.load(std::memory_order_seq_cst); }
   // The key's shard locked: calls fn with an entry holding the value of `e`, read from disk

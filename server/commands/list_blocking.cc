@@ -142,7 +142,18 @@ bool ServeListWaiter(CommandContext& ctx, Entry* e, const std::string& key,
   if (w->op.kind == BlockedOp::Kind::kMove) {
     if (!locks.Hold(w->op.destination)) return false;
     if (w->op.destination != key) {
-      Entry* found = ctx.keyspace.Find(ctx.db, w->op.destination, ctx.now_ms);
+      Entry* found = nullptr;
+      try {
+        found = ctx.keyspace.Find(ctx.db, w->op.destination, ctx.now_ms);
+      } catch (const storage::DiskReadError& err) {
+        // The destination's value is on disk only (tiering) and the disk refused it:
+        // nothing has moved; the waiter gets the error.
+        if (registry->Claim(w)) {
+          std::string why = err.what();
+          w->reply([why](protocol::ReplyWriter& r) { r.Error(why); });
+        }
+        return true;
+      }
       if (found != nullptr && found->type != ValueType::kList) {
         if (registry->Claim(w)) {
           w->reply([](protocol::ReplyWriter& r) { r.Error(protocol::err::kWrongType); });

@@ -211,9 +211,8 @@ Status Set(CommandContext& ctx) {
     if (!o.get) ctx.reply.Null();
     return Status::Ok();
   }
-  if (e != nullptr && e->on_disk) {
-    e = ctx.keyspace.FindToOverwrite(ctx.db, key, ctx.now_ms, ctx.arg(2).size());
-  }
+  // The write's own lookup (touches the access clock; an offloaded value is not read).
+  if (e != nullptr) e = ctx.keyspace.FindToOverwrite(ctx.db, key, ctx.now_ms, ctx.arg(2).size());
   SetKey(ctx, key, ctx.arg(2), e, o.has_expire() ? at_ms : o.keepttl ? kKeepTtl : kClearTtl);
   if (!o.get) ctx.reply.Ok();
   return Status::Ok();

@@ -220,7 +220,16 @@ void ServePage(const protocol::HttpRequest& req, const PageConfig& config,
       out->headers.emplace_back("Retry-After", "1");
       return;
     }
-    const storage::Entry* e = keyspace.FindForRead(config.db, key, now_ms);
+    const storage::Entry* e = nullptr;
+    try {
+      e = keyspace.FindForRead(config.db, key, now_ms);
+    } catch (const storage::DiskReadError&) {
+      // A page whose value tiering left on disk, and the disk refused it: as a page the
+      // server cannot serve now, not as one that does not exist.
+      PlainResponse(503, out);
+      out->headers.emplace_back("Retry-After", "1");
+      return;
+    }
     if (e != nullptr && e->type == storage::ValueType::kString) {
       body = e->str();
       found = true;

@@ -160,6 +160,33 @@ def test_overwriting_deleting_or_asking_about_keys_on_disk_reads_nothing_back(ma
     assert c.get(old[50]) == b"swapped"
 
 
+def test_an_expired_key_on_disk_is_expired_without_reading_it_back(make):
+    s, c = make()
+    c.set("short", "lived", px=400)
+    fill(c)  # "short", the least recently used, goes to disk
+    settled(s, c)
+    time.sleep(0.5)
+    read_back = info(c)["vellum_tiering_values_read_back"]
+    assert c.get("short") is None
+    # Expired by the lookup or, first, by the expiry cycle: either way, never read back.
+    assert info(c, "stats")["expired_keys"] >= 1
+    assert info(c)["vellum_tiering_values_read_back"] == read_back
+
+
+def test_set_over_a_key_resets_its_idle_time(make):
+    s, c = make()
+    c.set("idle", "v")
+    fill(c)
+    settled(s, c)
+    c.set("fresh", "v")
+    time.sleep(2.1)
+    # (OBJECT IDLETIME of a key on disk reads it back, which counts as an access.)
+    assert c.object("idletime", "fresh") >= 2
+    c.set("idle", "again")   # its value on disk: replaced without reading it
+    c.set("fresh", "again")  # in memory
+    assert c.object("idletime", "idle") == 0 and c.object("idletime", "fresh") == 0
+
+
 def test_pipelined_reads_of_values_on_disk_come_back_in_order(make):
     s, c = make()
     fill(c)

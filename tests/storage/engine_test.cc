@@ -16,7 +16,11 @@ namespace fs = std::filesystem;
 uint64_t LiveLogBytes(const std::string& dir) {
   uint64_t n = 0;
   for (const auto& f : fs::directory_iterator(dir)) {
-    if (f.path().extension() == ".log") n += f.file_size();
+    if (f.path().extension() != ".log") continue;
+    // RocksDB's background purge may delete a log between the listing and this call.
+    std::error_code ec;
+    const uintmax_t size = fs::file_size(f.path(), ec);
+    if (!ec) n += size;
   }
   return n;
 }

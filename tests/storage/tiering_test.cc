@@ -75,7 +75,7 @@ class TieringThreadTest : public ::testing::Test {
   }
   void Persisted() { ASSERT_TRUE(persister_->Drain(10000).ok()); }
   Keyspace::OffloadResult Offload(int db, const std::string& key) {
-    return keyspace_->Offload(db, key, HashKey(key), [](const Entry&) { return true; });
+    return keyspace_->Offload(db, key, HashKey(key), WallMs(), [](const Entry&) { return true; });
   }
   bool OnDiskOnly(int db, const std::string& key) {
     std::lock_guard<ShardMutexType> lock(keyspace_->ShardMutex(keyspace_->ShardOf(key)));
@@ -150,6 +150,11 @@ TEST_F(TieringThreadTest, AValueReadBackForACommandStaysUntilALookupUsesIt) {
   EXPECT_EQ(keyspace_->disk_hits(), 1u);
   EXPECT_EQ(Offload(0, "k"), Keyspace::OffloadResult::kOffloaded);
   EXPECT_EQ(keyspace_->sync_disk_reads(), 0u);
+  // A value read back for a command that never used it is not kept for long.
+  ASSERT_TRUE(Fetch(0, "k").ok());
+  EXPECT_EQ(keyspace_->Offload(0, "k", HashKey("k"), WallMs() + Keyspace::kReadBackPinS * 1000 + 1000,
+                               [](const Entry&) { return true; }),
+            Keyspace::OffloadResult::kOffloaded);
 }
 
 TEST_F(TieringThreadTest, OverwritingOrAskingAboutAnOffloadedKeyReadsNothingBack) {
@@ -227,6 +232,8 @@ TEST_F(TieringThreadTest, AnOffloadedKeyExpiresAndIsDeletedFromDisk) {
   ASSERT_EQ(Offload(0, "short"), Keyspace::OffloadResult::kOffloaded);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(Get(0, "short"), std::nullopt);
+  EXPECT_EQ(keyspace_->expired_keys(), 1u);  // expired, not read back
+  EXPECT_EQ(keyspace_->reads_back(), 0u);
   EXPECT_EQ(keyspace_->DbSize(0), 0u);
   Persisted();
   DiskRecord r;
@@ -283,14 +290,19 @@ TEST_F(TieringThreadTest, EvictionWaitsForThePersisterRatherThanRefusing) {
   persister_->Stop();
   const std::string big(4096, 'x');
   for (int i = 0; i < 8; i++) testing::SetString(*keyspace_, 0, "k" + std::to_string(i), big);
-  Evictor evictor(keyspace_.get(), [] { return uint64_t{1} << 40; });
+  static std::atomic<uint64_t> used{1200};
+  Evictor evictor(keyspace_.get(), [] { return used.load(); });
   EvictionSettings s;
-  s.maxmemory = 1;
+  s.maxmemory = 1000;
   s.policy = EvictionPolicy::kAllkeysLru;
   s.tiering = true;
   EXPECT_TRUE(evictor.FreeMemory(s, WallMs()));
   EXPECT_EQ(evictor.behind(), 1u);
   EXPECT_EQ(keyspace_->OnDiskSize(), 0u);
+  // A persister that cannot write: up to half as much again, then refused.
+  used = 1600;
+  EXPECT_FALSE(evictor.FreeMemory(s, WallMs()));
+  EXPECT_EQ(keyspace_->DbSize(0), 8u);
 }
 
 TEST_F(TieringThreadTest, AWarmUpBeyondMemoryLeavesTheRestOnDisk) {
