@@ -314,12 +314,16 @@ Engine::~Engine() = default;  // Rep's destructor closes the database
 Status Engine::Reopen() {
   std::unique_lock<std::shared_mutex> lock(mu_);
   rep_.reset();  // closed first: RocksDB's LOCK would refuse a second open in this process
-  return OpenAgain("column family ids changed across a reopen of " + dir_);
+  const std::string ids_changed = "column family ids changed across a reopen of " + dir_;
+  Status st = OpenAgain(ids_changed);
+  if (!st.ok() && !OpenAgain(ids_changed, /*read_only=*/true).ok()) rep_.reset();
+  return st;
 }
 
-Status Engine::OpenAgain(const std::string& ids_changed) {
+Status Engine::OpenAgain(const std::string& ids_changed, bool read_only) {
   EngineOptions again = options_;
   again.existing_only = true;  // never a new, empty database in place of the lost one
+  again.read_only = read_only;
   Result<std::unique_ptr<Engine>> fresh = Open(again);
   if (!fresh.ok()) return fresh.status();
   for (size_t i = 0; i < batch_cfs_.size(); i++) {
@@ -328,6 +332,7 @@ Status Engine::OpenAgain(const std::string& ids_changed) {
     }
   }
   rep_ = std::move((*fresh)->rep_);
+  read_only_fallback_ = read_only;
   return Status::Ok();
 }
 
@@ -690,6 +695,10 @@ uint64_t Engine::LiveDataBytes() const {
 Status Engine::Resume() {
   std::shared_lock<std::shared_mutex> lock(mu_);
   if (!rep_) return Closed();
+  // Open read-only after a failed reopen: only another Reopen can make it writable.
+  if (read_only_fallback_) {
+    return Status::Error("the database is open read-only after a failed reopen");
+  }
   return Convert(rep_->db->Resume(), "resume writes to " + dir_);
 }
 

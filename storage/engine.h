@@ -250,6 +250,9 @@ class Engine {
   Status Resume();
   // Closes and opens the database again (what recovers from errors Resume cannot clear,
   // such as a failed WAL write). Only the writer (the persister) calls it; readers wait.
+  // If the writable open fails, the database is opened read-only meanwhile, so reads of
+  // what is on disk go on (values tiering left there); writes keep failing, and the
+  // persister's next Reopen tries the writable open again. The error is returned either way.
   Status Reopen();
 
   // Fault injection for tests (DEBUG DISK-FAULTS): while on, every write to any file of
@@ -275,7 +278,9 @@ class Engine {
   // Opens the database in dir_ again into rep_ (mu_ held exclusively, rep_ closed): for
   // Reopen and ReplaceWith. `ids_changed` is the error when its column families are
   // numbered differently from the handles batches hold.
-  Status OpenAgain(const std::string& ids_changed);
+  Status OpenAgain(const std::string& ids_changed, bool read_only = false);
+  // Reopen's writable open failed and rep_ is the read-only one (mu_).
+  bool read_only_fallback_ = false;
   // Notes a batch just written (its first sequence and bytes) in the recent log.
   void NoteWritten(uint64_t sequence, uint32_t count, std::string_view data);
   std::unique_ptr<RecentLog> recent_;

@@ -333,6 +333,9 @@ def test_config_set_maxclients_refuses_connection_beyond_it():
     with Vellumd() as s:
         c = s.client()
         c.ping()
+        # The harness's readiness PING closed its connection; the server may not have
+        # reaped it yet, and it would count against the limit.
+        assert wait_for(lambda: len(c.client_list()) == 1)
         assert c.config_set("maxclients", "2")
         second = socket.create_connection(("127.0.0.1", s.port), timeout=5)
         second.sendall(b"PING\r\n")

@@ -11,6 +11,7 @@ import threading
 import time
 
 import pytest
+import redis
 
 from vellum_harness import Vellumd, free_port, wait_for
 
@@ -343,6 +344,31 @@ def test_a_page_on_disk_is_served_over_http(make):
     finally:
         conn.close()
     assert info(c)["vellum_tiering_disk_hits"] == hits + 1  # read back once, then in memory
+
+
+def test_values_on_disk_are_served_while_the_disk_refuses_writes(make):
+    s, c = make()
+    fill(c)
+    settled(s, c)
+    assert info(c)["vellum_tiering_keys_on_disk_only"] > KEYS // 2
+    c.execute_command("DEBUG", "DISK-FAULTS", "ON")
+    try:
+        held = s.client(socket_timeout=0.5)  # the write that meets the failure waits
+        with pytest.raises(redis.TimeoutError):
+            held.set("during", "x")
+        held.close()
+        assert wait_for(lambda: info(c)["aof_last_write_status"] == "err")
+        with pytest.raises(redis.ResponseError) as e:
+            c.set("refused", "y")
+        assert str(e.value).startswith("MISCONF")
+        for i in range(0, KEYS, 40):  # reads go on, values on disk included
+            assert c.get("page:%d" % i) == value(i)
+    finally:
+        c.execute_command("DEBUG", "DISK-FAULTS", "OFF")
+    assert wait_for(lambda: info(c)["aof_last_write_status"] == "ok")
+    assert c.set("after", "z")
+    read_all(c)
+    settled(s, c)
 
 
 def test_tiering_without_persistence_refuses_to_start():

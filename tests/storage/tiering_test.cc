@@ -179,6 +179,22 @@ TEST_F(TieringThreadTest, OverwritingOrAskingAboutAnOffloadedKeyReadsNothingBack
   EXPECT_EQ(keyspace_->sync_disk_reads(), 0u);
 }
 
+TEST_F(TieringThreadTest, AValueOnDiskIsReadWhileTheDiskRefusesWrites) {
+  testing::SetString(*keyspace_, 0, "k", "on disk");
+  Persisted();
+  ASSERT_EQ(Offload(0, "k"), Keyspace::OffloadResult::kOffloaded);
+  Engine::SetWriteFaults(true);
+  // The persister's recovery: the writable open fails, the database stays open read-only.
+  const Status reopened = engine_->Reopen();
+  const std::optional<std::string> got = Get(0, "k");
+  Engine::SetWriteFaults(false);
+  EXPECT_FALSE(reopened.ok());
+  EXPECT_EQ(got, "on disk");
+  ASSERT_TRUE(engine_->Reopen().ok());  // writable again once the disk is
+  testing::SetString(*keyspace_, 0, "after", "x");
+  Persisted();
+}
+
 TEST_F(TieringThreadTest, AValueNotYetWrittenToDiskStaysInMemory) {
   persister_->Stop();  // nothing more reaches the disk
   testing::SetString(*keyspace_, 0, "fresh", "unwritten");
