@@ -38,6 +38,10 @@ struct DiskRecord {
 
 // The in-memory type of a value stored as `t`.
 ValueType ValueTypeOf(codec::DiskType t);
+// The string room an Entry made for this record needs (Entry::New's value_room).
+inline size_t ValueRoomOf(const DiskRecord& r) {
+  return r.type == codec::DiskType::kString ? r.str.size() : 0;
+}
 
 // Reads (pdb, key) whole through `view`: its meta record and, for a collection, the sub
 // records of the version it names. *found = false without a meta record. A record that

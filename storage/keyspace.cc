@@ -56,6 +56,12 @@ void Keyspace::StampAccess(Entry* e, int64_t now_ms) {
   e->access_ms = static_cast<uint16_t>(now_ms % 1000);
 }
 
+void Keyspace::CopyAccess(const Entry& from, Entry* to) {
+  to->access_clock = from.access_clock;
+  to->access_ms = from.access_ms;
+  to->lfu_counter = from.lfu_counter;
+}
+
 void Keyspace::Touch(Entry* e, int64_t now_ms) {
   if (lfu_enabled_.load(std::memory_order_relaxed)) {
     // Redis's updateLFU: decay for the time since the last access, then count this one.
@@ -141,9 +147,7 @@ Entry* Keyspace::FindToOverwrite(int db, std::string_view key, int64_t now_ms, s
   if (ExpireIfNeeded(shard, db, e, now_ms)) return nullptr;
   Entry* fresh = Entry::New(key, value_room);
   fresh->hash = e->hash;
-  fresh->access_clock = e->access_clock;
-  fresh->access_ms = e->access_ms;
-  fresh->lfu_counter = e->lfu_counter;
+  CopyAccess(*e, fresh);
   Entry::Delete(shard.dbs[db].Replace(e, fresh));
   Touch(fresh, now_ms);
   return fresh;
@@ -541,7 +545,7 @@ Result<Entry*> Keyspace::Install(Shard& shard, int db, std::string_view key, uin
       if (listener_) listener_->OnKeyDeleted(db, key);
       return static_cast<Entry*>(nullptr);
     }
-    Entry* e = Entry::New(key, record->type == codec::DiskType::kString ? record->str.size() : 0);
+    Entry* e = Entry::New(key, ValueRoomOf(*record));
     e->hash = offloaded->hash;
     // Read back for a command about to use it: recently used (else the eviction before
     // that command runs would send it straight back to disk).
@@ -562,7 +566,7 @@ Result<Entry*> Keyspace::Install(Shard& shard, int db, std::string_view key, uin
     return static_cast<Entry*>(nullptr);
   }
   Entry* e = Insert(shard, db, key, hash, now_ms,
-                    record->type == codec::DiskType::kString ? record->str.size() : 0);
+                    ValueRoomOf(*record));
   if (Status st = FillEntry(e, key, {}, *record); !st.ok()) {
     Entry::Delete(shard.dbs[db].Unlink(key, hash));
     return st;
@@ -663,9 +667,7 @@ Keyspace::OffloadResult Keyspace::Offload(int db, std::string_view key, uint64_t
     return OffloadResult::kNotOnDisk;
   }
   Entry* stub = NewOffloaded(key, e->hash, e->type);
-  stub->access_clock = e->access_clock;
-  stub->access_ms = e->access_ms;
-  stub->lfu_counter = e->lfu_counter;
+  CopyAccess(*e, stub);
   stub->offload_epoch = offload_epoch_.fetch_add(1, std::memory_order_seq_cst) + 1;
   Entry::Delete(table.Replace(e, stub));
   offloaded_any_.store(true, std::memory_order_release);
@@ -688,7 +690,7 @@ Status Keyspace::WithValue(int db, const Entry& e, const std::function<void(cons
   }
   if (!found) return Status::Ok();  // gone from disk: as absent
   Entry* copy =
-      Entry::New(e.key(), record.type == codec::DiskType::kString ? record.str.size() : 0);
+      Entry::New(e.key(), ValueRoomOf(record));
   Status st = FillEntry(copy, e.key(), {}, record);
   copy->expire_at_ms = e.expire_at_ms;
   if (st.ok()) fn(*copy);

@@ -340,6 +340,8 @@ class Keyspace {
   static void FreeInBackground(std::vector<Table> tables);
   void Touch(Entry* e, int64_t now_ms);
   static void StampAccess(Entry* e, int64_t now_ms);  // the clocks only (new entries)
+  // An entry taking another's place (offloaded, or overwritten): its access statistics.
+  static void CopyAccess(const Entry& from, Entry* to);
 
   int shard_bits_;
   std::vector<std::unique_ptr<Shard>> shards_;

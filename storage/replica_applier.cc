@@ -101,7 +101,7 @@ void Install(Keyspace& ks, const KeyState& s, int64_t now_ms) {
   if (!s.present) return;
   const DiskRecord& r = s.record;
   Entry* e = ks.Create(s.db, s.key, now_ms,
-                       r.type == codec::DiskType::kString ? r.str.size() : 0);
+                       ValueRoomOf(r));
   (void)FillEntry(e, s.key, {}, r);
   if (r.expire_at_ms != 0) ks.SetExpire(s.db, e, r.expire_at_ms);
 }

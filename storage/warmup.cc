@@ -53,15 +53,19 @@ void Warmup::Start() {
   keys_loaded_.store(0, std::memory_order_relaxed);
   keys_left_on_disk_.store(0, std::memory_order_relaxed);
   uint8_t map[codec::kNumPhysicalDbs];
-  if (!engine_->ReadDbMap(map).ok()) engine_->LoadedDbMap(map);
+  CurrentDbMap(map);
   keyspace_->BeginWarmup(this, map);
   LaunchReaders();
   loader_ = std::thread([this] { LoaderMain(); });
 }
 
+void Warmup::CurrentDbMap(uint8_t (&map)[codec::kNumPhysicalDbs]) {
+  if (!engine_->ReadDbMap(map).ok()) engine_->LoadedDbMap(map);
+}
+
 void Warmup::ServeReads() {
   uint8_t map[codec::kNumPhysicalDbs];
-  if (!engine_->ReadDbMap(map).ok()) engine_->LoadedDbMap(map);
+  CurrentDbMap(map);
   keyspace_->AttachDisk(this, map);
   LaunchReaders();
 }

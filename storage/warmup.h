@@ -108,6 +108,8 @@ class Warmup final : public DiskSource {
   };
   void StopThreads();
   void LaunchReaders();  // if not running
+  // The db map as stored now, or as loaded at open if it cannot be read.
+  void CurrentDbMap(uint8_t (&map)[codec::kNumPhysicalDbs]);
   void LoaderMain();
   void ReaderMain();
   // Reads one chunk of the walk (up to max_keys) after `after` (a meta key; empty: from
