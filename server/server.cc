@@ -526,6 +526,13 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
     });
     persister->Start();
   }
+  // Before the replica link's thread exists: its full sync restarts the warm-up's threads
+  // (Warmup::Restart), which must not race their launch here.
+  if (warm_at_start) {
+    warmup->Start();
+  } else if (warmup) {
+    warmup->ServeReads();
+  }
   if (replication && !primary_host.empty()) {
     Status st = replication->Follow(primary_host, static_cast<int>(primary_port),
                                     config.replication_primary_user,
@@ -537,8 +544,6 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
     }
   }
   if (snapshots) snapshots->Start();
-  if (warm_at_start) warmup->Start();
-  else if (warmup) warmup->ServeReads();
   for (auto& w : workers) w->Start();
   VLOG_NOTICE("Vellum 0.1.0 started, pid=%d, %d worker threads", static_cast<int>(::getpid()),
               threads);
