@@ -199,7 +199,11 @@ def test_pipelined_reads_of_values_on_disk_come_back_in_order(make):
         p.get("page:%d" % i)
         p.incr("counter")
         p.strlen("page:%d" % ((i * 13) % KEYS))
-    out = p.execute()
+    try:
+        out = p.execute()
+    except redis.ResponseError as e:  # say why memory ran out, if it did
+        raise AssertionError("%s\nlimit %d, used %d\nINFO %r\n%r" % (
+            e, s.limit, used(c), info(c, "memory"), info(c))) from e
     for n, i in enumerate(order):
         assert out[3 * n] == value(i)
         assert out[3 * n + 1] == n + 1
