@@ -139,7 +139,7 @@ class ArchiveWriter {
 
 // Appends the file `rel` under `root` as one entry; adds its size to *total.
 Status AppendFile(ArchiveWriter& out, std::vector<char>& chunk, const std::string& root,
-                  const std::string& rel, uint64_t* total) {
+                  const std::string& rel, uint64_t* total, ProgressMeter* meter) {
   const std::string full = (fs::path(root) / rel).string();
   auto refuse = [&](const std::string& problem) {
     return Status::Error("can't archive " + Printable(full) + ": " + problem);
@@ -165,6 +165,7 @@ Status AppendFile(ArchiveWriter& out, std::vector<char>& chunk, const std::strin
     if (n == 0) return refuse("it shrank while being archived");
     if (Status s = out.Append({chunk.data(), static_cast<size_t>(n)}); !s.ok()) return s;
     left -= static_cast<uint64_t>(n);
+    if (meter != nullptr) meter->Add(static_cast<uint64_t>(n));
   }
   if (::read(in.get(), chunk.data(), 1) > 0) return refuse("it grew while being archived");
   *total += size;
@@ -172,7 +173,7 @@ Status AppendFile(ArchiveWriter& out, std::vector<char>& chunk, const std::strin
 }
 
 Status WriteContents(int fd, const std::string& tmp, const std::string& root,
-                     const std::vector<std::string>& files) {
+                     const std::vector<std::string>& files, ProgressMeter* meter) {
   ArchiveWriter out(fd, tmp);
   std::string bytes;
   archive_format::AppendHeader(&bytes);
@@ -180,7 +181,7 @@ Status WriteContents(int fd, const std::string& tmp, const std::string& root,
   std::vector<char> chunk(kBufferSize);
   uint64_t total = 0;
   for (const std::string& rel : files) {
-    if (Status s = AppendFile(out, chunk, root, rel, &total); !s.ok()) return s;
+    if (Status s = AppendFile(out, chunk, root, rel, &total, meter); !s.ok()) return s;
   }
   bytes.clear();
   archive_format::AppendTrailerFields(&bytes, files.size(), total);
@@ -194,8 +195,8 @@ Status WriteContents(int fd, const std::string& tmp, const std::string& root,
 // 1 MiB buffer, hashing every byte it reads.
 class ArchiveReader {
  public:
-  ArchiveReader(int fd, uint64_t end, const std::string& name)
-      : fd_(fd), end_(end), name_(name), buf_(kBufferSize) {}
+  ArchiveReader(int fd, uint64_t end, const std::string& name, ProgressMeter* meter)
+      : fd_(fd), end_(end), name_(name), meter_(meter), buf_(kBufferSize) {}
   uint64_t left() const { return end_ - pos_; }
   std::string Checksum() const { return hash_.Canonical(); }
 
@@ -234,6 +235,7 @@ class ArchiveReader {
     if (n < 0) return ErrnoError(name_ + "read error", errno);
     if (n == 0) return Status::Error(name_ + "ended early (did it change while being read?)");
     hash_.Update({buf_.data(), static_cast<size_t>(n)});
+    if (meter_ != nullptr) meter_->Add(static_cast<uint64_t>(n));
     head_ = 0;
     filled_ = static_cast<size_t>(n);
     return Status::Ok();
@@ -242,6 +244,7 @@ class ArchiveReader {
   int fd_;
   uint64_t end_;
   const std::string& name_;
+  ProgressMeter* meter_;
   std::vector<char> buf_;
   uint64_t pos_ = 0;  // bytes consumed; the buffer holds [pos_ - head_, pos_ - head_ + filled_)
   size_t head_ = 0, filled_ = 0;
@@ -378,9 +381,11 @@ Status WalkRecords(ArchiveReader& in, const ArchiveLimits& limits, Extractor* ou
   return Status::Ok();
 }
 
-// Checks the archive from end to end, extracting it as it goes if `out` is set.
+// Checks the archive from end to end, extracting it as it goes if `out` is set. With a
+// meter, the pass is a stage of its own, `stage`.
 Result<std::vector<ArchiveEntry>> Scan(const std::string& archive_path, const ArchiveLimits& limits,
-                                       Extractor* out) {
+                                       Extractor* out, ProgressMeter* meter,
+                                       const std::string& stage) {
   const std::string name = "archive " + archive_path + ": ";
   Fd fd(::open(archive_path.c_str(), O_RDONLY | O_CLOEXEC));
   struct stat st;
@@ -409,7 +414,8 @@ Result<std::vector<ArchiveEntry>> Scan(const std::string& archive_path, const Ar
     return Status::Error(name + "truncated: " + std::to_string(size) + " bytes");
   }
 
-  ArchiveReader in(fd.get(), size - kChecksumSize, name);
+  if (meter != nullptr) meter->Begin(stage, ProgressMeter::Unit::kBytes, size - kChecksumSize);
+  ArchiveReader in(fd.get(), size - kChecksumSize, name, meter);
   std::vector<ArchiveEntry> entries;
   std::string problem;
   Status s = in.Consume(kHeaderSize, nullptr);
@@ -432,7 +438,7 @@ Result<std::vector<ArchiveEntry>> Scan(const std::string& archive_path, const Ar
 }  // namespace
 
 Status WriteArchive(const std::string& root, const std::vector<std::string>& files,
-                    const std::string& archive_path) {
+                    const std::string& archive_path, ProgressMeter* meter) {
   std::unordered_set<std::string_view> seen;
   for (const std::string& rel : files) {
     const std::string named = "can't archive '" + Printable(rel) + "': ";
@@ -448,7 +454,18 @@ Status WriteArchive(const std::string& root, const std::vector<std::string>& fil
   const std::string tmp = archive_path + ".tmp";
   Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (fd.get() < 0) return ErrnoError("can't create " + tmp, errno);
-  Status s = WriteContents(fd.get(), tmp, root, files);
+  if (meter != nullptr) {
+    // The stage counts the files' bytes (the archive adds a few per entry).
+    uint64_t total = 0;
+    for (const std::string& rel : files) {
+      std::error_code ec;
+      const uintmax_t size = fs::file_size(fs::path(root) / rel, ec);
+      if (!ec) total += size;
+    }
+    meter->Begin("writing " + std::to_string(files.size()) + " files into " + archive_path,
+                 ProgressMeter::Unit::kBytes, total);
+  }
+  Status s = WriteContents(fd.get(), tmp, root, files, meter);
   if (s.ok() && ::fsync(fd.get()) != 0) s = ErrnoError("can't fsync " + tmp, errno);
   if (int err = fd.Close(); s.ok() && err != 0) s = ErrnoError("can't close " + tmp, err);
   if (s.ok() && ::rename(tmp.c_str(), archive_path.c_str()) != 0) {
@@ -462,22 +479,27 @@ Status WriteArchive(const std::string& root, const std::vector<std::string>& fil
 }
 
 Result<std::vector<ArchiveEntry>> CheckArchive(const std::string& archive_path,
-                                               const ArchiveLimits& limits) {
-  return Scan(archive_path, limits, nullptr);
+                                               const ArchiveLimits& limits, ProgressMeter* meter) {
+  return Scan(archive_path, limits, nullptr, meter, "checking archive " + archive_path);
 }
 
 Status ExtractArchive(const std::string& archive_path, const std::string& dest_dir,
-                      const ArchiveLimits& limits) {
+                      const ArchiveLimits& limits, ProgressMeter* meter,
+                      const AcceptEntries& accept) {
   const std::string name = "can't extract archive " + archive_path + " into " + dest_dir + ": ";
   std::error_code ec;
   if (!fs::is_directory(dest_dir, ec)) return Status::Error(name + "no such directory");
   fs::directory_iterator it(dest_dir, ec);
   if (ec) return Status::Error(name + ec.message());
   if (it != fs::directory_iterator()) return Status::Error(name + "the directory is not empty");
-  Result<std::vector<ArchiveEntry>> checked = CheckArchive(archive_path, limits);
+  Result<std::vector<ArchiveEntry>> checked = CheckArchive(archive_path, limits, meter);
   if (!checked.ok()) return checked.status();
+  if (accept) {
+    if (Status s = accept(*checked); !s.ok()) return s;
+  }
   Extractor out(dest_dir, name);
-  Result<std::vector<ArchiveEntry>> extracted = Scan(archive_path, limits, &out);
+  Result<std::vector<ArchiveEntry>> extracted =
+      Scan(archive_path, limits, &out, meter, "unpacking archive " + archive_path);
   if (!extracted.ok()) return extracted.status();
   if (*extracted != *checked) return Status::Error(name + "the archive changed while extracted");
   return out.SyncDirs();

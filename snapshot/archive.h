@@ -22,17 +22,20 @@
 // garbage) in parentheses; a structural problem under a matching checksum (a hostile or
 // buggy writer) is reported alone. Only the magic, the version and a file too short to be an
 // archive are judged before it.
-// Files are streamed through 1 MiB buffers, never held whole in memory.
+// Files are streamed through 1 MiB buffers, never held whole in memory. With a ProgressMeter,
+// each pass over the files (writing, checking, extracting) is a stage counting its bytes.
 //
 // Free functions with no shared state: safe to call from any thread, on different files.
 // Two WriteArchive calls on one archive_path share its ".tmp" file and must not overlap.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/progress.h"
 #include "common/status.h"
 
 namespace vellum::snapshot {
@@ -57,19 +60,23 @@ struct ArchiveLimits {
 // duplicate, a file that is not a regular file (symlinks included), and a file whose size
 // changes while it is copied.
 Status WriteArchive(const std::string& root, const std::vector<std::string>& files,
-                    const std::string& archive_path);
+                    const std::string& archive_path, ProgressMeter* meter = nullptr);
 
 // Reads and checks the whole archive (header, every entry's path and size, the trailer and
 // its checksum) without writing anything; returns its entries in archive order.
 Result<std::vector<ArchiveEntry>> CheckArchive(const std::string& archive_path,
-                                               const ArchiveLimits& limits);
+                                               const ArchiveLimits& limits,
+                                               ProgressMeter* meter = nullptr);
 
 // CheckArchive, then extracts into `dest_dir` (must exist and be empty), creating
 // subdirectories; every file and directory written is fsynced. Nothing is written when the
-// check fails. The archive is read a second time to extract: should it change in between,
-// the error is still reported but dest_dir keeps what was written.
+// check fails, or when `accept` (if given) refuses the checked entries. The archive is read
+// a second time to extract: should it change in between, the error is still reported but
+// dest_dir keeps what was written.
+using AcceptEntries = std::function<Status(const std::vector<ArchiveEntry>&)>;
 Status ExtractArchive(const std::string& archive_path, const std::string& dest_dir,
-                      const ArchiveLimits& limits);
+                      const ArchiveLimits& limits, ProgressMeter* meter = nullptr,
+                      const AcceptEntries& accept = {});
 
 // The format's pieces, for the writer, the reader and tests that craft archives by hand.
 namespace archive_format {

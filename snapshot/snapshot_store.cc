@@ -85,7 +85,8 @@ Result<Manifest> SnapshotStore::Create(const std::string& checkpoint_dir, Manife
     auto engine = storage::Engine::Open(o);
     if (!engine.ok()) return engine.status();
     int64_t t1 = MonotonicMs();
-    auto summary = storage::SummarizeDisk(**engine, manifest.created_ms);
+    Begin("counting and digesting the keys", ProgressMeter::Unit::kKeys, 0);
+    auto summary = storage::SummarizeDisk(**engine, manifest.created_ms, meter_);
     if (!summary.ok()) return summary.status();
     int64_t t2 = MonotonicMs();
     manifest.keys = summary->keys;
@@ -94,6 +95,8 @@ Result<Manifest> SnapshotStore::Create(const std::string& checkpoint_dir, Manife
     auto next = NextId();
     if (!next.ok()) return next.status();
     manifest.id = id = *next;
+    Begin("copying the new files into " + dir() + " as snapshot " + std::to_string(id),
+          ProgressMeter::Unit::kBytes, 0);
     auto created = backups_->Create(**engine, EncodeManifest(manifest));
     if (!created.ok()) return created.status();
     timings_ = {t1 - t0, t2 - t1, MonotonicMs() - t2};
@@ -185,8 +188,9 @@ Status SnapshotStore::Verify(uint32_t id) const {
   if (!backup_id.ok()) return backup_id.status();
   auto record = backups_->Get(*backup_id, false);
   if (!record.ok()) return record.status();
-  Progress("verifying snapshot " + std::to_string(id) + ": " + std::to_string(record->file_count) +
-           " files, " + std::to_string(record->bytes) + " bytes, every checksum");
+  Begin("verifying snapshot " + std::to_string(id) + " (" + std::to_string(record->file_count) +
+            " files, every checksum)",
+        ProgressMeter::Unit::kBytes, record->bytes);
   Status st = backups_->Verify(*backup_id);
   if (!st.ok()) return st;
   Manifest m;
@@ -243,7 +247,11 @@ Result<Manifest> SnapshotStore::RestoreVerifiedAndCheck(
     uint32_t id, const std::string& db_dir, const storage::EngineOptions& engine_options) {
   auto m = Info(id);
   if (!m.ok()) return m.status();
-  Progress("restoring snapshot " + std::to_string(id) + " into " + db_dir);
+  if (meter_ != nullptr) {
+    auto record = backups_->Get(m->backup_id, false);
+    Begin("restoring snapshot " + std::to_string(id) + " into " + db_dir,
+          ProgressMeter::Unit::kBytes, record.ok() ? record->bytes : 0);
+  }
   Status st = backups_->Restore(m->backup_id, db_dir);
   if (!st.ok()) return st;
   storage::EngineOptions o = engine_options;
@@ -251,8 +259,9 @@ Result<Manifest> SnapshotStore::RestoreVerifiedAndCheck(
   o.read_only = true;
   auto engine = storage::Engine::Open(o);
   if (!engine.ok()) return engine.status();
-  Progress("checking " + std::to_string(m->keys) + " keys and the digest against the manifest");
-  auto summary = storage::SummarizeDisk(**engine, m->created_ms);
+  Begin("checking the keys and the digest against the manifest", ProgressMeter::Unit::kKeys,
+        m->keys);
+  auto summary = storage::SummarizeDisk(**engine, m->created_ms, meter_);
   if (!summary.ok()) return summary.status();
   if (summary->keys != m->keys || summary->digest.Hex() != m->digest) {
     return Status::Error("snapshot " + std::to_string(id) + " restored with " +
@@ -272,17 +281,15 @@ Status SnapshotStore::Export(uint32_t id, const std::string& file) const {
   if (!record.ok()) return record.status();
   std::vector<std::string> files = {"meta/" + std::to_string(*backup_id)};
   for (const storage::BackupFile& f : record->files) files.push_back(f.path);
-  Progress("writing " + std::to_string(files.size()) + " files into " + file);
-  return WriteArchive(dir(), files, file);
+  return WriteArchive(dir(), files, file, meter_);
 }
 
-Status UnpackArchive(const std::string& file, const std::string& dir) {
-  ArchiveLimits limits;
-  auto entries = CheckArchive(file, limits);
-  if (!entries.ok()) return entries.status();
-  // Every entry must be one backup's file: meta/N, private/N/..., shared_checksum/...
+namespace {
+
+// Refuses entries that are not one backup's files: meta/N, private/N/..., shared_checksum/...
+Status OneSnapshotsFiles(const std::string& file, const std::vector<ArchiveEntry>& entries) {
   uint32_t id = 0;
-  for (const ArchiveEntry& e : *entries) {
+  for (const ArchiveEntry& e : entries) {
     if (e.path.starts_with("meta/")) {
       char* end = nullptr;
       const std::string digits = e.path.substr(5);
@@ -297,11 +304,20 @@ Status UnpackArchive(const std::string& file, const std::string& dir) {
     }
   }
   if (id == 0) return Status::Error("archive " + file + ": no snapshot in it (no meta/ entry)");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status UnpackArchive(const std::string& file, const std::string& dir, ProgressMeter* meter) {
   std::error_code ec;
   if (fs::exists(dir, ec)) return Status::Error("can't unpack " + file + ": " + dir + " exists");
   fs::create_directories(dir, ec);
   if (ec) return Status::Error("can't create " + dir + ": " + ec.message());
-  Status st = ExtractArchive(file, dir, limits);
+  Status st = ExtractArchive(file, dir, ArchiveLimits{}, meter,
+                             [&file](const std::vector<ArchiveEntry>& entries) {
+                               return OneSnapshotsFiles(file, entries);
+                             });
   if (!st.ok()) RemoveAll(dir);
   return st;
 }
@@ -315,17 +331,16 @@ Result<Manifest> SnapshotStore::Import(const std::string& file,
     fs::path p;
     ~Cleanup() { RemoveAll(p); }
   } cleanup{scratch};
-  Progress("checking and unpacking " + file);
-  Status unpacked = UnpackArchive(file, (scratch / "snapshots").string());
+  Status unpacked = UnpackArchive(file, (scratch / "snapshots").string(), meter_);
   if (!unpacked.ok()) return unpacked;
   auto from = SnapshotStore::Open((scratch / "snapshots").string(), 0, /*read_only=*/true);
   if (!from.ok()) return from.status();
+  (*from)->set_meter(meter_);
   auto only = (*from)->Latest();  // the archive holds one snapshot
   if (!only.ok()) return only.status();
   const std::string db = (scratch / "db").string();
   auto m = (*from)->RestoreAndCheck(*only, db, engine_options);
   if (!m.ok()) return m.status();
-  Progress("adding it to " + dir());
   m->id = 0;  // a new id here
   return Create(db, *m, engine_options);
 }

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "common/progress.h"
 #include "common/status.h"
 #include "snapshot/manifest.h"
 #include "storage/backup_store.h"
@@ -87,9 +88,13 @@ class SnapshotStore {
   Result<uint32_t> Latest() const;
 
   storage::BackupStore& backups() { return *backups_; }
-  // Called at the start of each stage of a long operation ("verifying snapshot 3 ..."),
-  // for vellumctl's progress on a terminal. Empty: silent.
-  void set_progress(std::function<void(const std::string& stage)> fn) { progress_ = std::move(fn); }
+  // Where long operations report their stages ("verifying snapshot 3 ...") and how far
+  // each has come (bytes read or written, keys digested), for vellumctl's progress on a
+  // terminal. Null: nowhere. The meter must outlive the store's use of it.
+  void set_meter(ProgressMeter* meter) {
+    meter_ = meter;
+    backups_->set_meter(meter);
+  }
   // Where the last Create spent its time (ms): opening the checkpoint (replaying its WAL),
   // counting and digesting its keys, backing it up.
   struct CreateTimings {
@@ -111,9 +116,9 @@ class SnapshotStore {
       : lock_(std::move(lock)), backups_(std::move(backups)) {}
   std::unique_ptr<storage::DirLock> lock_;  // null when read-only
   CreateTimings timings_;
-  std::function<void(const std::string&)> progress_;
-  void Progress(const std::string& stage) const {
-    if (progress_) progress_(stage);
+  ProgressMeter* meter_ = nullptr;
+  void Begin(std::string stage, ProgressMeter::Unit unit, uint64_t total) const {
+    if (meter_ != nullptr) meter_->Begin(std::move(stage), unit, total);
   }
   std::unique_ptr<storage::BackupStore> backups_;
 };
@@ -121,7 +126,8 @@ class SnapshotStore {
 // Checks an exported archive and unpacks it into `dir` (which must not exist) as a
 // snapshot directory holding that one snapshot (its Latest()). Refuses, naming the
 // entry, anything that is not one snapshot's files.
-Status UnpackArchive(const std::string& file, const std::string& dir);
+Status UnpackArchive(const std::string& file, const std::string& dir,
+                     ProgressMeter* meter = nullptr);
 
 // Removes what an interrupted checkpoint or restore left in data directory `data_dir`.
 void RemoveRestoreDebris(const std::string& data_dir);

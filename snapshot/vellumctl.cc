@@ -18,13 +18,16 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/progress.h"
 #include "common/version.h"
 #include "conf/config.h"
 #include "snapshot/manifest.h"
+#include "snapshot/progress_display.h"
 #include "snapshot/resp_client.h"
 #include "snapshot/snapshot_store.h"
 #include "storage/dir_lock.h"
@@ -68,32 +71,37 @@ struct Options {
   std::vector<std::string> args;  // after "snapshot": command and its arguments
 };
 
+// The progress display while an offline command runs on a terminal (vellumctl's only
+// thread besides it is main's). Everything the tool prints stops it first, so its lines
+// never interleave with a result or an error.
+ProgressDisplay* g_progress = nullptr;
+
+void StopProgress() {
+  if (g_progress != nullptr) g_progress->Stop();
+}
+
+template <typename... Args>
+void Out(const char* format, Args... args) {
+  StopProgress();
+  std::printf(format, args...);
+}
+
 int Fail(const std::string& message) {
+  StopProgress();
   std::fprintf(stderr, "vellumctl: %s\n", message.c_str());
   return 1;
 }
 
 int Usage(const std::string& message) {
+  StopProgress();
   std::fprintf(stderr, "vellumctl: %s\n%s", message.c_str(), kUsage);
   return 2;
 }
 
 std::string Utc(int64_t unix_ms) { return UtcText(unix_ms, "%Y-%m-%d %H:%M:%S"); }
 
-std::string Human(uint64_t n) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double d = static_cast<double>(n);
-  int u = 0;
-  while (d >= 1024 && u < 4) {
-    d /= 1024;
-    u++;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), u == 0 ? "%.0f %s" : "%.1f %s", d, units[u]);
-  return buf;
-}
-
 void PrintList(const std::vector<Manifest>& all, bool json) {
+  StopProgress();
   if (json) {
     std::string out = "[";
     for (size_t i = 0; i < all.size(); i++) out += (i ? "," : "") + ManifestJson(all[i]);
@@ -105,26 +113,27 @@ void PrintList(const std::vector<Manifest>& all, bool json) {
   for (const Manifest& m : all) {
     std::printf("%-6u %-19s %-10s %-20s %10llu %11s %11s\n", m.id, Utc(m.created_ms).c_str(),
                 m.keep ? "keep" : "-", m.label.empty() ? "-" : m.label.c_str(),
-                static_cast<unsigned long long>(m.keys), Human(m.total_bytes).c_str(),
-                Human(m.added_bytes).c_str());
+                static_cast<unsigned long long>(m.keys), HumanBytes(m.total_bytes).c_str(),
+                HumanBytes(m.added_bytes).c_str());
   }
 }
 
 void PrintInfo(const Manifest& m, bool json) {
+  StopProgress();
   if (json) {
     std::printf("%s\n", ManifestJson(m).c_str());
     return;
   }
-  std::printf("id: %u\nlabel: %s\nkeep: %s\ncreated: %s UTC (%lld ms)\nkeys: %llu\n"
-              "keys_by_db: %s\ntotal_bytes: %llu (%s)\nadded_bytes: %llu (%s)\nfiles: %u\n"
-              "digest: %s\nsequence: %llu\nserver_version: %s\nformat_version: %u\n",
-              m.id, m.label.c_str(), m.keep ? "yes" : "no", Utc(m.created_ms).c_str(),
-              static_cast<long long>(m.created_ms), static_cast<unsigned long long>(m.keys),
-              KeysByDbText(m).c_str(), static_cast<unsigned long long>(m.total_bytes),
-              Human(m.total_bytes).c_str(), static_cast<unsigned long long>(m.added_bytes),
-              Human(m.added_bytes).c_str(), m.files, m.digest.c_str(),
-              static_cast<unsigned long long>(m.sequence), m.server_version.c_str(),
-              m.format_version);
+  std::printf(
+      "id: %u\nlabel: %s\nkeep: %s\ncreated: %s UTC (%lld ms)\nkeys: %llu\n"
+      "keys_by_db: %s\ntotal_bytes: %llu (%s)\nadded_bytes: %llu (%s)\nfiles: %u\n"
+      "digest: %s\nsequence: %llu\nserver_version: %s\nformat_version: %u\n",
+      m.id, m.label.c_str(), m.keep ? "yes" : "no", Utc(m.created_ms).c_str(),
+      static_cast<long long>(m.created_ms), static_cast<unsigned long long>(m.keys),
+      KeysByDbText(m).c_str(), static_cast<unsigned long long>(m.total_bytes),
+      HumanBytes(m.total_bytes).c_str(), static_cast<unsigned long long>(m.added_bytes),
+      HumanBytes(m.added_bytes).c_str(), m.files, m.digest.c_str(),
+      static_cast<unsigned long long>(m.sequence), m.server_version.c_str(), m.format_version);
 }
 
 bool ParseId(const std::string& s, uint32_t* id) {
@@ -242,15 +251,15 @@ struct Scratch {
 int Export(SnapshotStore& store, uint32_t id, const std::string& file) {
   Status st = store.Export(id, file);
   if (!st.ok()) return Fail(st.message());
-  std::printf("exported snapshot %u to %s\n", id, file.c_str());
+  Out("exported snapshot %u to %s\n", id, file.c_str());
   return 0;
 }
 
 int Import(SnapshotStore& store, const std::string& file) {
   auto added = store.Import(file, ToolEngineOptions());
   if (!added.ok()) return Fail(added.status().message());
-  std::printf("imported %s as snapshot %u (%llu keys, label '%s')\n", file.c_str(), added->id,
-              static_cast<unsigned long long>(added->keys), added->label.c_str());
+  Out("imported %s as snapshot %u (%llu keys, label '%s')\n", file.c_str(), added->id,
+      static_cast<unsigned long long>(added->keys), added->label.c_str());
   return 0;
 }
 
@@ -261,14 +270,18 @@ int Offline(const Options& o, const std::string& dir) {
   auto opened = SnapshotStore::Open(dir, 0, /*read_only=*/!writes);
   if (!opened.ok()) return Fail(opened.status().message());
   SnapshotStore& store = **opened;
+  // On a terminal only: each stage of a long operation, how far it has come, its rate
+  // and time. Stopped (its last line drawn) before the result is printed.
+  ProgressMeter meter;
+  std::optional<ProgressDisplay> display;
   if (!o.json && ::isatty(STDERR_FILENO)) {
-    // Stages of the long operations, with the time so far, on a terminal only.
-    const int64_t start = MonotonicMs();
-    store.set_progress([start](const std::string& stage) {
-      std::fprintf(stderr, "[%6.1fs] %s\n", static_cast<double>(MonotonicMs() - start) / 1000.0,
-                   stage.c_str());
-    });
+    store.set_meter(&meter);
+    display.emplace(meter, stderr, MonotonicMs());
+    g_progress = &*display;
   }
+  struct Forget {
+    ~Forget() { g_progress = nullptr; }
+  } forget;
   uint32_t id = 0;
   auto need_id = [&]() { return o.args.size() >= 2 && ParseId(o.args[1], &id); };
   if (cmd == "list") {
@@ -276,6 +289,7 @@ int Offline(const Options& o, const std::string& dir) {
     if (!all.ok()) return Fail(all.status().message());
     PrintList(*all, o.json);
     for (uint32_t bad : store.backups().Corrupt()) {
+      StopProgress();
       std::fprintf(stderr, "vellumctl: snapshot %u is damaged (not listed); `vellumctl snapshot "
                    "verify %u` says why\n", bad, bad);
     }
@@ -292,14 +306,14 @@ int Offline(const Options& o, const std::string& dir) {
     if (!need_id()) return Usage("verify needs a snapshot id");
     Status st = store.Verify(id);
     if (!st.ok()) return Fail(st.message());
-    std::printf("snapshot %u: ok\n", id);
+    Out("snapshot %u: ok\n", id);
     return 0;
   }
   if (cmd == "delete") {
     if (!need_id()) return Usage("delete needs a snapshot id");
     Status st = store.Delete(id);
     if (!st.ok()) return Fail(st.message());
-    std::printf("snapshot %u: deleted\n", id);
+    Out("snapshot %u: deleted\n", id);
     return 0;
   }
   if (cmd == "prune") {
@@ -313,8 +327,8 @@ int Offline(const Options& o, const std::string& dir) {
                               std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::system_clock::now().time_since_epoch()).count());
     if (!pruned.ok()) return Fail(pruned.status().message());
-    for (uint32_t p : *pruned) std::printf("snapshot %u: pruned\n", p);
-    if (pruned->empty()) std::printf("nothing to prune\n");
+    for (uint32_t p : *pruned) Out("snapshot %u: pruned\n", p);
+    if (pruned->empty()) Out("nothing to prune\n");
     return 0;
   }
   if (cmd == "restore") {
@@ -334,12 +348,11 @@ int Offline(const Options& o, const std::string& dir) {
     };
     auto report = store.Restore(id, o.to, o.force, ToolEngineOptions(), take_lock);
     if (!report.ok()) return Fail(report.status().message());
-    std::printf("restored snapshot %u (%llu keys, digest %s) into %s in %lld ms\n", id,
-                static_cast<unsigned long long>(report->manifest.keys),
-                report->manifest.digest.c_str(), (fs::path(o.to) / "db").c_str(),
-                static_cast<long long>(report->duration_ms));
+    Out("restored snapshot %u (%llu keys, digest %s) into %s in %lld ms\n", id,
+        static_cast<unsigned long long>(report->manifest.keys), report->manifest.digest.c_str(),
+        (fs::path(o.to) / "db").c_str(), static_cast<long long>(report->duration_ms));
     if (!report->moved_aside.empty()) {
-      std::printf("the previous database was moved to %s\n", report->moved_aside.c_str());
+      Out("the previous database was moved to %s\n", report->moved_aside.c_str());
     }
     return 0;
   }
@@ -349,10 +362,10 @@ int Offline(const Options& o, const std::string& dir) {
     Scratch scratch(dir, "drill");
     auto m = store.RestoreAndCheck(id, (scratch.path / "db").string(), ToolEngineOptions());
     if (!m.ok()) return Fail("drill failed: " + m.status().message());
-    std::printf("drill ok: snapshot %u restored into a scratch directory, %llu keys and digest "
-                "%s match its manifest, in %lld ms; scratch copy removed\n",
-                id, static_cast<unsigned long long>(m->keys), m->digest.c_str(),
-                static_cast<long long>(MonotonicMs() - start));
+    Out("drill ok: snapshot %u restored into a scratch directory, %llu keys and digest "
+        "%s match its manifest, in %lld ms; scratch copy removed\n",
+        id, static_cast<unsigned long long>(m->keys), m->digest.c_str(),
+        static_cast<long long>(MonotonicMs() - start));
     return 0;
   }
   if (cmd == "export") {

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <shared_mutex>
 
+#include "storage/metered_file_system.h"
+
 namespace vellum::storage {
 namespace {
 
@@ -33,10 +35,33 @@ BackupRecord FromInfo(const rocksdb::BackupInfo& info, bool with_files) {
 
 }  // namespace
 
-BackupStore::BackupStore(std::string dir,
+// Counts the bytes one operation reads or writes into the store's meter, if it has one.
+class BackupStore::MeterScope {
+ public:
+  enum Direction { kReads, kWrites };
+  MeterScope(const BackupStore& store, Direction d) : fs_(*store.fs_), d_(d) { Set(store.meter_); }
+  ~MeterScope() { Set(nullptr); }
+
+ private:
+  void Set(ProgressMeter* m) {
+    if (d_ == kReads)
+      fs_.set_read_meter(m);
+    else
+      fs_.set_write_meter(m);
+  }
+  MeteredFileSystem& fs_;
+  Direction d_;
+};
+
+BackupStore::BackupStore(std::string dir, std::shared_ptr<MeteredFileSystem> fs,
+                         std::unique_ptr<rocksdb::Env> env,
                          std::unique_ptr<rocksdb::BackupEngineReadOnlyBase> reader,
                          rocksdb::BackupEngine* writer)
-    : dir_(std::move(dir)), reader_(std::move(reader)), writer_(writer) {}
+    : dir_(std::move(dir)),
+      fs_(std::move(fs)),
+      env_(std::move(env)),
+      reader_(std::move(reader)),
+      writer_(writer) {}
 
 BackupStore::~BackupStore() = default;
 
@@ -52,7 +77,9 @@ Result<std::unique_ptr<BackupStore>> BackupStore::Open(const std::string& dir,
     std::filesystem::create_directories(dir, ec);
     if (ec) return Status::Error("can't create the snapshot directory " + dir + ": " + ec.message());
   }
-  rocksdb::BackupEngineOptions options(dir);
+  auto fs = std::make_shared<MeteredFileSystem>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  rocksdb::BackupEngineOptions options(dir, env.get());
   options.share_table_files = true;
   options.share_files_with_checksum = true;
   options.sync = true;
@@ -61,16 +88,18 @@ Result<std::unique_ptr<BackupStore>> BackupStore::Open(const std::string& dir,
   options.info_log = nullptr;
   if (read_only) {
     rocksdb::BackupEngineReadOnly* raw = nullptr;
-    rocksdb::IOStatus s = rocksdb::BackupEngineReadOnly::Open(options, rocksdb::Env::Default(), &raw);
+    rocksdb::IOStatus s = rocksdb::BackupEngineReadOnly::Open(options, env.get(), &raw);
     if (!s.ok()) return Convert(s, "can't open the snapshot directory " + dir);
-    return std::unique_ptr<BackupStore>(new BackupStore(
-        dir, std::unique_ptr<rocksdb::BackupEngineReadOnlyBase>(raw), nullptr));
+    return std::unique_ptr<BackupStore>(
+        new BackupStore(dir, std::move(fs), std::move(env),
+                        std::unique_ptr<rocksdb::BackupEngineReadOnlyBase>(raw), nullptr));
   }
   rocksdb::BackupEngine* raw = nullptr;
-  rocksdb::IOStatus s = rocksdb::BackupEngine::Open(options, rocksdb::Env::Default(), &raw);
+  rocksdb::IOStatus s = rocksdb::BackupEngine::Open(options, env.get(), &raw);
   if (!s.ok()) return Convert(s, "can't open the snapshot directory " + dir);
   std::unique_ptr<BackupStore> store(
-      new BackupStore(dir, std::unique_ptr<rocksdb::BackupEngineReadOnlyBase>(raw), raw));
+      new BackupStore(dir, std::move(fs), std::move(env),
+                      std::unique_ptr<rocksdb::BackupEngineReadOnlyBase>(raw), raw));
   // The debris of a backup interrupted by a crash: never visible (its meta file was not
   // renamed into place), removed now.
   Status st = store->GarbageCollect();
@@ -93,6 +122,7 @@ Result<uint32_t> BackupStore::Create(Engine& source, const std::string& metadata
   options.decrease_background_thread_cpu_priority = true;
   options.background_thread_cpu_priority = rocksdb::CpuPriority::kIdle;
   rocksdb::BackupID id = 0;
+  MeterScope metered(*this, MeterScope::kWrites);
   rocksdb::IOStatus s =
       writer_->CreateNewBackupWithMetadata(options, db, metadata, &id);
   if (!s.ok()) return Convert(s, "can't write a snapshot into " + dir_);
@@ -127,6 +157,7 @@ std::vector<uint32_t> BackupStore::Corrupt() const {
 }
 
 Status BackupStore::Verify(uint32_t id) const {
+  MeterScope metered(*this, MeterScope::kReads);
   rocksdb::IOStatus s = reader_->VerifyBackup(id, /*verify_with_checksum=*/true);
   return Convert(s, "snapshot " + std::to_string(id) + " in " + dir_ + " failed verification");
 }
@@ -143,6 +174,7 @@ Status BackupStore::GarbageCollect() {
 }
 
 Status BackupStore::Restore(uint32_t id, const std::string& db_dir) const {
+  MeterScope metered(*this, MeterScope::kWrites);
   rocksdb::IOStatus s = reader_->RestoreDBFromBackup(rocksdb::RestoreOptions(), id, db_dir, db_dir);
   return Convert(s, "can't restore snapshot " + std::to_string(id) + " from " + dir_ + " into " + db_dir);
 }

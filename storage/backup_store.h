@@ -8,6 +8,9 @@
 // temporary names and becomes visible with an atomic rename of its meta file; debris of
 // an interrupted one is removed by GarbageCollect (called at Open unless read-only).
 //
+// Progress: with a ProgressMeter set, Verify counts the bytes it reads and Restore and
+// Create the bytes they write into the meter's current stage (the caller begins it).
+//
 // Not thread-safe: one caller at a time (the snapshot service's thread, or vellumctl).
 // One open BackupStore per directory per process; a read-only store can be opened while
 // a daemon writes to the directory, and sees the backups complete at its Open.
@@ -24,9 +27,16 @@
 namespace rocksdb {
 class BackupEngine;
 class BackupEngineReadOnlyBase;
+class Env;
 }  // namespace rocksdb
 
+namespace vellum {
+class ProgressMeter;
+}  // namespace vellum
+
 namespace vellum::storage {
+
+class MeteredFileSystem;
 
 struct BackupFile {
   std::string path;  // relative to the store's directory
@@ -65,12 +75,21 @@ class BackupStore {
   Status Restore(uint32_t id, const std::string& db_dir) const;
 
   const std::string& dir() const { return dir_; }
+  // Where Verify, Restore and Create count their bytes (null: nowhere).
+  void set_meter(ProgressMeter* meter) { meter_ = meter; }
 
  private:
-  BackupStore(std::string dir, std::unique_ptr<rocksdb::BackupEngineReadOnlyBase> reader,
+  class MeterScope;
+  BackupStore(std::string dir, std::shared_ptr<MeteredFileSystem> fs,
+              std::unique_ptr<rocksdb::Env> env,
+              std::unique_ptr<rocksdb::BackupEngineReadOnlyBase> reader,
               rocksdb::BackupEngine* writer);
   Status ReadOnly(const char* what) const;
   const std::string dir_;
+  // The file system and Env the engine reads and writes through; they outlive it.
+  std::shared_ptr<MeteredFileSystem> fs_;
+  std::unique_ptr<rocksdb::Env> env_;
+  ProgressMeter* meter_ = nullptr;
   std::unique_ptr<rocksdb::BackupEngineReadOnlyBase> reader_;
   rocksdb::BackupEngine* writer_;  // the same object as reader_, or null when read-only
 };

@@ -65,7 +65,7 @@ Status WalkKeys(Engine& engine, int64_t now_ms, const std::function<Status(const
   return meta->status();
 }
 
-Result<DiskSummary> SummarizeDisk(Engine& engine, int64_t now_ms) {
+Result<DiskSummary> SummarizeDisk(Engine& engine, int64_t now_ms, ProgressMeter* meter) {
   DiskSummary out;
   WalkStats stats;
   Status st = WalkKeys(
@@ -102,6 +102,7 @@ Result<DiskSummary> SummarizeDisk(Engine& engine, int64_t now_ms) {
         out.digest.Add(KeyDigestOf(k.db, k.key, type, k.meta.expire_at_ms, value));
         out.keys_by_db[k.db]++;
         out.keys++;
+        if (meter != nullptr) meter->Add(1);
         return Status::Ok();
       },
       &stats);

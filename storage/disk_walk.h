@@ -14,6 +14,7 @@
 #include <functional>
 #include <string_view>
 
+#include "common/progress.h"
 #include "common/status.h"
 #include "storage/codec.h"
 #include "storage/digest.h"
@@ -52,7 +53,8 @@ struct DiskSummary {
   uint64_t expired = 0;
   Digest digest;  // equal to DEBUG DIGEST of a server holding exactly these keys
 };
-Result<DiskSummary> SummarizeDisk(Engine& engine, int64_t now_ms);
+// With a meter, counts each key into its current stage.
+Result<DiskSummary> SummarizeDisk(Engine& engine, int64_t now_ms, ProgressMeter* meter = nullptr);
 
 // The key as text for an error message: at most 64 bytes, unprintable bytes as '?'.
 std::string PrintableKey(std::string_view key);

@@ -887,3 +887,93 @@ def test_failed_snapshot_is_reported_counted_and_the_next_one_works(servers):
     sid = create(c)
     assert c.info("persistence")["rdb_last_bgsave_status"] == "ok"
     assert [m["id"] for m in snapshots(c)] == [sid]
+
+
+def ctl_on_terminal(*args, timeout=120):
+    """Runs vellumctl with its stderr on a pseudo-terminal (as an operator's shell has it);
+    returns (returncode, stdout, what the terminal received)."""
+    import pty
+    master, slave = pty.openpty()
+    p = subprocess.Popen([VELLUMCTL, *map(str, args)], stdout=subprocess.PIPE, stderr=slave,
+                         text=True)
+    os.close(slave)
+    received = bytearray()
+
+    def drain():  # the terminal is read while the tool runs: a full pty would block it
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the tool exited and closed its end
+                return
+            if not chunk:
+                return
+            received.extend(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    out, _ = p.communicate(timeout=timeout)
+    reader.join(timeout=10)
+    os.close(master)
+    return p.returncode, out, received.decode()
+
+
+def final_lines(terminal):
+    """The lines a terminal keeps: each "\\r\\033[K"-rewritten line as last drawn."""
+    return [line.split("\r\x1b[K")[-1] for line in terminal.replace("\r\n", "\n").split("\n")
+            if line.strip()]
+
+
+def test_vellumctl_shows_each_stage_and_its_progress_on_a_terminal(servers, tmp_path):
+    s = servers()
+    c = s.client()
+    fill(c, 2000, 1024)
+    sid = create(c)
+    files = int(info(c, sid)["files"])
+    c.close()
+    s.stop()
+
+    rc, out, term = ctl_on_terminal("snapshot", "verify", sid, "--snapshot-dir", snap_dir(s))
+    assert rc == 0 and out == "snapshot %d: ok\n" % sid, (rc, out, term)
+    lines = final_lines(term)
+    assert len(lines) == 1, term
+    assert lines[0].startswith("[") and (
+        "verifying snapshot %d (%d files, every checksum): " % (sid, files)) in lines[0], term
+    assert "(100%) in " in lines[0], term
+
+    rc, out, term = ctl_on_terminal("snapshot", "drill", sid, "--snapshot-dir", snap_dir(s))
+    assert rc == 0 and out.startswith("drill ok"), (rc, out, term)
+    lines = final_lines(term)
+    assert [l.split("] ", 1)[1].split(":")[0].split(" into ")[0] for l in lines] == [
+        "verifying snapshot %d (%d files, every checksum)" % (sid, files),
+        "restoring snapshot %d" % sid,
+        "checking the keys and the digest against the manifest"], term
+    assert all("(100%)" in l for l in lines), term
+    assert "2000 keys of 2000 keys (100%)" in lines[2], term
+
+    archive = str(tmp_path / "snap.varc")
+    rc, out, term = ctl_on_terminal("snapshot", "export", sid, archive, "--snapshot-dir",
+                                    snap_dir(s))
+    assert rc == 0, (out, term)
+    assert "writing %d files into %s" % (files + 1, archive) in final_lines(term)[-1], term
+    assert "(100%)" in final_lines(term)[-1], term
+
+    other = str(tmp_path / "other")
+    rc, out, term = ctl_on_terminal("snapshot", "import", archive, "--snapshot-dir", other)
+    assert rc == 0 and "as snapshot 1" in out, (out, term)
+    stages = [l.split("] ", 1)[1].split(":")[0] for l in final_lines(term)]
+    assert stages[:2] == ["checking archive " + archive, "unpacking archive " + archive], term
+    assert "counting and digesting the keys" in stages, term
+    assert any(st.startswith("copying the new files into ") for st in stages), term
+
+    # With --json, or without a terminal, nothing but the result.
+    rc, out, term = ctl_on_terminal("snapshot", "verify", sid, "--snapshot-dir", snap_dir(s),
+                                    "--json")
+    assert rc == 0 and term == "", term
+    p = ok(ctl("snapshot", "verify", sid, "--snapshot-dir", snap_dir(s)))
+    assert p.stderr == "", p.stderr
+
+    # A failure ends the progress line before its message.
+    rc, out, term = ctl_on_terminal("snapshot", "restore", sid, "--to", data_dir(s),
+                                    "--snapshot-dir", snap_dir(s))
+    assert rc == 1, (out, term)
+    assert final_lines(term)[-1].startswith("vellumctl: "), term
