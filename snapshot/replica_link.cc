@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 #include "common/clock.h"
 #include "common/durable_file.h"
@@ -46,23 +47,47 @@ bool Immutable(const std::string& name) {
 
 }  // namespace
 
-std::string ReadReplId(const std::string& data_dir, bool* following) {
+ReplIds ReadReplIds(const std::string& data_dir) {
   std::ifstream in(fs::path(data_dir) / "replid");
+  ReplIds ids;
+  std::string first, second;
+  if (!std::getline(in, first)) return ids;
+  std::istringstream line(first);
   std::string id, how;
-  if (following != nullptr) *following = false;
-  if (!(in >> id) || id.size() != 40) return "";
-  if (in >> how && following != nullptr) *following = how == "following";
-  return id;
+  if (!(line >> id) || id.size() != 40) return ids;
+  ids.id = id;
+  ids.following = line >> how && how == "following";
+  if (std::getline(in, second)) {
+    std::istringstream line2(second);
+    std::string id2;
+    unsigned long long end = 0;
+    if (line2 >> id2 >> end && id2.size() == 40) {
+      ids.id2 = id2;
+      ids.id2_end = end;
+    }
+  }
+  return ids;
 }
 
-Status WriteReplId(const std::string& data_dir, const std::string& id, bool following) {
+Status WriteReplIds(const std::string& data_dir, const ReplIds& ids) {
   const fs::path tmp = fs::path(data_dir) / "replid.tmp";
-  const std::string text = id + (following ? " following\n" : "\n");
+  std::string text = ids.id + (ids.following ? " following\n" : "\n");
+  if (!ids.id2.empty()) text += ids.id2 + " " + std::to_string(ids.id2_end) + "\n";
   if (Status st = WriteFileDurably(tmp.string(), text); !st.ok()) return st;
   std::error_code ec;
   fs::rename(tmp, fs::path(data_dir) / "replid", ec);
   if (ec) return Status::Error("can't write the replid in " + data_dir + ": " + ec.message());
   return SyncDir(data_dir);
+}
+
+std::string ReadReplId(const std::string& data_dir, bool* following) {
+  ReplIds ids = ReadReplIds(data_dir);
+  if (following != nullptr) *following = ids.following;
+  return ids.id;
+}
+
+Status WriteReplId(const std::string& data_dir, const std::string& id, bool following) {
+  return WriteReplIds(data_dir, ReplIds{id, following, "", 0});
 }
 
 void RemoveReplId(const std::string& data_dir) {
@@ -158,27 +183,53 @@ Status ReplicaLink::Session() {
   if (hello->type != RespValue::kArray || hello->elements.size() < 2) {
     return Status::Error("REPLSTREAM HELLO: unexpected reply");
   }
+  // [replid, offset] and, from a primary that changed history, [replid2, its last sequence].
   const std::string replid = hello->elements[0].str;
+  ReplIds primary_ids{replid, false, "", 0};
+  if (hello->elements.size() >= 4 && hello->elements[2].str.size() == 40) {
+    primary_ids.id2 = hello->elements[2].str;
+    primary_ids.id2_end = static_cast<uint64_t>(hello->elements[3].integer);
+  }
   SetStatus("sync", true, false);
   bool resumed = false;
-  if (ReadReplId(options_.data_dir) == replid) {
+  // The history both databases hold up to this one's last sequence, if any: the same id,
+  // or one's shared past under the other's second id (a failover: the primary is a
+  // promoted sibling, or this database is a promoted replica that took no write since).
+  const ReplIds mine = ReadReplIds(options_.data_dir);
+  const uint64_t last = engine_->LatestSequence();
+  std::string shared;
+  if (mine.Continues(primary_ids.id, last)) {
+    shared = primary_ids.id;
+  } else if (mine.Continues(primary_ids.id2, last) &&
+             primary_ids.Continues(primary_ids.id2, last)) {
+    shared = primary_ids.id2;
+  }
+  if (!shared.empty()) {
     // Resume if the primary's log still reaches back to where this database is.
-    const uint64_t from = engine_->LatestSequence() + 1;
+    const uint64_t from = last + 1;
     // The hash of this database's last batch, for the primary to compare with its own
     // there ("-" when this log no longer holds it: right after a full sync's install).
-    std::string last = "-";
+    std::string last_hash = "-";
     storage::LogBatch b;
-    if (engine_->BatchEndingAt(from - 1, &b) == storage::Engine::LogPosition::kBatchEndsHere) {
-      last = HashHex(b.data);
+    if (engine_->BatchEndingAt(last, &b) == storage::Engine::LogPosition::kBatchEndsHere) {
+      last_hash = HashHex(b.data);
     }
     Result<RespValue> probe =
-        c.Call({"REPLSTREAM", "LOG", std::to_string(from), "0", "0", replid, last});
+        c.Call({"REPLSTREAM", "LOG", std::to_string(from), "0", "0", shared, last_hash});
     if (!probe.ok()) return probe.status();
     resumed = probe->type != RespValue::kError;
     if (!resumed) {
       VLOG_NOTICE("Replication: the primary can't continue from sequence %llu (%s); full sync",
                   static_cast<unsigned long long>(from), probe->str.c_str());
     }
+  }
+  if (resumed && mine.id != replid) {
+    // This database goes on under the primary's id; its replicas may still continue
+    // under the one it had, up to here.
+    const ReplIds now{replid, true, mine.id, last};
+    if (Status st = WriteReplIds(options_.data_dir, now); !st.ok()) return st;
+    VLOG_NOTICE("Replication: continuing history %s as %s (failover, no full sync)", shared.c_str(),
+                replid.c_str());
   }
   if (resumed) {
     std::lock_guard<std::mutex> lock(mu_);

@@ -38,10 +38,31 @@ namespace vellum::snapshot {
 
 class RespClient;
 
-// The replication id stored in a data directory ("" if none); *following tells whether
-// it is a followed primary's (written by a replica) rather than the server's own.
-std::string ReadReplId(const std::string& data_dir, bool* following = nullptr);
+// What a data directory's `replid` file holds: the id of the history its data belongs to
+// (its own, or a followed primary's: `following`) and, once it changed history without
+// losing its data (a promotion, or a resume on a primary that was promoted), the id it had
+// before and the last sequence number of that shared past: Redis's master_replid2 and
+// second_repl_offset - 1. A replica of the old history at a position up to `id2_end` may
+// continue from this database's log.
+//
+// File format: "<id>[ following]\n" and, when there is a second id, "<id2> <id2_end>\n".
+struct ReplIds {
+  std::string id;  // "" if none
+  bool following = false;
+  std::string id2;  // "" if none
+  uint64_t id2_end = 0;
+  // Whether a database at `last` of history `replid` holds this one's data: the same
+  // history, or the shared past of the second id.
+  bool Continues(const std::string& replid, uint64_t last) const {
+    return !replid.empty() && (replid == id || (replid == id2 && last <= id2_end));
+  }
+};
+ReplIds ReadReplIds(const std::string& data_dir);
 // Written to a temporary file, synced, renamed over the old one, directory synced.
+Status WriteReplIds(const std::string& data_dir, const ReplIds& ids);
+// The first id alone ("" if none); *following as in ReplIds.
+std::string ReadReplId(const std::string& data_dir, bool* following = nullptr);
+// A history with no second id (after a full sync or a restore: nothing shared before).
 Status WriteReplId(const std::string& data_dir, const std::string& id, bool following);
 void RemoveReplId(const std::string& data_dir);
 // A new random replication id: 40 hex digits, as Redis's.

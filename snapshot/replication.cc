@@ -19,11 +19,12 @@ Replication::Replication(ReplicationOptions options, storage::Engine* engine,
       engine_, persister_, (std::filesystem::path(options_.data_dir) / "replication").string());
   // A database that followed a primary and now starts without one is a promoted replica:
   // a history of its own from here (its siblings must not resume on it).
-  bool followed = false;
-  replid_ = ReadReplId(options_.data_dir, &followed);
-  if (replid_.empty() || (followed && !options_.will_follow)) {
-    replid_ = NewReplId();
-    if (Status st = WriteReplId(options_.data_dir, replid_, /*following=*/false); !st.ok()) {
+  // Its data up to here is still the followed history: the second id.
+  own_ = ReadReplIds(options_.data_dir);
+  if (own_.id.empty() || (own_.following && !options_.will_follow)) {
+    own_ = own_.id.empty() ? ReplIds{NewReplId(), false, "", 0}
+                           : ReplIds{NewReplId(), false, own_.id, engine_->LatestSequence()};
+    if (Status st = WriteReplIds(options_.data_dir, own_); !st.ok()) {
       VLOG_WARNING("Replication: %s", st.message().c_str());
     }
   }
@@ -42,13 +43,13 @@ void Replication::Stop() {
   feeder_->Stop();
 }
 
-std::string Replication::replid() const {
+ReplIds Replication::ids() const {
   if (is_replica()) {
-    std::string followed = ReadReplId(options_.data_dir);
-    if (!followed.empty()) return followed;
+    ReplIds followed = ReadReplIds(options_.data_dir);
+    if (!followed.id.empty()) return followed;
   }
   std::lock_guard<std::mutex> lock(mu_);
-  return replid_;
+  return own_;
 }
 
 uint64_t Replication::offset() const { return engine_->LatestSequence(); }
@@ -118,16 +119,22 @@ void Replication::Unfollow() {
     all.Acquire();
     persister_->SetFollowing(false);
   }
-  replica_.store(false, std::memory_order_release);
-  std::string id = NewReplId();
-  if (Status st = WriteReplId(options_.data_dir, id, /*following=*/false); !st.ok()) {
+  // The data held so far is the followed history's (the link has stopped): the second id.
+  const ReplIds before = ReadReplIds(options_.data_dir);
+  const ReplIds ids = before.id.empty()
+                          ? ReplIds{NewReplId(), false, "", 0}
+                          : ReplIds{NewReplId(), false, before.id, engine_->LatestSequence()};
+  if (Status st = WriteReplIds(options_.data_dir, ids); !st.ok()) {
     VLOG_WARNING("Replication: %s", st.message().c_str());
   }
   std::lock_guard<std::mutex> lock(mu_);
-  replid_ = id;
+  own_ = ids;  // before the role changes: ids() never answers with a stale own id
+  replica_.store(false, std::memory_order_release);
   host_.clear();
   port_ = 0;
-  VLOG_NOTICE("Replication: now a primary (replication id %s)", id.c_str());
+  VLOG_NOTICE("Replication: now a primary (replication id %s; %s up to sequence %llu)",
+              ids.id.c_str(), ids.id2.empty() ? "-" : ids.id2.c_str(),
+              static_cast<unsigned long long>(ids.id2_end));
 }
 
 Replication::LinkInfo Replication::link() const {

@@ -5,7 +5,10 @@
 // The replication id names the history a database holds: a primary makes one (kept in
 // <data dir>/replid, so it survives restarts and replicas resume across them); a replica
 // takes its primary's after a full sync, and serves it to its own replicas (a chain sees
-// one history). Promotion (REPLICAOF NO ONE) starts a new id.
+// one history). Promotion (REPLICAOF NO ONE) starts a new id and keeps the old one as the
+// second id, up to the last sequence it covers, so that the other replicas of the old
+// primary (and the old primary itself, if it took no write since) continue on the
+// promoted one without a full sync, as Redis's PSYNC does with master_replid2.
 //
 // Thread-safe: commands call it from any worker.
 #pragma once
@@ -43,7 +46,10 @@ class Replication {
   void Stop();
 
   LogFeeder& feeder() { return *feeder_; }
-  std::string replid() const;
+  std::string replid() const { return ids().id; }
+  // This database's history ids: on a replica the followed primary's (as its file holds
+  // them), otherwise its own.
+  ReplIds ids() const;
   uint64_t offset() const;  // the last sequence number this database holds
 
   // ---- role ----
@@ -100,7 +106,7 @@ class Replication {
   std::mutex role_mu_;  // serialises Follow/Unfollow
   std::atomic<bool> replica_{false};
   mutable std::mutex mu_;
-  std::string replid_;                      // guarded by mu_
+  ReplIds own_;                             // guarded by mu_: the ids as a primary
   std::unique_ptr<ReplicaLink> link_;       // guarded by mu_ (created/destroyed under role_mu_)
   std::string host_;                        // guarded by mu_
   int port_ = 0;                            // guarded by mu_

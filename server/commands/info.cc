@@ -382,10 +382,13 @@ void ReplicationSection(const InfoInput& in, InfoText& out) {
                   std::to_string((MonotonicMs() - rep.last_ms) / 1000));
   }
   out.Field("master_failover_state", "no-failover");
-  out.Field("master_replid", r ? r->replid() : in.server.replid());
-  out.Field("master_replid2", std::string(40, '0'));
+  const snapshot::ReplIds ids = r ? r->ids() : snapshot::ReplIds{in.server.replid(), false, "", 0};
+  out.Field("master_replid", ids.id);
+  out.Field("master_replid2", ids.id2.empty() ? std::string(40, '0') : ids.id2);
   out.Field("master_repl_offset", offset);
-  out.Field("second_repl_offset", -1);
+  // As Redis: the first position the second id no longer covers (-1: no second id).
+  out.Field("second_repl_offset",
+            ids.id2.empty() ? int64_t{-1} : static_cast<int64_t>(ids.id2_end + 1));
   out.Field("repl_backlog_active", 0);
   out.Field("repl_backlog_size", 0);
   out.Field("repl_backlog_first_byte_offset", 0);

@@ -109,9 +109,13 @@ Status Replconf(CommandContext& ctx) {
 Status StreamHello(CommandContext& ctx) {
   snapshot::Replication* r;
   if (Status st = Service(ctx, &r); !st.ok()) return st;
-  ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(r->replid());
+  // [replid, offset, replid2 ("" if none), the last sequence replid2 covers]
+  const snapshot::ReplIds ids = r->ids();
+  ctx.reply.ArrayHeader(4);
+  ctx.reply.Bulk(ids.id);
   ctx.reply.Integer(static_cast<int64_t>(r->offset()));
+  ctx.reply.Bulk(ids.id2);
+  ctx.reply.Integer(static_cast<int64_t>(ids.id2_end));
   return Status::Ok();
 }
 
@@ -192,8 +196,9 @@ Status StreamLog(CommandContext& ctx) {
   if (max_bytes > kMaxLogReply) max_bytes = kMaxLogReply;
   const bool probe = max_bytes == 0;
   // The history the replica's data belongs to: after a primary's restore or a chained
-  // replica's new full sync the same sequence numbers name other writes.
-  if (ctx.argc() >= 6 && ctx.arg(5) != r->replid()) {
+  // replica's new full sync the same sequence numbers name other writes. After a
+  // failover, the promoted server's second id covers the past it shares with its siblings.
+  if (ctx.argc() >= 6 && !r->ids().Continues(std::string(ctx.arg(5)), from == 0 ? 0 : from - 1)) {
     if (probe) r->sync_partial_err.fetch_add(1);
     return Status::Error("LOGGONE the replication id changed: another history");
   }
@@ -287,7 +292,9 @@ void RegisterReplicationCommands(CommandTable& table) {
                   "sent by the connection is completed.", Wait});
   std::vector<CommandSpec> sub = {
       {"hello", 2, kFlags | kStale, kCats, 0, 0, 0, "server", "vellum",
-       "The replication id and the last sequence number.", StreamHello},
+       "The replication ids (and the last sequence the second covers) and the last sequence "
+       "number.",
+       StreamHello},
       {"checkpoint", 2, kFlags | kNoMulti | kStale, kCats, 0, 0, 0, "server", "vellum",
        "Takes a checkpoint for a full sync and lists its files.", StreamCheckpoint},
       {"file", 6, kFlags | kNoMulti | kStale, kCats, 0, 0, 0, "server", "vellum",

@@ -792,3 +792,66 @@ def test_replicaof_without_persistence_is_refused():
     with Vellumd("--storage.durability", "none") as s:
         with pytest.raises(redis.ResponseError, match="replication needs persistence"):
             s.client().execute_command("REPLICAOF", "127.0.0.1", "1")
+
+
+def test_failover_siblings_and_the_old_primary_continue_without_a_full_sync(primary):
+    """A replica promoted by REPLICAOF NO ONE keeps the old history's id as its second id
+    (master_replid2, second_repl_offset); its sibling and the old primary (which took no
+    write since) then continue on it from where they are, as Redis's PSYNC does."""
+    fill(primary, 200, prefix="before")
+    old_id = repl_info(primary)["master_replid"]
+    with replica_of(primary.port) as b, replica_of(primary.port) as c:
+        assert_converged(primary, b)
+        assert_converged(primary, c)
+        at = repl_info(primary)["master_repl_offset"]
+        assert wait_for(lambda: repl_info(b)["master_repl_offset"] == at, SYNC_S)
+        assert wait_for(lambda: repl_info(c)["master_repl_offset"] == at, SYNC_S)
+
+        assert ask(b, "REPLICAOF", "NO", "ONE") == b"OK"
+        promoted = repl_info(b)
+        assert promoted["role"] == "master"
+        assert promoted["master_replid"] != old_id
+        assert promoted["master_replid2"] == old_id
+        assert promoted["second_repl_offset"] == at + 1
+        fill(b, 50, prefix="on-b")
+
+        assert ask(c, "REPLICAOF", "127.0.0.1", str(b.port)) == b"OK"
+        assert_converged(b, c)
+        assert stats(b)["sync_full"] == 0
+        assert stats(b)["sync_partial_ok"] == 1
+        sibling = repl_info(c)
+        assert sibling["master_replid"] == promoted["master_replid"]
+        assert sibling["master_replid2"] == old_id  # c's own replicas may continue too
+        assert ask(c, "GET", "on-b:49") == b"v49"
+
+        # The old primary took no write since: it too continues.
+        assert ask(primary, "REPLICAOF", "127.0.0.1", str(b.port)) == b"OK"
+        assert_converged(b, primary)
+        assert stats(b)["sync_full"] == 0
+        assert stats(b)["sync_partial_ok"] == 2
+        ask(b, "SET", "after-failover", "1")
+        assert_converged(b, primary)
+        assert_converged(b, c)
+
+        # A restart keeps the ids: the promoted server's second id is in its data dir.
+        b.stop()
+        b.args = []  # promoted: it starts without replication.primary
+        b.start()
+        assert repl_info(b)["master_replid2"] == old_id
+        assert_converged(b, c)
+        assert stats(b)["sync_full"] == 0
+
+
+def test_an_old_primary_that_wrote_after_the_failover_gets_a_full_sync(primary):
+    fill(primary, 100, prefix="before")
+    with replica_of(primary.port) as b:
+        assert_converged(primary, b)
+        assert ask(b, "REPLICAOF", "NO", "ONE") == b"OK"
+        ask(primary, "SET", "lost", "written after the failover")  # never reached b
+        ask(b, "SET", "kept", "1")
+        assert ask(primary, "REPLICAOF", "127.0.0.1", str(b.port)) == b"OK"
+        assert_converged(b, primary)
+        assert stats(b)["sync_full"] == 1
+        assert stats(b)["sync_partial_ok"] == 0
+        assert ask(primary, "GET", "lost") is None
+        assert ask(primary, "GET", "kept") == b"1"
