@@ -39,4 +39,12 @@ ProgressMeter::Reading ProgressMeter::Read() {
   return r;
 }
 
+bool ProgressMeter::Current(Stage* out) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!in_progress_) return false;
+  *out = current_;
+  out->done = done_.load(std::memory_order_relaxed);
+  return true;
+}
+
 }  // namespace vellum

@@ -42,10 +42,13 @@ class ProgressMeter {
   // Ends the stage in progress, if any.
   void Finish();
   Reading Read();
+  // The stage in progress, without taking the finished ones (false: none). For a server
+  // that shows it in INFO and drops the finished stages with Read.
+  bool Current(Stage* out) const;
 
  private:
   void EndCurrentLocked(int64_t now_ms);
-  std::mutex mu_;
+  mutable std::mutex mu_;
   bool in_progress_ = false;     // guarded by mu_
   Stage current_;                // guarded by mu_, except its count, which is done_
   std::vector<Stage> finished_;  // guarded by mu_: ended, not yet read

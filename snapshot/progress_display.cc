@@ -60,8 +60,13 @@ std::string ProgressLine(const ProgressMeter::Stage& s, int64_t now_ms, int64_t 
   return line;
 }
 
-ProgressDisplay::ProgressDisplay(ProgressMeter& meter, std::FILE* out, int64_t origin_ms)
-    : meter_(meter), out_(out), origin_ms_(origin_ms), thread_([this] { Run(); }) {}
+ProgressDisplay::ProgressDisplay(ProgressMeter& meter, std::FILE* out, int64_t origin_ms,
+                                 bool keep_finished)
+    : meter_(meter),
+      out_(out),
+      origin_ms_(origin_ms),
+      keep_finished_(keep_finished),
+      thread_([this] { Run(); }) {}
 
 void ProgressDisplay::Run() {
   std::unique_lock<std::mutex> lock(mu_);
@@ -78,12 +83,15 @@ void ProgressDisplay::Draw() {
   const int64_t now = MonotonicMs();
   std::string text;
   for (const ProgressMeter::Stage& s : r.finished) {
-    text += "\r\033[K" + ProgressLine(s, now, origin_ms_) + "\n";
+    if (keep_finished_) text += "\r\033[K" + ProgressLine(s, now, origin_ms_) + "\n";
   }
+  const bool was_open = line_open_;
   line_open_ = false;
   if (r.in_progress) {
     text += "\r\033[K" + ProgressLine(r.current, now, origin_ms_);
     line_open_ = true;
+  } else if (was_open && !keep_finished_) {
+    text += "\r\033[K";  // the finished stage's line goes
   }
   if (text.empty()) return;
   std::fputs(text.c_str(), out_);
@@ -100,7 +108,7 @@ void ProgressDisplay::Stop() {
   thread_.join();
   meter_.Finish();
   Draw();
-  if (line_open_) std::fputs("\n", out_);
+  if (line_open_) std::fputs(keep_finished_ ? "\n" : "\r\033[K", out_);
   std::fflush(out_);
 }
 

@@ -31,7 +31,11 @@ std::string ProgressLine(const ProgressMeter::Stage& stage, int64_t now_ms, int6
 
 class ProgressDisplay {
  public:
-  ProgressDisplay(ProgressMeter& meter, std::FILE* out, int64_t origin_ms);
+  // `keep_finished` false: a finished stage's line is overwritten by the next, and the
+  // last is erased at Stop (a server's stages seen from afar, whose final counts the
+  // display never learns).
+  ProgressDisplay(ProgressMeter& meter, std::FILE* out, int64_t origin_ms,
+                  bool keep_finished = true);
   ~ProgressDisplay() { Stop(); }
   ProgressDisplay(const ProgressDisplay&) = delete;
   ProgressDisplay& operator=(const ProgressDisplay&) = delete;
@@ -43,6 +47,7 @@ class ProgressDisplay {
   ProgressMeter& meter_;
   std::FILE* out_;
   const int64_t origin_ms_;
+  const bool keep_finished_;
   bool line_open_ = false;  // a stage in progress is drawn without its newline
   std::mutex mu_;
   std::condition_variable wake_;

@@ -60,6 +60,7 @@ SnapshotService::SnapshotService(ServiceOptions options, storage::Engine* engine
       persister_(persister),
       publish_(std::move(publish)),
       store_(std::move(store)) {
+  store_->set_meter(&meter_);
   stats_.last_save_unix_s = SystemClock().NowMs() / 1000;  // as Redis: start time
 }
 
@@ -249,6 +250,13 @@ void SnapshotService::Run() {
 }
 
 void SnapshotService::RunJob(Job& job) {
+  struct EndStages {  // nobody reads the finished stages: drop them with the job
+    ProgressMeter& meter;
+    ~EndStages() {
+      meter.Finish();
+      (void)meter.Read();
+    }
+  } end_stages{meter_};
   switch (job.kind) {
     case Job::kCreate: {
       Result<Manifest> r = MakeSnapshot(job.label, job.keep);
@@ -289,6 +297,7 @@ Result<Manifest> SnapshotService::MakeSnapshot(const std::string& label, bool ke
       (std::filesystem::path(options_.data_dir) / "snapshot.tmp").string();
   std::error_code ec;
   std::filesystem::remove_all(checkpoint, ec);
+  meter_.Begin("flushing and cutting the keyspace", ProgressMeter::Unit::kBytes, 0);
   // A failed flush only makes the snapshot share less; the checkpoint decides.
   Status flushed = engine_->Flush();
   if (!flushed.ok()) VLOG_WARNING("Snapshot: %s", flushed.message().c_str());

@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/progress.h"
 #include "common/status.h"
 #include "snapshot/manifest.h"
 #include "snapshot/snapshot_store.h"
@@ -95,6 +96,9 @@ class SnapshotService {
 
   const std::string& dir() const { return options_.snapshot_dir; }
   int64_t interval_ms() const { return options_.interval_ms; }
+  // The stage the running job is in (false: none), for INFO snapshot and through it
+  // vellumctl's progress while SNAPSHOT CREATE waits. Any thread.
+  bool CurrentStage(ProgressMeter::Stage* out) const { return meter_.Current(out); }
 
  private:
   struct Job {
@@ -121,6 +125,7 @@ class SnapshotService {
   storage::Engine* engine_;
   storage::Persister* persister_;
   Publish publish_;
+  ProgressMeter meter_;                   // the running job's stages; outlives store_
   std::unique_ptr<SnapshotStore> store_;  // service thread only (and Open)
 
   mutable std::mutex mu_;

@@ -13,13 +13,16 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/clock.h"
@@ -181,6 +184,76 @@ Manifest FromPairs(const RespValue& v) {
   return m;
 }
 
+// While SNAPSHOT CREATE waits: the stage the server's snapshot is in (INFO snapshot's
+// snapshot_stage fields), asked five times a second on a connection of its own and
+// mirrored into `meter` for a display.
+class ServerStages {
+ public:
+  ServerStages(const Options& o, ProgressMeter& meter)
+      : o_(o), meter_(meter), thread_([this] { Run(); }) {}
+  ~ServerStages() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    auto client = RespClient::Connect(o_.host, o_.port, 5);
+    if (!client.ok()) return;
+    if (!o_.password.empty()) {
+      auto r = (*client)->Call({"AUTH", o_.password});
+      if (!r.ok() || r->type == RespValue::kError) return;
+    }
+    std::string shown;
+    uint64_t counted = 0;
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      lock.unlock();
+      auto r = (*client)->Call({"INFO", "snapshot"});
+      if (!r.ok() || r->type == RespValue::kError) return;
+      std::map<std::string, std::string> f;
+      for (size_t at = 0; at < r->str.size();) {
+        size_t end = r->str.find("\r\n", at);
+        if (end == std::string::npos) end = r->str.size();
+        const std::string line = r->str.substr(at, end - at);
+        const size_t colon = line.find(':');
+        if (colon != std::string::npos) f[line.substr(0, colon)] = line.substr(colon + 1);
+        at = end + 2;
+      }
+      const std::string stage = f["snapshot_stage"];
+      const uint64_t done = std::strtoull(f["snapshot_stage_done"].c_str(), nullptr, 10);
+      if (stage.empty()) {
+        if (!shown.empty()) meter_.Finish();
+        shown.clear();
+      } else if (stage != shown) {
+        meter_.Begin(stage,
+                     f["snapshot_stage_unit"] == "keys" ? ProgressMeter::Unit::kKeys
+                                                        : ProgressMeter::Unit::kBytes,
+                     std::strtoull(f["snapshot_stage_total"].c_str(), nullptr, 10));
+        shown = stage;
+        counted = 0;
+      }
+      if (!stage.empty() && done > counted) {
+        meter_.Add(done - counted);
+        counted = done;
+      }
+      lock.lock();
+      wake_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stop_; });
+    }
+  }
+
+  const Options& o_;
+  ProgressMeter& meter_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
 int Online(const Options& o) {
   const std::string& cmd = o.args[0];
   auto client = RespClient::Connect(o.host, o.port, 3600);
@@ -205,7 +278,17 @@ int Online(const Options& o) {
   } else {
     return Usage("'" + cmd + "' works on a snapshot directory: give --snapshot-dir or --config");
   }
+  // On a terminal, while create waits: the server's stage, overwritten as it goes.
+  ProgressMeter meter;
+  std::optional<ProgressDisplay> display;
+  std::optional<ServerStages> stages;
+  if (cmd == "create" && !o.json && ::isatty(STDERR_FILENO)) {
+    display.emplace(meter, stderr, MonotonicMs(), /*keep_finished=*/false);
+    stages.emplace(o, meter);
+  }
   auto r = (*client)->Call(argv);
+  stages.reset();
+  if (display) display->Stop();
   if (!r.ok()) return Fail(r.status().message());
   if (r->type == RespValue::kError) return Fail(r->str);
   if (cmd == "create") {

@@ -290,6 +290,13 @@ void SnapshotSection(const InfoInput& in, InfoText& out) {
   out.Field("snapshot_dir", snaps->dir());
   out.Field("snapshots", static_cast<uint64_t>(ss.count));
   out.Field("snapshot_in_progress", ss.in_progress ? 1 : 0);
+  // The running job's stage: what vellumctl shows while SNAPSHOT CREATE waits.
+  ProgressMeter::Stage stage;
+  const bool staged = snaps->CurrentStage(&stage);
+  out.Field("snapshot_stage", staged ? stage.name : "");
+  out.Field("snapshot_stage_unit", stage.unit == ProgressMeter::Unit::kKeys ? "keys" : "bytes");
+  out.Field("snapshot_stage_done", staged ? stage.done : uint64_t{0});
+  out.Field("snapshot_stage_total", staged ? stage.total : uint64_t{0});
   out.Field("snapshot_interval_ms", snaps->interval_ms());
   out.Field("snapshot_next_scheduled_time", ss.next_scheduled_unix_s);
   out.Field("snapshot_saves", ss.saves);

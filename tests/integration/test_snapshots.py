@@ -977,3 +977,29 @@ def test_vellumctl_shows_each_stage_and_its_progress_on_a_terminal(servers, tmp_
                                     "--snapshot-dir", snap_dir(s))
     assert rc == 1, (out, term)
     assert final_lines(term)[-1].startswith("vellumctl: "), term
+
+
+def test_vellumctl_create_shows_the_servers_stage_while_it_waits(servers):
+    # Throttled to 1 MB/s, ~3 MB to copy: the stages last long enough to be seen.
+    s = servers("--snapshot.max-mb-per-sec", "1")
+    c = s.client()
+    fill(c, 3000, 1024)
+    assert fields_of_info(c)["snapshot_stage"] == ""
+    rc, out, term = ctl_on_terminal("-h", "127.0.0.1", "-p", s.port, "snapshot", "create")
+    assert rc == 0 and out == "1\n", (rc, out, term)
+    assert "copying the new files into " in term, term
+    assert "MiB" in term or "KiB" in term, term
+    assert term.endswith("\r\x1b[K"), term  # the line is erased once the id is printed
+    assert fields_of_info(c)["snapshot_stage"] == ""
+    assert int(fields_of_info(c)["snapshot_stage_done"]) == 0
+    # Without a terminal: the id alone.
+    p = ok(online(s, "create"))
+    assert p.stdout == "2\n" and p.stderr == "", (p.stdout, p.stderr)
+
+
+def fields_of_info(c):
+    """INFO snapshot as text fields (redis-py would turn an empty value into '')."""
+    raw = c.execute_command("INFO", "snapshot")
+    if isinstance(raw, dict):
+        return {k: str(v) if v is not None else "" for k, v in raw.items()}
+    return dict(line.split(":", 1) for line in raw.decode().splitlines() if ":" in line)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -109,6 +110,33 @@ TEST(ProgressThreadTest, DisplayDrawsEveryStageWithItsFinalCount) {
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(text.back(), '\n');
   EXPECT_NE(text.find("\r\033[K"), std::string::npos);
+}
+
+// A server's stages seen from afar (vellumctl create): no line is kept, and the last
+// one is erased when the display stops, so only the result remains on the terminal.
+TEST(ProgressThreadTest, DisplayThatKeepsNoStageErasesItsLastLine) {
+  char* buf = nullptr;
+  size_t len = 0;
+  FILE* out = open_memstream(&buf, &len);
+  ASSERT_NE(out, nullptr);
+  ProgressMeter meter;
+  {
+    ProgressDisplay display(meter, out, 0, /*keep_finished=*/false);
+    meter.Begin("copying", Unit::kBytes, 0);
+    meter.Add(4096);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // drawn at least once
+    meter.Begin("digesting", Unit::kKeys, 10);
+    meter.Add(3);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    display.Stop();
+  }
+  std::fclose(out);
+  std::string text(buf, len);
+  free(buf);
+  EXPECT_EQ(text.find('\n'), std::string::npos) << text;
+  EXPECT_NE(text.find("digesting: 3 keys of 10 keys (30%)"), std::string::npos) << text;
+  ASSERT_GE(text.size(), 4u);
+  EXPECT_EQ(text.substr(text.size() - 4), "\r\033[K") << text;
 }
 
 }  // namespace
