@@ -198,7 +198,8 @@ Status StreamLog(CommandContext& ctx) {
   // The history the replica's data belongs to: after a primary's restore or a chained
   // replica's new full sync the same sequence numbers name other writes. After a
   // failover, the promoted server's second id covers the past it shares with its siblings.
-  if (ctx.argc() >= 6 && !r->ids().Continues(std::string(ctx.arg(5)), from == 0 ? 0 : from - 1)) {
+  const std::string asked = ctx.argc() >= 6 ? std::string(ctx.arg(5)) : "";
+  if (!asked.empty() && !r->ids().Continues(asked, from == 0 ? 0 : from - 1)) {
     if (probe) r->sync_partial_err.fetch_add(1);
     return Status::Error("LOGGONE the replication id changed: another history");
   }
@@ -209,8 +210,26 @@ Status StreamLog(CommandContext& ctx) {
   auto reply = ctx.client.Defer();
   r->feeder().ReadLog(
       ctx.client.id(), from, probe ? 1 : max_bytes, probe ? 0 : static_cast<int64_t>(wait_ms),
-      [reply, r, probe, from, last_hash](const Status& st, bool gone,
-                                          std::vector<storage::LogBatch> batches) {
+      [reply, r, probe, from, asked, last_hash](const Status& st, bool gone,
+                                                std::vector<storage::LogBatch> batches) {
+        // Under the second id only its shared past is served, judged now, not when the
+        // request was parked: a replica following a server that was promoted meanwhile (a
+        // chain below it) gets the batches up to the promotion, then -LOGGONE, and
+        // reconnects to continue under the new id, never taking new writes under the old
+        // one (its next resume would then need a full sync).
+        if (!asked.empty()) {
+          const snapshot::ReplIds ids = r->ids();
+          if (asked != ids.id) {
+            const uint64_t last_shared = asked == ids.id2 ? ids.id2_end : 0;
+            while (!batches.empty() && batches.back().sequence > last_shared) batches.pop_back();
+            if (!probe && batches.empty() && from > last_shared) {
+              reply([id = ids.id](protocol::ReplyWriter& w) {
+                w.Error("LOGGONE the history goes on under replication id " + id);
+              });
+              return;
+            }
+          }
+        }
         if (st.ok() && probe && last_hash != "-" && from > 1 &&
             r->WentApartAt(from - 1, last_hash)) {
           r->sync_partial_err.fetch_add(1);

@@ -855,3 +855,23 @@ def test_an_old_primary_that_wrote_after_the_failover_gets_a_full_sync(primary):
         assert stats(b)["sync_partial_ok"] == 0
         assert ask(primary, "GET", "lost") is None
         assert ask(primary, "GET", "kept") == b"1"
+
+
+def test_a_chain_below_a_promoted_replica_continues_under_its_new_id(primary):
+    """A -> B -> C; B is promoted. C, still asking under A's id, gets B's log up to the
+    promotion, then is told to reconnect, and continues under B's new id: no full sync,
+    and none of B's new writes ever reaches C labelled with the old id."""
+    fill(primary, 100, prefix="before")
+    with replica_of(primary.port) as b:
+        assert_converged(primary, b)
+        with replica_of(b.port) as c:
+            assert_converged(b, c)
+            full_before = stats(b)["sync_full"]
+            assert ask(b, "REPLICAOF", "NO", "ONE") == b"OK"
+            new_id = repl_info(b)["master_replid"]
+            fill(b, 100, prefix="on-b")
+            assert_converged(b, c)
+            assert wait_for(lambda: repl_info(c)["master_replid"] == new_id, SYNC_S)
+            assert stats(b)["sync_full"] == full_before, c.log()[-3000:]
+            assert stats(b)["sync_partial_ok"] >= 1
+            assert ask(c, "GET", "on-b:99") == b"v99"
