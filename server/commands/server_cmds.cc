@@ -566,6 +566,12 @@ const storage::Entry* Lookup(CommandContext& ctx) {
   return ctx.keyspace.FindForReadNoTouch(ctx.db, ctx.arg(2), ctx.now_ms);
 }
 
+// The same for what the key's entry alone answers (its access clocks): with tiering, a
+// value on disk stays there (the subcommands are kNoValueRead).
+const storage::Entry* LookupKeyOnly(CommandContext& ctx) {
+  return ctx.keyspace.FindKeyOnly(ctx.db, ctx.arg(2), ctx.now_ms, /*count_lookup=*/true);
+}
+
 // Redis's encoding of a string value: "int" for a strict int64 of at most 20 characters,
 // "embstr" up to 44 bytes, "raw" beyond.
 const char* StringEncoding(std::string_view s) {
@@ -602,7 +608,7 @@ Status ObjectEncoding(CommandContext& ctx) {
 }
 
 Status ObjectFreq(CommandContext& ctx) {
-  const storage::Entry* e = Lookup(ctx);
+  const storage::Entry* e = LookupKeyOnly(ctx);
   if (e == nullptr) {
     ctx.reply.Null();
     return Status::Ok();
@@ -619,7 +625,7 @@ Status ObjectFreq(CommandContext& ctx) {
 
 // Seconds since the last access that touched the key.
 Status ObjectIdletime(CommandContext& ctx) {
-  const storage::Entry* e = Lookup(ctx);
+  const storage::Entry* e = LookupKeyOnly(ctx);
   if (e == nullptr) {
     ctx.reply.Null();
     return Status::Ok();
@@ -633,7 +639,7 @@ Status ObjectIdletime(CommandContext& ctx) {
 }
 
 Status ObjectRefcount(CommandContext& ctx) {
-  if (Lookup(ctx) == nullptr) {
+  if (LookupKeyOnly(ctx) == nullptr) {
     ctx.reply.Null();
   } else {
     ctx.reply.Integer(1);
@@ -732,11 +738,11 @@ void RegisterServerCommands(CommandTable& table) {
   std::vector<CommandSpec> object = {
       {"encoding", 3, kReadonly, kObj, 2, 2, 1, "generic", "2.2.3",
        "Returns the internal encoding of a Redis object.", ObjectEncoding},
-      {"freq", 3, kReadonly, kObj, 2, 2, 1, "generic", "4.0.0",
+      {"freq", 3, kReadonly | kNoValueRead, kObj, 2, 2, 1, "generic", "4.0.0",
        "Returns the logarithmic access frequency counter of a Redis object.", ObjectFreq},
-      {"idletime", 3, kReadonly, kObj, 2, 2, 1, "generic", "2.2.3",
+      {"idletime", 3, kReadonly | kNoValueRead, kObj, 2, 2, 1, "generic", "2.2.3",
        "Returns the time since the last access to a Redis object.", ObjectIdletime},
-      {"refcount", 3, kReadonly, kObj, 2, 2, 1, "generic", "2.2.3",
+      {"refcount", 3, kReadonly | kNoValueRead, kObj, 2, 2, 1, "generic", "2.2.3",
        "Returns the reference count of a value of a key.", ObjectRefcount},
       {"help", 2, kHelpFlags, kCatKeyspace | kCatSlow, 0, 0, 0, "generic", "6.2.0", kHelpSummary,
        ObjectHelp}};

@@ -161,6 +161,33 @@ def test_overwriting_deleting_or_asking_about_keys_on_disk_reads_nothing_back(ma
     assert c.get(old[50]) == b"swapped"
 
 
+def test_object_idletime_freq_and_refcount_of_keys_on_disk_read_nothing_back(make):
+    s, c = make()
+    fill(c)
+    settled(s, c)
+    old = ["page:%d" % i for i in range(300)]  # the least recently used: on disk
+    on_disk = info(c)["vellum_tiering_keys_on_disk_only"]
+    assert on_disk > KEYS // 2
+    before = info(c)["vellum_tiering_values_read_back"]
+    hits = info(c, "stats")["keyspace_hits"]
+    p = c.pipeline(transaction=False)
+    for k in old:
+        p.object("idletime", k)
+        p.object("refcount", k)
+    out = p.execute()
+    assert all(isinstance(t, int) and t >= 0 for t in out[0::2]), out[:10]
+    assert out[1::2] == [1] * 300
+    c.config_set("maxmemory-policy", "allkeys-lfu")
+    assert all(isinstance(f, int) for f in (c.object("freq", k) for k in old[:50]))
+    c.config_set("maxmemory-policy", "allkeys-lru")
+    assert info(c)["vellum_tiering_values_read_back"] == before  # nothing came back
+    assert info(c)["vellum_tiering_keys_on_disk_only"] == on_disk
+    assert info(c, "stats")["keyspace_hits"] == hits + 650  # each still counts a hit
+    # ENCODING needs the value: it is read back.
+    assert c.object("encoding", old[0]) == b"raw"
+    assert info(c)["vellum_tiering_values_read_back"] > before
+
+
 def test_an_expired_key_on_disk_is_expired_without_reading_it_back(make):
     s, c = make()
     c.set("short", "lived", px=400)
