@@ -7,24 +7,29 @@ void Count(const std::atomic<ProgressMeter*>& meter, uint64_t n) {
   if (ProgressMeter* m = meter.load(std::memory_order_acquire)) m->Add(n);
 }
 
+// `s`, after counting n bytes if it is ok.
+rocksdb::IOStatus Counted(rocksdb::IOStatus s, const std::atomic<ProgressMeter*>& meter,
+                          uint64_t n) {
+  if (s.ok()) Count(meter, n);
+  return s;
+}
+
 class MeteredSequentialFile final : public rocksdb::FSSequentialFileOwnerWrapper {
  public:
+  using Wrapper = rocksdb::FSSequentialFileOwnerWrapper;
   MeteredSequentialFile(std::unique_ptr<rocksdb::FSSequentialFile> f,
                         const std::atomic<ProgressMeter*>& meter)
-      : FSSequentialFileOwnerWrapper(std::move(f)), meter_(meter) {}
+      : Wrapper(std::move(f)), meter_(meter) {}
   rocksdb::IOStatus Read(size_t n, const rocksdb::IOOptions& o, rocksdb::Slice* result,
                          char* scratch, rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = FSSequentialFileOwnerWrapper::Read(n, o, result, scratch, dbg);
-    if (s.ok()) Count(meter_, result->size());
-    return s;
+    rocksdb::IOStatus s = Wrapper::Read(n, o, result, scratch, dbg);
+    return Counted(s, meter_, s.ok() ? result->size() : 0);
   }
   rocksdb::IOStatus PositionedRead(uint64_t offset, size_t n, const rocksdb::IOOptions& o,
                                    rocksdb::Slice* result, char* scratch,
                                    rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s =
-        FSSequentialFileOwnerWrapper::PositionedRead(offset, n, o, result, scratch, dbg);
-    if (s.ok()) Count(meter_, result->size());
-    return s;
+    rocksdb::IOStatus s = Wrapper::PositionedRead(offset, n, o, result, scratch, dbg);
+    return Counted(s, meter_, s.ok() ? result->size() : 0);
   }
 
  private:
@@ -33,36 +38,29 @@ class MeteredSequentialFile final : public rocksdb::FSSequentialFileOwnerWrapper
 
 class MeteredWritableFile final : public rocksdb::FSWritableFileOwnerWrapper {
  public:
+  using Wrapper = rocksdb::FSWritableFileOwnerWrapper;
   MeteredWritableFile(std::unique_ptr<rocksdb::FSWritableFile> f,
                       const std::atomic<ProgressMeter*>& meter)
-      : FSWritableFileOwnerWrapper(std::move(f)), meter_(meter) {}
+      : Wrapper(std::move(f)), meter_(meter) {}
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
                            rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = FSWritableFileOwnerWrapper::Append(data, o, dbg);
-    if (s.ok()) Count(meter_, data.size());
-    return s;
+    return Counted(Wrapper::Append(data, o, dbg), meter_, data.size());
   }
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
                            const rocksdb::DataVerificationInfo& info,
                            rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = FSWritableFileOwnerWrapper::Append(data, o, info, dbg);
-    if (s.ok()) Count(meter_, data.size());
-    return s;
+    return Counted(Wrapper::Append(data, o, info, dbg), meter_, data.size());
   }
   rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset,
                                      const rocksdb::IOOptions& o,
                                      rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = FSWritableFileOwnerWrapper::PositionedAppend(data, offset, o, dbg);
-    if (s.ok()) Count(meter_, data.size());
-    return s;
+    return Counted(Wrapper::PositionedAppend(data, offset, o, dbg), meter_, data.size());
   }
   rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset,
                                      const rocksdb::IOOptions& o,
                                      const rocksdb::DataVerificationInfo& info,
                                      rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = FSWritableFileOwnerWrapper::PositionedAppend(data, offset, o, info, dbg);
-    if (s.ok()) Count(meter_, data.size());
-    return s;
+    return Counted(Wrapper::PositionedAppend(data, offset, o, info, dbg), meter_, data.size());
   }
 
  private:

@@ -18,6 +18,27 @@ namespace {
 
 using Unit = ProgressMeter::Unit;
 
+// What a display draws, captured in memory (a terminal's bytes, escapes included).
+class Captured {
+ public:
+  Captured() : out_(open_memstream(&buf_, &len_)) {}
+  ~Captured() {
+    if (out_ != nullptr) std::fclose(out_);
+    free(buf_);
+  }
+  FILE* file() { return out_; }
+  std::string Text() {  // once the display has stopped
+    std::fclose(out_);
+    out_ = nullptr;
+    return std::string(buf_, len_);
+  }
+
+ private:
+  char* buf_ = nullptr;
+  size_t len_ = 0;
+  FILE* out_;
+};
+
 TEST(ProgressThreadTest, EachFinishedStageIsReadOnceWithItsCount) {
   ProgressMeter meter;
   EXPECT_FALSE(meter.Read().in_progress);
@@ -77,13 +98,11 @@ TEST(ProgressLineTest, UnknownTotalShowsTheCountAndRate) {
 // The display draws while a worker runs three stages; once stopped, the output holds each
 // stage's final line, in order, and ends with a newline.
 TEST(ProgressThreadTest, DisplayDrawsEveryStageWithItsFinalCount) {
-  char* buf = nullptr;
-  size_t len = 0;
-  FILE* out = open_memstream(&buf, &len);
-  ASSERT_NE(out, nullptr);
+  Captured out;
+  ASSERT_NE(out.file(), nullptr);
   ProgressMeter meter;
   {
-    ProgressDisplay display(meter, out, 0);
+    ProgressDisplay display(meter, out.file(), 0);
     std::thread worker([&meter] {
       const char* names[] = {"alpha", "beta", "gamma"};
       for (const char* name : names) {
@@ -97,9 +116,7 @@ TEST(ProgressThreadTest, DisplayDrawsEveryStageWithItsFinalCount) {
     worker.join();
     display.Stop();
   }
-  std::fclose(out);
-  std::string text(buf, len);
-  free(buf);
+  const std::string text = out.Text();
   size_t at = 0;
   for (const char* name : {"alpha", "beta", "gamma"}) {
     const std::string final_line = std::string(name) + ": 300 keys of 300 keys (100%) in ";
@@ -115,13 +132,11 @@ TEST(ProgressThreadTest, DisplayDrawsEveryStageWithItsFinalCount) {
 // A server's stages seen from afar (vellumctl create): no line is kept, and the last
 // one is erased when the display stops, so only the result remains on the terminal.
 TEST(ProgressThreadTest, DisplayThatKeepsNoStageErasesItsLastLine) {
-  char* buf = nullptr;
-  size_t len = 0;
-  FILE* out = open_memstream(&buf, &len);
-  ASSERT_NE(out, nullptr);
+  Captured out;
+  ASSERT_NE(out.file(), nullptr);
   ProgressMeter meter;
   {
-    ProgressDisplay display(meter, out, 0, /*keep_finished=*/false);
+    ProgressDisplay display(meter, out.file(), 0, /*keep_finished=*/false);
     meter.Begin("copying", Unit::kBytes, 0);
     meter.Add(4096);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // drawn at least once
@@ -130,9 +145,7 @@ TEST(ProgressThreadTest, DisplayThatKeepsNoStageErasesItsLastLine) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     display.Stop();
   }
-  std::fclose(out);
-  std::string text(buf, len);
-  free(buf);
+  const std::string text = out.Text();
   EXPECT_EQ(text.find('\n'), std::string::npos) << text;
   EXPECT_NE(text.find("digesting: 3 keys of 10 keys (30%)"), std::string::npos) << text;
   ASSERT_GE(text.size(), 4u);
