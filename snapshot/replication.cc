@@ -44,10 +44,9 @@ void Replication::Stop() {
 }
 
 ReplIds Replication::ids() const {
-  if (is_replica()) {
-    ReplIds followed = ReadReplIds(options_.data_dir);
-    if (!followed.id.empty()) return followed;
-  }
+  // A replica's are its file's, also when there is none: a full sync removes it while it
+  // installs another history, and no request may continue on either meanwhile.
+  if (is_replica()) return ReadReplIds(options_.data_dir);
   std::lock_guard<std::mutex> lock(mu_);
   return own_;
 }
@@ -121,11 +120,16 @@ void Replication::Unfollow() {
   }
   // The data held so far is the followed history's (the link has stopped): the second id.
   const ReplIds before = ReadReplIds(options_.data_dir);
-  const ReplIds ids = before.id.empty()
-                          ? ReplIds{NewReplId(), false, "", 0}
-                          : ReplIds{NewReplId(), false, before.id, engine_->LatestSequence()};
+  ReplIds ids = before.id.empty()
+                    ? ReplIds{NewReplId(), false, "", 0}
+                    : ReplIds{NewReplId(), false, before.id, engine_->LatestSequence()};
   if (Status st = WriteReplIds(options_.data_dir, ids); !st.ok()) {
-    VLOG_WARNING("Replication: %s", st.message().c_str());
+    // Unrecorded, the shared past is not offered: nobody continues on this server (they
+    // make full syncs), rather than trusting a second id a restart could not confirm.
+    VLOG_WARNING("Replication: %s; replicas of the old history will need a full sync",
+                 st.message().c_str());
+    ids.id2.clear();
+    ids.id2_end = 0;
   }
   std::lock_guard<std::mutex> lock(mu_);
   own_ = ids;  // before the role changes: ids() never answers with a stale own id

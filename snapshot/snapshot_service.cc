@@ -292,7 +292,7 @@ Result<Manifest> SnapshotService::MakeSnapshot(const std::string& label, bool ke
   m.label = label;
   m.keep = keep;
   m.server_version = kVellumVersion;
-  m.replid = ReadReplId(options_.data_dir);
+  const std::string replid_before = ReadReplId(options_.data_dir);
   const std::string checkpoint =
       (std::filesystem::path(options_.data_dir) / "snapshot.tmp").string();
   std::error_code ec;
@@ -305,6 +305,12 @@ Result<Manifest> SnapshotService::MakeSnapshot(const std::string& label, bool ke
   const uint64_t records = persister_->records_written();
   Result<uint64_t> seq = persister_->Checkpoint(checkpoint);
   if (seq.ok()) m.sequence = *seq;
+  // The history the cut belongs to. A shift of ids during the cut (a promotion, a replica
+  // continuing under its primary's new id) keeps the data in the new history, which shares
+  // everything before the shift; a history replaced meanwhile (a full sync) leaves the
+  // cut unlabelled, and a replica restored from it then makes a full sync.
+  const ReplIds after = ReadReplIds(options_.data_dir);
+  m.replid = after.id == replid_before || after.id2 == replid_before ? after.id : "";
   Result<Manifest> made =
       seq.ok() ? store_->Create(checkpoint, m, options_.engine_options) : Result<Manifest>(seq.status());
   std::filesystem::remove_all(checkpoint, ec);

@@ -219,9 +219,19 @@ Status StreamLog(CommandContext& ctx) {
         // one (its next resume would then need a full sync).
         if (!asked.empty()) {
           const snapshot::ReplIds ids = r->ids();
+          if (!ids.Continues(asked, from == 0 ? 0 : from - 1)) {  // changed while parked
+            if (probe) r->sync_partial_err.fetch_add(1);
+            reply([](protocol::ReplyWriter& w) {
+              w.Error("LOGGONE the replication id changed: another history");
+            });
+            return;
+          }
           if (asked != ids.id) {
-            const uint64_t last_shared = asked == ids.id2 ? ids.id2_end : 0;
-            while (!batches.empty() && batches.back().sequence > last_shared) batches.pop_back();
+            const uint64_t last_shared = ids.id2_end;
+            while (!batches.empty() &&
+                   batches.back().sequence + batches.back().count - 1 > last_shared) {
+              batches.pop_back();
+            }
             if (!probe && batches.empty() && from > last_shared) {
               reply([id = ids.id](protocol::ReplyWriter& w) {
                 w.Error("LOGGONE the history goes on under replication id " + id);
