@@ -207,10 +207,10 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
     const int64_t load_start_us = MonotonicUs();
     Result<storage::LoadResult> loaded = storage::LoadResult{};
     // storage.warmup background: serve at once, the keys coming in behind (storage/
-    // warmup.h). A replica (replication.primary) loads first at start; its full syncs
-    // then warm up in the background (Replication's reload, below).
-    const bool warm_in_background =
-        config.warmup == "background" && config.replication_primary.empty();
+    // warmup.h). A replica too: the batches it applies meanwhile go through the keyspace's
+    // warm rules (a key they delete is read through, found absent and remembered as gone,
+    // so the loader never brings it back), and a full sync restarts the warm-up.
+    const bool warm_in_background = config.warmup == "background";
     if (Status st = storage::Engine::FinishReplace(eo.dir); !st.ok()) {
       VLOG_WARNING("Can't open the data directory: %s", st.message().c_str());
       return 1;

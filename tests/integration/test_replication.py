@@ -875,3 +875,25 @@ def test_a_chain_below_a_promoted_replica_continues_under_its_new_id(primary):
             assert stats(b)["sync_full"] == full_before, c.log()[-3000:]
             assert stats(b)["sync_partial_ok"] >= 1
             assert ask(c, "GET", "on-b:99") == b"v99"
+
+
+def test_a_replica_restarted_serves_at_once_and_warms_up_while_it_follows(primary):
+    """A replica restarts with a slow warm-up (2000 keys/s over 6000 keys) and resumes while
+    the primary overwrites and deletes keys the loader has not reached yet: none comes
+    back from the replica's own disk older than the primary's."""
+    fill(primary, 6000, prefix="w")
+    with replica_of(primary.port, "--storage.warmup-keys-per-sec", "2000") as r:
+        assert_converged(primary, r)
+        r.stop()
+        r.start()
+        assert repl_info(r)["role"] == "slave"
+        p = primary.client()
+        for i in range(5999, 3000, -7):  # the end of the key order: loaded last
+            p.delete("w:%d" % i)
+            p.set("w:%d" % (i - 1), "new")
+        p.close()
+        assert ask(r, "INFO", "persistence")["vellum_warmup_in_progress"] == 1
+        assert_converged(primary, r)
+        assert ask(r, "GET", "w:5999") is None
+        assert ask(r, "GET", "w:5998") == b"new"
+        assert stats(primary)["sync_full"] == 1
