@@ -226,8 +226,9 @@ Status ReplicaLink::Session() {
   if (resumed && mine.id != replid) {
     // This database goes on under the primary's id; its replicas may still continue
     // under the one it had, up to here.
-    const ReplIds now{replid, true, mine.id, last};
-    if (Status st = WriteReplIds(options_.data_dir, now); !st.ok()) return st;
+    if (Status st = WriteReplIds(options_.data_dir, mine.ShiftedTo(replid, true, last)); !st.ok()) {
+      return st;
+    }
     VLOG_NOTICE("Replication: continuing history %s as %s (failover, no full sync)", shared.c_str(),
                 replid.c_str());
   }

@@ -56,6 +56,12 @@ struct ReplIds {
   bool Continues(const std::string& replid, uint64_t last) const {
     return !replid.empty() && (replid == id || (replid == id2 && last <= id2_end));
   }
+  // The ids after a change of history that keeps the data: `new_id` first, this one's
+  // first id (if any) second, covering up to `at` (the database's last sequence).
+  ReplIds ShiftedTo(std::string new_id, bool new_following, uint64_t at) const {
+    return id.empty() ? ReplIds{std::move(new_id), new_following, "", 0}
+                      : ReplIds{std::move(new_id), new_following, id, at};
+  }
 };
 ReplIds ReadReplIds(const std::string& data_dir);
 // Written to a temporary file, synced, renamed over the old one, directory synced.

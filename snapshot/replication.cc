@@ -22,8 +22,7 @@ Replication::Replication(ReplicationOptions options, storage::Engine* engine,
   // Its data up to here is still the followed history: the second id.
   own_ = ReadReplIds(options_.data_dir);
   if (own_.id.empty() || (own_.following && !options_.will_follow)) {
-    own_ = own_.id.empty() ? ReplIds{NewReplId(), false, "", 0}
-                           : ReplIds{NewReplId(), false, own_.id, engine_->LatestSequence()};
+    own_ = own_.ShiftedTo(NewReplId(), false, engine_->LatestSequence());
     if (Status st = WriteReplIds(options_.data_dir, own_); !st.ok()) {
       VLOG_WARNING("Replication: %s", st.message().c_str());
     }
@@ -119,10 +118,8 @@ void Replication::Unfollow() {
     persister_->SetFollowing(false);
   }
   // The data held so far is the followed history's (the link has stopped): the second id.
-  const ReplIds before = ReadReplIds(options_.data_dir);
-  ReplIds ids = before.id.empty()
-                    ? ReplIds{NewReplId(), false, "", 0}
-                    : ReplIds{NewReplId(), false, before.id, engine_->LatestSequence()};
+  ReplIds ids =
+      ReadReplIds(options_.data_dir).ShiftedTo(NewReplId(), false, engine_->LatestSequence());
   if (Status st = WriteReplIds(options_.data_dir, ids); !st.ok()) {
     // Unrecorded, the shared past is not offered: nobody continues on this server (they
     // make full syncs), rather than trusting a second id a restart could not confirm.

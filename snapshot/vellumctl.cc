@@ -184,6 +184,16 @@ Manifest FromPairs(const RespValue& v) {
   return m;
 }
 
+// A connection to the live server (-h/-p), authenticated if -a was given.
+Result<std::unique_ptr<RespClient>> ConnectTo(const Options& o, int timeout_s) {
+  auto client = RespClient::Connect(o.host, o.port, timeout_s);
+  if (!client.ok() || o.password.empty()) return client;
+  auto r = (*client)->Call({"AUTH", o.password});
+  if (!r.ok()) return r.status();
+  if (r->type == RespValue::kError) return Status::Error(r->str);
+  return client;
+}
+
 // While SNAPSHOT CREATE waits: the stage the server's snapshot is in (INFO snapshot's
 // snapshot_stage fields), asked five times a second on a connection of its own and
 // mirrored into `meter` for a display.
@@ -202,12 +212,8 @@ class ServerStages {
 
  private:
   void Run() {
-    auto client = RespClient::Connect(o_.host, o_.port, 5);
+    auto client = ConnectTo(o_, 5);
     if (!client.ok()) return;
-    if (!o_.password.empty()) {
-      auto r = (*client)->Call({"AUTH", o_.password});
-      if (!r.ok() || r->type == RespValue::kError) return;
-    }
     std::string shown;
     uint64_t counted = 0;
     std::unique_lock<std::mutex> lock(mu_);
@@ -256,13 +262,8 @@ class ServerStages {
 
 int Online(const Options& o) {
   const std::string& cmd = o.args[0];
-  auto client = RespClient::Connect(o.host, o.port, 3600);
+  auto client = ConnectTo(o, 3600);
   if (!client.ok()) return Fail(client.status().message());
-  if (!o.password.empty()) {
-    auto r = (*client)->Call({"AUTH", o.password});
-    if (!r.ok()) return Fail(r.status().message());
-    if (r->type == RespValue::kError) return Fail(r->str);
-  }
   std::vector<std::string> argv = {"SNAPSHOT"};
   uint32_t id = 0;
   if (cmd == "create") {

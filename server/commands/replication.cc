@@ -199,7 +199,8 @@ Status StreamLog(CommandContext& ctx) {
   // replica's new full sync the same sequence numbers name other writes. After a
   // failover, the promoted server's second id covers the past it shares with its siblings.
   const std::string asked = ctx.argc() >= 6 ? std::string(ctx.arg(5)) : "";
-  if (!asked.empty() && !r->ids().Continues(asked, from == 0 ? 0 : from - 1)) {
+  const uint64_t position = from == 0 ? 0 : from - 1;  // the replica's last sequence
+  if (!asked.empty() && !r->ids().Continues(asked, position)) {
     if (probe) r->sync_partial_err.fetch_add(1);
     return Status::Error("LOGGONE the replication id changed: another history");
   }
@@ -210,8 +211,8 @@ Status StreamLog(CommandContext& ctx) {
   auto reply = ctx.client.Defer();
   r->feeder().ReadLog(
       ctx.client.id(), from, probe ? 1 : max_bytes, probe ? 0 : static_cast<int64_t>(wait_ms),
-      [reply, r, probe, from, asked, last_hash](const Status& st, bool gone,
-                                                std::vector<storage::LogBatch> batches) {
+      [reply, r, probe, from, position, asked, last_hash](const Status& st, bool gone,
+                                                          std::vector<storage::LogBatch> batches) {
         // Under the second id only its shared past is served, judged now, not when the
         // request was parked: a replica following a server that was promoted meanwhile (a
         // chain below it) gets the batches up to the promotion, then -LOGGONE, and
@@ -219,7 +220,7 @@ Status StreamLog(CommandContext& ctx) {
         // one (its next resume would then need a full sync).
         if (!asked.empty()) {
           const snapshot::ReplIds ids = r->ids();
-          if (!ids.Continues(asked, from == 0 ? 0 : from - 1)) {  // changed while parked
+          if (!ids.Continues(asked, position)) {  // changed while parked
             if (probe) r->sync_partial_err.fetch_add(1);
             reply([](protocol::ReplyWriter& w) {
               w.Error("LOGGONE the replication id changed: another history");
