@@ -247,8 +247,8 @@ Result<Manifest> SnapshotStore::RestoreVerifiedAndCheck(
     uint32_t id, const std::string& db_dir, const storage::EngineOptions& engine_options) {
   auto m = Info(id);
   if (!m.ok()) return m.status();
-  Begin("restoring snapshot " + std::to_string(id) + " into " + db_dir,
-        ProgressMeter::Unit::kBytes, m->total_bytes);
+  Begin("restoring snapshot " + std::to_string(id) + " into " + db_dir, ProgressMeter::Unit::kBytes,
+        m->total_bytes);
   Status st = backups_->Restore(m->backup_id, db_dir);
   if (!st.ok()) return st;
   storage::EngineOptions o = engine_options;
