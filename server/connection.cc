@@ -159,6 +159,11 @@ bool Connection::HeldForDurability() {
   if (!awaiting_durable_) {
     awaiting_durable_ = true;
     worker_->AwaitDurable(this);
+    // A cycle that completed since the look above may not have seen the registration.
+    if (worker_->Durable(durable_ticket_)) {
+      durable_ticket_ = 0;
+      return false;  // stays registered: the next OnDurable finds nothing held
+    }
   }
   return true;
 }

@@ -1,5 +1,4 @@
 #include "server/worker.h"
-#include "server/monitor.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -16,7 +15,9 @@
 #include "server/commands/blocking_ops.h"
 #include "server/connection.h"
 #include "server/http/http_connection.h"
+#include "server/monitor.h"
 #include "server/pubsub.h"
+#include "storage/persister.h"
 
 namespace vellum::server {
 namespace {
@@ -50,6 +51,8 @@ Worker::Worker(int index, ServerState* state)
   tick_.data = this;
   uv_check_init(&loop_, &flush_check_);
   flush_check_.data = this;
+  uv_prepare_init(&loop_, &commit_prepare_);
+  commit_prepare_.data = this;
   uv_timer_init(&loop_, &block_timer_);
   block_timer_.data = this;
   uv_async_init(&loop_, &durable_async_, OnDurable);
@@ -109,7 +112,11 @@ void Worker::OnHttpConnectionClosed(HttpConnection* c) { http_connections_.erase
 void Worker::Start() {
   uv_timer_start(&tick_, OnTick, 1000, 1000);
   uv_check_start(&flush_check_, OnCheck);
-  thread_ = std::thread([this] {
+  storage::Persister* persister = state_->persister();
+  const bool commit_here = persister != nullptr && persister->commits_from_loops();
+  if (commit_here) uv_prepare_start(&commit_prepare_, OnPrepare);
+  thread_ = std::thread([this, commit_here] {
+    storage::Persister::DeferWakesOnThisThread(commit_here);
     uv_run(&loop_, UV_RUN_DEFAULT);
   });
 }
@@ -140,8 +147,21 @@ void Worker::OnAsync(uv_async_t* handle) {
   for (auto& t : tasks) t();
 }
 
+void Worker::CommitOwedWrites() {
+  if (!storage::Persister::TakeOwedWake()) return;
+  storage::Persister* persister = state_->persister();
+  if (!persister->CommitFromLoop()) persister->WakeThread();
+}
+
+void Worker::OnPrepare(uv_prepare_t* handle) {
+  // Writes made after the check phase (close callbacks) or before the poll (timers).
+  static_cast<Worker*>(handle->data)->CommitOwedWrites();
+}
+
 void Worker::OnCheck(uv_check_t* handle) {
   auto* w = static_cast<Worker*>(handle->data);
+  // The writes of this iteration reach the WAL before their replies are written.
+  w->CommitOwedWrites();
   // Swapped out first: a flush can close a connection or queue another flush.
   w->flushing_.swap(w->pending_flush_);
   for (Connection* c : w->flushing_) c->FlushRequested();
@@ -174,6 +194,10 @@ void Worker::OnBlockTimer(uv_timer_t* handle) {
 }
 
 void Worker::NotifyDurable() {
+  // A worker whose connections hold nothing is not woken for nothing. The cycle's
+  // completed_ store comes before this load; AwaitDurable's store before its caller's
+  // second look at completed_ (all seq_cst): one of the two sees the other.
+  if (!durable_waiting_.load(std::memory_order_seq_cst)) return;
   // Under the lock, as Post: once DoShutdown has closed the handle, nobody sends again.
   std::lock_guard<std::mutex> lock(mu_);
   if (durable_async_open_) uv_async_send(&durable_async_);
@@ -196,6 +220,7 @@ void Worker::OnDurable(uv_async_t* handle) {
   if (w->durable_waiters_.empty()) return;
   std::vector<Connection*> waiting;
   waiting.swap(w->durable_waiters_);
+  w->durable_waiting_.store(false, std::memory_order_seq_cst);
   if (w->shutting_down_ && w->state_->persister()->failing()) {
     // Shutting down while the disk refuses writes: these replies would never leave, and
     // were never acknowledged.
@@ -339,6 +364,11 @@ void Worker::DoShutdown() {
   uv_close(reinterpret_cast<uv_handle_t*>(&tick_), nullptr);
   uv_check_stop(&flush_check_);
   uv_close(reinterpret_cast<uv_handle_t*>(&flush_check_), nullptr);
+  // From here on no check or prepare phase settles this thread's writes: wake as others do.
+  CommitOwedWrites();
+  storage::Persister::DeferWakesOnThisThread(false);
+  uv_prepare_stop(&commit_prepare_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&commit_prepare_), nullptr);
   uv_timer_stop(&block_timer_);
   uv_close(reinterpret_cast<uv_handle_t*>(&block_timer_), nullptr);
   {

@@ -17,6 +17,7 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -82,13 +83,17 @@ class Worker {
   void RequestFlush(Connection* c) { pending_flush_.push_back(c); }
   // Durability (storage.durability always/everysec): c holds replies to writes that the
   // persister has not yet made durable; it is flushed again once a persister cycle ends.
-  // Loop-thread only.
-  void AwaitDurable(Connection* c) { durable_waiters_.push_back(c); }
+  // Loop-thread only. The caller looks at Durable() again after this (a cycle that
+  // completed just before saw no waiter: seq_cst on both sides, see NotifyDurable).
+  void AwaitDurable(Connection* c) {
+    durable_waiters_.push_back(c);
+    durable_waiting_.store(true, std::memory_order_seq_cst);
+  }
   bool Durable(uint64_t ticket) const {
     return state_->persister() == nullptr || state_->persister()->Durable(ticket);
   }
-  // Called by the persister's thread after each cycle: wakes this loop if any of its
-  // connections waits. Thread-safe.
+  // Called after each persister cycle, by whichever thread ran it: wakes this loop if any
+  // of its connections waits. Thread-safe.
   void NotifyDurable();
   // The open connection of that client on this worker, or nullptr (Pub/Sub delivery).
   Connection* FindConnection(uint64_t client_id) {
@@ -102,6 +107,11 @@ class Worker {
   static void OnTick(uv_timer_t* handle);
   static void OnCheck(uv_check_t* handle);
   static void OnDurable(uv_async_t* handle);
+  // everysec: before this loop sends its replies (check) and before it sleeps (prepare),
+  // the writes it made this iteration are written by a cycle it runs itself, or the
+  // persister's thread is woken for them (storage/persister.h).
+  static void OnPrepare(uv_prepare_t* handle);
+  void CommitOwedWrites();
   // Blocked clients (server/blocking.h): a one-shot timer at the earliest deadline of this
   // worker's waiters; on expiry they get their timeout replies.
   static void OnBlockTimer(uv_timer_t* handle);
@@ -121,10 +131,13 @@ class Worker {
   uv_async_t async_;
   uv_timer_t tick_;
   uv_check_t flush_check_;
+  uv_prepare_t commit_prepare_;
   uv_async_t durable_async_;
   uv_timer_t block_timer_;
   int64_t block_timer_at_ = 0;  // the deadline it is armed for (monotonic ms), 0 = idle
   std::vector<Connection*> durable_waiters_;  // connections holding replies for the disk
+  // !durable_waiters_.empty(), for NotifyDurable on other threads (may stay true a while).
+  std::atomic<bool> durable_waiting_{false};
   bool durable_async_open_ = true;            // under mu_; closed once shut down and idle
   std::vector<Connection*> pending_flush_;  // connections with replies to flush
   std::vector<Connection*> flushing_;       // the batch OnCheck is writing

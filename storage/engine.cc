@@ -509,13 +509,31 @@ std::unique_ptr<EngineBatch> Engine::NewBatch() {
 }
 
 Status Engine::Write(EngineBatch& batch, bool sync) {
-  std::shared_lock<std::shared_mutex> lock(mu_);
-  if (!rep_) return Closed();
   rocksdb::WriteOptions wo;
   wo.sync = sync;
-  Status st = Convert(rep_->db->Write(wo, &batch.rep_->batch), "write to " + dir_);
-  if (st.ok() && sync) rep_->PublishDurable();
-  if (st.ok() && keep_recent_.load(std::memory_order_relaxed)) {
+  return WriteBatchWith(batch, wo, nullptr);
+}
+
+Status Engine::WriteWithoutStall(EngineBatch& batch, bool* stalled) {
+  rocksdb::WriteOptions wo;
+  wo.no_slowdown = true;
+  return WriteBatchWith(batch, wo, stalled);
+}
+
+Status Engine::WriteBatchWith(EngineBatch& batch, const rocksdb::WriteOptions& wo, bool* stalled) {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  if (!rep_) return Closed();
+  const rocksdb::Status s = rep_->db->Write(wo, &batch.rep_->batch);
+  if (!s.ok()) {
+    // no_slowdown's refusal: nothing was written, and the disk is not at fault.
+    if (stalled != nullptr && s.IsIncomplete()) {
+      *stalled = true;
+      return Status::Error("write stall");
+    }
+    return Convert(s, "write to " + dir_);
+  }
+  if (wo.sync) rep_->PublishDurable();
+  if (keep_recent_.load(std::memory_order_relaxed)) {
     // RocksDB stamps the batch's header with its first sequence number as it writes it
     // (bytes 0-7, little-endian: the WriteBatch format); the last one must agree.
     const std::string& data = batch.rep_->batch.Data();
@@ -527,7 +545,7 @@ Status Engine::Write(EngineBatch& batch, bool sync) {
       recent_->Clear();  // another writer interleaved: the files will serve
     }
   }
-  return st;
+  return Status::Ok();
 }
 
 void Engine::NoteWritten(uint64_t sequence, uint32_t count, std::string_view data) {

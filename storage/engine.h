@@ -28,6 +28,7 @@
 namespace rocksdb {
 class ColumnFamilyHandle;
 class DB;
+struct WriteOptions;
 }
 
 namespace vellum::storage {
@@ -122,6 +123,10 @@ class Engine {
 
   std::unique_ptr<EngineBatch> NewBatch();
   Status Write(EngineBatch& batch, bool sync);
+  // As Write without a sync, for a worker's loop: where RocksDB would make the write wait
+  // (memtables full, too many level-0 files: a write stall), it gives up at once instead,
+  // writes nothing and sets *stalled.
+  Status WriteWithoutStall(EngineBatch& batch, bool* stalled);
   // Makes every write so far durable (everysec's timer, shutdown).
   Status SyncWal();
 
@@ -283,6 +288,8 @@ class Engine {
   bool read_only_fallback_ = false;
   // Notes a batch just written (its first sequence and bytes) in the recent log.
   void NoteWritten(uint64_t sequence, uint32_t count, std::string_view data);
+  // Write and WriteWithoutStall; `stalled` non-null: a refused no_slowdown write sets it.
+  Status WriteBatchWith(EngineBatch& batch, const rocksdb::WriteOptions& wo, bool* stalled);
   std::unique_ptr<RecentLog> recent_;
   std::atomic<bool> keep_recent_{false};
   // default, meta, sub as batches name them: same ids for the engine's whole life.

@@ -12,6 +12,9 @@ namespace vellum::storage {
 namespace {
 
 thread_local uint64_t t_ticket = 0;
+// A worker's loop settles the wakes of its writes itself (DeferWakesOnThisThread).
+thread_local bool t_defer_wakes = false;
+thread_local bool t_wake_owed = false;
 
 // A hash or set written whole: its meta record under `version`, then one sub record per
 // element. for_each(put) calls put(name, value) for every field (member, with "").
@@ -73,6 +76,42 @@ uint64_t Persister::TakeThreadTicket() {
 
 uint64_t Persister::PeekThreadTicket() { return t_ticket; }
 
+void Persister::DeferWakesOnThisThread(bool on) { t_defer_wakes = on; }
+
+bool Persister::TakeOwedWake() {
+  const bool owed = t_wake_owed;
+  t_wake_owed = false;
+  return owed;
+}
+
+void Persister::WakeOrOwe() {
+  if (t_defer_wakes)
+    t_wake_owed = true;
+  else
+    Wake();
+}
+
+bool Persister::CommitFromLoop() {
+  if (mode_ != Mode::kEverysec || stop_.load(std::memory_order_seq_cst) || failing() ||
+      following() || checkpoint_pending_.load(std::memory_order_seq_cst)) {
+    return false;
+  }
+  // A bulk write (DEBUG POPULATE, a huge MSET or transaction) is encoded and written by
+  // the thread: the loop's other clients do not wait for it.
+  if (pending_keys_.load(std::memory_order_relaxed) > kLoopCycleMaxKeys) return false;
+  std::unique_lock<std::mutex> cycle(cycle_mu_, std::try_to_lock);
+  if (!cycle.owns_lock()) return false;  // the running cycle's owner will not see ours
+  if (!writing_.empty()) return false;   // a refused or stalled batch: the thread retries
+  // Cycles complete under cycle_mu_: with nothing new, everything recorded is written.
+  if (!HasNewWork()) return true;
+  if (RunCycle(/*sync=*/false, /*cut=*/false, /*from_loop=*/true) != CycleOutcome::kWritten) {
+    return false;
+  }
+  loop_cycles_.fetch_add(1, std::memory_order_relaxed);
+  loop_unsynced_.store(true, std::memory_order_release);
+  return true;
+}
+
 std::string Persister::last_error() const {
   std::lock_guard<std::mutex> lock(error_mu_);
   return last_error_.empty() ? "ok" : last_error_;
@@ -89,7 +128,7 @@ void Persister::NoteTicket() {
   if (ticket > t_ticket) t_ticket = ticket;
   if (!written_since_start_.load(std::memory_order_seq_cst)) {
     written_since_start_.store(true, std::memory_order_seq_cst);
-    Wake();
+    WakeOrOwe();
   }
 }
 
@@ -130,7 +169,7 @@ Persister::DirtyKeys::iterator Persister::Dirty(int db, std::string_view key, bo
   std::atomic<uint64_t>& word = pending_bits_[shard >> 6];
   if ((word.load(std::memory_order_relaxed) & bit) == 0) {
     word.fetch_or(bit, std::memory_order_seq_cst);
-    Wake();
+    WakeOrOwe();
   }
   return it;
 }
@@ -153,7 +192,7 @@ void Persister::OnDbFlushed(int db) {
     barrier_pending_.store(true, std::memory_order_seq_cst);
   }
   NoteTicket();
-  Wake();
+  WakeOrOwe();
 }
 
 void Persister::OnDbSwapped(int a, int b) {
@@ -167,7 +206,7 @@ void Persister::OnDbSwapped(int a, int b) {
     barrier_pending_.store(true, std::memory_order_seq_cst);
   }
   NoteTicket();
-  Wake();
+  WakeOrOwe();
 }
 
 void Persister::SetFollowing(bool on) {
@@ -397,7 +436,7 @@ void Persister::Seal() {
   collecting_ = engine_->NewBatch();
 }
 
-bool Persister::RunCycle(bool sync, bool cut) {
+Persister::CycleOutcome Persister::RunCycle(bool sync, bool cut, bool from_loop) {
   if (writing_.empty()) {
     // A new cycle: everything dirty now, and every barrier appended meanwhile.
     ShardLocks all(keyspace_);
@@ -439,10 +478,13 @@ bool Persister::RunCycle(bool sync, bool cut) {
     EngineBatch& piece = *writing_.front();
     const bool last = writing_.size() == 1;
     if (!piece.empty()) {
-      Status st = engine_->Write(piece, sync && last);
+      bool stalled = false;
+      Status st = from_loop ? engine_->WriteWithoutStall(piece, &stalled)
+                            : engine_->Write(piece, sync && last);
+      if (stalled) return CycleOutcome::kStalled;
       if (!st.ok()) {
         NoteDiskError(st, &write_failing_);
-        return false;
+        return CycleOutcome::kRefused;
       }
       ClearDiskError(&write_failing_);
       records_.fetch_add(piece.count(), std::memory_order_relaxed);
@@ -451,10 +493,14 @@ bool Persister::RunCycle(bool sync, bool cut) {
     if (sync && last && !piece.empty()) NoteSynced();
     writing_.pop_front();
   }
-  completed_.store(started_.load(std::memory_order_acquire), std::memory_order_release);
+  // seq_cst: a worker registering a held reply reads completed_ after it publishes that
+  // it waits, and on_cycle_ reads that after this store (server/worker.h).
+  completed_.store(started_.load(std::memory_order_acquire), std::memory_order_seq_cst);
+  // After every cycle, also a loop's: eviction weighs the keyspace against maxmemory by
+  // what RocksDB holds now (the memtable this cycle filled is not the keyspace's).
   PublishEngineMemory();
   if (on_cycle_) on_cycle_();
-  return true;
+  return CycleOutcome::kWritten;
 }
 
 void Persister::NoteDiskError(const Status& st, std::atomic<bool>* which) {
@@ -507,13 +553,20 @@ void Persister::Run() {
     if (replicated_unsynced_.exchange(false, std::memory_order_acq_rel) && !always) {
       unsynced = true;
     }
-    if (checkpoint_pending_.load(std::memory_order_seq_cst)) {
-      RunCheckpoints(always || stopping);
-      unsynced = !always && !stopping;
+    if (loop_unsynced_.exchange(false, std::memory_order_acq_rel)) unsynced = true;
+    bool work = false;
+    CycleOutcome outcome = CycleOutcome::kWritten;
+    {
+      std::lock_guard<std::mutex> cycle(cycle_mu_);
+      if (checkpoint_pending_.load(std::memory_order_seq_cst)) {
+        RunCheckpoints(always || stopping);
+        unsynced = !always && !stopping;
+      }
+      work = HasNewWork() || !writing_.empty();
+      if (work) outcome = RunCycle(always || stopping);
     }
-    const bool work = HasNewWork() || !writing_.empty();
     if (work) {
-      if (RunCycle(always || stopping)) {
+      if (outcome == CycleOutcome::kWritten) {
         unsynced = !always && !stopping;
       } else {
         // The disk refuses writes: keep the batch, retry after a pause. RocksDB holds a
@@ -530,6 +583,7 @@ void Persister::Run() {
     }
     if (!always && (unsynced || sync_failing_.load(std::memory_order_acquire)) &&
         Steady::now() - last_sync >= std::chrono::seconds(1)) {
+      // Without cycle_mu_: workers go on writing into the WAL while it syncs.
       Status st = engine_->SyncWal();
       if (st.ok()) {
         NoteSynced();
@@ -550,13 +604,16 @@ void Persister::Run() {
     sleeping_.store(true, std::memory_order_seq_cst);
     if (!HasNewWork() && !stop_.load(std::memory_order_seq_cst) &&
         !checkpoint_pending_.load(std::memory_order_seq_cst)) {
-      wake_cv_.wait_for(lock, std::chrono::milliseconds(unsynced ? 200 : 1000));
+      // In everysec, workers write without waking this thread: look every 100 ms for
+      // their unsynced writes, and for RocksDB's memory to publish.
+      wake_cv_.wait_for(lock, std::chrono::milliseconds(always ? 1000 : (unsynced ? 200 : 100)));
     }
     sleeping_.store(false, std::memory_order_seq_cst);
   }
   // Always, in everysec: RocksDB's Close does not sync the WAL, and the last cycles may
   // have been written without a sync.
   if (!always) (void)engine_->SyncWal();
+  std::lock_guard<std::mutex> cycle(cycle_mu_);
   if (!writing_.empty()) {
     size_t changes = 0;
     for (const auto& piece : writing_) changes += piece->count();
@@ -598,9 +655,10 @@ void Persister::RunCheckpoints(bool sync) {
     requests.swap(checkpoints_);
     checkpoint_pending_.store(false, std::memory_order_seq_cst);
   }
-  // A batch the disk refused earlier goes first; then the cut cycle.
-  bool ok = writing_.empty() || RunCycle(sync);
-  if (ok) ok = RunCycle(sync, /*cut=*/true);
+  // A batch the disk refused earlier goes first; then the cut cycle (cycle_mu_ is held
+  // until the checkpoint is taken: no cycle may come between).
+  bool ok = writing_.empty() || RunCycle(sync) == CycleOutcome::kWritten;
+  if (ok) ok = RunCycle(sync, /*cut=*/true) == CycleOutcome::kWritten;
   for (auto& r : requests) {
     if (!ok) {
       r.done.set_value(Status::Error("the disk refuses writes: " + last_error()));

@@ -17,6 +17,18 @@
 // completed_cycles() >= ticket. The server holds the connection's replies until then,
 // without blocking its loop (server/connection.cc); on_cycle wakes the workers.
 //
+// Who runs a cycle. In `always`, the persister's thread, always (a sync must never stop
+// a worker's loop). In `everysec` a cycle only writes into the WAL's page cache, as
+// Redis's AOF write() in its beforeSleep, so a worker runs it itself: its writes do not
+// wake the thread (DeferWakesOnThisThread); at the end of its loop iteration, before it
+// sends the replies, it calls CommitFromLoop, which runs a cycle unless one is running
+// elsewhere. That saves two thread hand-offs per round trip (worker to persister and
+// back), the largest cost of a write on a small machine. The worker never waits there:
+// when a cycle is running elsewhere, when RocksDB would stall the write (full memtables),
+// while the disk fails or a checkpoint waits, it wakes the thread instead, which writes
+// with waiting allowed. The once-a-second sync, retries and checkpoints stay on the
+// thread. cycle_mu_ makes the cycles one at a time, whoever runs them.
+//
 // Whole-keyspace changes (FLUSHDB, FLUSHALL, SWAPDB) arrive with every shard lock held.
 // They are appended to the batch being collected at that moment, so they land between
 // the writes that came before them and those that come after. SWAPDB swaps two entries
@@ -32,8 +44,9 @@
 // that cycle collects; the checkpoint's hard links and WAL copy pause only the persister.
 //
 // Threads: WriteListener calls come from any thread holding the key's shard lock (all of
-// them for flush and swap). Start/Stop from the thread that owns the Persister. The
-// counters may be read from any thread.
+// them for flush and swap). CommitFromLoop from a worker holding no shard lock. Start/Stop
+// from the thread that owns the Persister. The counters may be read from any thread.
+// Lock order: cycle_mu_, then shard locks, then batch_mu_, then wake_mu_.
 #pragma once
 
 #include <atomic>
@@ -61,6 +74,8 @@ class Persister final : public WriteListener, public OffloadGuard {
  public:
   // The size a cycle's batches are cut at (a key's records stay in one batch).
   static constexpr size_t kBatchBytes = 1 << 20;
+  // More dirty keys than this and CommitFromLoop leaves the cycle to the thread.
+  static constexpr int64_t kLoopCycleMaxKeys = 4096;
 
   enum class Mode { kEverysec, kAlways };
 
@@ -103,6 +118,23 @@ class Persister final : public WriteListener, public OffloadGuard {
   // is the link's alone. Not from a worker.
   Status Drain(int64_t timeout_ms);
 
+  // ---- cycles run by a worker at the end of its loop iteration (see the top) ----
+  // Whether this persister lets workers run cycles (everysec).
+  bool commits_from_loops() const { return mode_ == Mode::kEverysec; }
+  // From now on, writes this thread makes do not wake the persister's thread: the thread
+  // owes the wake (TakeOwedWake) and promises to settle it before its loop sleeps.
+  static void DeferWakesOnThisThread(bool on);
+  // Whether this thread made writes whose wake it owes; resets it.
+  static bool TakeOwedWake();
+  // Runs one cycle on the calling thread if none is running, the disk takes writes,
+  // RocksDB would not stall and at most kLoopCycleMaxKeys keys are dirty; returns whether every
+  // write recorded before the call is now written (completed_cycles() moved past its ticket). On
+  // false the caller calls WakeThread(). Never blocks on a lock or on the disk.
+  bool CommitFromLoop();
+  void WakeThread() { Wake(); }
+  // Cycles run by workers (INFO).
+  uint64_t loop_cycles() const { return loop_cycles_.load(std::memory_order_relaxed); }
+
   // Writes everything still dirty, syncs the WAL, stops the thread. Idempotent.
   void Stop();
 
@@ -111,7 +143,7 @@ class Persister final : public WriteListener, public OffloadGuard {
   // The same ticket, left in place (a write this thread made for another client: a
   // blocked pop served by this thread's push).
   static uint64_t PeekThreadTicket();
-  uint64_t completed_cycles() const { return completed_.load(std::memory_order_acquire); }
+  uint64_t completed_cycles() const { return completed_.load(std::memory_order_seq_cst); }
   // Cycles started so far: a write made now is written by cycle started_cycles() + 1 at
   // the latest (NoteTicket's rule).
   uint64_t started_cycles() const { return started_.load(std::memory_order_seq_cst); }
@@ -166,11 +198,15 @@ class Persister final : public WriteListener, public OffloadGuard {
   DirtyKeys::iterator Dirty(int db, std::string_view key, bool whole);
   void NoteTicket();
   void Wake();
+  // Wake, or, on a thread that defers its wakes, note that it owes one.
+  void WakeOrOwe();
   void Run();
-  // One cycle: collect every dirty shard into batch_, write it. Returns false after a
-  // failed write (the batch is kept and retried first next time).
-  // `cut`: collect with every shard lock held (Checkpoint).
-  bool RunCycle(bool sync, bool cut = false);
+  // One cycle: collect every dirty shard into batch_, write it (cycle_mu_ held). kRefused
+  // after a failed write, kStalled when a loop's write would have waited: the batch is
+  // kept in writing_ and retried first next time (by the persister's thread).
+  // `cut`: collect with every shard lock held (Checkpoint). `from_loop`: a worker's.
+  enum class CycleOutcome { kWritten, kRefused, kStalled };
+  CycleOutcome RunCycle(bool sync, bool cut = false, bool from_loop = false);
   void CollectShard(size_t shard, bool locked);
   // Serves the pending Checkpoint requests (persister thread, between cycles).
   void RunCheckpoints(bool sync);
@@ -194,6 +230,9 @@ class Persister final : public WriteListener, public OffloadGuard {
 
   Keyspace* keyspace_;
   Engine* engine_;
+  // Held by whoever runs a cycle (the persister's thread, or a worker in CommitFromLoop):
+  // it guards writing_, next_version_ and version_mark_written_, and the order of cycles.
+  std::mutex cycle_mu_;
   const Mode mode_;
   std::vector<ShardDirty> dirty_;  // one per shard
   // Per shard, guarded by its lock: the cycle that last collected it (OnDisk).
@@ -228,12 +267,15 @@ class Persister final : public WriteListener, public OffloadGuard {
   // persister without it, to decide whether to sleep).
   std::atomic<bool> barrier_pending_{false};
 
-  uint64_t next_version_;  // persister thread only (and EncodeKey under the shard lock)
+  uint64_t next_version_;  // cycle_mu_
   // Raised by SetFollowing(false); folded into next_version_ when a cycle starts.
   std::atomic<uint64_t> version_floor_{0};
   // Changed under every shard lock, read under one (writers) or any thread.
   std::atomic<bool> following_{false};
   std::atomic<bool> replicated_unsynced_{false};
+  // A worker's cycle wrote to the WAL: the thread's next once-a-second sync must run.
+  std::atomic<bool> loop_unsynced_{false};
+  std::atomic<uint64_t> loop_cycles_{0};
   std::atomic<uint64_t> started_{0};
   // A write was noted since the current cycle started: one more cycle must complete
   // (see NoteTicket). Read mostly; set once per cycle at most.
@@ -259,7 +301,7 @@ class Persister final : public WriteListener, public OffloadGuard {
   std::atomic<bool> failing_{false};        // write_failing_ || sync_failing_
   std::atomic<bool> write_failing_{false};
   std::atomic<bool> sync_failing_{false};
-  uint64_t version_mark_written_ = 0;       // persister thread only
+  uint64_t version_mark_written_ = 0;  // cycle_mu_
   std::atomic<int64_t> last_sync_s_{0};
   mutable std::mutex error_mu_;
   std::string last_error_;

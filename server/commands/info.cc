@@ -234,6 +234,7 @@ void PersistenceSection(const InfoInput& in, InfoText& out) {
   out.Field("vellum_durability", in.config.durability);
   if (p == nullptr || engine == nullptr) return;
   out.Field("vellum_persister_cycles", p->cycles());
+  out.Field("vellum_persister_loop_cycles", p->loop_cycles());
   out.Field("vellum_persister_records", p->records_written());
   out.Field("vellum_persister_bytes", p->bytes_written());
   out.Field("vellum_persister_pending_keys", std::max<int64_t>(0, p->pending_keys()));

@@ -216,6 +216,28 @@ def test_info_and_config_report_durability(durable):
     c.close()
 
 
+def test_everysec_writes_are_written_by_the_workers_own_loops(durable):
+    """everysec: a worker runs the cycle of its own writes before it replies (no hand-off to
+    the persister's thread); always leaves every cycle to the thread, which syncs it. Both
+    keep what was acknowledged."""
+    for mode, loops in (("everysec", True), ("always", False)):
+        s = durable("--storage.durability", mode)
+        clients = [s.client() for _ in range(4)]  # spread over the harness's two workers
+        for i in range(200):
+            assert clients[i % 4].set("k%d" % i, "v%d" % i)
+        p = clients[0].info("persistence")
+        assert (p["vellum_persister_loop_cycles"] > 0) == loops, (mode, p)
+        assert p["vellum_persister_cycles"] >= p["vellum_persister_loop_cycles"]
+        for c in clients:
+            c.close()
+        os.kill(s.proc.pid, signal.SIGKILL)
+        t = restart(s)
+        c = t.client()
+        assert c.mget(["k%d" % i for i in range(200)]) == [b"v%d" % i for i in range(200)]
+        c.close()
+        t.stop()
+
+
 def test_second_daemon_on_the_same_directory_is_refused(durable):
     s = durable()
     s.client().set("k", "v")
