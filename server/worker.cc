@@ -148,9 +148,13 @@ void Worker::OnAsync(uv_async_t* handle) {
 }
 
 void Worker::CommitOwedWrites() {
-  if (!storage::Persister::TakeOwedWake()) return;
   storage::Persister* persister = state_->persister();
-  if (!persister->CommitFromLoop()) persister->WakeThread();
+  if (persister == nullptr || !persister->commits_from_loops()) return;
+  const bool owed = storage::Persister::TakeOwedWake();
+  // Not owed, the writes may still wait: for a cycle another thread owes. Running it here
+  // (if no one runs one now) spares their replies the hand-off.
+  if (!owed && persister->Durable(storage::Persister::NewestThreadTicket())) return;
+  if (!persister->CommitFromLoop() && owed) persister->WakeThread();
 }
 
 void Worker::OnPrepare(uv_prepare_t* handle) {

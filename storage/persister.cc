@@ -15,6 +15,8 @@ thread_local uint64_t t_ticket = 0;
 // A worker's loop settles the wakes of its writes itself (DeferWakesOnThisThread).
 thread_local bool t_defer_wakes = false;
 thread_local bool t_wake_owed = false;
+// The highest ticket of any write this thread made (never reset).
+thread_local uint64_t t_newest_ticket = 0;
 
 // A hash or set written whole: its meta record under `version`, then one sub record per
 // element. for_each(put) calls put(name, value) for every field (member, with "").
@@ -78,6 +80,8 @@ uint64_t Persister::PeekThreadTicket() { return t_ticket; }
 
 void Persister::DeferWakesOnThisThread(bool on) { t_defer_wakes = on; }
 
+uint64_t Persister::NewestThreadTicket() { return t_newest_ticket; }
+
 bool Persister::TakeOwedWake() {
   const bool owed = t_wake_owed;
   t_wake_owed = false;
@@ -96,8 +100,8 @@ bool Persister::CommitFromLoop() {
       following() || checkpoint_pending_.load(std::memory_order_seq_cst)) {
     return false;
   }
-  // A bulk write (DEBUG POPULATE, a huge MSET or transaction) is encoded and written by
-  // the thread: the loop's other clients do not wait for it.
+  // A big batch (pipelines, MSETs, a bulk load) is encoded and written by the thread: it
+  // overlaps the worker's next commands, and the loop's other clients do not wait for it.
   if (pending_keys_.load(std::memory_order_relaxed) > kLoopCycleMaxKeys) return false;
   std::unique_lock<std::mutex> cycle(cycle_mu_, std::try_to_lock);
   if (!cycle.owns_lock()) return false;  // the running cycle's owner will not see ours
@@ -126,6 +130,7 @@ void Persister::NoteTicket() {
   // started_, then the flag here; RunCycle resets the flag, then bumps started_.
   uint64_t ticket = started_.load(std::memory_order_seq_cst) + 1;
   if (ticket > t_ticket) t_ticket = ticket;
+  if (ticket > t_newest_ticket) t_newest_ticket = ticket;
   if (!written_since_start_.load(std::memory_order_seq_cst)) {
     written_since_start_.store(true, std::memory_order_seq_cst);
     WakeOrOwe();

@@ -74,8 +74,10 @@ class Persister final : public WriteListener, public OffloadGuard {
  public:
   // The size a cycle's batches are cut at (a key's records stay in one batch).
   static constexpr size_t kBatchBytes = 1 << 20;
-  // More dirty keys than this and CommitFromLoop leaves the cycle to the thread.
-  static constexpr int64_t kLoopCycleMaxKeys = 4096;
+  // More dirty keys than this and CommitFromLoop leaves the cycle to the thread: a big
+  // batch is worth the hand-off, since the thread's write then overlaps the worker's next
+  // commands (pipelines, MSETs); a small one is not.
+  static constexpr int64_t kLoopCycleMaxKeys = 256;
 
   enum class Mode { kEverysec, kAlways };
 
@@ -126,6 +128,10 @@ class Persister final : public WriteListener, public OffloadGuard {
   static void DeferWakesOnThisThread(bool on);
   // Whether this thread made writes whose wake it owes; resets it.
   static bool TakeOwedWake();
+  // The ticket of the newest write this thread made (0: none yet). Its writes may not be
+  // written even when it owes no wake: another thread then owes it, and this one may
+  // still run the cycle rather than wait for that one.
+  static uint64_t NewestThreadTicket();
   // Runs one cycle on the calling thread if none is running, the disk takes writes,
   // RocksDB would not stall and at most kLoopCycleMaxKeys keys are dirty; returns whether every
   // write recorded before the call is now written (completed_cycles() moved past its ticket). On
