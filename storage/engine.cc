@@ -1,8 +1,8 @@
 #include "storage/engine.h"
 
 #include <rocksdb/cache.h>
-#include <rocksdb/comparator.h>
 #include <rocksdb/compaction_filter.h>
+#include <rocksdb/comparator.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
@@ -14,7 +14,9 @@
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <mutex>
@@ -708,6 +710,42 @@ uint64_t Engine::LiveDataBytes() const {
   if (!rep_) return 0;
   rep_->db->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimateLiveDataSize, &v);
   return v;
+}
+
+uint64_t Engine::TrimLogArchive() {
+  if (options_.log_keep_mb == 0 || options_.read_only) return 0;
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  if (!rep_ || read_only_fallback_) return 0;
+  struct ArchivedLog {
+    uint64_t number;
+    uint64_t bytes;
+    std::filesystem::path path;
+  };
+  std::vector<ArchivedLog> logs;
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(dir_ + "/archive", ec)) {
+    if (f.path().extension() != ".log") continue;
+    std::error_code size_ec;  // RocksDB's own purge may have removed it since the listing
+    const uint64_t bytes = std::filesystem::file_size(f.path(), size_ec);
+    if (size_ec) continue;
+    logs.push_back({std::strtoull(f.path().stem().c_str(), nullptr, 10), bytes, f.path()});
+    total += bytes;
+  }
+  const uint64_t limit = options_.log_keep_mb << 20;
+  if (total <= limit) return 0;
+  std::sort(logs.begin(), logs.end(),
+            [](const ArchivedLog& a, const ArchivedLog& b) { return a.number < b.number; });
+  uint64_t removed = 0;
+  for (const ArchivedLog& log : logs) {
+    if (total <= limit) break;
+    std::error_code rm_ec;
+    if (std::filesystem::remove(log.path, rm_ec)) {
+      total -= log.bytes;
+      removed += log.bytes;
+    }
+  }
+  return removed;
 }
 
 Status Engine::Resume() {

@@ -250,6 +250,14 @@ class Engine {
   Status Flush();
   // Compacts everything now (tests: makes the compaction filters run).
   Status CompactAll();
+  // Deletes the oldest archived log files (replication's backlog) until the archive
+  // holds at most log_keep_mb; returns the bytes removed. RocksDB enforces that limit
+  // itself only every ten minutes (its kDefaultIntervalToDeleteObsoleteWAL), and a
+  // write-heavy load fills a disk meanwhile: a 4-minute benchmark left 18 GB of archive
+  // here under a 1 GB limit, and the next run failed with ENOSPC. The persister calls it
+  // once a second. A replica that needed a deleted file falls back to a full sync, as
+  // after RocksDB's own purge.
+  uint64_t TrimLogArchive();
   // Clears a background error RocksDB entered after a failed write (DB::Resume), so that
   // writes go through again once the disk accepts them.
   Status Resume();

@@ -552,9 +552,18 @@ void Persister::Run() {
   using Steady = std::chrono::steady_clock;
   const bool always = mode_ == Mode::kAlways;
   auto last_sync = Steady::now();
+  auto last_trim = Steady::now();
   bool unsynced = false;
   for (;;) {
     const bool stopping = stop_.load(std::memory_order_seq_cst);
+    if (Steady::now() - last_trim >= std::chrono::seconds(1)) {
+      // Replication's backlog within its size limit (Engine::TrimLogArchive says why).
+      if (uint64_t removed = engine_->TrimLogArchive(); removed > 0) {
+        VLOG_VERBOSE("Persister: removed %llu bytes of archived log past replication.backlog-mb",
+                     static_cast<unsigned long long>(removed));
+      }
+      last_trim = Steady::now();
+    }
     if (replicated_unsynced_.exchange(false, std::memory_order_acq_rel) && !always) {
       unsynced = true;
     }
