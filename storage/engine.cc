@@ -716,6 +716,14 @@ uint64_t Engine::TrimLogArchive() {
   if (options_.log_keep_mb == 0 || options_.read_only) return 0;
   std::shared_lock<std::shared_mutex> lock(mu_);
   if (!rep_ || read_only_fallback_) return 0;
+  // Pinned (PinFiles: a replica's full sync needs the log from its checkpoint on, however
+  // much is written meanwhile; or RocksDB's own backups): nothing goes.
+  uint64_t deletions_enabled = 1;
+  if (!rep_->db->GetIntProperty(rocksdb::DB::Properties::kIsFileDeletionsEnabled,
+                                &deletions_enabled) ||
+      deletions_enabled == 0) {
+    return 0;
+  }
   struct ArchivedLog {
     uint64_t number;
     uint64_t bytes;

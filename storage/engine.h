@@ -256,7 +256,7 @@ class Engine {
   // write-heavy load fills a disk meanwhile: a 4-minute benchmark left 18 GB of archive
   // here under a 1 GB limit, and the next run failed with ENOSPC. The persister calls it
   // once a second. A replica that needed a deleted file falls back to a full sync, as
-  // after RocksDB's own purge.
+  // after RocksDB's own purge. Nothing is removed while files are pinned (PinFiles).
   uint64_t TrimLogArchive();
   // Clears a background error RocksDB entered after a failed write (DB::Resume), so that
   // writes go through again once the disk accepts them.
