@@ -84,6 +84,16 @@ def settled(s, c):
     assert wait_for(lambda: used(c) <= s.limit + SLACK, 20), (used(c), s.limit)
 
 
+def quiet(c):
+    """Waits until eviction has stopped offloading: a value becomes offloadable only once
+    the persister has written it, so offloads can go on for a while after settled()."""
+    def same_twice():
+        before = info(c)["vellum_tiering_keys_on_disk_only"]
+        time.sleep(0.3)
+        return info(c)["vellum_tiering_keys_on_disk_only"] == before
+    assert wait_for(same_twice, 20)
+
+
 def test_a_data_set_four_times_maxmemory_stays_whole(make):
     s, c = make()
     fill(c)
@@ -165,6 +175,7 @@ def test_object_idletime_freq_and_refcount_of_keys_on_disk_read_nothing_back(mak
     s, c = make()
     fill(c)
     settled(s, c)
+    quiet(c)  # (in one CI run under TSan, one more key went to disk after settled())
     old = ["page:%d" % i for i in range(300)]  # the least recently used: on disk
     on_disk = info(c)["vellum_tiering_keys_on_disk_only"]
     assert on_disk > KEYS // 2
@@ -301,8 +312,9 @@ def test_a_restart_warms_up_to_every_key_within_maxmemory(make):
     c = s.client()
     assert wait_for(lambda: info(c)["vellum_warmup_status"] == "done", 30)
     i = info(c)
-    # The loader left keys on disk; eviction may have offloaded some it loaded meanwhile.
-    assert i["vellum_warmup_keys_left_on_disk"] > 0
+    # Most values stay on disk: left there by the loader, or offloaded by eviction as the
+    # loader went (which of the two is timing: in one CI run under TSan eviction kept pace
+    # with the loader, which then left none).
     assert i["vellum_tiering_keys_on_disk_only"] > KEYS // 2
     assert used(c) <= s.limit + SLACK
     assert c.dbsize() == KEYS
@@ -322,7 +334,7 @@ def test_a_snapshot_larger_than_maxmemory_is_restored_at_start(make):
     c.close()
     t, ct = make("--restore-from", os.path.join(s.tmp, "data", "snapshots"), limit=s.limit)
     assert wait_for(lambda: info(ct)["vellum_warmup_status"] == "done", 60)
-    assert info(ct)["vellum_warmup_keys_left_on_disk"] > 0
+    # Left on disk by the loader or offloaded by eviction as it loaded: either way, on disk.
     assert info(ct)["vellum_tiering_keys_on_disk_only"] > KEYS // 2
     assert used(ct) <= s.limit + SLACK
     assert ct.dbsize() == KEYS
