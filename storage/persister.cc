@@ -112,7 +112,7 @@ bool Persister::CommitFromLoop() {
     return false;
   }
   loop_cycles_.fetch_add(1, std::memory_order_relaxed);
-  loop_unsynced_.store(true, std::memory_order_release);
+  written_elsewhere_unsynced_.store(true, std::memory_order_release);
   return true;
 }
 
@@ -564,10 +564,9 @@ void Persister::Run() {
       }
       last_trim = Steady::now();
     }
-    if (replicated_unsynced_.exchange(false, std::memory_order_acq_rel) && !always) {
+    if (written_elsewhere_unsynced_.exchange(false, std::memory_order_acq_rel) && !always) {
       unsynced = true;
     }
-    if (loop_unsynced_.exchange(false, std::memory_order_acq_rel)) unsynced = true;
     bool work = false;
     CycleOutcome outcome = CycleOutcome::kWritten;
     {
@@ -620,7 +619,7 @@ void Persister::Run() {
         !checkpoint_pending_.load(std::memory_order_seq_cst)) {
       // In everysec, workers write without waking this thread: look every 100 ms for
       // their unsynced writes, and for RocksDB's memory to publish.
-      wake_cv_.wait_for(lock, std::chrono::milliseconds(always ? 1000 : (unsynced ? 200 : 100)));
+      wake_cv_.wait_for(lock, std::chrono::milliseconds(always ? 1000 : 100));
     }
     sleeping_.store(false, std::memory_order_seq_cst);
   }

@@ -113,7 +113,7 @@ class Persister final : public WriteListener, public OffloadGuard {
   // A replicated batch was written to the engine by someone else (the replica link):
   // in everysec, the next once-a-second sync covers it, on this thread, so the link never
   // waits for an fsync. Any thread.
-  void NoteReplicatedWrite() { replicated_unsynced_.store(true, std::memory_order_release); }
+  void NoteReplicatedWrite() { written_elsewhere_unsynced_.store(true, std::memory_order_release); }
   // Nothing recorded is left to write: every write so far is in the engine.
   bool Idle() const;
   // Waits until everything recorded before SetFollowing(true) is written, so the engine
@@ -278,9 +278,9 @@ class Persister final : public WriteListener, public OffloadGuard {
   std::atomic<uint64_t> version_floor_{0};
   // Changed under every shard lock, read under one (writers) or any thread.
   std::atomic<bool> following_{false};
-  std::atomic<bool> replicated_unsynced_{false};
-  // A worker's cycle wrote to the WAL: the thread's next once-a-second sync must run.
-  std::atomic<bool> loop_unsynced_{false};
+  // The replica link or a worker's cycle wrote to the WAL: the thread's next
+  // once-a-second sync (everysec) must run.
+  std::atomic<bool> written_elsewhere_unsynced_{false};
   std::atomic<uint64_t> loop_cycles_{0};
   std::atomic<uint64_t> started_{0};
   // A write was noted since the current cycle started: one more cycle must complete
