@@ -11,7 +11,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <mutex>
 #include <new>
 
 namespace vellum {
@@ -99,9 +101,51 @@ uint64_t UsedMemory() {
 
 namespace {
 std::atomic<uint64_t> g_not_counted{0};
+
+// A decrease reported but not yet believed in full (see SetNotCountedMemoryAt).
+struct NotCountedDrop {
+  std::mutex mu;
+  bool pending = false;
+  uint64_t from = 0;     // what was published before the decrease was first reported
+  uint64_t heap = 0;     // UsedMemory() then
+  int64_t since_ms = 0;  // when
+};
+NotCountedDrop g_drop;
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 }  // namespace
 
-void SetNotCountedMemory(uint64_t bytes) { g_not_counted.store(bytes, std::memory_order_relaxed); }
+void SetNotCountedMemory(uint64_t bytes) { SetNotCountedMemoryAt(bytes, SteadyMs()); }
+
+void SetNotCountedMemoryAt(uint64_t bytes, int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(g_drop.mu);
+  const uint64_t published = g_not_counted.load(std::memory_order_relaxed);
+  if (bytes >= published) {
+    g_drop.pending = false;
+    g_not_counted.store(bytes, std::memory_order_relaxed);
+    return;
+  }
+  const uint64_t heap = UsedMemory();
+  if (!g_drop.pending) {
+    g_drop.pending = true;
+    g_drop.from = published;
+    g_drop.heap = heap;
+    g_drop.since_ms = now_ms;
+  }
+  // Believed as far as the heap has fallen since; in full after the lag.
+  const uint64_t freed = g_drop.heap > heap ? g_drop.heap - heap : 0;
+  uint64_t believed = g_drop.from > freed ? g_drop.from - freed : 0;
+  if (now_ms - g_drop.since_ms >= kNotCountedLagMs || believed <= bytes) {
+    believed = bytes;
+    g_drop.pending = false;
+  }
+  g_not_counted.store(std::min(believed, published), std::memory_order_relaxed);
+}
+
 uint64_t NotCountedMemory() { return g_not_counted.load(std::memory_order_relaxed); }
 uint64_t UsedMemoryForEviction() {
   uint64_t used = UsedMemory(), not_counted = NotCountedMemory();
