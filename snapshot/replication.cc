@@ -175,17 +175,17 @@ void Replication::Forget(uint64_t client_id) {
   replicas_.erase(client_id);
 }
 
-bool Replication::WentApartAt(uint64_t sequence, const std::string& hash) {
+Replication::LastBatch Replication::CheckLastBatch(uint64_t sequence, const std::string& hash) {
   storage::LogBatch b;
   switch (engine_->BatchEndingAt(sequence, &b)) {
     case storage::Engine::LogPosition::kBatchEndsHere:
-      return HashHex(b.data) != hash;
+      return HashHex(b.data) == hash ? LastBatch::kSame : LastBatch::kWentApart;
     case storage::Engine::LogPosition::kInsideABatch:
-      return true;
+      return LastBatch::kWentApart;
     case storage::Engine::LogPosition::kNotHeld:
-      return false;
+      return LastBatch::kNotHeld;
   }
-  return false;
+  return LastBatch::kNotHeld;
 }
 
 int64_t Replication::CountAcked(uint64_t sequence) const {

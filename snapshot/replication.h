@@ -82,11 +82,15 @@ class Replication {
   // The replicas heard from in the last 10 seconds (older ones are forgotten).
   std::vector<Replica> Replicas() const;
 
-  // Whether a replica whose last batch ends at `sequence` with this XXH3 (hex) went apart
-  // from this database: this log's batch there differs, or none of its batches ends
-  // there. False when the log no longer holds that position (nothing to compare; the
-  // log read itself then decides). Disk: the feeder's thread.
-  bool WentApartAt(uint64_t sequence, const std::string& hash);
+  // Whether a replica whose last batch ends at `sequence` with this XXH3 (hex) may resume
+  // here: this log holds a batch ending there with that hash (kSame). kWentApart: this
+  // log's batch there differs, or none of its batches ends there. kNotHeld: the log no
+  // longer holds that batch, so the two histories cannot be compared; such a replica
+  // gets a full sync too, since the next batches being held proves nothing (a primary
+  // that went back in time under its id and wrote past the replica's position holds
+  // them). Disk: the feeder's thread.
+  enum class LastBatch { kSame, kWentApart, kNotHeld };
+  LastBatch CheckLastBatch(uint64_t sequence, const std::string& hash);
   // WAIT: calls done(n) with the number of replicas that acknowledged every write made
   // before the call, once n >= numreplicas or at the deadline (monotonic ms, 0 = none).
   void Wait(int64_t numreplicas, int64_t deadline_ms, std::function<void(int64_t)> done,

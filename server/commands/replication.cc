@@ -241,13 +241,25 @@ Status StreamLog(CommandContext& ctx) {
             }
           }
         }
-        if (st.ok() && probe && last_hash != "-" && from > 1 &&
-            r->WentApartAt(from - 1, last_hash)) {
-          r->sync_partial_err.fetch_add(1);
-          reply([](protocol::ReplyWriter& w) {
-            w.Error("LOGGONE the replica's last batch is not this log's: the histories went apart");
-          });
-          return;
+        if (st.ok() && probe && last_hash != "-" && from > 1) {
+          const char* why = nullptr;
+          switch (r->CheckLastBatch(from - 1, last_hash)) {
+            case snapshot::Replication::LastBatch::kSame:
+              break;
+            case snapshot::Replication::LastBatch::kWentApart:
+              why = "LOGGONE the replica's last batch is not this log's: the histories went apart";
+              break;
+            case snapshot::Replication::LastBatch::kNotHeld:
+              why =
+                  "LOGGONE the log no longer holds the replica's last batch: the histories "
+                  "cannot be compared";
+              break;
+          }
+          if (why != nullptr) {
+            r->sync_partial_err.fetch_add(1);
+            reply([why](protocol::ReplyWriter& w) { w.Error(why); });
+            return;
+          }
         }
         if (probe) (gone ? r->sync_partial_err : r->sync_partial_ok).fetch_add(1);
         if (!st.ok()) {

@@ -456,10 +456,14 @@ def test_a_log_that_no_longer_reaches_back_falls_back_to_a_full_sync():
 
 def test_recent_batches_are_served_from_memory_without_the_files():
     # The same absence without the restart: the batches missed are still in the primary's
-    # memory (the recent log), so the replica resumes although the files are gone.
+    # memory (the recent log), so the replica resumes although the files are gone. So is
+    # the replica's last batch, whose hash the primary must compare (a batch it streamed:
+    # the recent log keeps batches from the first log request on).
     with Vellumd("--replication.backlog-ttl", "off", "--replication.backlog-mb", "0") as p:
         fill(p, 100)
         with replica_of(p.port) as r:
+            assert_converged(p, r)
+            fill(p, 10, prefix="streamed")
             assert_converged(p, r)
             r.stop()
             fill(p, 100, prefix="while-down")
@@ -786,6 +790,53 @@ def test_a_primary_that_went_back_in_time_under_its_id_is_not_resumed_on(tmp_pat
             assert_converged(p, r)
             assert ask(r, "GET", "lost-in-the-cut:0") is None
             assert stats(p)["sync_partial_err"] == 1
+
+
+def test_a_replica_whose_last_batch_the_primary_no_longer_holds_makes_a_full_sync(tmp_path):
+    # The same power cut, then the primary's log moves on (no backlog, a flush, a
+    # restart): its batch at the replica's position is gone, the ones after it are held.
+    # Nothing can be compared, so nothing is resumed.
+    def write_one_by_one(server, prefix, n):
+        c = server.client()
+        for i in range(n):
+            c.set("%s:%d" % (prefix, i), "x")
+        c.close()
+
+    no_backlog = ("--replication.backlog-ttl", "off", "--replication.backlog-mb", "0")
+    with Vellumd(*no_backlog) as p:
+        fill(p, 100)
+        p.stop()
+        before = str(tmp_path / "before")
+        shutil.copytree(os.path.join(p.tmp, "data"), before)
+        p.start()
+        with replica_of(p.port) as r:
+            assert_converged(p, r)
+            write_one_by_one(p, "lost-in-the-cut", 50)
+            assert_converged(p, r)
+            position = repl_info(r)["master_repl_offset"]
+            r.stop()
+            p.stop()
+            shutil.rmtree(os.path.join(p.tmp, "data"))
+            shutil.copytree(before, os.path.join(p.tmp, "data"))  # back in time, same id
+            p.start()
+            c = p.client()
+            for i in range(100):  # up to the replica's position, one sequence at a time
+                if repl_info(p)["master_repl_offset"] >= position:
+                    break
+                c.set("after-the-cut:%d" % i, "x")
+            c.close()
+            assert repl_info(p)["master_repl_offset"] == position
+            ask(p, "SNAPSHOT", "CREATE")  # a flush: the log files up to here go
+            p.stop()
+            p.start()  # and the batches kept in memory
+            write_one_by_one(p, "later", 20)  # from the replica's position on: held
+            r.start()
+            assert_converged(p, r)
+            assert ask(r, "GET", "lost-in-the-cut:0") is None
+            assert ask(r, "GET", "after-the-cut:0") == b"x"
+            s = stats(p)  # counted since the primary's restart
+            assert s["sync_partial_err"] == 1
+            assert s["sync_full"] == 1
 
 
 def test_replicaof_without_persistence_is_refused():
