@@ -58,17 +58,27 @@ void LogFeeder::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  // Checkpoints still being made answer for themselves once they find the feeder stopped.
+  for (auto& maker : makers_) {
+    if (maker.second.joinable()) maker.second.join();
+  }
+  makers_.clear();
   ReleasePins(0, /*all=*/true);
+}
+
+std::map<uint64_t, LogFeeder::Pin>::iterator LogFeeder::Unpin(
+    std::map<uint64_t, Pin>::iterator pin) {
+  if (Status st = engine_->UnpinFiles(); !st.ok()) {
+    VLOG_WARNING("Replication: %s", st.message().c_str());
+  }
+  return pins_.erase(pin);
 }
 
 void LogFeeder::ReleasePins(uint64_t owner, bool all) {
   const int64_t now = MonotonicMs();
   for (auto it = pins_.begin(); it != pins_.end();) {
     if (all || (owner != 0 && it->second.owner == owner) || now >= it->second.deadline_ms) {
-      if (Status st = engine_->UnpinFiles(); !st.ok()) {
-        VLOG_WARNING("Replication: %s", st.message().c_str());
-      }
-      it = pins_.erase(it);
+      it = Unpin(it);
     } else {
       ++it;
     }
@@ -170,51 +180,82 @@ void LogFeeder::MakeCheckpoint(uint64_t owner,
                                std::function<void(const Result<CheckpointOffer>&)> done) {
   auto shared = std::make_shared<std::function<void(const Result<CheckpointOffer>&)>>(std::move(done));
   if (!Submit([this, owner, shared] {
-        auto& done = *shared;
-      // A replica starting over: what its earlier attempts held goes.
-      ReleasePins(owner, false);
-      for (auto it = checkpoints_.begin(); it != checkpoints_.end();) {
-        const uint64_t old = it++->first;
-        if (checkpoints_[old].owner == owner) DropCheckpoint(old);
-      }
-      const uint64_t id = next_id_++;
-      const std::string dir = CheckpointDir(id);
-      std::error_code ec;
-      fs::create_directories(dir_, ec);
-      // Pinned before the cut: nothing from the checkpoint's sequence on can go.
-      if (Status st = engine_->PinFiles(); !st.ok()) {
-        done(st);
-        return;
-      }
-      Result<uint64_t> seq = persister_->Checkpoint(dir);
-      if (!seq.ok()) {
-        (void)engine_->UnpinFiles();
-        done(seq.status());
-        return;
-      }
-      const int64_t deadline = MonotonicMs() + kPinMs;
-      pins_[id] = {owner, deadline};
-      Offered& offered = checkpoints_[id];
-      offered.owner = owner;
-      offered.deadline_ms = deadline;
-      CheckpointOffer offer;
-      offer.id = id;
-      offer.sequence = *seq;
-      for (const auto& entry : fs::directory_iterator(dir, ec)) {
-        if (!entry.is_regular_file()) continue;
-        Result<uint64_t> h = HashFile(entry.path().string());
-        if (!h.ok()) {
-          ReleasePins(owner, false);
-          DropCheckpoint(id);
-          done(h.status());
+        // A replica starting over: what its earlier attempts held goes.
+        ReleasePins(owner, false);
+        for (auto it = checkpoints_.begin(); it != checkpoints_.end();) {
+          const uint64_t old = it++->first;
+          if (checkpoints_[old].owner == owner) DropCheckpoint(old);
+        }
+        const uint64_t id = next_id_++;
+        std::error_code ec;
+        fs::create_directories(dir_, ec);
+        // Pinned before the cut: nothing from the checkpoint's sequence on can go.
+        if (Status st = engine_->PinFiles(); !st.ok()) {
+          (*shared)(st);
           return;
         }
-        offer.files.push_back({entry.path().filename().string(), entry.file_size(), *h});
-        offered.files.insert(entry.path().filename().string());
-      }
-      done(offer);
+        pins_[id] = {owner, MonotonicMs() + kPinMs};
+        // The cut and the hashing of every file take seconds for a large database: on a
+        // thread of their own, so that the other replicas' log requests go on meanwhile.
+        makers_[id] = std::thread([this, id, shared] { MakeCheckpointFiles(id, shared); });
       })) {
     (*shared)(Status::Error("the server is shutting down"));
+  }
+}
+
+void LogFeeder::MakeCheckpointFiles(
+    uint64_t id, std::shared_ptr<std::function<void(const Result<CheckpointOffer>&)>> done) {
+  const std::string dir = CheckpointDir(id);
+  auto made = std::make_shared<Result<CheckpointOffer>>(Status::Error("unset"));
+  Result<uint64_t> seq = persister_->Checkpoint(dir);
+  if (!seq.ok()) {
+    *made = seq.status();
+  } else {
+    CheckpointOffer offer;
+    offer.id = id;
+    offer.sequence = *seq;
+    std::error_code ec;
+    Status st;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      if (!entry.is_regular_file()) continue;
+      Result<uint64_t> h = HashFile(entry.path().string());
+      if (!h.ok()) {
+        st = h.status();
+        break;
+      }
+      offer.files.push_back({entry.path().filename().string(), entry.file_size(), *h});
+    }
+    *made = st.ok() ? Result<CheckpointOffer>(std::move(offer)) : Result<CheckpointOffer>(st);
+  }
+  // Offered on the feeder's thread, which owns the pins and the checkpoints' table.
+  const bool submitted = Submit([this, id, made, done] {
+    auto maker = makers_.find(id);
+    if (maker != makers_.end()) {
+      maker->second.join();  // it has only this lambda's submission left to return from
+      makers_.erase(maker);
+    }
+    auto pin = pins_.find(id);
+    if (made->ok() && pin == pins_.end()) {
+      // Its owner started over, or the pin expired, while it was being made.
+      *made = Status::Error("ERR the checkpoint was superseded by a newer request");
+    }
+    if (!made->ok()) {
+      if (pin != pins_.end()) Unpin(pin);
+      std::error_code ec;
+      fs::remove_all(CheckpointDir(id), ec);
+      (*done)(*made);
+      return;
+    }
+    Offered& offered = checkpoints_[id];
+    offered.owner = pin->second.owner;
+    offered.deadline_ms = pin->second.deadline_ms;
+    for (const CheckpointFile& f : (*made)->files) offered.files.insert(f.name);
+    (*done)(*made);
+  });
+  if (!submitted) {  // stopping: Stop() unpins everything after joining this thread
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    (*done)(Status::Error("the server is shutting down"));
   }
 }
 

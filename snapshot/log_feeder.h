@@ -17,8 +17,12 @@
 // want of log. Only the files a checkpoint offered can be read from it; its directory
 // goes at RELEASE, at its owner's next checkpoint, or after kPinMs.
 //
+// A checkpoint is made on a thread of its own (the cut, then the hash of every file: seconds
+// for a large database), so that the other replicas' log requests are not held up by it.
+//
 // Every request is answered through its callback, on the feeder's thread (the server
-// turns that into a deferred reply). Thread-safe: requests may come from any thread.
+// turns that into a deferred reply); a checkpoint still being made at Stop answers on its
+// own thread. Thread-safe: requests may come from any thread.
 #pragma once
 
 #include <condition_variable>
@@ -26,8 +30,9 @@
 #include <deque>
 #include <functional>
 #include <map>
-#include <set>
+#include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -108,6 +113,10 @@ class LogFeeder {
   void ReleasePins(uint64_t owner, bool all);
   // Removes checkpoint `id`'s directory and forgets its files.
   void DropCheckpoint(uint64_t id);
+  // On checkpoint `id`'s maker thread: the persister's cut into its directory and the hash
+  // of each file; then, on the feeder's thread, the offer (or the error) through done.
+  void MakeCheckpointFiles(
+      uint64_t id, std::shared_ptr<std::function<void(const Result<CheckpointOffer>&)>> done);
 
   storage::Engine* engine_;
   storage::Persister* persister_;
@@ -131,6 +140,10 @@ class LogFeeder {
     int64_t deadline_ms;  // monotonic
   };
   std::map<uint64_t, Pin> pins_;            // by checkpoint id; feeder thread only (and Stop)
+  // Unpins the engine's files once for `pin` and forgets it; the next pin.
+  std::map<uint64_t, Pin>::iterator Unpin(std::map<uint64_t, Pin>::iterator pin);
+  // Checkpoints being made, by id; feeder thread only (and Stop, after it ends).
+  std::map<uint64_t, std::thread> makers_;
   struct Offered {
     uint64_t owner;
     int64_t deadline_ms;

@@ -4,6 +4,7 @@ either side. Every test ends by comparing DEBUG DIGEST of primary and replica.
 """
 import os
 import random
+import select
 import shutil
 import socket
 import threading
@@ -837,6 +838,26 @@ def test_a_replica_whose_last_batch_the_primary_no_longer_holds_makes_a_full_syn
             s = stats(p)  # counted since the primary's restart
             assert s["sync_partial_err"] == 1
             assert s["sync_full"] == 1
+
+
+def test_a_checkpoint_being_made_holds_up_no_other_replicas_log(primary):
+    # A full sync's checkpoint (the cut, then the hash of every file) takes seconds for a
+    # large database; another replica's log request is answered meanwhile, not after it.
+    fill_values(primary, 8000, 8192)  # 64 MiB: memtables to flush, files to hash
+    position = repl_info(primary)["master_repl_offset"]
+    syncing, following = RespConn(primary.port, timeout=60), RespConn(primary.port, timeout=60)
+    try:
+        syncing.send("REPLSTREAM", "CHECKPOINT")
+        time.sleep(0.01)  # its job is on the feeder's thread first
+        following.send("REPLSTREAM", "LOG", position + 1, 1 << 20, 0)
+        readable, _, _ = select.select([syncing.sock, following.sock], [], [], 60)
+        assert readable == [following.sock]
+        assert following.read_raw() == b"*0\r\n"  # nothing new, answered at once
+        offer = syncing.read_raw()
+        assert offer.startswith(b"*") and b"CURRENT" in offer
+    finally:
+        syncing.close()
+        following.close()
 
 
 def test_replicaof_without_persistence_is_refused():
