@@ -195,6 +195,12 @@ std::vector<FieldSpec> BuildSchema() {
            &Config::replication_serve_stale_data,
            "A replica whose link is down or still in its first sync answers with the data it "
            "has; false refuses with -MASTERDOWN."),
+      Aliased(Enum("replication.read-only", "replica-read-only", "yes", kRuntime,
+                   &Config::replication_read_only,
+                   "A replica refuses writes (-READONLY), always: it writes its primary's "
+                   "batches with their sequence numbers, which a write of its own would "
+                   "break (Redis's replica-read-only no is not supported)."),
+              "slave-read-only"),
       Encoding("encoding.hash-max-listpack-entries", "hash-max-listpack-entries",
                "hash-max-ziplist-entries", 0, &Config::hash_max_listpack_entries,
                "The most fields a hash keeps packed in one string (OBJECT ENCODING listpack) "

@@ -84,6 +84,7 @@ struct Config {
   int64_t replication_backlog_mb = 1024;       // and at most this many MB of it
   int64_t replication_backlog_memory_mb = 32;  // the newest part also kept in memory
   bool replication_serve_stale_data = true;    // a replica without its link still answers
+  std::string replication_read_only = "yes";   // replica-read-only: always yes
   // [encoding]: Redis's compact-encoding thresholds. Accepted (tools, tuning scripts and
   // Redis's own test suite set them) and ignored: Vellum's hashes and sets have one
   // representation each (README, "Where Vellum differs").

@@ -420,7 +420,7 @@ TEST(ConfigStoreTest, GetGlob) {
   // derived from storage.durability.
   size_t aliases = 0;
   for (const FieldSpec& f : Schema()) aliases += f.redis_alias != nullptr;
-  EXPECT_EQ(aliases, 6u);
+  EXPECT_EQ(aliases, 7u);  // five ziplist names, lua-time-limit, slave-read-only
   EXPECT_EQ(store.Get("*").size(), Schema().size() + aliases + 2);
   EXPECT_EQ(store.Get("hash-max-ziplist-entries"), (Pairs{{"hash-max-ziplist-entries", "512"}}));
   EXPECT_EQ(store.Get("hash-max-*-entries"),

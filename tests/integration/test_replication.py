@@ -306,6 +306,19 @@ def test_a_replica_refuses_writes_with_redis_readonly_error(primary):
         rc.close()
 
 
+def test_replica_read_only_is_yes_and_cannot_be_turned_off(primary):
+    # Tools read it (and its old name); a writable replica is not offered: a local write
+    # would take a sequence number the primary's next batch needs.
+    c = primary.client()
+    assert c.config_get("replica-read-only") == {"replica-read-only": "yes"}
+    assert c.config_get("slave-read-only") == {"slave-read-only": "yes"}
+    c.config_set("replica-read-only", "yes")
+    with pytest.raises(redis.ResponseError, match="replica-read-only"):
+        c.config_set("replica-read-only", "no")
+    assert c.config_get("replica-read-only") == {"replica-read-only": "yes"}
+    c.close()
+
+
 def test_scripts_replicate_by_their_effects_and_write_nowhere_on_a_replica(primary):
     c = primary.client()
     body = ("local n = redis.call('incr', KEYS[1])\n"
