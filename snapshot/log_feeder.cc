@@ -203,30 +203,26 @@ void LogFeeder::MakeCheckpoint(uint64_t owner,
   }
 }
 
+Result<CheckpointOffer> LogFeeder::CutAndHash(uint64_t id) {
+  const std::string dir = CheckpointDir(id);
+  Result<uint64_t> seq = persister_->Checkpoint(dir);
+  if (!seq.ok()) return seq.status();
+  CheckpointOffer offer;
+  offer.id = id;
+  offer.sequence = *seq;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file()) continue;
+    Result<uint64_t> h = HashFile(entry.path().string());
+    if (!h.ok()) return h.status();
+    offer.files.push_back({entry.path().filename().string(), entry.file_size(), *h});
+  }
+  return offer;
+}
+
 void LogFeeder::MakeCheckpointFiles(
     uint64_t id, std::shared_ptr<std::function<void(const Result<CheckpointOffer>&)>> done) {
-  const std::string dir = CheckpointDir(id);
-  auto made = std::make_shared<Result<CheckpointOffer>>(Status::Error("unset"));
-  Result<uint64_t> seq = persister_->Checkpoint(dir);
-  if (!seq.ok()) {
-    *made = seq.status();
-  } else {
-    CheckpointOffer offer;
-    offer.id = id;
-    offer.sequence = *seq;
-    std::error_code ec;
-    Status st;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-      if (!entry.is_regular_file()) continue;
-      Result<uint64_t> h = HashFile(entry.path().string());
-      if (!h.ok()) {
-        st = h.status();
-        break;
-      }
-      offer.files.push_back({entry.path().filename().string(), entry.file_size(), *h});
-    }
-    *made = st.ok() ? Result<CheckpointOffer>(std::move(offer)) : Result<CheckpointOffer>(st);
-  }
+  auto made = std::make_shared<Result<CheckpointOffer>>(CutAndHash(id));
   // Offered on the feeder's thread, which owns the pins and the checkpoints' table.
   const bool submitted = Submit([this, id, made, done] {
     auto maker = makers_.find(id);
@@ -241,8 +237,7 @@ void LogFeeder::MakeCheckpointFiles(
     }
     if (!made->ok()) {
       if (pin != pins_.end()) Unpin(pin);
-      std::error_code ec;
-      fs::remove_all(CheckpointDir(id), ec);
+      DropCheckpoint(id);
       (*done)(*made);
       return;
     }
@@ -254,7 +249,7 @@ void LogFeeder::MakeCheckpointFiles(
   });
   if (!submitted) {  // stopping: Stop() unpins everything after joining this thread
     std::error_code ec;
-    fs::remove_all(dir, ec);
+    fs::remove_all(CheckpointDir(id), ec);  // not DropCheckpoint: the table is the feeder's
     (*done)(Status::Error("the server is shutting down"));
   }
 }

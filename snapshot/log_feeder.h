@@ -113,8 +113,10 @@ class LogFeeder {
   void ReleasePins(uint64_t owner, bool all);
   // Removes checkpoint `id`'s directory and forgets its files.
   void DropCheckpoint(uint64_t id);
-  // On checkpoint `id`'s maker thread: the persister's cut into its directory and the hash
-  // of each file; then, on the feeder's thread, the offer (or the error) through done.
+  // The persister's cut into checkpoint `id`'s directory, and the hash of each file.
+  Result<CheckpointOffer> CutAndHash(uint64_t id);
+  // On checkpoint `id`'s maker thread: CutAndHash; then, on the feeder's thread, the
+  // offer (or the error) through done.
   void MakeCheckpointFiles(
       uint64_t id, std::shared_ptr<std::function<void(const Result<CheckpointOffer>&)>> done);
 
