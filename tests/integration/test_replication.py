@@ -774,30 +774,42 @@ def test_replstream_refuses_what_it_cannot_serve(primary):
     c.close()
 
 
+def write_one_by_one(server, prefix, n):
+    """One write per batch: every sequence number starts a batch."""
+    c = server.client()
+    for i in range(n):
+        c.set("%s:%d" % (prefix, i), "x")
+    c.close()
+
+
+def copy_data(server, to):
+    """The server's data directory copied while it is stopped; it then starts again."""
+    server.stop()
+    shutil.copytree(os.path.join(server.tmp, "data"), to)
+    server.start()
+
+
+def put_data_back(server, copy):
+    """The stopped server's data directory as it was when copied: back in time, same id."""
+    shutil.rmtree(os.path.join(server.tmp, "data"))
+    shutil.copytree(copy, os.path.join(server.tmp, "data"))
+
+
 def test_a_primary_that_went_back_in_time_under_its_id_is_not_resumed_on(tmp_path):
     # What a power cut can do to an everysec primary: it comes back without its last
     # writes, under the same replication id, then takes others. Writes one at a time, so
     # every sequence number starts a batch and only the last-batch hash can tell.
-    def write_one_by_one(server, prefix, n):
-        c = server.client()
-        for i in range(n):
-            c.set("%s:%d" % (prefix, i), "x")
-        c.close()
-
     with Vellumd() as p:
         fill(p, 100)
-        p.stop()
         before = str(tmp_path / "before")
-        shutil.copytree(os.path.join(p.tmp, "data"), before)
-        p.start()
+        copy_data(p, before)
         with replica_of(p.port) as r:
             assert_converged(p, r)
             write_one_by_one(p, "lost-in-the-cut", 50)
             assert_converged(p, r)
             r.stop()
             p.stop()
-            shutil.rmtree(os.path.join(p.tmp, "data"))
-            shutil.copytree(before, os.path.join(p.tmp, "data"))  # back in time, same id
+            put_data_back(p, before)
             p.start()
             write_one_by_one(p, "after-the-cut", 200)  # past the replica's position
             r.start()
@@ -810,19 +822,11 @@ def test_a_replica_whose_last_batch_the_primary_no_longer_holds_makes_a_full_syn
     # The same power cut, then the primary's log moves on (no backlog, a flush, a
     # restart): its batch at the replica's position is gone, the ones after it are held.
     # Nothing can be compared, so nothing is resumed.
-    def write_one_by_one(server, prefix, n):
-        c = server.client()
-        for i in range(n):
-            c.set("%s:%d" % (prefix, i), "x")
-        c.close()
-
     no_backlog = ("--replication.backlog-ttl", "off", "--replication.backlog-mb", "0")
     with Vellumd(*no_backlog) as p:
         fill(p, 100)
-        p.stop()
         before = str(tmp_path / "before")
-        shutil.copytree(os.path.join(p.tmp, "data"), before)
-        p.start()
+        copy_data(p, before)
         with replica_of(p.port) as r:
             assert_converged(p, r)
             write_one_by_one(p, "lost-in-the-cut", 50)
@@ -830,8 +834,7 @@ def test_a_replica_whose_last_batch_the_primary_no_longer_holds_makes_a_full_syn
             position = repl_info(r)["master_repl_offset"]
             r.stop()
             p.stop()
-            shutil.rmtree(os.path.join(p.tmp, "data"))
-            shutil.copytree(before, os.path.join(p.tmp, "data"))  # back in time, same id
+            put_data_back(p, before)
             p.start()
             c = p.client()
             for i in range(100):  # up to the replica's position, one sequence at a time
