@@ -75,7 +75,15 @@ Result<RespValue> RespClient::Call(const std::vector<std::string>& argv) {
     }
     sent += static_cast<size_t>(n);
   }
-  return Read();
+  Result<RespValue> reply = Read();
+  // A large reply (a 4 MiB chunk of a full sync's files) grew the buffer: once it is
+  // consumed, give that memory back instead of keeping it for the connection's life (a
+  // replica's link lives as long as it follows).
+  if (pos_ == buf_.size() && buf_.capacity() > kKeptBufferBytes) {
+    std::string().swap(buf_);
+    pos_ = 0;
+  }
+  return reply;
 }
 
 Status RespClient::Fill() {

@@ -33,6 +33,7 @@ class RespClient {
   void Interrupt();
 
  private:
+  static constexpr size_t kKeptBufferBytes = 64 << 10;
   explicit RespClient(int fd) : fd_(fd) {}
   Status Fill();
   Result<std::string> Line();

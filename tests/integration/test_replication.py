@@ -294,6 +294,29 @@ def test_a_full_sync_serves_the_replica_at_once_while_it_warms_up(primary):
         c.close()
 
 
+def counted_memory(server):
+    """used_memory less what maxmemory does not count (RocksDB's, the log kept for
+    replicas)."""
+    m = ask(server, "INFO", "memory")
+    return m["used_memory"] - m["mem_not_counted_for_evict"]
+
+
+def test_a_replicas_memory_after_a_full_sync_is_its_datas_not_the_transfers(primary):
+    """The link read the checkpoint's files in 4 MiB chunks into its connection's buffer
+    and kept that buffer, grown to hold a chunk, as long as it followed: several MB held
+    by every replica for nothing (more than a small maxmemory, with tiering)."""
+    fill_values(primary, 2000, 8192)
+    with replica_of(primary.port) as r, Vellumd() as direct:
+        empty = counted_memory(direct)
+        fill_values(direct, 2000, 8192)  # the same keys and values, written by a client
+        loaded = counted_memory(direct) - empty
+        assert_converged(primary, r)
+        assert wait_for(lambda: ask(r, "INFO", "persistence")["vellum_warmup_status"] == "done",
+                        SYNC_S)
+        grown = counted_memory(r) - empty
+        assert grown < loaded + 2 * 1024 * 1024, (grown, loaded)
+
+
 def test_a_replica_refuses_writes_with_redis_readonly_error(primary):
     with replica_of(primary.port) as r:
         assert_converged(primary, r)
