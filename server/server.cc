@@ -312,11 +312,11 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
     // written it; keys beyond memory warm up without their values (up to nine tenths of
     // maxmemory, so that the values clients then read back have room).
     keyspace.set_offload_guard(persister.get());
-    // A replica keeps its whole data set in memory (it ignores maxmemory, and nothing of
-    // a following persister's may be offloaded).
+    // A replica tiers too (ServerState::FreeMemoryIfNeeded); without tiering it keeps its
+    // whole data set in memory, as Redis's replicas ignore maxmemory.
     warmup->set_values_fit([&state] {
       const uint64_t max = state.maxmemory.load(std::memory_order_relaxed);
-      return !state.tiering.load(std::memory_order_relaxed) || max == 0 || state.is_replica() ||
+      return !state.tiering.load(std::memory_order_relaxed) || max == 0 ||
              UsedMemoryForEviction() < max / 10 * 9;
     });
   }

@@ -204,11 +204,15 @@ bool ServerState::FreeMemoryIfNeeded(int64_t now_ms) {
   storage::EvictionSettings s;
   s.maxmemory = maxmemory.load(std::memory_order_relaxed);
   if (s.maxmemory == 0) return true;
-  if (is_replica()) return true;  // Redis's replica-ignore-maxmemory yes
+  s.tiering = tiering.load(std::memory_order_relaxed);
+  // Redis's replica-ignore-maxmemory yes: a replica deletes no key by itself, its
+  // primary's log does. With tiering nothing is deleted, only values its disk holds are
+  // dropped from memory: a replica then keeps to its own maxmemory, whatever its primary
+  // holds.
+  if (is_replica() && !s.tiering) return true;
   s.policy = maxmemory_policy.load(std::memory_order_relaxed);
   s.samples = maxmemory_samples.load(std::memory_order_relaxed);
   s.lfu_decay_time = lfu_decay_time.load(std::memory_order_relaxed);
-  s.tiering = tiering.load(std::memory_order_relaxed);
   return evictor_->FreeMemory(s, now_ms);
 }
 

@@ -248,9 +248,12 @@ Status Persister::Drain(int64_t timeout_ms) {
 }
 
 bool Persister::OnDisk(int db, std::string_view key) {
-  // A replica's data is its primary's log, written by the link: not this persister's to
-  // vouch for. A failing disk may have lost the batch being retried.
-  if (following() || failing()) return false;
+  // A replica's keyspace holds only what its link installed after writing the primary's
+  // batch to the engine (ReplicaApplier::Apply), or what a warm-up read from the engine:
+  // every value it holds is on disk. (Clients cannot write to a replica.)
+  if (following()) return true;
+  // A failing disk may have lost the batch being retried.
+  if (failing()) return false;
   const size_t shard = keyspace_->ShardOf(key);
   const uint8_t pdb = db_map_[db];
   const ShardDirty& d = dirty_[shard];

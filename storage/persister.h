@@ -179,7 +179,8 @@ class Persister final : public WriteListener, public OffloadGuard {
 
   // ---- OffloadGuard (the key's shard lock is held) ----
   // The key is not dirty, and not in a cycle still being written: its latest write (if
-  // any since the start) is in RocksDB. Not while following or failing.
+  // any since the start) is in RocksDB. Never while failing; always while following (a
+  // replica's link writes each batch to the engine before it installs it).
   bool OnDisk(int db, std::string_view key) override;
 
  private:

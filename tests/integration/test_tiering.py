@@ -342,6 +342,47 @@ def test_a_snapshot_larger_than_maxmemory_is_restored_at_start(make):
     read_all(ct)
 
 
+def replica_converged(p, pc, r, rc, seconds=60):
+    """Waits until the replica's link is up and its digest equals the primary's."""
+    def same():
+        return (rc.info("replication").get("master_link_status") == "up" and
+                rc.execute_command("debug", "digest") == pc.execute_command("debug", "digest"))
+    assert wait_for(same, seconds), (rc.info("replication"), r.log()[-3000:])
+
+
+def test_a_tiering_replica_keeps_to_its_maxmemory_and_serves_every_value(make):
+    """A replica used to keep its whole data set in memory (it ignored maxmemory, as
+    Redis's replicas do), so the replica of a primary holding several times its memory
+    outgrew its host. With storage.tiering a replica drops values from memory too (never
+    a key): whatever its link installs was written to its disk first."""
+    p, pc = make(tiering=False)
+    pc.config_set("maxmemory", 0)  # the primary holds it all, on a larger host
+    fill(pc)
+    r, rc = make()
+    assert rc.execute_command("REPLICAOF", "127.0.0.1", str(p.port)) == b"OK"
+    replica_converged(p, pc, r, rc)
+    assert wait_for(lambda: info(rc)["vellum_warmup_status"] == "done", 30)
+    settled(r, rc)
+    # Then the stream: as many pages again, written on the primary, applied on the replica.
+    fill(pc, prefix="more:")
+    replica_converged(p, pc, r, rc)
+    settled(r, rc)
+    assert rc.dbsize() == 2 * KEYS
+    assert info(rc)["vellum_tiering_keys_on_disk_only"] > KEYS
+    assert info(rc, "stats")["evicted_keys"] == 0
+    read_all(rc)
+    read_all(rc, prefix="more:")
+    assert info(rc)["vellum_tiering_disk_hits"] > KEYS
+    settled(r, rc)
+    assert rc.execute_command("debug", "digest") == pc.execute_command("debug", "digest")
+    # Promoted, it goes on as a tiering primary of its own.
+    assert rc.execute_command("REPLICAOF", "NO", "ONE") == b"OK"
+    rc.set("page:0", b"new")
+    assert rc.get("page:0") == b"new"
+    read_all(rc, count=KEYS // 4, prefix="more:")
+    settled(r, rc)
+
+
 def test_many_clients_racing_on_values_on_disk_lose_no_update(make):
     s, c = make()
     pad = "z" * PAGE
