@@ -7,7 +7,11 @@ random pool, so neither server can compress them) into each server in turn and m
     SNAPSHOT CREATE's reply; redis: BGSAVE until rdb_bgsave_in_progress is 0) and size
     (vellumd: the snapshot's total_bytes; redis: dump.rdb);
   - second snapshot after overwriting 1% of the keys: time and added size (vellumd shares
-    unchanged table files; redis writes a whole new RDB);
+    unchanged table files; redis writes a whole new RDB). vellumd's first snapshot is taken
+    once RocksDB's compactions of the load have settled (up to 120 s: INFO's
+    vellum_rocksdb_compactions_running and _compaction_pending_bytes at 0); a compaction
+    between the two snapshots rewrites table files the first one holds, and the second then
+    adds them again (--no-settle shows that case);
   - p99 of GET/SET (redis-benchmark, -c 50, 1 KiB values) without a snapshot, and again
     while snapshots run back to back for the whole benchmark;
   - vellumd only: `vellumctl snapshot restore` and `drill` times.
@@ -64,6 +68,19 @@ class Background:
         self.thread.join()
 
 
+def settle(port, limit_s=120):
+    """Waits until vellumd's RocksDB has no compaction running or pending; returns the
+    seconds waited."""
+    t = time.time()
+    while time.time() - t < limit_s:
+        p = info(port, "persistence")
+        if p["vellum_rocksdb_compactions_running"] == "0" and \
+                p["vellum_rocksdb_compaction_pending_bytes"] == "0":
+            break
+        time.sleep(0.5)
+    return time.time() - t
+
+
 def vellum_snapshot(port):
     t = time.time()
     sid = int(cli(port, "SNAPSHOT", "CREATE"))
@@ -92,11 +109,14 @@ def main():
     ap.add_argument("--requests", type=int, default=200_000)
     ap.add_argument("--vellumd", default=os.path.join(HERE, "../build/vellumd"))
     ap.add_argument("--vellumctl", default=os.path.join(HERE, "../build/vellumctl"))
+    ap.add_argument("--no-settle", action="store_true",
+                    help="take the first snapshot 2 s after the load, compactions or not")
     ap.add_argument("--vellum-args", default="", help="extra vellumd flags, e.g. "
                     "'--storage.min-blob-size 1024'")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="vellum-snapbench-")
     rows = {}
+    settle_s = None
     try:
         for name in ("vellumd", "redis-server"):
             port = free_port()
@@ -119,6 +139,8 @@ def main():
                 wait_pong(port, proc)
                 load(port, a.keys, a.value_size)
                 time.sleep(2)  # let the last writes settle (vellumd: the persister's cycle)
+                if name == "vellumd" and not a.no_settle:
+                    settle_s = settle(port)
                 first = snap()
                 load(port, a.keys, a.value_size, first=0, step=100)  # 1% of the keys
                 second = snap()
@@ -165,6 +187,8 @@ def main():
             print("%s p99 during/without snapshots: SET %.2fx, GET %.2fx" %
                   (name, r["busy"]["SET"] / r["quiet"]["SET"], r["busy"]["GET"] / r["quiet"]["GET"]))
         print("vellumd restore %.2f s, drill %.2f s" % (v["restore"], v["drill"]))
+        print("vellumd's compactions settled %s" % ("%.1f s after the load" % settle_s
+                                                      if settle_s is not None else "not awaited"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

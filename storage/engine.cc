@@ -712,6 +712,22 @@ uint64_t Engine::LiveDataBytes() const {
   return v;
 }
 
+uint64_t Engine::CompactionsRunning() const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  uint64_t v = 0;
+  if (!rep_) return 0;
+  rep_->db->GetIntProperty(rocksdb::DB::Properties::kNumRunningCompactions, &v);
+  return v;
+}
+
+uint64_t Engine::CompactionPendingBytes() const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  uint64_t v = 0;
+  if (!rep_) return 0;
+  rep_->db->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimatePendingCompactionBytes, &v);
+  return v;
+}
+
 uint64_t Engine::TrimLogArchive() {
   if (options_.log_keep_mb == 0 || options_.read_only) return 0;
   std::shared_lock<std::shared_mutex> lock(mu_);

@@ -239,6 +239,11 @@ class Engine {
   void PublishMemory() const;
   uint64_t EstimatedKeys() const;
   uint64_t LiveDataBytes() const;
+  // Compactions running now, and RocksDB's estimate of the bytes compactions still have to
+  // rewrite to bring every level within its target size. Both fall to 0 once the data
+  // written has settled into its levels (a bulk load leaves minutes of it).
+  uint64_t CompactionsRunning() const;
+  uint64_t CompactionPendingBytes() const;
   // A RocksDB checkpoint of the database as of now in `dir` (which must not exist): hard
   // links to the table and blob files when `dir` is on the same file system, and a copy of
   // the live WAL instead of a flush (so it takes milliseconds, not a flush's time).

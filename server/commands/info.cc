@@ -279,6 +279,8 @@ void PersistenceSection(const InfoInput& in, InfoText& out) {
   out.Field("vellum_rocksdb_live_data_bytes", engine->LiveDataBytes());
   out.Field("vellum_rocksdb_block_cache_bytes", engine->BlockCacheBytes());
   out.Field("vellum_rocksdb_memtable_bytes", engine->MemtableBytes());
+  out.Field("vellum_rocksdb_compactions_running", engine->CompactionsRunning());
+  out.Field("vellum_rocksdb_compaction_pending_bytes", engine->CompactionPendingBytes());
 }
 
 // Vellum's own: the snapshots (snapshot/snapshot_service.h).

@@ -72,6 +72,10 @@ constexpr Row kRows[] = {
      "Keyspace hits served from memory."},
     {"vellum_tiering_disk_hits", "vellum_tiering_disk_hits_total", "counter",
      "Keyspace hits whose value was read back from disk first (storage.tiering)."},
+    {"vellum_rocksdb_compactions_running", "vellum_rocksdb_compactions_running", "gauge",
+     "RocksDB compactions running now."},
+    {"vellum_rocksdb_compaction_pending_bytes", "vellum_rocksdb_compaction_pending_bytes", "gauge",
+     "Bytes RocksDB estimates its compactions still have to rewrite."},
 };
 
 struct Info {

@@ -253,6 +253,8 @@ def test_metrics_parse_as_prometheus_text_and_agree_with_info(server, r):
     assert sample(fams, "vellum_commands_total", cmd="set") >= 2
     assert sample(fams, "vellum_http_requests_total", code="404") >= 1
     assert sample(fams, "vellum_persistence_write_ok") == 1
+    assert sample(fams, "vellum_rocksdb_compaction_pending_bytes") == \
+        info["vellum_rocksdb_compaction_pending_bytes"]
     assert sample(fams, "vellum_role", role="master") == 1
     # Counters follow Prometheus naming.
     for name, fam in fams.items():

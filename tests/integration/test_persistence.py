@@ -367,6 +367,27 @@ def test_shutdown_with_a_failing_disk_does_not_hang(durable):
     held.close(), c.close()
 
 
+def test_info_shows_rocksdbs_compactions_until_they_settle(durable):
+    """A bulk load leaves RocksDB compactions behind it (minutes of them for a gigabyte):
+    INFO shows them running and the bytes still to rewrite, both 0 once settled (what a
+    benchmark of incremental snapshots waits for)."""
+    s = durable("--storage.write-buffer-size", "1mb")
+    c = s.client()
+    seen = set()
+    for base in range(0, 20_000, 1000):
+        p = c.pipeline(transaction=False)
+        for i in range(base, base + 1000):
+            p.set("bulk:%06d" % i, os.urandom(512))
+        assert all(p.execute())
+        i = c.info("persistence")
+        seen.add((i["vellum_rocksdb_compactions_running"] > 0) or
+                 (i["vellum_rocksdb_compaction_pending_bytes"] > 0))
+    assert wait_for(lambda: c.info("persistence")["vellum_rocksdb_compactions_running"] == 0 and
+                    c.info("persistence")["vellum_rocksdb_compaction_pending_bytes"] == 0, 60)
+    print("compaction seen during the load: %s" % (True in seen))
+    c.close()
+
+
 def test_200k_keys_come_back_after_restart(durable):
     s = durable()
     n = 200_000
