@@ -12,6 +12,8 @@
 // Insert and Erase. Not thread-safe: the owning Entry's shard lock serialises access.
 #pragma once
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +24,11 @@
 #include "storage/scan_cursor.h"
 
 namespace vellum::storage {
+
+// The hash a field or member is filed under (Node::hash): the low 32 bits of its XXH3.
+inline uint32_t CollectionHash(std::string_view key) {
+  return static_cast<uint32_t>(XXH3_64bits(key.data(), key.size()));
+}
 
 template <typename Node>
 class CollectionTable {

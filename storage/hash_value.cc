@@ -1,15 +1,9 @@
 #include "storage/hash_value.h"
 
-#include <xxhash.h>
-
 #include "common/memory.h"
 
 namespace vellum::storage {
 namespace {
-
-uint32_t HashField(std::string_view s) {
-  return static_cast<uint32_t>(XXH3_64bits(s.data(), s.size()));
-}
 
 // Writes one small-form entry at out.
 void EncodePacked(char* out, std::string_view field, std::string_view value) {
@@ -39,7 +33,7 @@ std::optional<std::string_view> HashValue::Get(std::string_view field) const {
     if (at == std::string::npos) return std::nullopt;
     return PackedAt(at).value;
   }
-  const uint32_t i = t->fields.Find(field, HashField(field));
+  const uint32_t i = t->fields.Find(field, CollectionHash(field));
   if (i == CollectionTable<Field>::kNil) return std::nullopt;
   return t->fields.at(i).value();
 }
@@ -60,7 +54,7 @@ void HashValue::ToTable() {
   for (size_t at = 0; at < rep_.packed().size(); at = PackedNext(at)) {
     const Item it = PackedAt(at);
     Field f(it.name, it.value);
-    f.hash = HashField(it.name);
+    f.hash = CollectionHash(it.name);
     t->heap_bytes += f.HeapBytes();
     t->fields.Insert(std::move(f));
   }
@@ -69,7 +63,7 @@ void HashValue::ToTable() {
 
 bool HashValue::TableSet(std::string_view field, std::string_view value) {
   Table& t = *table();
-  const uint32_t h = HashField(field);
+  const uint32_t h = CollectionHash(field);
   const uint32_t i = t.fields.Find(field, h);
   if (i != CollectionTable<Field>::kNil) {
     Field& f = t.fields.at(i);
@@ -122,7 +116,7 @@ bool HashValue::Delete(std::string_view field) {
     rep_.packed().MaybeShrink();
     return true;
   }
-  const uint32_t i = t->fields.Find(field, HashField(field));
+  const uint32_t i = t->fields.Find(field, CollectionHash(field));
   if (i == CollectionTable<Field>::kNil) return false;
   t->heap_bytes -= t->fields.at(i).HeapBytes();
   t->fields.EraseAt(i, /*keep_order=*/false);

@@ -1,27 +1,18 @@
 #include "storage/set_value.h"
 
-#include <xxhash.h>
-
 #include <algorithm>
 
 #include "common/memory.h"
 #include "common/numbers.h"
 
 namespace vellum::storage {
-namespace {
-
-uint32_t HashMember(std::string_view s) {
-  return static_cast<uint32_t>(XXH3_64bits(s.data(), s.size()));
-}
-
-}  // namespace
 
 bool SetValue::Contains(std::string_view member) const {
-  return table_.Find(member, HashMember(member)) != CollectionTable<Member>::kNil;
+  return table_.Find(member, CollectionHash(member)) != CollectionTable<Member>::kNil;
 }
 
 bool SetValue::Add(std::string_view member) {
-  const uint32_t h = HashMember(member);
+  const uint32_t h = CollectionHash(member);
   if (table_.Find(member, h) != CollectionTable<Member>::kNil) return false;
   int64_t unused = 0;
   if (!hashtable_ && !ParseInt64(member, &unused)) hashtable_ = true;
@@ -35,7 +26,7 @@ bool SetValue::Add(std::string_view member) {
 }
 
 bool SetValue::Remove(std::string_view member) {
-  uint32_t i = table_.Find(member, HashMember(member));
+  uint32_t i = table_.Find(member, CollectionHash(member));
   if (i == CollectionTable<Member>::kNil) return false;
   RemoveAt(i);
   return true;

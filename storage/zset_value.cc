@@ -8,11 +8,6 @@
 namespace vellum::storage {
 namespace {
 
-// (a_score, a_member) orders before (b_score, b_member): by score, then member bytes.
-bool Less(double a_score, std::string_view a_member, double b_score, std::string_view b_member) {
-  return a_score < b_score || (a_score == b_score && a_member < b_member);
-}
-
 // How the small form stores a score: a whole number in as few bytes as hold it (as a
 // listpack stores an integer), anything else as the double's 8 bytes.
 enum ScoreForm : unsigned { kInt8, kInt16, kInt32, kInt48, kDouble };
@@ -111,7 +106,7 @@ void ZSetValue::PackedInsert(std::string_view member, double score) {
   size_t at = 0;
   for (size_t r = 0; r < n; r++, at = PackedNext(at)) {
     const Item it = PackedAt(at);
-    if (Less(score, member, it.score, it.member)) break;
+    if (ZSetLess(score, member, it.score, it.member)) break;
   }
   const ScoreForm form = FormOf(score);
   const bool long_member = member.size() >= kLongMember;

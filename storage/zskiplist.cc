@@ -1,22 +1,11 @@
 #include "storage/zskiplist.h"
 
-#include <xxhash.h>
-
 #include <algorithm>
 #include <cstring>
 #include <new>
 
 namespace vellum::storage {
 namespace {
-
-uint32_t HashMember(std::string_view s) {
-  return static_cast<uint32_t>(XXH3_64bits(s.data(), s.size()));
-}
-
-// (a_score, a_member) orders before (b_score, b_member): by score, then member bytes.
-bool Less(double a_score, std::string_view a_member, double b_score, std::string_view b_member) {
-  return a_score < b_score || (a_score == b_score && a_member < b_member);
-}
 
 constexpr int kInitialHeadLevels = 4;
 
@@ -91,7 +80,8 @@ ZSkipList::Node* ZSkipList::Insert(double score, std::string_view member) {
   Node* x = head_;
   for (int i = level_ - 1; i >= 0; i--) {
     rank[i] = i == level_ - 1 ? 0 : rank[i + 1];
-    for (Node* f = x->links()[i].forward; f != nullptr && Less(f->score, f->member(), score, member);
+    for (Node* f = x->links()[i].forward;
+         f != nullptr && ZSetLess(f->score, f->member(), score, member);
          f = x->links()[i].forward) {
       rank[i] += x->links()[i].span;
       x = f;
@@ -131,7 +121,7 @@ void ZSkipList::Unlink(Node* n) {
   Node* x = head_;
   for (int i = level_ - 1; i >= 0; i--) {
     for (Node* f = x->links()[i].forward;
-         f != nullptr && f != n && Less(f->score, f->member(), n->score, n->member());
+         f != nullptr && f != n && ZSetLess(f->score, f->member(), n->score, n->member());
          f = x->links()[i].forward) {
       x = f;
     }
@@ -158,13 +148,13 @@ void ZSkipList::Unlink(Node* n) {
 }
 
 std::optional<double> ZSkipList::Score(std::string_view member) const {
-  const uint32_t i = index_.Find(member, HashMember(member));
+  const uint32_t i = index_.Find(member, CollectionHash(member));
   if (i == CollectionTable<IndexEntry>::kNil) return std::nullopt;
   return index_.at(i).node->score;
 }
 
 bool ZSkipList::Set(std::string_view member, double score) {
-  const uint32_t h = HashMember(member);
+  const uint32_t h = CollectionHash(member);
   const uint32_t i = index_.Find(member, h);
   if (i == CollectionTable<IndexEntry>::kNil) {
     Node* n = Insert(score, member);
@@ -175,8 +165,8 @@ bool ZSkipList::Set(std::string_view member, double score) {
   if (n->score == score) return false;
   const Node* prev = n->backward;
   const Node* next = n->links()[0].forward;
-  if ((prev == nullptr || Less(prev->score, prev->member(), score, n->member())) &&
-      (next == nullptr || Less(score, n->member(), next->score, next->member()))) {
+  if ((prev == nullptr || ZSetLess(prev->score, prev->member(), score, n->member())) &&
+      (next == nullptr || ZSetLess(score, n->member(), next->score, next->member()))) {
     n->score = score;  // still in order where it is
     return false;
   }
@@ -187,7 +177,7 @@ bool ZSkipList::Set(std::string_view member, double score) {
 }
 
 bool ZSkipList::Remove(std::string_view member) {
-  const uint32_t i = index_.Find(member, HashMember(member));
+  const uint32_t i = index_.Find(member, CollectionHash(member));
   if (i == CollectionTable<IndexEntry>::kNil) return false;
   Node* n = index_.at(i).node;
   index_.EraseAt(i, /*keep_order=*/false);
@@ -197,7 +187,7 @@ bool ZSkipList::Remove(std::string_view member) {
 }
 
 std::optional<size_t> ZSkipList::Rank(std::string_view member) const {
-  const uint32_t i = index_.Find(member, HashMember(member));
+  const uint32_t i = index_.Find(member, CollectionHash(member));
   if (i == CollectionTable<IndexEntry>::kNil) return std::nullopt;
   const Node* target = index_.at(i).node;
   size_t rank = 0;
@@ -205,7 +195,7 @@ std::optional<size_t> ZSkipList::Rank(std::string_view member) const {
   for (int l = level_ - 1; l >= 0; l--) {
     for (const Node* f = x->links()[l].forward;
          f != nullptr &&
-         (f == target || Less(f->score, f->member(), target->score, target->member()));
+         (f == target || ZSetLess(f->score, f->member(), target->score, target->member()));
          f = x->links()[l].forward) {
       rank += x->links()[l].span;
       x = f;

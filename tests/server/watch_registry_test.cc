@@ -13,7 +13,7 @@
 namespace vellum::server {
 namespace {
 
-constexpr int64_t kNow = 1'700'000'000'000;
+constexpr int64_t kWatchNow = 1'700'000'000'000;
 
 // A keyspace reporting to a registry, with helpers that lock as the dispatcher would.
 class WatchRegistryTest : public ::testing::Test {
@@ -30,7 +30,7 @@ class WatchRegistryTest : public ::testing::Test {
   }
 
   // WATCH: looks the key up (lazy expiry first), then registers, under its shard lock.
-  void Watch(WatchSet* set, int db, const std::string& key, int64_t now = kNow) {
+  void Watch(WatchSet* set, int db, const std::string& key, int64_t now = kWatchNow) {
     storage::ShardLocks locks(&ks_);
     locks.AddKey(key);
     locks.Acquire();
@@ -43,7 +43,7 @@ class WatchRegistryTest : public ::testing::Test {
     locks.AddKey(key);
     locks.Acquire();
     bool created;
-    storage::Entry* e = ks_.Upsert(db, key, kNow, &created);
+    storage::Entry* e = ks_.Upsert(db, key, kWatchNow, &created);
     e->SetStr("v");
     if (expire_at) ks_.SetExpire(db, e, expire_at);
   }
@@ -55,7 +55,7 @@ class WatchRegistryTest : public ::testing::Test {
     ks_.Erase(db, key);
   }
 
-  void Read(int db, const std::string& key, int64_t now = kNow) {
+  void Read(int db, const std::string& key, int64_t now = kWatchNow) {
     storage::ShardLocks locks(&ks_);
     locks.AddKey(key);
     locks.Acquire();
@@ -70,7 +70,7 @@ class WatchRegistryTest : public ::testing::Test {
     fn();
   }
 
-  bool Dirty(const WatchSet* set, int64_t now = kNow) { return registry_.IsDirty(*set, now); }
+  bool Dirty(const WatchSet* set, int64_t now = kWatchNow) { return registry_.IsDirty(*set, now); }
 
   storage::Keyspace ks_;
   WatchRegistry registry_;
@@ -124,23 +124,23 @@ TEST_F(WatchRegistryTest, DeletingAMissingKeyDoesNotMark) {
 
 TEST_F(WatchRegistryTest, LazyExpiryAfterWatchMarks) {
   WatchSet* s = NewSet();
-  Set(0, "k", kNow + 100);
+  Set(0, "k", kWatchNow + 100);
   Watch(s, 0, "k");
-  Read(0, "k", kNow + 200);  // deletes the expired key
+  Read(0, "k", kWatchNow + 200);  // deletes the expired key
   EXPECT_TRUE(Dirty(s));
 }
 
 TEST_F(WatchRegistryTest, ReachedExpiryNotYetDeletedIsDirty) {
   WatchSet* s = NewSet();
-  Set(0, "k", kNow + 100);
+  Set(0, "k", kWatchNow + 100);
   Watch(s, 0, "k");
-  EXPECT_FALSE(Dirty(s, kNow + 99));
-  EXPECT_TRUE(Dirty(s, kNow + 100));
+  EXPECT_FALSE(Dirty(s, kWatchNow + 99));
+  EXPECT_TRUE(Dirty(s, kWatchNow + 100));
 }
 
 TEST_F(WatchRegistryTest, KeyAlreadyExpiredWhenWatchedIsNoChange) {
   WatchSet* s = NewSet();
-  Set(0, "k", kNow - 1);
+  Set(0, "k", kWatchNow - 1);
   Watch(s, 0, "k");  // lazily deleted before the watch starts
   Read(0, "k");
   EXPECT_FALSE(Dirty(s));
@@ -254,8 +254,8 @@ TEST_F(WatchRegistryTest, ThreadedWritersNeverMissAWatchedChange) {
           locks.AddKey(key);
           locks.Acquire();
           bool created;
-          ks_.Upsert(0, key, kNow, &created);
-          if (!registry_.IsDirty(set, kNow)) missed++;
+          ks_.Upsert(0, key, kWatchNow, &created);
+          if (!registry_.IsDirty(set, kWatchNow)) missed++;
         }
         registry_.UnwatchAll(&set);
       }
@@ -281,7 +281,7 @@ TEST_F(WatchRegistryTest, ThreadedFlushesAndUnwatches) {
         Set(0, "k" + std::to_string(t));
         Watch(&set, 0, "k" + std::to_string(t));
         Watch(&set, 0, "j" + std::to_string(i));
-        registry_.IsDirty(set, kNow);
+        registry_.IsDirty(set, kWatchNow);
         registry_.UnwatchAll(&set);
       }
     });

@@ -81,7 +81,9 @@ TEST(EngineTest, TrimLogArchiveKeepsTheBacklogWithinItsLimitOldestFirstUnlessPin
     Engine& engine = **e;
     for (int b = 0; b < 32; b++) {  // 8 MB of records, flushed: the logs go to archive/
       ASSERT_TRUE(WriteKibStrings(engine, b).ok());
-      if (b % 4 == 3) ASSERT_TRUE(engine.Flush().ok());
+      if (b % 4 == 3) {
+        ASSERT_TRUE(engine.Flush().ok());
+      }
     }
     ASSERT_GT(ArchiveBytes(o.dir), 2u << 20);  // RocksDB's own purge has not run yet
     fs::path newest;  // names are their numbers in six zero-padded digits: the greatest is newest
