@@ -30,9 +30,16 @@ unit: build
 integration: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) -L integration
 
+# The sanitizer builds are unity builds (CMake batches 8 source files per compilation):
+# CI builds them from scratch every time, and the ASan one takes 112 s instead of 240 s
+# on 2 cores. The normal build (make build/test) still compiles each file on its own, so
+# CI also proves that every file includes what it uses. In a unity build, file-local
+# names must not repeat across files of one target (anonymous namespaces merge).
+UNITY = -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=8
+
 # Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan: setup
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DVELLUM_SANITIZE=ON -DVELLUM_BENCH=OFF >/dev/null
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DVELLUM_SANITIZE=ON -DVELLUM_BENCH=OFF $(UNITY) >/dev/null
 	@cmake --build build-asan -j$(JOBS) --target unit_tests
 	cd build-asan && ctest --output-on-failure -j$(JOBS) -L unit
 
@@ -47,7 +54,7 @@ TSAN_TESTS ?= test_concurrency.py test_transactions.py test_persistence.py test_
   test_replication.py test_scripting.py test_http.py test_lists.py test_lists_blocking.py test_zsets_blocking.py \
   test_warmup.py test_tiering.py
 tsan: setup
-	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVELLUM_TSAN=ON -DVELLUM_BENCH=OFF >/dev/null
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVELLUM_TSAN=ON -DVELLUM_BENCH=OFF $(UNITY) >/dev/null
 	@cmake --build build-tsan -j$(JOBS) --target unit_tests vellumd vellumctl
 	cd build-tsan && TSAN_OPTIONS="$(TSAN_OPTS)" \
 	  ctest --output-on-failure -j$(JOBS) -L unit -R 'Thread'
