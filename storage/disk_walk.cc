@@ -1,6 +1,8 @@
 #include "storage/disk_walk.h"
 
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace vellum::storage {
 
@@ -34,7 +36,7 @@ Status DecodeMetaRecord(std::string_view raw_key, std::string_view raw_value,
 }
 
 Status WalkKeys(Engine& engine, int64_t now_ms, const std::function<Status(const DiskKey&)>& fn,
-                WalkStats* stats) {
+                WalkStats* stats, std::string_view begin, std::string_view end) {
   WalkStats ignored;
   if (stats == nullptr) stats = &ignored;
   uint8_t db_map[codec::kNumPhysicalDbs];
@@ -46,7 +48,12 @@ Status WalkKeys(Engine& engine, int64_t now_ms, const std::function<Status(const
   auto sub = engine.NewSubIterator();
   DiskKey k;
   k.sub_ = sub.get();
-  for (meta->SeekToFirst(); meta->Valid(); meta->Next()) {
+  if (begin.empty()) {
+    meta->SeekToFirst();
+  } else {
+    meta->Seek(begin);
+  }
+  for (; meta->Valid() && (end.empty() || meta->key() < end); meta->Next()) {
     Status st = DecodeMetaRecord(meta->key(), meta->value(), engine.dir(), &k.pdb_, &k.key,
                                  &k.meta);
     if (!st.ok()) return st;
@@ -65,8 +72,11 @@ Status WalkKeys(Engine& engine, int64_t now_ms, const std::function<Status(const
   return meta->status();
 }
 
-Result<DiskSummary> SummarizeDisk(Engine& engine, int64_t now_ms, ProgressMeter* meter) {
-  DiskSummary out;
+namespace {
+
+// The summary of the keys whose meta record's key is in [begin, end).
+Status SummarizeRange(Engine& engine, int64_t now_ms, ProgressMeter* meter, std::string_view begin,
+                      std::string_view end, DiskSummary* out) {
   WalkStats stats;
   Status st = WalkKeys(
       engine, now_ms,
@@ -99,15 +109,46 @@ Result<DiskSummary> SummarizeDisk(Engine& engine, int64_t now_ms, ProgressMeter*
           k.ForEachElement(
               [&](std::string_view a, std::string_view b) { value.Add(ElementDigest(a, b)); });
         }
-        out.digest.Add(KeyDigestOf(k.db, k.key, type, k.meta.expire_at_ms, value));
-        out.keys_by_db[k.db]++;
-        out.keys++;
+        out->digest.Add(KeyDigestOf(k.db, k.key, type, k.meta.expire_at_ms, value));
+        out->keys_by_db[k.db]++;
+        out->keys++;
         if (meter != nullptr) meter->Add(1);
         return Status::Ok();
       },
-      &stats);
-  if (!st.ok()) return st;
-  out.expired = stats.expired;
+      &stats, begin, end);
+  out->expired = stats.expired;
+  return st;
+}
+
+}  // namespace
+
+Result<DiskSummary> SummarizeDisk(Engine& engine, int64_t now_ms, ProgressMeter* meter,
+                                  int threads) {
+  const std::vector<std::string> cuts = engine.MetaSplitKeys(threads);
+  const size_t parts = cuts.size() + 1;
+  std::vector<DiskSummary> summaries(parts);
+  std::vector<Status> statuses(parts, Status::Ok());
+  auto run = [&](size_t i) {
+    const std::string_view begin = i == 0 ? std::string_view() : cuts[i - 1];
+    const std::string_view end = i == parts - 1 ? std::string_view() : cuts[i];
+    statuses[i] = SummarizeRange(engine, now_ms, meter, begin, end, &summaries[i]);
+  };
+  // The first range on this thread, the others on threads of their own (which inherit
+  // this thread's scheduling priority: a snapshot's stays below the workers').
+  std::vector<std::thread> others;
+  for (size_t i = 1; i < parts; i++) others.emplace_back(run, i);
+  run(0);
+  for (std::thread& t : others) t.join();
+  DiskSummary out;
+  for (size_t i = 0; i < parts; i++) {
+    if (!statuses[i].ok()) return statuses[i];
+    out.digest.Add(summaries[i].digest);
+    for (size_t db = 0; db < out.keys_by_db.size(); db++) {
+      out.keys_by_db[db] += summaries[i].keys_by_db[db];
+    }
+    out.keys += summaries[i].keys;
+    out.expired += summaries[i].expired;
+  }
   return out;
 }
 

@@ -597,6 +597,31 @@ std::string_view Engine::Iterator::key() const { return View(rep_->it->key()); }
 std::string_view Engine::Iterator::value() const { return View(rep_->it->value()); }
 Status Engine::Iterator::status() const { return Convert(rep_->it->status(), "iterate"); }
 
+std::vector<std::string> Engine::MetaSplitKeys(int parts) {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  std::vector<std::string> out;
+  if (!rep_ || parts < 2) return out;
+  std::vector<rocksdb::LiveFileMetaData> files;
+  rep_->db->GetLiveFilesMetaData(&files);
+  std::erase_if(files, [](const auto& f) { return f.column_family_name != kMetaCf; });
+  std::sort(files.begin(), files.end(),
+            [](const auto& a, const auto& b) { return a.smallestkey < b.smallestkey; });
+  uint64_t total = 0;
+  for (const auto& f : files) total += f.size;
+  // Files of different levels overlap: a cut at a file's smallest key splits the walk
+  // there, whatever else covers that key, so only the sizes are approximate.
+  uint64_t seen = 0;
+  for (const auto& f : files) {
+    const uint64_t want = total / static_cast<uint64_t>(parts) * (out.size() + 1);
+    if (seen >= want && static_cast<int>(out.size()) < parts - 1 &&
+        (out.empty() || f.smallestkey > out.back())) {
+      out.push_back(f.smallestkey);
+    }
+    seen += f.size;
+  }
+  return out;
+}
+
 std::unique_ptr<Engine::Iterator> Engine::NewMetaIterator() {
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;  // a full walk (start-up) would only evict the hot blocks

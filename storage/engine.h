@@ -155,6 +155,10 @@ class Engine {
   };
   std::unique_ptr<Iterator> NewMetaIterator();
   std::unique_ptr<Iterator> NewSubIterator();
+  // Up to parts - 1 meta keys, ascending, that cut the meta column family's table files
+  // into parts of about equal size (fewer when it has fewer files): where walkers on
+  // several threads split one walk. Records still in a memtable are not weighed.
+  std::vector<std::string> MetaSplitKeys(int parts);
   // Reads one meta record; NotFound is an ok Status with *found = false.
   Status GetMeta(std::string_view key, std::string* value, bool* found);
 
