@@ -709,12 +709,26 @@ uint64_t Engine::BlockCacheBytes() const {
   return rep_ ? rep_->cache->GetUsage() : 0;
 }
 
-uint64_t Engine::MemtableBytes() const {
+uint64_t Engine::IntProperty(const std::string& name, PropertyOf of) const {
   std::shared_lock<std::shared_mutex> lock(mu_);
   uint64_t v = 0;
   if (!rep_) return 0;
-  rep_->db->GetAggregatedIntProperty(rocksdb::DB::Properties::kSizeAllMemTables, &v);
+  switch (of) {
+    case PropertyOf::kMetaFamily:
+      rep_->db->GetIntProperty(rep_->meta(), name, &v);
+      break;
+    case PropertyOf::kAllFamilies:
+      rep_->db->GetAggregatedIntProperty(name, &v);
+      break;
+    case PropertyOf::kDatabase:
+      rep_->db->GetIntProperty(name, &v);
+      break;
+  }
   return v;
+}
+
+uint64_t Engine::MemtableBytes() const {
+  return IntProperty(rocksdb::DB::Properties::kSizeAllMemTables, PropertyOf::kAllFamilies);
 }
 
 void Engine::PublishMemory() const {
@@ -722,35 +736,20 @@ void Engine::PublishMemory() const {
 }
 
 uint64_t Engine::EstimatedKeys() const {
-  std::shared_lock<std::shared_mutex> lock(mu_);
-  uint64_t v = 0;
-  if (!rep_) return 0;
-  rep_->db->GetIntProperty(rep_->meta(), rocksdb::DB::Properties::kEstimateNumKeys, &v);
-  return v;
+  return IntProperty(rocksdb::DB::Properties::kEstimateNumKeys, PropertyOf::kMetaFamily);
 }
 
 uint64_t Engine::LiveDataBytes() const {
-  std::shared_lock<std::shared_mutex> lock(mu_);
-  uint64_t v = 0;
-  if (!rep_) return 0;
-  rep_->db->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimateLiveDataSize, &v);
-  return v;
+  return IntProperty(rocksdb::DB::Properties::kEstimateLiveDataSize, PropertyOf::kAllFamilies);
 }
 
 uint64_t Engine::CompactionsRunning() const {
-  std::shared_lock<std::shared_mutex> lock(mu_);
-  uint64_t v = 0;
-  if (!rep_) return 0;
-  rep_->db->GetIntProperty(rocksdb::DB::Properties::kNumRunningCompactions, &v);
-  return v;
+  return IntProperty(rocksdb::DB::Properties::kNumRunningCompactions, PropertyOf::kDatabase);
 }
 
 uint64_t Engine::CompactionPendingBytes() const {
-  std::shared_lock<std::shared_mutex> lock(mu_);
-  uint64_t v = 0;
-  if (!rep_) return 0;
-  rep_->db->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimatePendingCompactionBytes, &v);
-  return v;
+  return IntProperty(rocksdb::DB::Properties::kEstimatePendingCompactionBytes,
+                     PropertyOf::kAllFamilies);
 }
 
 uint64_t Engine::TrimLogArchive() {

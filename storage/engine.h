@@ -291,6 +291,10 @@ class Engine {
   rocksdb::DB* raw_db() const;
   struct Rep;
   Engine(std::unique_ptr<Rep> rep, EngineOptions options);
+  // A RocksDB integer property (0 while closed): of the meta family, summed over every
+  // family, or of the whole database. Takes mu_ shared.
+  enum class PropertyOf { kMetaFamily, kAllFamilies, kDatabase };
+  uint64_t IntProperty(const std::string& name, PropertyOf of) const;
   // rep_ is replaced by Reopen (exclusive) and read by everything else (shared); null
   // while a reopen has failed.
   mutable std::shared_mutex mu_;
