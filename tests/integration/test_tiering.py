@@ -13,7 +13,7 @@ import time
 import pytest
 import redis
 
-from vellum_harness import Vellumd, free_port, wait_for
+from vellum_harness import Vellumd, assert_converged, free_port, wait_for
 
 PAGE = 8 * 1024                # bytes per value: a small rendered page
 KEYS = 2000                    # 16 MiB of values...
@@ -342,14 +342,6 @@ def test_a_snapshot_larger_than_maxmemory_is_restored_at_start(make):
     read_all(ct)
 
 
-def replica_converged(p, pc, r, rc, seconds=60):
-    """Waits until the replica's link is up and its digest equals the primary's."""
-    def same():
-        return (rc.info("replication").get("master_link_status") == "up" and
-                rc.execute_command("debug", "digest") == pc.execute_command("debug", "digest"))
-    assert wait_for(same, seconds), (rc.info("replication"), r.log()[-3000:])
-
-
 def test_a_tiering_replica_keeps_to_its_maxmemory_and_serves_every_value(make):
     """A replica used to keep its whole data set in memory (it ignored maxmemory, as
     Redis's replicas do), so the replica of a primary holding several times its memory
@@ -360,12 +352,12 @@ def test_a_tiering_replica_keeps_to_its_maxmemory_and_serves_every_value(make):
     fill(pc)
     r, rc = make()
     assert rc.execute_command("REPLICAOF", "127.0.0.1", str(p.port)) == b"OK"
-    replica_converged(p, pc, r, rc)
+    assert_converged(p, r)
     assert wait_for(lambda: info(rc)["vellum_warmup_status"] == "done", 30)
     settled(r, rc)
     # Then the stream: as many pages again, written on the primary, applied on the replica.
     fill(pc, prefix="more:")
-    replica_converged(p, pc, r, rc)
+    assert_converged(p, r)
     settled(r, rc)
     assert rc.dbsize() == 2 * KEYS
     assert info(rc)["vellum_tiering_keys_on_disk_only"] > KEYS

@@ -328,3 +328,52 @@ def pusher(server, command, key, values):
         finally:
             cl.close()
     return run
+
+
+# Replication: a primary and its replica, both Vellumd.
+SYNC_S = 60  # above the link's 30 s read timeout, for TSan and a loaded CI
+
+
+def ask(server, *command):
+    """One command on a fresh connection (servers restart under the tests' feet)."""
+    c = server.client()
+    try:
+        return c.execute_command(*command)
+    finally:
+        c.close()
+
+
+def digest(server):
+    return ask(server, "DEBUG", "DIGEST")
+
+
+def repl_info(server):
+    return ask(server, "INFO", "replication")
+
+
+def link_up(server):
+    try:
+        return repl_info(server).get("master_link_status") == "up"
+    except redis.RedisError:
+        return False
+
+
+def converged(primary, replica, seconds=SYNC_S):
+    """Waits until the replica's link is up and its digest equals the primary's."""
+    def same():
+        try:
+            return link_up(replica) and digest(primary) == digest(replica)
+        except redis.RedisError:
+            return False
+    return wait_for(same, seconds)
+
+
+def assert_converged(primary, replica, seconds=SYNC_S):
+    if not converged(primary, replica, seconds):
+        try:
+            state = repl_info(replica)
+        except redis.RedisError as e:
+            state = "unreachable (%s)" % e
+        raise AssertionError("replica did not converge; INFO replication %s\n--- replica log:\n%s"
+                             "\n--- primary log:\n%s" % (state, replica.log()[-6000:],
+                                                         primary.log()[-3000:]))
