@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "protocol/errors.h"
 #include "server/acl.h"
 #include "server/blocking.h"
@@ -116,6 +117,7 @@ void Worker::Start() {
   const bool commit_here = persister != nullptr && persister->commits_from_loops();
   if (commit_here) uv_prepare_start(&commit_prepare_, OnPrepare);
   thread_ = std::thread([this, commit_here] {
+    NameThisThread("worker-" + std::to_string(index_));
     storage::Persister::DeferWakesOnThisThread(commit_here);
     uv_run(&loop_, UV_RUN_DEFAULT);
   });

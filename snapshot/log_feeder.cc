@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace vellum::snapshot {
 
@@ -42,7 +43,10 @@ LogFeeder::LogFeeder(storage::Engine* engine, storage::Persister* persister, std
     : engine_(engine), persister_(persister), dir_(std::move(dir)) {
   std::error_code ec;
   fs::remove_all(dir_, ec);
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("log-feeder");
+    Run();
+  });
 }
 
 LogFeeder::~LogFeeder() {
@@ -197,7 +201,10 @@ void LogFeeder::MakeCheckpoint(uint64_t owner,
         pins_[id] = {owner, MonotonicMs() + kPinMs};
         // The cut and the hashing of every file take seconds for a large database: on a
         // thread of their own, so that the other replicas' log requests go on meanwhile.
-        makers_[id] = std::thread([this, id, shared] { MakeCheckpointFiles(id, shared); });
+        makers_[id] = std::thread([this, id, shared] {
+          NameThisThread("repl-checkpoint");
+          MakeCheckpointFiles(id, shared);
+        });
       })) {
     (*shared)(Status::Error("the server is shutting down"));
   }

@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "common/durable_file.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "snapshot/log_feeder.h"
 #include "snapshot/resp_client.h"
 
@@ -110,7 +111,10 @@ ReplicaLink::ReplicaLink(LinkOptions options, storage::Engine* engine,
       applier_(engine, keyspace),
       now_ms_(std::move(now_ms)) {
   state_.applied = engine_->LatestSequence();
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("replica-link");
+    Run();
+  });
 }
 
 ReplicaLink::~ReplicaLink() { Stop(); }

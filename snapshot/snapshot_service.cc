@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "common/version.h"
 #include "snapshot/replica_link.h"
 
@@ -71,7 +72,10 @@ void SnapshotService::Start() {
     std::lock_guard<std::mutex> lock(mu_);
     if (options_.interval_ms > 0) next_due_ms_ = MonotonicMs() + options_.interval_ms;
   }
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("snapshots");
+    Run();
+  });
 }
 
 void SnapshotService::Stop() {

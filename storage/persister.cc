@@ -7,6 +7,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/memory.h"
+#include "common/thread_name.h"
 
 namespace vellum::storage {
 namespace {
@@ -58,7 +59,12 @@ Persister::Persister(Keyspace* keyspace, Engine* engine, Mode mode, uint64_t min
 
 Persister::~Persister() { Stop(); }
 
-void Persister::Start() { thread_ = std::thread([this] { Run(); }); }
+void Persister::Start() {
+  thread_ = std::thread([this] {
+    NameThisThread("persister");
+    Run();
+  });
+}
 
 void Persister::Stop() {
   if (!thread_.joinable()) return;

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "storage/disk_record.h"
 #include "storage/disk_walk.h"
 
@@ -56,7 +57,10 @@ void Warmup::Start() {
   CurrentDbMap(map);
   keyspace_->BeginWarmup(this, map);
   LaunchReaders();
-  loader_ = std::thread([this] { LoaderMain(); });
+  loader_ = std::thread([this] {
+    NameThisThread("warmup");
+    LoaderMain();
+  });
 }
 
 void Warmup::CurrentDbMap(uint8_t (&map)[codec::kNumPhysicalDbs]) {
@@ -73,7 +77,10 @@ void Warmup::ServeReads() {
 void Warmup::LaunchReaders() {
   if (!readers_.empty()) return;
   for (int i = 0; i < std::max(1, options_.read_threads); i++) {
-    readers_.emplace_back([this] { ReaderMain(); });
+    readers_.emplace_back([this] {
+      NameThisThread("warmup-read");
+      ReaderMain();
+    });
   }
 }
 
