@@ -146,7 +146,23 @@ void SetNotCountedMemoryAt(uint64_t bytes, int64_t now_ms) {
   g_not_counted.store(std::min(believed, published), std::memory_order_relaxed);
 }
 
-uint64_t NotCountedMemory() { return g_not_counted.load(std::memory_order_relaxed); }
+namespace {
+std::atomic<int64_t> g_replica_buffers{0};
+}  // namespace
+
+void AddOutgoingBufferMemory(int64_t delta) {
+  g_replica_buffers.fetch_add(delta, std::memory_order_relaxed);
+}
+
+uint64_t OutgoingBufferMemory() {
+  const int64_t v = g_replica_buffers.load(std::memory_order_relaxed);
+  return v > 0 ? static_cast<uint64_t>(v) : 0;
+}
+
+uint64_t NotCountedMemory() {
+  return g_not_counted.load(std::memory_order_relaxed) + OutgoingBufferMemory();
+}
+
 uint64_t UsedMemoryForEviction() {
   uint64_t used = UsedMemory(), not_counted = NotCountedMemory();
   return used > not_counted ? used - not_counted : 0;

@@ -8,6 +8,7 @@ std::string ClientState::InfoLine(int64_t now_ms) const {
   if (monitor.load()) flags += "O";
   if (subscribed()) flags += "P";
   if (no_evict.load()) flags += "e";
+  if (replica.load()) flags += "S";
   if (flags.empty()) flags = "N";
   std::string line;
   line.reserve(256);

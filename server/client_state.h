@@ -53,6 +53,10 @@ class ClientState : public std::enable_shared_from_this<ClientState> {
   std::atomic<int> db{0};
   std::atomic<int64_t> last_interaction_ms{0};
   std::atomic<bool> no_evict{false};
+  // A replica's link (it asked for the log: REPLSTREAM LOG; CLIENT LIST flag S). Its
+  // output buffer is outgoing buffer memory, not counted against maxmemory
+  // (common/memory.h). Set once by the owning worker, never cleared.
+  std::atomic<bool> replica{false};
   // Blocked on a list (BLPOP and the like) until its deferred reply arrives (CLIENT LIST
   // flag b). Set by the blocking command, cleared when the reply is delivered.
   std::atomic<bool> blocked{false};

@@ -1,6 +1,7 @@
 #include "server/connection.h"
 
 #include "common/log.h"
+#include "common/memory.h"
 #include "server/blocking.h"
 #include "server/pubsub.h"
 #include "server/worker.h"
@@ -128,6 +129,9 @@ void Connection::DeliverDeferred(const ClientState::DeferredReply& reply,
   const size_t reply_start = out_.size();
   reply(writer_);
   if (state_->reply_mode == ClientState::ReplyMode::kOff) out_.resize(reply_start);
+  // Before the reply's own copy goes (its caller drops it): a replica's megabytes of log
+  // must move from one outgoing buffer to the other with no moment counted in between.
+  PublishOutputBytes();
   // A command run again here (after its keys were read from disk) may have written: its
   // reply waits for the persister as any write's, and what it published goes out now.
   if (uint64_t ticket = storage::Persister::TakeThreadTicket(); ticket > durable_ticket_) {
@@ -197,7 +201,7 @@ void Connection::Flush() {
       write_in_flight_ = true;
     }
   }
-  state_->output_bytes.store(UnsentBytes(), std::memory_order_relaxed);
+  PublishOutputBytes();
   if (!write_in_flight_ && close_after_write_ && (out_.empty() || durable_ticket_ == 0)) {
     Close();
     return;
@@ -210,6 +214,19 @@ void Connection::Flush() {
   } else if (!should_pause && paused_ && !close_after_write_) {
     paused_ = false;
     reading_ = uv_read_start(stream_, OnAlloc, OnRead) == 0;
+  }
+}
+
+void Connection::PublishOutputBytes() {
+  const size_t unsent = UnsentBytes();
+  state_->output_bytes.store(unsent, std::memory_order_relaxed);
+  // A replica's link keeps its buffers' capacity (up to 1 MiB each) between replies: what
+  // it holds, not what it has yet to send, is what the count must take out.
+  const size_t counted =
+      state_->replica.load(std::memory_order_relaxed) ? out_.capacity() + writing_.capacity() : 0;
+  if (counted != replica_counted_) {
+    AddOutgoingBufferMemory(static_cast<int64_t>(counted) - static_cast<int64_t>(replica_counted_));
+    replica_counted_ = counted;
   }
 }
 
@@ -264,6 +281,7 @@ void Connection::Close() {
 
 void Connection::OnClose(uv_handle_t* h) {
   auto* c = static_cast<Connection*>(h->data);
+  AddOutgoingBufferMemory(-static_cast<int64_t>(c->replica_counted_));
   c->worker_->OnConnectionClosed(c);
   delete reinterpret_cast<uv_any_handle*>(h);
   delete c;

@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/memory.h"
 #include "common/thread_name.h"
 
 namespace vellum::snapshot {
@@ -276,6 +277,8 @@ void LogFeeder::ReadFile(uint64_t id, std::string name, uint64_t offset, uint64_
         done(Status::Error("ERR no such checkpoint file"));
         return;
       }
+      // A chunk for a replica: outgoing buffer memory, not counted (common/memory.h).
+      OutgoingBufferHold reading(length);
       std::string data(length, '\0');
       in.seekg(static_cast<std::streamoff>(offset));
       in.read(data.data(), static_cast<std::streamsize>(length));

@@ -57,7 +57,10 @@ Persister::Persister(Keyspace* keyspace, Engine* engine, Mode mode, uint64_t min
   for (int i = 0; i < codec::kNumPhysicalDbs; i++) logical_of_[db_map_[i]] = static_cast<uint8_t>(i);
 }
 
-Persister::~Persister() { Stop(); }
+Persister::~Persister() {
+  Stop();
+  AddOutgoingBufferMemory(-static_cast<int64_t>(writing_counted_));  // a batch never written
+}
 
 void Persister::Start() {
   thread_ = std::thread([this] {
@@ -484,6 +487,8 @@ Persister::CycleOutcome Persister::RunCycle(bool sync, bool cut, bool from_loop)
     // The last piece (a sealed one is never empty, so a sync of the last covers them all).
     if (!collecting_->empty() || sealed_.empty()) Seal();
     sealed_.swap(writing_);  // writing_ was empty
+    for (const auto& piece : writing_) writing_counted_ += piece->bytes();
+    AddOutgoingBufferMemory(static_cast<int64_t>(writing_counted_));
     barrier_pending_.store(false, std::memory_order_seq_cst);
   }
   // (A retried batch keeps its cycle number: started_ did not move for it.) Only the
@@ -513,6 +518,8 @@ Persister::CycleOutcome Persister::RunCycle(bool sync, bool cut, bool from_loop)
   // After every cycle, also a loop's: eviction weighs the keyspace against maxmemory by
   // what RocksDB holds now (the memtable this cycle filled is not the keyspace's).
   PublishEngineMemory();
+  AddOutgoingBufferMemory(-static_cast<int64_t>(writing_counted_));  // now the memtable's
+  writing_counted_ = 0;
   if (on_cycle_) on_cycle_();
   return CycleOutcome::kWritten;
 }
@@ -552,10 +559,7 @@ void Persister::Recover() {
   }
 }
 
-void Persister::PublishEngineMemory() {
-  // The recent log is replication's backlog: not counted, as Redis's is not.
-  engine_->PublishMemory();
-}
+void Persister::PublishEngineMemory() { engine_->PublishMemory(); }
 
 void Persister::Run() {
   using Steady = std::chrono::steady_clock;

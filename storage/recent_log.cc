@@ -2,25 +2,31 @@
 
 #include <algorithm>
 
+#include "common/memory.h"
 #include "storage/engine.h"
 
 namespace vellum::storage {
+
+RecentLog::~RecentLog() { AddOutgoingBufferMemory(-static_cast<int64_t>(bytes_)); }
 
 void RecentLog::Append(uint64_t sequence, uint32_t count, std::string_view data) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!batches_.empty()) {
     const Entry& last = batches_.back();
-    if (last.sequence + last.count != sequence) {
-      batches_.clear();
-      bytes_ = 0;
-    }
+    if (last.sequence + last.count != sequence) batches_.clear();
   }
   batches_.push_back({sequence, count, std::string(data)});
-  bytes_ += data.size();
-  while (bytes_ > max_bytes_ && batches_.size() > 1) {
-    bytes_ -= batches_.front().data.size();
+  size_t bytes = batches_.size() == 1 ? data.size() : bytes_ + data.size();
+  while (bytes > max_bytes_ && batches_.size() > 1) {
+    bytes -= batches_.front().data.size();
     batches_.pop_front();
   }
+  SetBytes(bytes);
+}
+
+void RecentLog::SetBytes(size_t bytes) {
+  AddOutgoingBufferMemory(static_cast<int64_t>(bytes) - static_cast<int64_t>(bytes_));
+  bytes_ = bytes;
 }
 
 bool RecentLog::Read(uint64_t from, size_t max_bytes, std::vector<LogBatch>* out) const {
@@ -58,7 +64,7 @@ size_t RecentLog::bytes() const {
 void RecentLog::Clear() {
   std::lock_guard<std::mutex> lock(mu_);
   batches_.clear();
-  bytes_ = 0;
+  SetBytes(0);
 }
 
 }  // namespace vellum::storage

@@ -6,7 +6,8 @@
 // replication lag at tens of milliseconds. Batches are appended here as they are written
 // (a copy of their bytes), up to a bound in bytes, oldest dropped first; a reader whose
 // position is inside the window is served from memory, one further back from the files.
-// Like Redis's replication backlog, the memory is not counted against maxmemory.
+// Like Redis's replication backlog, the memory is not counted against maxmemory: it is
+// outgoing buffer memory (common/memory.h), kept exact as batches come and go.
 //
 // Thread-safe (one mutex).
 #pragma once
@@ -25,6 +26,9 @@ struct LogBatch;
 class RecentLog {
  public:
   explicit RecentLog(size_t max_bytes) : max_bytes_(max_bytes) {}
+  ~RecentLog();
+  RecentLog(const RecentLog&) = delete;
+  RecentLog& operator=(const RecentLog&) = delete;
 
   // Appends the batch that starts at `sequence`. One that does not follow the last batch
   // (a writer the log did not see) empties the window first: it never has a gap.
@@ -47,6 +51,7 @@ class RecentLog {
   mutable std::mutex mu_;
   std::deque<Entry> batches_;  // guarded by mu_, in sequence order, contiguous
   size_t bytes_ = 0;           // guarded by mu_
+  void SetBytes(size_t bytes);  // mu_ held: bytes_, and the outgoing buffer memory with it
 };
 
 }  // namespace vellum::storage

@@ -199,7 +199,7 @@ void MemorySection(const InfoInput& in, InfoText& out) {
   out.Field("mem_fragmentation_bytes", diff(rss, used));
   out.Field("mem_not_counted_for_evict", f.not_counted);
   out.Field("mem_replication_backlog", 0);
-  out.Field("mem_clients_slaves", 0);
+  out.Field("mem_clients_slaves", f.clients_slaves);
   out.Field("mem_clients_normal", f.clients_normal);
   out.Field("mem_aof_buffer", 0);
   out.Field("mem_allocator", kAllocatorName);  // counted by common/memory.h

@@ -74,7 +74,7 @@ Status MemoryStats(CommandContext& ctx) {
   integer("total.allocated", u(f.used));
   integer("startup.allocated", u(f.startup));
   integer("replication.backlog", 0);  // the backlog is RocksDB's WAL, on disk
-  integer("clients.slaves", 0);
+  integer("clients.slaves", u(f.clients_slaves));
   integer("clients.normal", u(f.clients_normal));
   integer("cluster.links", 0);
   integer("aof.buffer", 0);

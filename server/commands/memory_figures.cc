@@ -16,13 +16,21 @@ MemoryFigures MemoryFigures::Collect(ServerState& server) {
   f.rss = ProcessRssBytes();
   f.startup = std::min(server.startup_memory, f.used);
   f.startup_rss = server.startup_rss;
+  uint64_t replicas_query = 0;
   for (const auto& c : server.clients().Live()) {
-    f.clients_normal += c->query_buffer_bytes.load(std::memory_order_relaxed) +
-                        c->output_bytes.load(std::memory_order_relaxed);
+    const uint64_t query = c->query_buffer_bytes.load(std::memory_order_relaxed);
+    const uint64_t output = c->output_bytes.load(std::memory_order_relaxed);
+    if (c->replica.load(std::memory_order_relaxed)) {
+      f.clients_slaves += query + output;
+      replicas_query += query;
+    } else {
+      f.clients_normal += query + output;
+    }
   }
   f.scripts = server.scripts().memory();
   f.not_counted = NotCountedMemory();
-  f.overhead = f.startup + f.clients_normal + f.scripts + f.not_counted;
+  // A replica's output buffer is in not_counted already.
+  f.overhead = f.startup + f.clients_normal + replicas_query + f.scripts + f.not_counted;
   storage::Keyspace& ks = server.keyspace();
   for (int db = 0; db < storage::kNumDbs; db++) {
     f.dbs[db] = ks.Sizes(db);

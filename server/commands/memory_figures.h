@@ -4,8 +4,9 @@
 // "Overhead" is what Redis calls it: memory held for the daemon itself rather than for
 // the data (what it held at start, client buffers, the script cache, the tables' bucket
 // arrays); "dataset" is used memory less overhead. RocksDB's block cache and memtables
-// are used memory that maxmemory does not count (mem_not_counted_for_evict); they are
-// reported as Vellum's own "rocksdb.not-counted" and are part of the overhead.
+// are used memory that maxmemory does not count (mem_not_counted_for_evict), and so is
+// what a primary holds for its replicas, as in Redis; they are reported as Vellum's own
+// "rocksdb.not-counted" and are part of the overhead.
 //
 // Collect() takes every shard lock in turn (for the tables' sizes), so it must be called
 // with no shard lock held, as INFO is.
@@ -25,9 +26,10 @@ struct MemoryFigures {
   uint64_t rss = 0;              // ProcessRssBytes()
   uint64_t startup = 0;          // used memory before any data was loaded
   uint64_t startup_rss = 0;      // RSS then: the binary, its libraries, the first pages
-  uint64_t clients_normal = 0;   // query and output buffers of every client
+  uint64_t clients_normal = 0;   // query and output buffers of every client but replicas
+  uint64_t clients_slaves = 0;   // the same of replicas' links
   uint64_t scripts = 0;          // the script cache's bodies
-  uint64_t not_counted = 0;      // RocksDB's block cache and memtables
+  uint64_t not_counted = 0;      // NotCountedMemory(): RocksDB's, replicas' buffers
   storage::Keyspace::TableSizes dbs[storage::kNumDbs];
   uint64_t keys = 0;             // across every database
   uint64_t overhead = 0;         // the sum of the overheads above

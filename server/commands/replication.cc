@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/memory.h"
 #include "common/numbers.h"
 #include "protocol/errors.h"
 #include "server/client_state.h"
@@ -27,6 +28,69 @@ constexpr char kNoReplication[] =
 Status Service(CommandContext& ctx, snapshot::Replication** out) {
   *out = ctx.server.replication();
   if (*out == nullptr) return Status::Error(kNoReplication);
+  return Status::Ok();
+}
+
+// What a reply to a replica holds until the link's output buffer has it (from then on
+// Connection counts that buffer): outgoing buffer memory, not counted against maxmemory.
+// The hold also covers the buffer the reply is written into, which is reserved at its
+// full size first (the allocator may round it up by a quarter): while megabytes of log
+// are copied there, no byte of either copy counts.
+size_t ReplyRoom(size_t reply_bytes) { return reply_bytes + reply_bytes / 4; }
+
+struct HeldChunk {
+  static constexpr size_t kFraming = 32;  // $<length>\r\n ... \r\n
+  explicit HeldChunk(std::string bytes)
+      : data(std::move(bytes)), hold(data.size() + ReplyRoom(data.size() + kFraming)) {}
+  void WriteTo(protocol::ReplyWriter& w) const {
+    w.buffer()->reserve(w.buffer()->size() + data.size() + kFraming);
+    w.Bulk(data);
+  }
+  std::string data;
+  OutgoingBufferHold hold;
+};
+
+struct HeldBatches {
+  // A batch's sequence, count and hash with the RESP framing of all four, at most.
+  static constexpr size_t kFramingPerBatch = 100;
+  explicit HeldBatches(std::vector<storage::LogBatch> b)
+      : batches(std::move(b)),
+        hashes(Hashes(batches)),
+        reply_bytes(ReplyBytes(batches)),
+        hold(reply_bytes + ReplyRoom(reply_bytes)) {}
+  static std::vector<std::string> Hashes(const std::vector<storage::LogBatch>& batches) {
+    std::vector<std::string> out;
+    out.reserve(batches.size());
+    for (const storage::LogBatch& b : batches) out.push_back(snapshot::HashHex(b.data));
+    return out;
+  }
+  static size_t ReplyBytes(const std::vector<storage::LogBatch>& batches) {
+    size_t n = 32;  // the array's header
+    for (const storage::LogBatch& b : batches) n += b.data.size() + kFramingPerBatch;
+    return n;
+  }
+  void WriteTo(protocol::ReplyWriter& w) const {
+    w.buffer()->reserve(w.buffer()->size() + reply_bytes);
+    w.ArrayHeader(4 * batches.size());
+    for (size_t i = 0; i < batches.size(); i++) {
+      const storage::LogBatch& b = batches[i];
+      w.Integer(static_cast<int64_t>(b.sequence));
+      w.Integer(b.count);
+      w.Bulk(b.data);
+      w.Bulk(hashes[i]);
+    }
+  }
+  std::vector<storage::LogBatch> batches;
+  std::vector<std::string> hashes;
+  size_t reply_bytes;  // an upper bound on the reply's RESP bytes
+  OutgoingBufferHold hold;
+};
+
+// The service for a REPLSTREAM request: the connection asking is a replica's link, whose
+// output buffer is then not counted against maxmemory (ClientState::replica).
+Status StreamService(CommandContext& ctx, snapshot::Replication** out) {
+  VELLUM_RETURN_IF_ERROR(Service(ctx, out));
+  ctx.client.replica.store(true, std::memory_order_relaxed);
   return Status::Ok();
 }
 
@@ -108,7 +172,7 @@ Status Replconf(CommandContext& ctx) {
 
 Status StreamHello(CommandContext& ctx) {
   snapshot::Replication* r;
-  if (Status st = Service(ctx, &r); !st.ok()) return st;
+  if (Status st = StreamService(ctx, &r); !st.ok()) return st;
   // [replid, offset, replid2 ("" if none), the last sequence replid2 covers]
   const snapshot::ReplIds ids = r->ids();
   ctx.reply.ArrayHeader(4);
@@ -122,7 +186,7 @@ Status StreamHello(CommandContext& ctx) {
 // REPLSTREAM CHECKPOINT: [id, sequence, name, size, xxh3-hex, ...]
 Status StreamCheckpoint(CommandContext& ctx) {
   snapshot::Replication* r;
-  if (Status st = Service(ctx, &r); !st.ok()) return st;
+  if (Status st = StreamService(ctx, &r); !st.ok()) return st;
   r->sync_full.fetch_add(1, std::memory_order_relaxed);
   auto reply = ctx.client.Defer();
   r->feeder().MakeCheckpoint(ctx.client.id(), [reply](const Result<snapshot::CheckpointOffer>& offer) {
@@ -149,7 +213,7 @@ Status StreamCheckpoint(CommandContext& ctx) {
 // REPLSTREAM FILE id name offset length: the bytes (fewer at the end of the file).
 Status StreamFile(CommandContext& ctx) {
   snapshot::Replication* r;
-  if (Status st = Service(ctx, &r); !st.ok()) return st;
+  if (Status st = StreamService(ctx, &r); !st.ok()) return st;
   uint64_t id = 0, offset = 0, length = 0;
   VELLUM_RETURN_IF_ERROR(ParseU64Arg(ctx.arg(2), &id));
   VELLUM_RETURN_IF_ERROR(ParseU64Arg(ctx.arg(4), &offset));
@@ -163,15 +227,15 @@ Status StreamFile(CommandContext& ctx) {
                            reply([err](protocol::ReplyWriter& w) { w.Error(err); });
                            return;
                          }
-                         auto bytes = std::make_shared<std::string>(*data);
-                         reply([bytes](protocol::ReplyWriter& w) { w.Bulk(*bytes); });
+                         auto bytes = std::make_shared<HeldChunk>(*data);
+                         reply([bytes](protocol::ReplyWriter& w) { bytes->WriteTo(w); });
                        });
   return Status::Ok();
 }
 
 Status StreamRelease(CommandContext& ctx) {
   snapshot::Replication* r;
-  if (Status st = Service(ctx, &r); !st.ok()) return st;
+  if (Status st = StreamService(ctx, &r); !st.ok()) return st;
   uint64_t id = 0;
   VELLUM_RETURN_IF_ERROR(ParseU64Arg(ctx.arg(2), &id));
   r->feeder().Release(id);
@@ -187,7 +251,7 @@ Status StreamRelease(CommandContext& ctx) {
 // sync): counted as sync_partial_ok or sync_partial_err.
 Status StreamLog(CommandContext& ctx) {
   snapshot::Replication* r;
-  if (Status st = Service(ctx, &r); !st.ok()) return st;
+  if (Status st = StreamService(ctx, &r); !st.ok()) return st;
   uint64_t from = 0, max_bytes = 0, wait_ms = 0;
   VELLUM_RETURN_IF_ERROR(ParseU64Arg(ctx.arg(2), &from));
   VELLUM_RETURN_IF_ERROR(ParseU64Arg(ctx.arg(3), &max_bytes));
@@ -268,19 +332,8 @@ Status StreamLog(CommandContext& ctx) {
           return;
         }
         if (probe) batches.clear();
-        auto shared = std::make_shared<std::vector<storage::LogBatch>>(std::move(batches));
-        auto hashes = std::make_shared<std::vector<std::string>>();
-        for (const storage::LogBatch& b : *shared) hashes->push_back(snapshot::HashHex(b.data));
-        reply([shared, hashes](protocol::ReplyWriter& w) {
-          w.ArrayHeader(4 * shared->size());
-          for (size_t i = 0; i < shared->size(); i++) {
-            const storage::LogBatch& b = (*shared)[i];
-            w.Integer(static_cast<int64_t>(b.sequence));
-            w.Integer(b.count);
-            w.Bulk(b.data);
-            w.Bulk((*hashes)[i]);
-          }
-        });
+        auto held = std::make_shared<HeldBatches>(std::move(batches));
+        reply([held](protocol::ReplyWriter& w) { held->WriteTo(w); });
       });
   return Status::Ok();
 }

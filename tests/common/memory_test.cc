@@ -64,5 +64,27 @@ TEST(NotCountedMemoryTest, AnIncreaseDuringADecreaseEndsIt) {
   EXPECT_EQ(NotCountedMemory(), 12 * kMiB);
 }
 
+TEST(OutgoingBufferMemoryTest, AHoldCountsItsBytesForItsLifetime) {
+  const uint64_t before = OutgoingBufferMemory();
+  {
+    OutgoingBufferHold hold(3 * kMiB);
+    EXPECT_EQ(OutgoingBufferMemory(), before + 3 * kMiB);
+    OutgoingBufferHold another(kMiB);
+    EXPECT_EQ(OutgoingBufferMemory(), before + 4 * kMiB);
+  }
+  EXPECT_EQ(OutgoingBufferMemory(), before);
+}
+
+TEST(OutgoingBufferMemoryTest, IsNotCountedForEviction) {
+  ResetNotCounted(1'000'000);  // later than the other tests' clocks
+  SetNotCountedMemoryAt(2 * kMiB, 1'000'000 + kNotCountedLagMs);
+  auto block = Block(8 * kMiB);
+  const uint64_t counted = UsedMemoryForEviction();
+  OutgoingBufferHold hold(5 * kMiB);  // say the block is a replica's reply
+  EXPECT_EQ(NotCountedMemory(), 2 * kMiB + OutgoingBufferMemory());
+  EXPECT_NEAR(static_cast<double>(UsedMemoryForEviction()), static_cast<double>(counted - 5 * kMiB),
+              256.0 * 1024);
+}
+
 }  // namespace
 }  // namespace vellum

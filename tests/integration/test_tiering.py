@@ -375,6 +375,26 @@ def test_a_tiering_replica_keeps_to_its_maxmemory_and_serves_every_value(make):
     settled(r, rc)
 
 
+def test_a_tiering_primary_takes_a_burst_with_a_replica_as_it_does_without(make):
+    """What a primary holds for its replicas (the log batches read for them, their replies
+    not yet sent) is not counted against maxmemory, as Redis does not count its replicas'
+    output buffers. It was: with a replica attached, a burst of pages that went through
+    without one was refused with -OOM while RocksDB switched memtables."""
+    p, pc = make()
+    fill(pc)
+    settled(p, pc)
+    r, rc = make()
+    assert rc.execute_command("REPLICAOF", "127.0.0.1", str(p.port)) == b"OK"
+    assert_converged(p, r)
+    assert "flags=S" in pc.execute_command("CLIENT", "LIST").decode()
+    assert "mem_clients_slaves" in info(pc, "memory")
+    fill(pc, prefix="more:")
+    assert_converged(p, r)
+    assert pc.dbsize() == 2 * KEYS
+    settled(p, pc)
+    settled(r, rc)
+
+
 def test_many_clients_racing_on_values_on_disk_lose_no_update(make):
     s, c = make()
     pad = "z" * PAGE
