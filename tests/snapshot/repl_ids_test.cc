@@ -1,13 +1,13 @@
 // The replication ids a data directory keeps (snapshot/replica_link.h): the file round-trips,
 // the one-line files of earlier versions still read, and Continues is the failover rule.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "snapshot/replica_link.h"
+#include "tests/temp_dir.h"
 
 namespace vellum::snapshot {
 namespace {
@@ -16,12 +16,8 @@ namespace fs = std::filesystem;
 
 class ReplIdsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "vellum-replids-XXXXXX").string();
-    dir_ = mkdtemp(tmpl.data());
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string dir_;
+  testing_support::TempDir tmp_{"replids"};
+  const std::string dir_ = tmp_.path();
 };
 
 const std::string kA(40, 'a'), kB(40, 'b'), kC(40, 'c');

@@ -3,7 +3,6 @@
 // (run under TSan by `make tsan`); SnapshotStore creates, lists, prunes, restores and
 // refuses what it must.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <atomic>
 #include <chrono>
@@ -21,6 +20,7 @@
 #include "storage/keyspace.h"
 #include "storage/loader.h"
 #include "storage/persister.h"
+#include "tests/temp_dir.h"
 
 namespace vellum::snapshot {
 namespace {
@@ -36,18 +36,7 @@ int64_t WallMs() {
       .count();
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "vellum-snapshot-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using testing_support::TempDir;
 
 // A keyspace persisted to <dir>/db, written as the dispatcher does (under the shard lock).
 class Live {
@@ -106,7 +95,7 @@ int64_t IntValue(Keyspace& ks, const std::string& key) {
 // one. A checkpoint must not. (With the cut cycle's all-shard lock removed this test
 // fails within a few checkpoints.)
 TEST(SnapshotThreadTest, CheckpointIsACutAcrossShards) {
-  TempDir dir;
+  TempDir dir{"snapshot"};
   Live live(dir / "db");
   constexpr int kWriters = 3;
   constexpr int kPairs = 100;  // per writer: keeps the persister's collection long enough
@@ -151,7 +140,7 @@ TEST(SnapshotThreadTest, CheckpointIsACutAcrossShards) {
 }
 
 TEST(SnapshotThreadTest, CheckpointAfterStopFails) {
-  TempDir dir;
+  TempDir dir{"snapshot"};
   Live live(dir / "db");
   live.persister().Stop();
   EXPECT_FALSE(live.persister().Checkpoint(dir / "cp").ok());
@@ -182,7 +171,7 @@ class SnapshotStoreTest : public ::testing::Test {
     EXPECT_FALSE(fs::exists(cp));  // the checkpoint is removed
     return made.ok() ? *made : Manifest{};
   }
-  TempDir dir_;
+  TempDir dir_{"snapshot"};
   std::unique_ptr<Live> live_;
   std::unique_ptr<SnapshotStore> store_;
 };

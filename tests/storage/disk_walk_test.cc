@@ -2,36 +2,27 @@
 #include "storage/disk_walk.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "common/clock.h"
 #include "storage/codec.h"
+#include "tests/storage/open_engine.h"
+#include "tests/temp_dir.h"
 
 namespace vellum::storage {
 namespace {
 
-namespace fs = std::filesystem;
-
 class DiskWalkThreadTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "vellum-walk-XXXXXX").string();
-    root_ = mkdtemp(tmpl.data());
     EngineOptions o;
-    o.dir = root_ + "/db";
+    o.dir = dir_ / "db";
     o.write_buffer_bytes = 256 << 10;
     o.auto_compactions = false;  // the flushed files stay apart: something to split
-    auto e = Engine::Open(o);
-    ASSERT_TRUE(e.ok()) << e.status().message();
-    engine_ = std::move(*e);
-  }
-  void TearDown() override {
-    engine_.reset();
-    fs::remove_all(root_);
+    engine_ = testing::OpenEngine(o);
+    ASSERT_NE(engine_, nullptr);
   }
 
   // `files` flushed table files of 300 keys each over three databases: strings (some
@@ -69,8 +60,8 @@ class DiskWalkThreadTest : public ::testing::Test {
   static constexpr int64_t kHourMs = 3'600'000;
   const int64_t now_ms_ = SystemClock().NowMs();
   const int64_t walk_ms_ = now_ms_ + 2 * kHourMs;
-  std::string root_;
-  std::unique_ptr<Engine> engine_;
+  testing_support::TempDir dir_{"walk"};
+  std::unique_ptr<Engine> engine_;  // after dir_: closed before it goes
 };
 
 TEST_F(DiskWalkThreadTest, SplitKeysCutTheMetaFilesInOrder) {

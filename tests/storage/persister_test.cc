@@ -7,7 +7,6 @@
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
-#include <stdlib.h>
 
 #include <atomic>
 #include <chrono>
@@ -25,6 +24,8 @@
 #include "storage/keyspace.h"
 #include "storage/loader.h"
 #include "tests/storage/keyspace_writes.h"
+#include "tests/storage/open_engine.h"
+#include "tests/temp_dir.h"
 
 namespace vellum::storage {
 namespace {
@@ -32,27 +33,6 @@ namespace {
 namespace fs = std::filesystem;
 
 using testing::WallMs;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "vellum-persister-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string db() const { return path_ + "/db"; }
-
- private:
-  std::string path_;
-};
-
-std::unique_ptr<Engine> OpenOk(const std::string& dir) {
-  EngineOptions o;
-  o.dir = dir;
-  auto e = Engine::Open(o);
-  EXPECT_TRUE(e.ok()) << e.status().message();
-  return e.ok() ? std::move(*e) : nullptr;
-}
 
 // A keyspace with a persister attached; Reopen() stops it and loads a fresh keyspace from
 // the same directory, as a restart does.
@@ -62,7 +42,7 @@ class PersisterTest : public ::testing::Test {
   void TearDown() override { Close(); }
 
   void Open(Persister::Mode mode) {
-    engine_ = OpenOk(dir_.db());
+    engine_ = testing::OpenEngine(dir_ / "db");
     ASSERT_NE(engine_, nullptr);
     ks_ = std::make_unique<Keyspace>(4);
     auto loaded = LoadKeyspace(*engine_, *ks_, WallMs());
@@ -109,7 +89,7 @@ class PersisterTest : public ::testing::Test {
     return ks_->Find(db, key, WallMs());  // single-threaded checks after Reopen
   }
 
-  TempDir dir_;
+  testing_support::TempDir dir_{"persister"};
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<Keyspace> ks_;
   std::unique_ptr<Persister> persister_;
@@ -259,8 +239,8 @@ size_t CountSubs(Engine& engine) {
 // A power loss may take back what was written but not synced; the compaction filter must
 // not drop the fields of a synced version because of an unsynced change to its key.
 TEST(EngineTest, OrphanFilterActsOnlyOnDurableState) {
-  TempDir dir;
-  auto engine = OpenOk(dir.db());
+  testing_support::TempDir dir{"persister"};
+  auto engine = testing::OpenEngine(dir / "db");
   std::string meta;
   codec::EncodeCollectionMeta(&meta, codec::DiskType::kHash, 0, 7);
   auto synced = engine->NewBatch();
@@ -279,20 +259,20 @@ TEST(EngineTest, OrphanFilterActsOnlyOnDurableState) {
 }
 
 TEST(EngineTest, VersionMarkSurvivesReopen) {
-  TempDir dir;
+  testing_support::TempDir dir{"persister"};
   {
-    auto engine = OpenOk(dir.db());
+    auto engine = testing::OpenEngine(dir / "db");
     EXPECT_EQ(engine->LoadedVersionMark(), 0u);
     auto b = engine->NewBatch();
     b->PutVersionMark(123456789);
     ASSERT_TRUE(engine->Write(*b, true).ok());
   }
-  EXPECT_EQ(OpenOk(dir.db())->LoadedVersionMark(), 123456789u);
+  EXPECT_EQ(testing::OpenEngine(dir / "db")->LoadedVersionMark(), 123456789u);
 }
 
 TEST(EngineTest, ReopenFindsTheSameDatabaseAndNeverCreatesOne) {
-  TempDir dir;
-  auto engine = OpenOk(dir.db());
+  testing_support::TempDir dir{"persister"};
+  auto engine = testing::OpenEngine(dir / "db");
   auto b = engine->NewBatch();
   b->PutMeta(codec::MetaKey(0, "k"), "x");
   ASSERT_TRUE(engine->Write(*b, true).ok());
@@ -305,16 +285,16 @@ TEST(EngineTest, ReopenFindsTheSameDatabaseAndNeverCreatesOne) {
   b->Clear();
   b->PutMeta(codec::MetaKey(0, "j"), "y");
   ASSERT_TRUE(engine->Write(*b, true).ok());
-  fs::remove(dir.db() + "/CURRENT");  // the database vanished (an unmounted disk, say)
+  fs::remove((dir / "db") + "/CURRENT");  // the database vanished (an unmounted disk, say)
   EXPECT_FALSE(engine->Reopen().ok());
-  EXPECT_FALSE(fs::exists(dir.db() + "/CURRENT"));
+  EXPECT_FALSE(fs::exists((dir / "db") + "/CURRENT"));
 }
 
 TEST(EngineTest, SecondOpenOfALockedDirectoryIsRefused) {
-  TempDir dir;
-  auto first = OpenOk(dir.db());
+  testing_support::TempDir dir{"persister"};
+  auto first = testing::OpenEngine(dir / "db");
   EngineOptions o;
-  o.dir = dir.db();
+  o.dir = dir / "db";
   auto second = Engine::Open(o);
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.status().message().find("in use by another process"), std::string::npos)
@@ -322,20 +302,20 @@ TEST(EngineTest, SecondOpenOfALockedDirectoryIsRefused) {
 }
 
 TEST(EngineTest, NewerFormatVersionIsRefusedUntouched) {
-  TempDir dir;
-  OpenOk(dir.db()).reset();
+  testing_support::TempDir dir{"persister"};
+  testing::OpenEngine(dir / "db").reset();
   {
     // Rewrite the format record as a future vellumd would.
     rocksdb::DB* raw = nullptr;
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{"default", {}}, {"meta", {}}, {"sub", {}}};
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir.db(), cfs, &handles, &raw).ok());
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir / "db", cfs, &handles, &raw).ok());
     ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[0], "vellum.format", "2").ok());
     for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
     delete raw;
   }
   EngineOptions o;
-  o.dir = dir.db();
+  o.dir = dir / "db";
   auto e = Engine::Open(o);
   ASSERT_FALSE(e.ok());
   EXPECT_NE(e.status().message().find("format version 2"), std::string::npos) << e.status().message();
@@ -344,16 +324,16 @@ TEST(EngineTest, NewerFormatVersionIsRefusedUntouched) {
 }
 
 TEST(EngineTest, ForeignDatabaseIsRefused) {
-  TempDir dir;
+  testing_support::TempDir dir{"persister"};
   rocksdb::DB* raw = nullptr;
   rocksdb::Options opts;
   opts.create_if_missing = true;
-  fs::create_directories(dir.db());
-  ASSERT_TRUE(rocksdb::DB::Open(opts, dir.db(), &raw).ok());
+  fs::create_directories((dir / "db"));
+  ASSERT_TRUE(rocksdb::DB::Open(opts, (dir / "db"), &raw).ok());
   ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), "someone", "else's").ok());
   delete raw;
   EngineOptions o;
-  o.dir = dir.db();
+  o.dir = dir / "db";
   auto e = Engine::Open(o);
   ASSERT_FALSE(e.ok());
   EXPECT_NE(e.status().message().find("not a Vellum database"), std::string::npos)
@@ -584,8 +564,8 @@ TEST_F(PersisterTest, LoopThreadsCommitTheirOwnCyclesAgainstTheThreadAndCheckpoi
   std::thread snapshotter([&] {
     for (int i = 0; !done.load() && i < 10; i++) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      (void)persister_->Checkpoint(dir_.db() + "-cp" + std::to_string(i));
-      fs::remove_all(dir_.db() + "-cp" + std::to_string(i));
+      (void)persister_->Checkpoint((dir_ / "db") + "-cp" + std::to_string(i));
+      fs::remove_all((dir_ / "db") + "-cp" + std::to_string(i));
     }
   });
   std::vector<std::thread> threads;

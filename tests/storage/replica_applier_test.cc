@@ -7,7 +7,6 @@
 // cannot serve, and a following persister writes nothing. The persister runs on its own
 // thread throughout ("Thread" in the name: `make tsan` runs these under TSan).
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <chrono>
 #include <filesystem>
@@ -23,6 +22,8 @@
 #include "storage/persister.h"
 #include "storage/replica_applier.h"
 #include "tests/storage/keyspace_writes.h"
+#include "tests/storage/open_engine.h"
+#include "tests/temp_dir.h"
 
 namespace vellum::storage {
 namespace {
@@ -35,24 +36,20 @@ using testing::WallMs;
 class ReplicaApplierThreadTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "vellum-replica-XXXXXX").string();
-    root_ = mkdtemp(tmpl.data());
     EngineOptions o;
-    o.dir = root_ + "/primary";
+    o.dir = dir_ / "primary";
     o.log_keep_seconds = 3600;  // a backlog, as vellumd keeps one
-    auto e = Engine::Open(o);
-    ASSERT_TRUE(e.ok()) << e.status().message();
-    primary_engine_ = std::move(*e);
+    primary_engine_ = testing::OpenEngine(o);
+    ASSERT_NE(primary_engine_, nullptr);
     primary_ = std::make_unique<Keyspace>(4);
     persister_ = std::make_unique<Persister>(primary_.get(), primary_engine_.get(),
                                              Persister::Mode::kEverysec, 0);
     primary_->set_listener(persister_.get());
     persister_->Start();
 
-    o.dir = root_ + "/replica";
-    e = Engine::Open(o);
-    ASSERT_TRUE(e.ok()) << e.status().message();
-    replica_engine_ = std::move(*e);
+    o.dir = dir_ / "replica";
+    replica_engine_ = testing::OpenEngine(o);
+    ASSERT_NE(replica_engine_, nullptr);
     replica_ = std::make_unique<Keyspace>(4);
     applier_ = std::make_unique<ReplicaApplier>(replica_engine_.get(), replica_.get());
   }
@@ -62,7 +59,6 @@ class ReplicaApplierThreadTest : public ::testing::Test {
     applier_.reset();
     replica_engine_.reset();
     primary_engine_.reset();
-    fs::remove_all(root_);
   }
 
   void Set(int db, const std::string& key, const std::string& value, int64_t expire_at = 0) {
@@ -99,7 +95,7 @@ class ReplicaApplierThreadTest : public ::testing::Test {
 
   // Full sync: the primary's checkpoint put in place of the replica's database.
   void FullSync() {
-    const std::string cp = root_ + "/checkpoint";
+    const std::string cp = dir_ / "checkpoint";
     fs::remove_all(cp);
     Result<uint64_t> seq = persister_->Checkpoint(cp);
     ASSERT_TRUE(seq.ok()) << seq.status().message();
@@ -126,7 +122,7 @@ class ReplicaApplierThreadTest : public ::testing::Test {
     }
   }
 
-  std::string root_;
+  testing_support::TempDir dir_{"replica"};
   std::unique_ptr<Engine> primary_engine_, replica_engine_;
   std::unique_ptr<Keyspace> primary_, replica_;
   std::unique_ptr<Persister> persister_;
@@ -295,7 +291,7 @@ TEST_F(ReplicaApplierThreadTest, AFollowingPersisterWritesNothing) {
 // unpinned, so a replica in a full sync always finds the log from its checkpoint.
 TEST_F(ReplicaApplierThreadTest, PinnedFilesKeepTheLogReadableAcrossAFlush) {
   EngineOptions o;
-  o.dir = root_ + "/nobacklog";
+  o.dir = dir_ / "nobacklog";
   auto opened = Engine::Open(o);
   ASSERT_TRUE(opened.ok()) << opened.status().message();
   Engine& e = **opened;
@@ -326,7 +322,7 @@ TEST_F(ReplicaApplierThreadTest, PinnedFilesKeepTheLogReadableAcrossAFlush) {
 // kill -9 between ReplaceWith's two renames leaves the old database aside and none in
 // place; the next start puts the old one back rather than create an empty one.
 TEST_F(ReplicaApplierThreadTest, AReplaceInterruptedBetweenItsRenamesIsUndoneAtTheNextOpen) {
-  const std::string dir = root_ + "/interrupted";
+  const std::string dir = dir_ / "interrupted";
   {
     EngineOptions o;
     o.dir = dir;
@@ -354,7 +350,7 @@ TEST_F(ReplicaApplierThreadTest, AReplaceInterruptedBetweenItsRenamesIsUndoneAtT
 // sequence from a sequence inside a batch, and from one it no longer holds.
 TEST_F(ReplicaApplierThreadTest, TheLogTellsWhereASequenceFalls) {
   EngineOptions o;
-  o.dir = root_ + "/positions";
+  o.dir = dir_ / "positions";
   auto opened = Engine::Open(o);
   ASSERT_TRUE(opened.ok()) << opened.status().message();
   Engine& e = **opened;
@@ -383,7 +379,7 @@ TEST_F(ReplicaApplierThreadTest, ACheckpointOfAFollowingPersisterWritesNothing) 
   // A replica's persister has never run a cycle: its version mark is still unwritten.
   WithAllLocks([&] { persister_->SetFollowing(true); });
   const uint64_t before = primary_engine_->LatestSequence();
-  Result<uint64_t> seq = persister_->Checkpoint(root_ + "/checkpoint");
+  Result<uint64_t> seq = persister_->Checkpoint(dir_ / "checkpoint");
   ASSERT_TRUE(seq.ok()) << seq.status().message();
   EXPECT_EQ(*seq, before);
   EXPECT_EQ(primary_engine_->LatestSequence(), before);

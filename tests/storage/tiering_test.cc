@@ -4,11 +4,9 @@
 // The persister and the readers run on their own threads ("Thread" in the name: `make
 // tsan` runs these under TSan).
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <future>
 #include <optional>
 #include <random>
@@ -24,11 +22,11 @@
 #include "storage/persister.h"
 #include "storage/warmup.h"
 #include "tests/storage/keyspace_writes.h"
+#include "tests/storage/open_engine.h"
+#include "tests/temp_dir.h"
 
 namespace vellum::storage {
 namespace {
-
-namespace fs = std::filesystem;
 
 using testing::MemoryDigest;
 using testing::WallMs;
@@ -36,19 +34,13 @@ using testing::WallMs;
 class TieringThreadTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "vellum-tiering-XXXXXX").string();
-    root_ = mkdtemp(tmpl.data());
-    EngineOptions o;
-    o.dir = root_ + "/db";
-    auto e = Engine::Open(o);
-    ASSERT_TRUE(e.ok()) << e.status().message();
-    engine_ = std::move(*e);
+    engine_ = testing::OpenEngine(dir_ / "db");
+    ASSERT_NE(engine_, nullptr);
     Start();
   }
   void TearDown() override {
     Stop();
     engine_.reset();
-    fs::remove_all(root_);
   }
   // A server over the engine: keyspace, persister (the offload guard), readers.
   void Start(bool warm_up = false) {
@@ -97,7 +89,7 @@ class TieringThreadTest : public ::testing::Test {
     return f.get();
   }
 
-  std::string root_;
+  testing_support::TempDir dir_{"tiering"};
   SystemClock clock_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<Keyspace> keyspace_;

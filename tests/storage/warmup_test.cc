@@ -7,13 +7,11 @@
 // beforehand. The loader and readers run on their own threads ("Thread" in the name:
 // `make tsan` runs these under TSan).
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <atomic>
 #include <cstdio>
 #include <optional>
 #include <chrono>
-#include <filesystem>
 #include <future>
 #include <string>
 #include <thread>
@@ -26,11 +24,11 @@
 #include "storage/persister.h"
 #include "storage/warmup.h"
 #include "tests/storage/keyspace_writes.h"
+#include "tests/storage/open_engine.h"
+#include "tests/temp_dir.h"
 
 namespace vellum::storage {
 namespace {
-
-namespace fs = std::filesystem;
 
 using testing::MemoryDigest;
 using testing::WallMs;
@@ -42,13 +40,8 @@ constexpr int kStrings = 1000;
 class WarmupThreadTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "vellum-warmup-XXXXXX").string();
-    root_ = mkdtemp(tmpl.data());
-    EngineOptions o;
-    o.dir = root_ + "/db";
-    auto e = Engine::Open(o);
-    ASSERT_TRUE(e.ok()) << e.status().message();
-    engine_ = std::move(*e);
+    engine_ = testing::OpenEngine(dir_ / "db");
+    ASSERT_NE(engine_, nullptr);
 
     Keyspace before(4);
     Persister writer(&before, engine_.get(), Persister::Mode::kEverysec, 0);
@@ -79,7 +72,6 @@ class WarmupThreadTest : public ::testing::Test {
     persister_.reset();
     keyspace_.reset();
     engine_.reset();
-    fs::remove_all(root_);
   }
 
   // The restart: an empty keyspace that warms up at `pace` keys a second (a chunk of
@@ -121,7 +113,7 @@ class WarmupThreadTest : public ::testing::Test {
     return keyspace_->Peek(db, key) != nullptr;
   }
 
-  std::string root_;
+  testing_support::TempDir dir_{"warmup"};
   std::unique_ptr<Engine> engine_;
   Digest expected_;
   SystemClock clock_;
