@@ -147,15 +147,15 @@ void SetNotCountedMemoryAt(uint64_t bytes, int64_t now_ms) {
 }
 
 namespace {
-std::atomic<int64_t> g_replica_buffers{0};
+std::atomic<int64_t> g_outgoing_buffers{0};
 }  // namespace
 
 void AddOutgoingBufferMemory(int64_t delta) {
-  g_replica_buffers.fetch_add(delta, std::memory_order_relaxed);
+  g_outgoing_buffers.fetch_add(delta, std::memory_order_relaxed);
 }
 
 uint64_t OutgoingBufferMemory() {
-  const int64_t v = g_replica_buffers.load(std::memory_order_relaxed);
+  const int64_t v = g_outgoing_buffers.load(std::memory_order_relaxed);
   return v > 0 ? static_cast<uint64_t>(v) : 0;
 }
 

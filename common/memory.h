@@ -41,7 +41,7 @@ void SetNotCountedMemory(uint64_t bytes);
 inline constexpr int64_t kNotCountedLagMs = 2000;
 // The same at a given steady-clock time in milliseconds (tests).
 void SetNotCountedMemoryAt(uint64_t bytes, int64_t now_ms);
-// What the engine published, and the replicas' buffers below (INFO
+// What the engine published, and the outgoing buffer memory below (INFO
 // mem_not_counted_for_evict).
 uint64_t NotCountedMemory();
 // UsedMemory() less NotCountedMemory(): what eviction compares with maxmemory.
@@ -52,26 +52,31 @@ uint64_t UsedMemoryForEviction();
 // replicas (its replication backlog), the log batches read for a replica and a replica's
 // replies not yet sent (its replicas' output buffers). Not counted, as Redis counts
 // neither its AOF buffer nor its replicas' output buffers: they are copies of what a
-// write burst brings, and counted, a burst was refused
-// with -OOM while the data itself fitted (seen with a replica attached, while RocksDB
-// switched memtables: a cycle then waits tens of ms while the copies pile up). Exact
+// write burst brings, and counted, a burst was refused with -OOM while the data itself
+// fitted (seen with a replica attached, while RocksDB switched memtables: a cycle then
+// waits tens of ms while the copies pile up). Exact
 // and live: each holder adds what it holds and takes it back when it lets go, so that
 // the bytes move from here to the engine's published memory with no gap between.
 void AddOutgoingBufferMemory(int64_t delta);
 uint64_t OutgoingBufferMemory();
 
-// Counts `bytes` as outgoing buffer memory for as long as it lives.
+// Counts bytes as outgoing buffer memory for as long as it lives: `bytes` from the
+// start, then whatever Set says its holder holds now. Not thread-safe itself: one holder.
 class OutgoingBufferHold {
  public:
-  explicit OutgoingBufferHold(size_t bytes) : bytes_(static_cast<int64_t>(bytes)) {
-    AddOutgoingBufferMemory(bytes_);
-  }
-  ~OutgoingBufferHold() { AddOutgoingBufferMemory(-bytes_); }
+  explicit OutgoingBufferHold(size_t bytes = 0) { Set(bytes); }
+  ~OutgoingBufferHold() { Set(0); }
   OutgoingBufferHold(const OutgoingBufferHold&) = delete;
   OutgoingBufferHold& operator=(const OutgoingBufferHold&) = delete;
 
+  void Set(size_t bytes) {
+    AddOutgoingBufferMemory(static_cast<int64_t>(bytes) - static_cast<int64_t>(bytes_));
+    bytes_ = bytes;
+  }
+  size_t bytes() const { return bytes_; }
+
  private:
-  const int64_t bytes_;
+  size_t bytes_ = 0;
 };
 
 // The bytes usable in a block from operator new (at least what was asked for; the

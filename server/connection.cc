@@ -222,11 +222,8 @@ void Connection::PublishOutputBytes() {
   state_->output_bytes.store(unsent, std::memory_order_relaxed);
   // A replica's link keeps its buffers' capacity (up to 1 MiB each) between replies: what
   // it holds, not what it has yet to send, is what the count must take out.
-  const size_t counted =
-      state_->replica.load(std::memory_order_relaxed) ? out_.capacity() + writing_.capacity() : 0;
-  if (counted != replica_counted_) {
-    AddOutgoingBufferMemory(static_cast<int64_t>(counted) - static_cast<int64_t>(replica_counted_));
-    replica_counted_ = counted;
+  if (state_->replica.load(std::memory_order_relaxed)) {
+    replica_hold_.Set(out_.capacity() + writing_.capacity());
   }
 }
 
@@ -281,7 +278,6 @@ void Connection::Close() {
 
 void Connection::OnClose(uv_handle_t* h) {
   auto* c = static_cast<Connection*>(h->data);
-  AddOutgoingBufferMemory(-static_cast<int64_t>(c->replica_counted_));
   c->worker_->OnConnectionClosed(c);
   delete reinterpret_cast<uv_any_handle*>(h);
   delete c;

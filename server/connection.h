@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/memory.h"
 #include "protocol/reply_writer.h"
 #include "protocol/resp_parser.h"
 #include "server/byte_buffer.h"
@@ -93,8 +94,8 @@ class Connection {
   // RequestFlush, or Flush now when the unsent replies already call for back-pressure.
   void FlushOrRequest();
   size_t UnsentBytes() const { return out_.size() + writing_.size(); }
-  // Shows UnsentBytes() in CLIENT LIST, and for a replica's link in the replica buffer
-  // memory (common/memory.h), through replica_counted_.
+  // Shows UnsentBytes() in CLIENT LIST, and for a replica's link its buffers' capacity in
+  // the outgoing buffer memory (common/memory.h), through replica_hold_.
   void PublishOutputBytes();
   bool OverOutputLimit();
 
@@ -112,7 +113,7 @@ class Connection {
   bool close_after_write_ = false;
   bool closing_ = false;
   bool flush_requested_ = false;
-  size_t replica_counted_ = 0;  // this link's bytes in the outgoing buffer memory
+  OutgoingBufferHold replica_hold_;  // loop thread only
   // Replies in out_ answer writes that must be durable first (storage.durability): they
   // leave once the persister completes cycle durable_ticket_. 0: nothing held.
   uint64_t durable_ticket_ = 0;

@@ -57,10 +57,7 @@ Persister::Persister(Keyspace* keyspace, Engine* engine, Mode mode, uint64_t min
   for (int i = 0; i < codec::kNumPhysicalDbs; i++) logical_of_[db_map_[i]] = static_cast<uint8_t>(i);
 }
 
-Persister::~Persister() {
-  Stop();
-  AddOutgoingBufferMemory(-static_cast<int64_t>(writing_counted_));  // a batch never written
-}
+Persister::~Persister() { Stop(); }
 
 void Persister::Start() {
   thread_ = std::thread([this] {
@@ -487,8 +484,9 @@ Persister::CycleOutcome Persister::RunCycle(bool sync, bool cut, bool from_loop)
     // The last piece (a sealed one is never empty, so a sync of the last covers them all).
     if (!collecting_->empty() || sealed_.empty()) Seal();
     sealed_.swap(writing_);  // writing_ was empty
-    for (const auto& piece : writing_) writing_counted_ += piece->bytes();
-    AddOutgoingBufferMemory(static_cast<int64_t>(writing_counted_));
+    size_t bytes = 0;
+    for (const auto& piece : writing_) bytes += piece->bytes();
+    writing_hold_.Set(bytes);
     barrier_pending_.store(false, std::memory_order_seq_cst);
   }
   // (A retried batch keeps its cycle number: started_ did not move for it.) Only the
@@ -518,8 +516,7 @@ Persister::CycleOutcome Persister::RunCycle(bool sync, bool cut, bool from_loop)
   // After every cycle, also a loop's: eviction weighs the keyspace against maxmemory by
   // what RocksDB holds now (the memtable this cycle filled is not the keyspace's).
   PublishEngineMemory();
-  AddOutgoingBufferMemory(-static_cast<int64_t>(writing_counted_));  // now the memtable's
-  writing_counted_ = 0;
+  writing_hold_.Set(0);  // now the memtable's
   if (on_cycle_) on_cycle_();
   return CycleOutcome::kWritten;
 }

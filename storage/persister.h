@@ -63,6 +63,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/memory.h"
 #include "common/status.h"
 #include "storage/codec.h"
 #include "storage/engine.h"
@@ -270,7 +271,7 @@ class Persister final : public WriteListener, public OffloadGuard {
   std::deque<std::unique_ptr<EngineBatch>> writing_;
   // writing_'s bytes, counted as outgoing buffer memory (common/memory.h) from the moment
   // the cycle's collection ends until its memtable bytes are published (cycle_mu_).
-  size_t writing_counted_ = 0;
+  OutgoingBufferHold writing_hold_;
   // Closes collecting_ as a piece of this cycle (batch_mu_ held).
   void Seal();
   // A flush or swap was appended to collecting_ (set under batch_mu_; read by the

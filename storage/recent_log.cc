@@ -2,12 +2,9 @@
 
 #include <algorithm>
 
-#include "common/memory.h"
 #include "storage/engine.h"
 
 namespace vellum::storage {
-
-RecentLog::~RecentLog() { AddOutgoingBufferMemory(-static_cast<int64_t>(bytes_)); }
 
 void RecentLog::Append(uint64_t sequence, uint32_t count, std::string_view data) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -16,17 +13,12 @@ void RecentLog::Append(uint64_t sequence, uint32_t count, std::string_view data)
     if (last.sequence + last.count != sequence) batches_.clear();
   }
   batches_.push_back({sequence, count, std::string(data)});
-  size_t bytes = batches_.size() == 1 ? data.size() : bytes_ + data.size();
+  size_t bytes = batches_.size() == 1 ? data.size() : bytes_.bytes() + data.size();
   while (bytes > max_bytes_ && batches_.size() > 1) {
     bytes -= batches_.front().data.size();
     batches_.pop_front();
   }
-  SetBytes(bytes);
-}
-
-void RecentLog::SetBytes(size_t bytes) {
-  AddOutgoingBufferMemory(static_cast<int64_t>(bytes) - static_cast<int64_t>(bytes_));
-  bytes_ = bytes;
+  bytes_.Set(bytes);
 }
 
 bool RecentLog::Read(uint64_t from, size_t max_bytes, std::vector<LogBatch>* out) const {
@@ -58,13 +50,13 @@ bool RecentLog::BatchEndingAt(uint64_t sequence, LogBatch* out) const {
 
 size_t RecentLog::bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return bytes_;
+  return bytes_.bytes();
 }
 
 void RecentLog::Clear() {
   std::lock_guard<std::mutex> lock(mu_);
   batches_.clear();
-  SetBytes(0);
+  bytes_.Set(0);
 }
 
 }  // namespace vellum::storage

@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/memory.h"
+
 namespace vellum::storage {
 
 struct LogBatch;
@@ -26,7 +28,6 @@ struct LogBatch;
 class RecentLog {
  public:
   explicit RecentLog(size_t max_bytes) : max_bytes_(max_bytes) {}
-  ~RecentLog();
   RecentLog(const RecentLog&) = delete;
   RecentLog& operator=(const RecentLog&) = delete;
 
@@ -50,8 +51,7 @@ class RecentLog {
   const size_t max_bytes_;
   mutable std::mutex mu_;
   std::deque<Entry> batches_;  // guarded by mu_, in sequence order, contiguous
-  size_t bytes_ = 0;           // guarded by mu_
-  void SetBytes(size_t bytes);  // mu_ held: bytes_, and the outgoing buffer memory with it
+  OutgoingBufferHold bytes_;   // guarded by mu_: the window's bytes, counted as outgoing
 };
 
 }  // namespace vellum::storage
