@@ -263,8 +263,8 @@ void LogFeeder::MakeCheckpointFiles(
 }
 
 void LogFeeder::ReadFile(uint64_t id, std::string name, uint64_t offset, uint64_t length,
-                         std::function<void(const Result<std::string>&)> done) {
-  auto shared = std::make_shared<std::function<void(const Result<std::string>&)>>(std::move(done));
+                         std::function<void(Result<std::string>)> done) {
+  auto shared = std::make_shared<std::function<void(Result<std::string>)>>(std::move(done));
   if (!Submit([this, id, name = std::move(name), offset, length, shared] {
         auto& done = *shared;
       auto offered = checkpoints_.find(id);
@@ -283,7 +283,7 @@ void LogFeeder::ReadFile(uint64_t id, std::string name, uint64_t offset, uint64_
       in.seekg(static_cast<std::streamoff>(offset));
       in.read(data.data(), static_cast<std::streamsize>(length));
       data.resize(static_cast<size_t>(std::max<std::streamsize>(0, in.gcount())));
-      done(data);
+      done(std::move(data));
       })) {
     (*shared)(Status::Error("the server is shutting down"));
   }

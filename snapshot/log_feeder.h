@@ -76,8 +76,9 @@ class LogFeeder {
   // `owner`: the requesting connection's id.
   void ReadLog(uint64_t owner, uint64_t from, size_t max_bytes, int64_t wait_ms, LogDone done);
   void MakeCheckpoint(uint64_t owner, std::function<void(const Result<CheckpointOffer>&)> done);
+  // The bytes are handed over (moved), not copied.
   void ReadFile(uint64_t id, std::string name, uint64_t offset, uint64_t length,
-                std::function<void(const Result<std::string>&)> done);
+                std::function<void(Result<std::string>)> done);
   void Release(uint64_t id);
   // Calls done(true) once ready() holds (checked on the feeder's thread after each
   // persister cycle and every 10 ms), or done(false) at the deadline (monotonic ms; 0 for

@@ -1,5 +1,9 @@
 #include "snapshot/replica_link.h"
 
+#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
+#include <xxhash.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -19,6 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kChunkBytes = 4 << 20;
+constexpr size_t kChunksInFlight = 2;
 constexpr size_t kLogBytes = 4 << 20;
 constexpr int kLogWaitMs = 1000;
 constexpr int kReadTimeoutS = 30;
@@ -271,6 +276,7 @@ Status ReplicaLink::FullSync(RespClient& c, const std::string& replid) {
   fs::create_directories(tmp, ec);
   if (ec) return Status::Error("can't create " + tmp.string() + ": " + ec.message());
   uint64_t fetched = 0, reused = 0;
+  std::vector<FileToFetch> files;
   for (size_t i = 2; i < el.size(); i += 3) {
     const std::string& name = el[i].str;
     uint64_t size = 0, hash = 0;
@@ -278,39 +284,23 @@ Status ReplicaLink::FullSync(RespClient& c, const std::string& replid) {
         !ParseU64(el[i + 2].str, &hash, 16)) {
       return Status::Error("REPLSTREAM CHECKPOINT: a malformed file entry");
     }
-    const fs::path dst = tmp / name;
     const fs::path local = fs::path(engine_->dir()) / name;
     if (Immutable(name) && fs::exists(local, ec) && fs::file_size(local, ec) == size) {
       Result<uint64_t> h = HashFile(local.string());
-      if (h.ok() && *h == hash && fs::copy_file(local, dst, ec)) {
+      if (h.ok() && *h == hash && fs::copy_file(local, tmp / name, ec)) {
         reused += size;
         continue;
       }
     }
-    std::ofstream out(dst, std::ios::binary | std::ios::trunc);
-    for (uint64_t off = 0; off < size && !stop_.load();) {
-      const uint64_t len = std::min<uint64_t>(kChunkBytes, size - off);
-      Result<RespValue> chunk = c.Call({"REPLSTREAM", "FILE", id, name, std::to_string(off),
-                                        std::to_string(len)});
-      if (Status st = ReplyError(chunk, "REPLSTREAM FILE"); !st.ok()) return st;
-      if (chunk->type != RespValue::kBulk || chunk->str.empty()) {
-        return Status::Error("REPLSTREAM FILE: " + name + " is shorter than announced");
-      }
-      out.write(chunk->str.data(), static_cast<std::streamsize>(chunk->str.size()));
-      off += chunk->str.size();
-      fetched += chunk->str.size();
-    }
-    out.close();
-    if (!out) return Status::Error("can't write " + dst.string());
-    if (stop_.load()) return Status::Error("stopped");
-    Result<uint64_t> h = HashFile(dst.string());
-    if (!h.ok()) return h.status();
-    if (*h != hash) {
-      fs::remove_all(tmp, ec);
-      return Status::Error("checkpoint file " + name + " does not match its checksum; refused");
-    }
+    files.push_back({name, size, hash});
+  }
+  const int64_t offered_ms = MonotonicMs();
+  if (Status st = FetchFiles(c, id, tmp, files, &fetched); !st.ok()) {
+    fs::remove_all(tmp, ec);
+    return st;
   }
   (void)c.Call({"REPLSTREAM", "RELEASE", id});
+  const int64_t received_ms = MonotonicMs();
   // Everything received and verified: put it in place.
   RemoveReplId(options_.data_dir);
   if (Status st = engine_->ReplaceWith(tmp.string()); !st.ok()) return st;
@@ -335,12 +325,71 @@ Status ReplicaLink::FullSync(RespClient& c, const std::string& replid) {
     state_.full_syncs++;
     state_.applied = engine_->LatestSequence();
   }
-  VLOG_NOTICE("Replication: full sync from %s:%d done: %llu keys at sequence %llu, %llu bytes "
-              "received, %llu reused, in %lld ms",
-              options_.host.c_str(), options_.port, static_cast<unsigned long long>(*keys),
-              static_cast<unsigned long long>(sequence), static_cast<unsigned long long>(fetched),
-              static_cast<unsigned long long>(reused),
-              static_cast<long long>(MonotonicMs() - start));
+  const int64_t done_ms = MonotonicMs();
+  VLOG_NOTICE(
+      "Replication: full sync from %s:%d done: %llu keys at sequence %llu, %llu bytes "
+      "received, %llu reused, in %lld ms (checkpoint %lld, transfer %lld, install %lld)",
+      options_.host.c_str(), options_.port, static_cast<unsigned long long>(*keys),
+      static_cast<unsigned long long>(sequence), static_cast<unsigned long long>(fetched),
+      static_cast<unsigned long long>(reused), static_cast<long long>(done_ms - start),
+      static_cast<long long>(offered_ms - start), static_cast<long long>(received_ms - offered_ms),
+      static_cast<long long>(done_ms - received_ms));
+  return Status::Ok();
+}
+
+Status ReplicaLink::FetchFiles(RespClient& c, const std::string& id, const fs::path& dir,
+                               const std::vector<FileToFetch>& files, uint64_t* fetched) {
+  // Every chunk of every file, in order; kChunksInFlight requests are out at a time, so
+  // the primary reads the next chunk while this thread writes the last one.
+  struct Chunk {
+    size_t file;
+    uint64_t offset, length;
+  };
+  std::vector<Chunk> chunks;
+  for (size_t f = 0; f < files.size(); f++) {
+    for (uint64_t off = 0; off < files[f].size; off += kChunkBytes) {
+      chunks.push_back({f, off, std::min<uint64_t>(kChunkBytes, files[f].size - off)});
+    }
+  }
+  // Each file is written and hashed as its bytes arrive: checked without a second read.
+  std::ofstream out;
+  XXH3_state_t hash;
+  size_t sent = 0;
+  for (size_t next = 0; next < chunks.size(); next++) {
+    if (stop_.load()) return Status::Error("stopped");
+    for (; sent < chunks.size() && sent < next + kChunksInFlight; sent++) {
+      const Chunk& k = chunks[sent];
+      if (Status st = c.Send({"REPLSTREAM", "FILE", id, files[k.file].name,
+                              std::to_string(k.offset), std::to_string(k.length)});
+          !st.ok()) {
+        return Status::Error("REPLSTREAM FILE: " + st.message());
+      }
+    }
+    const Chunk& k = chunks[next];
+    const FileToFetch& file = files[k.file];
+    const fs::path dst = dir / file.name;
+    if (k.offset == 0) {
+      out.open(dst, std::ios::binary | std::ios::trunc);
+      XXH3_64bits_reset(&hash);
+    }
+    Result<RespValue> chunk = c.ReceiveBulk([&](std::string_view piece) {
+      out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+      XXH3_64bits_update(&hash, piece.data(), piece.size());
+      return out ? Status::Ok() : Status::Error("can't write " + dst.string());
+    });
+    if (Status st = ReplyError(chunk, "REPLSTREAM FILE"); !st.ok()) return st;
+    if (chunk->type != RespValue::kBulk || static_cast<uint64_t>(chunk->integer) != k.length) {
+      return Status::Error("REPLSTREAM FILE: " + file.name + " is shorter than announced");
+    }
+    *fetched += k.length;
+    if (k.offset + k.length < file.size) continue;
+    out.close();
+    if (!out) return Status::Error("can't write " + dst.string());
+    if (static_cast<uint64_t>(XXH3_64bits_digest(&hash)) != file.hash) {
+      return Status::Error("checkpoint file " + file.name +
+                           " does not match its checksum; refused");
+    }
+  }
   return Status::Ok();
 }
 

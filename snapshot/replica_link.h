@@ -22,11 +22,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/status.h"
 #include "storage/engine.h"
@@ -119,6 +121,15 @@ class ReplicaLink {
   void Run();
   Status Session();
   Status FullSync(RespClient& c, const std::string& replid);
+  struct FileToFetch {
+    std::string name;
+    uint64_t size = 0;
+    uint64_t hash = 0;  // XXH3, as the primary announced it
+  };
+  // Fetches the files of checkpoint `id` into dir, each verified against its hash as it
+  // arrives; adds the bytes received to *fetched.
+  Status FetchFiles(RespClient& c, const std::string& id, const std::filesystem::path& dir,
+                    const std::vector<FileToFetch>& files, uint64_t* fetched);
   Status Follow(RespClient& c, const std::string& replid);
   void SetStatus(const std::string& status, bool up, bool syncing);
 

@@ -7,7 +7,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace vellum::snapshot {
@@ -65,6 +67,11 @@ void RespClient::SetTimeout(int seconds) {
 }
 
 Result<RespValue> RespClient::Call(const std::vector<std::string>& argv) {
+  if (Status st = Send(argv); !st.ok()) return st;
+  return Receive();
+}
+
+Status RespClient::Send(const std::vector<std::string>& argv) {
   std::string out = "*" + std::to_string(argv.size()) + "\r\n";
   for (const std::string& a : argv) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
   for (size_t sent = 0; sent < out.size();) {
@@ -75,15 +82,69 @@ Result<RespValue> RespClient::Call(const std::vector<std::string>& argv) {
     }
     sent += static_cast<size_t>(n);
   }
+  return Status::Ok();
+}
+
+Result<RespValue> RespClient::Receive() {
   Result<RespValue> reply = Read();
-  // A large reply (a 4 MiB chunk of a full sync's files) grew the buffer: once it is
-  // consumed, give that memory back instead of keeping it for the connection's life (a
-  // replica's link lives as long as it follows).
+  // A large reply (a batch of the primary's log) grew the buffer: once it is consumed,
+  // give that memory back instead of keeping it for the connection's life (a replica's
+  // link lives as long as it follows).
   if (pos_ == buf_.size() && buf_.capacity() > kKeptBufferBytes) {
     std::string().swap(buf_);
     pos_ = 0;
   }
   return reply;
+}
+
+Result<RespValue> RespClient::ReceiveBulk(const std::function<Status(std::string_view)>& sink) {
+  Result<std::string> line = Line();
+  if (!line.ok()) return line.status();
+  if (line->size() < 2 || (*line)[0] != '$' || (*line)[1] == '-') return ReadAfter(*line);
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long n = std::strtoull(line->c_str() + 1, &end, 10);
+  if (errno != 0 || *end != '\0') return Status::Error("protocol error: bad number");
+  // What is already buffered first, then straight from the socket, never past this reply
+  // (what follows belongs to the next one).
+  uint64_t left = n;
+  const size_t buffered = static_cast<size_t>(std::min<uint64_t>(left, buf_.size() - pos_));
+  if (buffered > 0) {
+    if (Status st = sink(std::string_view(buf_).substr(pos_, buffered)); !st.ok()) return st;
+    pos_ += buffered;
+    left -= buffered;
+  }
+  if (left > 0) {
+    std::unique_ptr<char[]> piece(new char[kPieceBytes]);
+    while (left > 0) {
+      Result<size_t> got =
+          RecvSome(piece.get(), static_cast<size_t>(std::min<uint64_t>(left, kPieceBytes)));
+      if (!got.ok()) return got.status();
+      if (Status st = sink(std::string_view(piece.get(), *got)); !st.ok()) return st;
+      left -= *got;
+    }
+  }
+  while (buf_.size() - pos_ < 2) {
+    if (Status st = Fill(); !st.ok()) return st;
+  }
+  if (buf_.compare(pos_, 2, "\r\n") != 0)
+    return Status::Error("protocol error: bulk not ended by CRLF");
+  pos_ += 2;
+  RespValue v;
+  v.type = RespValue::kBulk;
+  v.integer = static_cast<int64_t>(n);
+  return v;
+}
+
+Result<size_t> RespClient::RecvSome(char* to, size_t len) {
+  for (;;) {
+    ssize_t n = ::recv(fd_, to, len, 0);
+    if (n > 0) return static_cast<size_t>(n);
+    if (n == 0) return Status::Error("the server closed the connection");
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Status::Error("timed out waiting for the server");
+    return Status::Error(std::string("can't read from the server: ") + std::strerror(errno));
+  }
 }
 
 Status RespClient::Fill() {
@@ -92,17 +153,10 @@ Status RespClient::Fill() {
     pos_ = 0;
   }
   char chunk[16384];
-  for (;;) {
-    ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
-    if (n > 0) {
-      buf_.append(chunk, static_cast<size_t>(n));
-      return Status::Ok();
-    }
-    if (n == 0) return Status::Error("the server closed the connection");
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return Status::Error("timed out waiting for the server");
-    return Status::Error(std::string("can't read from the server: ") + std::strerror(errno));
-  }
+  Result<size_t> n = RecvSome(chunk, sizeof(chunk));
+  if (!n.ok()) return n.status();
+  buf_.append(chunk, *n);
+  return Status::Ok();
 }
 
 Result<std::string> RespClient::Line() {
@@ -120,9 +174,13 @@ Result<std::string> RespClient::Line() {
 Result<RespValue> RespClient::Read() {
   Result<std::string> line = Line();
   if (!line.ok()) return line.status();
-  if (line->empty()) return Status::Error("protocol error: empty line");
-  const char kind = (*line)[0];
-  const std::string rest = line->substr(1);
+  return ReadAfter(*line);
+}
+
+Result<RespValue> RespClient::ReadAfter(const std::string& line) {
+  if (line.empty()) return Status::Error("protocol error: empty line");
+  const char kind = line[0];
+  const std::string rest = line.substr(1);
   RespValue v;
   auto number = [&](int64_t* n) -> Status {
     char* end = nullptr;
@@ -151,6 +209,8 @@ Result<RespValue> RespClient::Read() {
       int64_t n = 0;
       if (Status st = number(&n); !st.ok()) return st;
       if (n < 0) return v;
+      // One allocation, not doublings (within reason: the length is the server's word).
+      buf_.reserve(pos_ + std::min<size_t>(static_cast<size_t>(n) + 2, kReserveLimitBytes));
       while (buf_.size() - pos_ < static_cast<size_t>(n) + 2) {
         if (Status st = Fill(); !st.ok()) return st;
       }

@@ -221,13 +221,13 @@ Status StreamFile(CommandContext& ctx) {
   if (length > (64u << 20)) return Status::Error("ERR chunk longer than 64 MB");
   auto reply = ctx.client.Defer();
   r->feeder().ReadFile(id, std::string(ctx.arg(3)), offset, length,
-                       [reply](const Result<std::string>& data) {
+                       [reply](Result<std::string> data) {
                          if (!data.ok()) {
                            std::string err = data.status().message();
                            reply([err](protocol::ReplyWriter& w) { w.Error(err); });
                            return;
                          }
-                         auto bytes = std::make_shared<HeldChunk>(*data);
+                         auto bytes = std::make_shared<HeldChunk>(std::move(*data));
                          reply([bytes](protocol::ReplyWriter& w) { bytes->WriteTo(w); });
                        });
   return Status::Ok();
