@@ -22,7 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr size_t kChunkBytes = 4 << 20;
 constexpr size_t kChunksInFlight = 2;
 constexpr size_t kLogBytes = 4 << 20;
 constexpr int kLogWaitMs = 1000;
@@ -295,11 +294,12 @@ Status ReplicaLink::FullSync(RespClient& c, const std::string& replid) {
     files.push_back({name, size, hash});
   }
   const int64_t offered_ms = MonotonicMs();
-  if (Status st = FetchFiles(c, id, tmp, files, &fetched); !st.ok()) {
+  if (Status st = FetchCheckpointFiles(c, id, tmp, files, stop_, &fetched); !st.ok()) {
     fs::remove_all(tmp, ec);
     return st;
   }
   (void)c.Call({"REPLSTREAM", "RELEASE", id});
+  if (stop_.load()) return Status::Error("stopped");  // REPLICAOF NO ONE: nothing installed
   const int64_t received_ms = MonotonicMs();
   // Everything received and verified: put it in place.
   RemoveReplId(options_.data_dir);
@@ -337,8 +337,9 @@ Status ReplicaLink::FullSync(RespClient& c, const std::string& replid) {
   return Status::Ok();
 }
 
-Status ReplicaLink::FetchFiles(RespClient& c, const std::string& id, const fs::path& dir,
-                               const std::vector<FileToFetch>& files, uint64_t* fetched) {
+Status FetchCheckpointFiles(RespClient& c, const std::string& id, const fs::path& dir,
+                            const std::vector<FileToFetch>& files, const std::atomic<bool>& stop,
+                            uint64_t* fetched) {
   // Every chunk of every file, in order; kChunksInFlight requests are out at a time, so
   // the primary reads the next chunk while this thread writes the last one.
   struct Chunk {
@@ -347,8 +348,16 @@ Status ReplicaLink::FetchFiles(RespClient& c, const std::string& id, const fs::p
   };
   std::vector<Chunk> chunks;
   for (size_t f = 0; f < files.size(); f++) {
-    for (uint64_t off = 0; off < files[f].size; off += kChunkBytes) {
-      chunks.push_back({f, off, std::min<uint64_t>(kChunkBytes, files[f].size - off)});
+    if (files[f].size == 0) {  // no chunk to ask for: created here, and checked all the same
+      std::ofstream empty(dir / files[f].name, std::ios::binary | std::ios::trunc);
+      if (!empty) return Status::Error("can't write " + (dir / files[f].name).string());
+      if (static_cast<uint64_t>(XXH3_64bits("", 0)) != files[f].hash) {
+        return Status::Error("checkpoint file " + files[f].name +
+                             " does not match its checksum; refused");
+      }
+    }
+    for (uint64_t off = 0; off < files[f].size; off += kCheckpointChunkBytes) {
+      chunks.push_back({f, off, std::min<uint64_t>(kCheckpointChunkBytes, files[f].size - off)});
     }
   }
   // Each file is written and hashed as its bytes arrive: checked without a second read.
@@ -356,7 +365,7 @@ Status ReplicaLink::FetchFiles(RespClient& c, const std::string& id, const fs::p
   XXH3_state_t hash;
   size_t sent = 0;
   for (size_t next = 0; next < chunks.size(); next++) {
-    if (stop_.load()) return Status::Error("stopped");
+    if (stop.load()) return Status::Error("stopped");
     for (; sent < chunks.size() && sent < next + kChunksInFlight; sent++) {
       const Chunk& k = chunks[sent];
       if (Status st = c.Send({"REPLSTREAM", "FILE", id, files[k.file].name,

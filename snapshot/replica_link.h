@@ -76,6 +76,23 @@ void RemoveReplId(const std::string& data_dir);
 // A new random replication id: 40 hex digits, as Redis's.
 std::string NewReplId();
 
+// A file of a checkpoint the primary offered (REPLSTREAM CHECKPOINT).
+struct FileToFetch {
+  std::string name;
+  uint64_t size = 0;
+  uint64_t hash = 0;  // XXH3, as the primary announced it
+};
+// The bytes a REPLSTREAM FILE request asks for at a time.
+constexpr size_t kCheckpointChunkBytes = 4 << 20;
+// A full sync's transfer: fetches the files of checkpoint `id` into `dir` over `c`
+// (REPLSTREAM FILE, a few chunks requested ahead), each written and hashed as its bytes
+// arrive and refused at its end if the hash differs; adds the bytes received to
+// *fetched. Returns early once `stop` is set. After an error the connection is out of
+// step: close it.
+Status FetchCheckpointFiles(RespClient& c, const std::string& id, const std::filesystem::path& dir,
+                            const std::vector<FileToFetch>& files, const std::atomic<bool>& stop,
+                            uint64_t* fetched);
+
 struct LinkOptions {
   std::string host;
   int port = 0;
@@ -121,15 +138,6 @@ class ReplicaLink {
   void Run();
   Status Session();
   Status FullSync(RespClient& c, const std::string& replid);
-  struct FileToFetch {
-    std::string name;
-    uint64_t size = 0;
-    uint64_t hash = 0;  // XXH3, as the primary announced it
-  };
-  // Fetches the files of checkpoint `id` into dir, each verified against its hash as it
-  // arrives; adds the bytes received to *fetched.
-  Status FetchFiles(RespClient& c, const std::string& id, const std::filesystem::path& dir,
-                    const std::vector<FileToFetch>& files, uint64_t* fetched);
   Status Follow(RespClient& c, const std::string& replid);
   void SetStatus(const std::string& status, bool up, bool syncing);
 

@@ -1,72 +1,22 @@
 // RespClient against a loopback server that writes canned bytes: pipelined replies in
 // order, and ReceiveBulk's bytes handed to the sink, never past the end of the reply.
-#include <arpa/inet.h>
-#include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "snapshot/resp_client.h"
 
-#include <algorithm>
-#include <chrono>
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "snapshot/resp_client.h"
+#include "tests/snapshot/canned_server.h"
 
 namespace vellum::snapshot {
 namespace {
 
-// Accepts one connection on 127.0.0.1 and writes `replies` to it in pieces of `piece`
-// bytes (all at once if 0), then reads until the client closes.
-class CannedServer {
- public:
-  CannedServer(std::string replies, size_t piece) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-    EXPECT_EQ(::listen(listener_, 1), 0);
-    socklen_t len = sizeof(a);
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    thread_ = std::thread([this, replies = std::move(replies), piece] {
-      int fd = ::accept(listener_, nullptr, nullptr);
-      if (fd < 0) return;
-      int one = 1;
-      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-      const size_t step = piece == 0 ? replies.size() : piece;
-      for (size_t off = 0; off < replies.size(); off += step) {
-        ::send(fd, replies.data() + off, std::min(step, replies.size() - off), MSG_NOSIGNAL);
-        if (piece != 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
-      }
-      char sink[4096];
-      while (::recv(fd, sink, sizeof(sink), 0) > 0) {
-      }
-      ::close(fd);
-    });
-  }
-  ~CannedServer() {
-    ::shutdown(listener_, SHUT_RDWR);
-    thread_.join();
-    ::close(listener_);
-  }
-  int port() const { return port_; }
+using testing_support::Bulk;
+using testing_support::CannedServer;
 
- private:
-  int listener_ = -1;
-  int port_ = 0;
-  std::thread thread_;
-};
-
-std::string Bulk(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-
-std::string Pattern(size_t n) {
+std::string Letters(size_t n) {
   std::string s(n, '\0');
   for (size_t i = 0; i < n; i++) s[i] = static_cast<char>('a' + (i * 7919) % 26);
   return s;
@@ -98,7 +48,7 @@ TEST(RespClientTest, PipelinedRepliesComeBackInTheOrderSent) {
 }
 
 TEST(RespClientTest, ReceiveBulkHandsALargeBulkToTheSinkAndStopsAtItsEnd) {
-  const std::string big = Pattern((3 << 20) + 12345);
+  const std::string big = Letters((3 << 20) + 12345);
   CannedServer server(Bulk(big) + "+NEXT\r\n", 0);
   auto c = RespClient::Connect("127.0.0.1", server.port(), 5);
   ASSERT_TRUE(c.ok());
@@ -117,7 +67,7 @@ TEST(RespClientTest, ReceiveBulkHandsALargeBulkToTheSinkAndStopsAtItsEnd) {
 }
 
 TEST(RespClientTest, ReceiveBulkSplitAcrossManySmallWritesArrivesWhole) {
-  const std::string body = Pattern(3000);
+  const std::string body = Letters(3000);
   CannedServer server(Bulk(body) + Bulk("tail"), 97);
   auto c = RespClient::Connect("127.0.0.1", server.port(), 5);
   ASSERT_TRUE(c.ok());
@@ -163,7 +113,7 @@ TEST(RespClientTest, ReceiveBulkRefusesABulkNotEndedByCrlf) {
 }
 
 TEST(RespClientTest, ASinkErrorEndsTheRead) {
-  CannedServer server(Bulk(Pattern(1 << 20)), 0);
+  CannedServer server(Bulk(Letters(1 << 20)), 0);
   auto c = RespClient::Connect("127.0.0.1", server.port(), 5);
   ASSERT_TRUE(c.ok());
   int calls = 0;
