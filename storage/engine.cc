@@ -804,6 +804,43 @@ uint64_t Engine::TrimLogArchive() {
   return removed;
 }
 
+void Engine::MeasureLogBacklog() {
+  if (options_.log_keep_mb == 0 && options_.log_keep_seconds == 0) return;  // none kept
+  // The bytes: the log files, live and archived, listed as TrimLogArchive lists them.
+  // (Not DB::GetSortedWalFiles: it holds file deletions off, waits for pending purges, and
+  // lets go with a full scan for obsolete files: too much for once a second.)
+  uint64_t bytes = 0;
+  for (const std::string& d : {dir_, dir_ + "/archive"}) {
+    std::error_code ec;
+    for (const auto& f : std::filesystem::directory_iterator(d, ec)) {
+      if (f.path().extension() != ".log") continue;
+      std::error_code size_ec;  // RocksDB's own purge may have removed it since the listing
+      const uint64_t size = std::filesystem::file_size(f.path(), size_ec);
+      if (!size_ec) bytes += size;
+    }
+  }
+  backlog_bytes_.store(bytes, std::memory_order_relaxed);
+  // The first sequence: the first batch of the oldest log file, as a replica asking from
+  // the start would get it (one batch read, from the page cache as a rule).
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  if (!rep_ || read_only_fallback_) return;
+  std::unique_ptr<rocksdb::TransactionLogIterator> it;
+  if (rep_->db->GetLatestSequenceNumber() == 0 || !rep_->db->GetUpdatesSince(1, &it).ok() ||
+      !it->Valid()) {
+    return;
+  }
+  backlog_first_.store(it->GetBatch().sequence, std::memory_order_relaxed);
+}
+
+Engine::LogBacklog Engine::log_backlog() const {
+  LogBacklog b;
+  b.kept = options_.log_keep_mb > 0 || options_.log_keep_seconds > 0;
+  b.limit_bytes = options_.log_keep_mb << 20;
+  b.first_sequence = backlog_first_.load(std::memory_order_relaxed);
+  b.bytes = backlog_bytes_.load(std::memory_order_relaxed);
+  return b;
+}
+
 Status Engine::Resume() {
   std::shared_lock<std::shared_mutex> lock(mu_);
   if (!rep_) return Closed();

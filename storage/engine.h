@@ -267,6 +267,20 @@ class Engine {
   // once a second. A replica that needed a deleted file falls back to a full sync, as
   // after RocksDB's own purge. Nothing is removed while files are pinned (PinFiles).
   uint64_t TrimLogArchive();
+  // Replication's backlog, as INFO shows it (Redis's repl_backlog_*): whether log files
+  // are kept for replicas at all (replication.backlog-mb or -ttl), the bytes they may
+  // take, and, as last measured, the first sequence number the log still holds (archived
+  // or live) and the bytes of its files. MeasureLogBacklog lists the log files and reads
+  // the oldest one's first batch: the persister calls it once a second, so INFO on a
+  // worker reads two atomics, no disk. Nothing is measured when no log is kept.
+  struct LogBacklog {
+    bool kept = false;
+    uint64_t limit_bytes = 0;
+    uint64_t first_sequence = 0;  // 0: not measured yet
+    uint64_t bytes = 0;
+  };
+  void MeasureLogBacklog();
+  LogBacklog log_backlog() const;
   // Clears a background error RocksDB entered after a failed write (DB::Resume), so that
   // writes go through again once the disk accepts them.
   Status Resume();
@@ -313,6 +327,8 @@ class Engine {
   Status WriteBatchWith(EngineBatch& batch, const rocksdb::WriteOptions& wo, bool* stalled);
   std::unique_ptr<RecentLog> recent_;
   std::atomic<bool> keep_recent_{false};
+  std::atomic<uint64_t> backlog_first_{0};  // MeasureLogBacklog's last figures
+  std::atomic<uint64_t> backlog_bytes_{0};
   // default, meta, sub as batches name them: same ids for the engine's whole life.
   std::array<std::unique_ptr<rocksdb::ColumnFamilyHandle>, 3> batch_cfs_;
 };

@@ -572,6 +572,7 @@ void Persister::Run() {
         VLOG_VERBOSE("Persister: removed %llu bytes of archived log past replication.backlog-mb",
                      static_cast<unsigned long long>(removed));
       }
+      engine_->MeasureLogBacklog();  // for INFO's repl_backlog_*
       last_trim = Steady::now();
     }
     if (written_elsewhere_unsynced_.exchange(false, std::memory_order_acq_rel) && !always) {

@@ -198,7 +198,9 @@ void MemorySection(const InfoInput& in, InfoText& out) {
   out.Field("mem_fragmentation_ratio", ratio(rss, used));
   out.Field("mem_fragmentation_bytes", diff(rss, used));
   out.Field("mem_not_counted_for_evict", f.not_counted);
-  out.Field("mem_replication_backlog", 0);
+  // The newest batches kept in memory for replicas (storage/recent_log.h); the log files
+  // behind them are on disk.
+  out.Field("mem_replication_backlog", f.replication_backlog);
   out.Field("mem_clients_slaves", f.clients_slaves);
   out.Field("mem_clients_normal", f.clients_normal);
   out.Field("mem_aof_buffer", 0);
@@ -399,10 +401,17 @@ void ReplicationSection(const InfoInput& in, InfoText& out) {
   // As Redis: the first position the second id no longer covers (-1: no second id).
   out.Field("second_repl_offset",
             ids.id2.empty() ? int64_t{-1} : static_cast<int64_t>(ids.id2_end + 1));
-  out.Field("repl_backlog_active", 0);
-  out.Field("repl_backlog_size", 0);
-  out.Field("repl_backlog_first_byte_offset", 0);
-  out.Field("repl_backlog_histlen", 0);
+  // The backlog is the log files kept for replicas (replication.backlog-mb/-ttl), in
+  // sequence numbers as the offsets are: first + histlen - 1 is master_repl_offset.
+  storage::Engine* engine = in.server.engine();
+  const storage::Engine::LogBacklog backlog =
+      engine ? engine->log_backlog() : storage::Engine::LogBacklog{};
+  const uint64_t first = backlog.first_sequence;
+  out.Field("repl_backlog_active", backlog.kept ? 1 : 0);
+  out.Field("repl_backlog_size", backlog.limit_bytes);
+  out.Field("repl_backlog_first_byte_offset", first);
+  out.Field("repl_backlog_histlen", first != 0 && offset + 1 >= first ? offset + 1 - first : 0);
+  out.Field("vellum_repl_backlog_bytes", backlog.bytes);
   out.Field("vellum_wait_pending", r != nullptr ? static_cast<uint64_t>(r->feeder().waiting()) : 0);
 }
 

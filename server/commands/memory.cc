@@ -73,7 +73,8 @@ Status MemoryStats(CommandContext& ctx) {
   integer("peak.allocated", u(f.peak));
   integer("total.allocated", u(f.used));
   integer("startup.allocated", u(f.startup));
-  integer("replication.backlog", 0);  // the backlog is RocksDB's WAL, on disk
+  // The batches kept in memory for replicas; the rest of the backlog is log files on disk.
+  integer("replication.backlog", u(f.replication_backlog));
   integer("clients.slaves", u(f.clients_slaves));
   integer("clients.normal", u(f.clients_normal));
   integer("cluster.links", 0);

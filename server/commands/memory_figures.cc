@@ -6,6 +6,7 @@
 
 #include "common/memory.h"
 #include "server/client_state.h"
+#include "storage/engine.h"
 
 namespace vellum::server {
 
@@ -29,6 +30,7 @@ MemoryFigures MemoryFigures::Collect(ServerState& server) {
   }
   f.scripts = server.scripts().memory();
   f.not_counted = NotCountedMemory();
+  if (server.engine() != nullptr) f.replication_backlog = server.engine()->RecentLogBytes();
   // A replica's output buffer is in not_counted already.
   f.overhead = f.startup + f.clients_normal + replicas_query + f.scripts + f.not_counted;
   storage::Keyspace& ks = server.keyspace();

@@ -30,6 +30,7 @@ struct MemoryFigures {
   uint64_t clients_slaves = 0;   // the same of replicas' links
   uint64_t scripts = 0;          // the script cache's bodies
   uint64_t not_counted = 0;      // NotCountedMemory(): RocksDB's, replicas' buffers
+  uint64_t replication_backlog = 0;  // the recent log's batches (part of not_counted)
   storage::Keyspace::TableSizes dbs[storage::kNumDbs];
   uint64_t keys = 0;             // across every database
   uint64_t overhead = 0;         // the sum of the overheads above

@@ -182,6 +182,30 @@ def primary():
         yield s
 
 
+def test_info_shows_the_backlog_as_redis_does_in_sequence_numbers(primary):
+    # Redis's repl_backlog_* fields over the log files kept for replicas, in the same unit
+    # as the offsets: the first one still held plus the history's length reaches
+    # master_repl_offset. The in-memory part appears once a replica asks for the log.
+    fill(primary, 100)
+    assert wait_for(lambda: repl_info(primary)["repl_backlog_first_byte_offset"] > 0, 5)
+    i = repl_info(primary)
+    assert i["repl_backlog_active"] == 1
+    assert i["repl_backlog_size"] == 1024 << 20  # replication.backlog-mb's default
+    first, histlen = i["repl_backlog_first_byte_offset"], i["repl_backlog_histlen"]
+    assert first + histlen - 1 == i["master_repl_offset"]
+    assert first <= 10 and histlen >= 100  # a new database's log, all of it still held
+    assert i["vellum_repl_backlog_bytes"] > 0
+    assert ask(primary, "INFO", "memory")["mem_replication_backlog"] == 0
+    with replica_of(primary.port) as r:
+        assert_converged(primary, r)
+        # Kept from the replica's first log request on (its link is up just before it).
+        assert wait_for(lambda: repl_info(primary)["connected_slaves"] == 1)
+        fill(primary, 10, prefix="streamed")
+        assert_converged(primary, r)
+        assert wait_for(lambda: ask(primary, "INFO", "memory")["mem_replication_backlog"] > 0)
+        assert primary.client().memory_stats()["replication.backlog"] > 0
+
+
 def test_replica_full_syncs_then_follows_every_type_and_database(primary):
     c = primary.client()
     c.set("page:/", "<html>home</html>")

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "storage/codec.h"
+#include "tests/temp_dir.h"
 
 namespace vellum::storage {
 namespace {
@@ -101,6 +102,50 @@ TEST(EngineTest, TrimLogArchiveKeepsTheBacklogWithinItsLimitOldestFirstUnlessPin
     EXPECT_EQ(engine.TrimLogArchive(), 0u);  // within the limit: nothing more
   }
   fs::remove_all(root);
+}
+
+// INFO's repl_backlog_*: measured (not read on each INFO), the first sequence the log
+// holds moves on when the oldest archived files are trimmed, and the bytes follow.
+TEST(EngineTest, MeasureLogBacklogFollowsTheOldestLogFileKept) {
+  testing_support::TempDir root("engine");
+  EngineOptions o;
+  o.dir = root / "db";
+  o.write_buffer_bytes = 256 << 10;
+  o.log_keep_seconds = 3600;
+  o.log_keep_mb = 1;
+  auto e = Engine::Open(o);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  Engine& engine = **e;
+  EXPECT_TRUE(engine.log_backlog().kept);
+  EXPECT_EQ(engine.log_backlog().limit_bytes, 1u << 20);
+  EXPECT_EQ(engine.log_backlog().first_sequence, 0u);  // not measured yet
+  for (int b = 0; b < 32; b++) {  // 8 MB of records, flushed: the logs go to archive/
+    ASSERT_TRUE(WriteKibStrings(engine, b).ok());
+    if (b % 4 == 3) {
+      ASSERT_TRUE(engine.Flush().ok());
+    }
+  }
+  engine.MeasureLogBacklog();
+  const Engine::LogBacklog all = engine.log_backlog();
+  EXPECT_GE(all.first_sequence, 1u);
+  EXPECT_LE(all.first_sequence, 256u);  // the first batch's, still held
+  EXPECT_GT(all.bytes, 2u << 20);
+  ASSERT_GT(engine.TrimLogArchive(), 0u);
+  engine.MeasureLogBacklog();
+  const Engine::LogBacklog trimmed = engine.log_backlog();
+  EXPECT_GT(trimmed.first_sequence, all.first_sequence);
+  EXPECT_LE(trimmed.first_sequence, engine.LatestSequence() + 1);
+  EXPECT_LT(trimmed.bytes, all.bytes);
+}
+
+TEST(EngineTest, NoLogKeptForReplicasIsNoBacklog) {
+  testing_support::TempDir root("engine");
+  EngineOptions o;
+  o.dir = root / "db";
+  auto e = Engine::Open(o);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  EXPECT_FALSE((*e)->log_backlog().kept);
+  EXPECT_EQ((*e)->log_backlog().limit_bytes, 0u);
 }
 
 }  // namespace
