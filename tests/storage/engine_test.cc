@@ -2,7 +2,6 @@
 #include "storage/engine.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -43,88 +42,81 @@ Status WriteKibStrings(Engine& engine, int b) {
 // Regression: the default family is written once (the format record) and its memtable
 // then held every log file alive until the next open, which replayed them all.
 TEST(EngineTest, LiveLogStaysBoundedWhileOneFamilyIsIdle) {
-  std::string tmpl = (fs::temp_directory_path() / "vellum-engine-XXXXXX").string();
-  const std::string root = mkdtemp(tmpl.data());
-  {
-    EngineOptions o;
-    o.dir = root + "/db";
-    o.write_buffer_bytes = 256 << 10;
-    auto e = Engine::Open(o);
-    ASSERT_TRUE(e.ok()) << e.status().message();
-    Engine& engine = **e;
-    for (int b = 0; b < 64; b++) {  // 16 MB of string records, meta family only
-      ASSERT_TRUE(WriteKibStrings(engine, b).ok());
-      // The cap is 4 x the write buffer (1 MB here); a flush it starts may still run.
-      EXPECT_LT(LiveLogBytes(o.dir), 3u << 20) << "after batch " << b;
-    }
-    ASSERT_TRUE(engine.SyncWal().ok());
+  testing_support::TempDir root("engine");
+  EngineOptions o;
+  o.dir = root / "db";
+  o.write_buffer_bytes = 256 << 10;
+  auto e = Engine::Open(o);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  Engine& engine = **e;
+  for (int b = 0; b < 64; b++) {  // 16 MB of string records, meta family only
+    ASSERT_TRUE(WriteKibStrings(engine, b).ok());
+    // The cap is 4 x the write buffer (1 MB here); a flush it starts may still run.
+    EXPECT_LT(LiveLogBytes(o.dir), 3u << 20) << "after batch " << b;
   }
-  fs::remove_all(root);
+  ASSERT_TRUE(engine.SyncWal().ok());
 }
 
 uint64_t ArchiveBytes(const std::string& dir) {
   return fs::exists(dir + "/archive") ? LiveLogBytes(dir + "/archive") : 0;
 }
 
+// A database that keeps its flushed logs for replicas (an hour, up to 1 MB).
+EngineOptions Archiving(const std::string& dir) {
+  EngineOptions o;
+  o.dir = dir;
+  o.write_buffer_bytes = 256 << 10;
+  o.log_keep_seconds = 3600;
+  o.log_keep_mb = 1;
+  return o;
+}
+
+// 8 MB of records, flushed every 1 MB: their logs go to archive/.
+void WriteArchivedLogs(Engine& engine) {
+  for (int b = 0; b < 32; b++) {
+    ASSERT_TRUE(WriteKibStrings(engine, b).ok());
+    if (b % 4 == 3) {
+      ASSERT_TRUE(engine.Flush().ok());
+    }
+  }
+}
+
 // Regression: RocksDB enforces WAL_size_limit_MB only every ten minutes, and a 4-minute
 // benchmark filled the disk with 18 GB of archived log under a 1 GB limit.
 TEST(EngineTest, TrimLogArchiveKeepsTheBacklogWithinItsLimitOldestFirstUnlessPinned) {
-  std::string tmpl = (fs::temp_directory_path() / "vellum-engine-XXXXXX").string();
-  const std::string root = mkdtemp(tmpl.data());
-  {
-    EngineOptions o;
-    o.dir = root + "/db";
-    o.write_buffer_bytes = 256 << 10;
-    o.log_keep_seconds = 3600;
-    o.log_keep_mb = 1;
-    auto e = Engine::Open(o);
-    ASSERT_TRUE(e.ok()) << e.status().message();
-    Engine& engine = **e;
-    for (int b = 0; b < 32; b++) {  // 8 MB of records, flushed: the logs go to archive/
-      ASSERT_TRUE(WriteKibStrings(engine, b).ok());
-      if (b % 4 == 3) {
-        ASSERT_TRUE(engine.Flush().ok());
-      }
-    }
-    ASSERT_GT(ArchiveBytes(o.dir), 2u << 20);  // RocksDB's own purge has not run yet
-    fs::path newest;  // names are their numbers in six zero-padded digits: the greatest is newest
-    for (const auto& f : fs::directory_iterator(o.dir + "/archive")) {
-      newest = std::max(newest, f.path());
-    }
-    // Pinned for a replica's full sync: the log it needs stays, whatever the limit.
-    ASSERT_TRUE(engine.PinFiles().ok());
-    EXPECT_EQ(engine.TrimLogArchive(), 0u);
-    ASSERT_TRUE(engine.UnpinFiles().ok());
-    EXPECT_GT(engine.TrimLogArchive(), 0u);
-    EXPECT_LE(ArchiveBytes(o.dir), 1u << 20);
-    // The newest log is the one a replica needs next: the oldest went first.
-    EXPECT_TRUE(fs::exists(newest)) << newest;
-    EXPECT_EQ(engine.TrimLogArchive(), 0u);  // within the limit: nothing more
+  testing_support::TempDir root("engine");
+  const EngineOptions o = Archiving(root / "db");
+  auto e = Engine::Open(o);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  Engine& engine = **e;
+  WriteArchivedLogs(engine);
+  ASSERT_GT(ArchiveBytes(o.dir), 2u << 20);  // RocksDB's own purge has not run yet
+  fs::path newest;  // names are their numbers in six zero-padded digits: the greatest is newest
+  for (const auto& f : fs::directory_iterator(o.dir + "/archive")) {
+    newest = std::max(newest, f.path());
   }
-  fs::remove_all(root);
+  // Pinned for a replica's full sync: the log it needs stays, whatever the limit.
+  ASSERT_TRUE(engine.PinFiles().ok());
+  EXPECT_EQ(engine.TrimLogArchive(), 0u);
+  ASSERT_TRUE(engine.UnpinFiles().ok());
+  EXPECT_GT(engine.TrimLogArchive(), 0u);
+  EXPECT_LE(ArchiveBytes(o.dir), 1u << 20);
+  // The newest log is the one a replica needs next: the oldest went first.
+  EXPECT_TRUE(fs::exists(newest)) << newest;
+  EXPECT_EQ(engine.TrimLogArchive(), 0u);  // within the limit: nothing more
 }
 
 // INFO's repl_backlog_*: measured (not read on each INFO), the first sequence the log
 // holds moves on when the oldest archived files are trimmed, and the bytes follow.
 TEST(EngineTest, MeasureLogBacklogFollowsTheOldestLogFileKept) {
   testing_support::TempDir root("engine");
-  EngineOptions o;
-  o.dir = root / "db";
-  o.write_buffer_bytes = 256 << 10;
-  o.log_keep_seconds = 3600;
-  o.log_keep_mb = 1;
-  auto e = Engine::Open(o);
+  auto e = Engine::Open(Archiving(root / "db"));
   ASSERT_TRUE(e.ok()) << e.status().message();
   Engine& engine = **e;
   EXPECT_TRUE(engine.log_backlog().kept);
   EXPECT_EQ(engine.log_backlog().limit_bytes, 1u << 20);
   EXPECT_EQ(engine.log_backlog().first_sequence, 0u);  // not measured yet
-  for (int b = 0; b < 32; b++) {  // 8 MB of records, flushed: the logs go to archive/
-    ASSERT_TRUE(WriteKibStrings(engine, b).ok());
-    if (b % 4 == 3) {
-      ASSERT_TRUE(engine.Flush().ok());
-    }
-  }
+  WriteArchivedLogs(engine);
   engine.MeasureLogBacklog();
   const Engine::LogBacklog all = engine.log_backlog();
   EXPECT_GE(all.first_sequence, 1u);
