@@ -1,7 +1,7 @@
 """Shared fixtures: one vellumd per test module, a fresh client per test."""
 import pytest
 
-from vellum_harness import Vellumd
+from vellum_harness import Vellumd, Waiters, blocked_clients, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -37,3 +37,13 @@ def c(server):
     cl.execute_command("FLUSHALL")
     yield cl
     cl.close()
+
+
+@pytest.fixture
+def waiters(server, c):
+    """Raw connections for blocked clients (vellum_harness.Waiters), closed at the end."""
+    # clients left blocked by an earlier test go away when their sockets close
+    assert wait_for(lambda: blocked_clients(c) == 0, 5)
+    w = Waiters(server, c)
+    yield w
+    w.close_all()

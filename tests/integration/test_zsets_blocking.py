@@ -25,7 +25,8 @@ import time
 
 import pytest
 
-from vellum_harness import RespConn, error_of, keyevents_during, run_threads, wait_for
+from vellum_harness import (RespConn, blocked_clients, client_id, error_of, keyevents_during,
+                            no_reply, reply, run_threads, wait_for)
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 NOT_FLOAT = "timeout is not a float or out of range"
@@ -42,15 +43,6 @@ def members(cl, key):
 
 def exists(cl, key):
     return cl.execute_command("EXISTS", key)
-
-
-def blocked_clients(cl):
-    """INFO clients' blocked_clients, as an int."""
-    info = cl.execute_command("INFO", "clients")
-    for line in info.split(b"\r\n"):
-        if line.startswith(b"blocked_clients:"):
-            return int(line.split(b":", 1)[1])
-    raise AssertionError("no blocked_clients in INFO clients: %r" % info)
 
 
 def bulk(value):
@@ -73,68 +65,6 @@ def mpop(key, *member_scores, resp3=False):
     pairs = list(zip(member_scores[::2], member_scores[1::2]))
     return (b"*2\r\n" + bulk(key) + b"*%d\r\n" % len(pairs) +
             b"".join(b"*2\r\n" + bulk(m) + score(s, resp3) for m, s in pairs))
-
-
-def reply(conn, seconds=3.0):
-    """The next reply on a raw connection, waiting at most `seconds`."""
-    conn.sock.settimeout(seconds)
-    return conn.read_raw()
-
-
-def no_reply(conn, seconds=0.3):
-    """True if nothing arrives on the connection for `seconds`."""
-    conn.sock.settimeout(seconds)
-    try:
-        data = conn.sock.recv(65536)
-    except socket.timeout:
-        return True
-    conn.buf += data
-    return False
-
-
-def client_id(conn):
-    line = conn.call_raw("CLIENT", "ID")
-    assert line.startswith(b":")
-    return int(line[1:])
-
-
-class Waiters:
-    """Raw connections for blocked clients; every one is closed at the end of the test."""
-
-    def __init__(self, server, c):
-        self.server, self.c, self.conns = server, c, []
-
-    def open(self, resp3=False):
-        conn = RespConn(self.server.port, timeout=5.0)
-        self.conns.append(conn)
-        if resp3:
-            assert conn.call_raw("HELLO", "3").startswith(b"%")
-        return conn
-
-    def block(self, *args, conn=None, resp3=False):
-        """Sends a blocking command and waits until the server counts one more blocked
-        client; returns the connection."""
-        conn = conn or self.open(resp3)
-        before = blocked_clients(self.c)
-        conn.send(*args)
-        assert wait_for(lambda: blocked_clients(self.c) == before + 1, 3), args
-        return conn
-
-    def wait_blocked(self, n):
-        assert wait_for(lambda: blocked_clients(self.c) == n, 3), n
-
-    def close_all(self):
-        for conn in self.conns:
-            conn.close()
-
-
-@pytest.fixture
-def waiters(server, c):
-    # clients left blocked by an earlier test go away when their sockets close
-    assert wait_for(lambda: blocked_clients(c) == 0, 5)
-    w = Waiters(server, c)
-    yield w
-    w.close_all()
 
 
 # ---------------------------------------------------------------- immediate answers

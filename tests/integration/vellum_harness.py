@@ -209,6 +209,71 @@ class RespConn:
         return self.read_raw()
 
 
+# Blocked clients (BLPOP, BZPOPMIN, ...) on raw connections.
+
+def blocked_clients(cl):
+    """INFO clients' blocked_clients, as an int (a client without response callbacks)."""
+    info = cl.execute_command("INFO", "clients")
+    for line in info.split(b"\r\n"):
+        if line.startswith(b"blocked_clients:"):
+            return int(line.split(b":", 1)[1])
+    raise AssertionError("no blocked_clients in INFO clients: %r" % info)
+
+
+def reply(conn, seconds=3.0):
+    """The next reply on a raw connection, waiting at most `seconds`."""
+    conn.sock.settimeout(seconds)
+    return conn.read_raw()
+
+
+def no_reply(conn, seconds=0.3):
+    """True if nothing arrives on the connection for `seconds`."""
+    conn.sock.settimeout(seconds)
+    try:
+        data = conn.sock.recv(65536)
+    except socket.timeout:
+        return True
+    conn.buf += data
+    return False
+
+
+def client_id(conn):
+    line = conn.call_raw("CLIENT", "ID")
+    assert line.startswith(b":")
+    return int(line[1:])
+
+
+class Waiters:
+    """Raw connections for blocked clients; every one is closed at the end of the test
+    (the `waiters` fixture of conftest.py)."""
+
+    def __init__(self, server, c):
+        self.server, self.c, self.conns = server, c, []
+
+    def open(self, resp3=False):
+        conn = RespConn(self.server.port, timeout=5.0)
+        self.conns.append(conn)
+        if resp3:
+            assert conn.call_raw("HELLO", "3").startswith(b"%")
+        return conn
+
+    def block(self, *args, conn=None, resp3=False):
+        """Sends a blocking command and waits until the server counts one more blocked
+        client; returns the connection."""
+        conn = conn or self.open(resp3)
+        before = blocked_clients(self.c)
+        conn.send(*args)
+        assert wait_for(lambda: blocked_clients(self.c) == before + 1, 3), args
+        return conn
+
+    def wait_blocked(self, n):
+        assert wait_for(lambda: blocked_clients(self.c) == n, 3), n
+
+    def close_all(self):
+        for conn in self.conns:
+            conn.close()
+
+
 def monitor_lines(server, actions, wait=0.3):
     """Runs actions(client) while a MONITOR socket listens; returns its lines after +OK."""
     m = socket.create_connection(("127.0.0.1", server.port), timeout=2)
