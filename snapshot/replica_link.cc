@@ -340,58 +340,50 @@ Status ReplicaLink::FullSync(RespClient& c, const std::string& replid) {
 Status FetchCheckpointFiles(RespClient& c, const std::string& id, const fs::path& dir,
                             const std::vector<FileToFetch>& files, const std::atomic<bool>& stop,
                             uint64_t* fetched) {
-  // Every chunk of every file, in order; kChunksInFlight requests are out at a time, so
-  // the primary reads the next chunk while this thread writes the last one.
+  // Every chunk of every file, in order (an empty file has none); kChunksInFlight requests
+  // are out at a time, so the primary reads the next chunk while this thread writes the
+  // last one.
   struct Chunk {
     size_t file;
     uint64_t offset, length;
   };
   std::vector<Chunk> chunks;
   for (size_t f = 0; f < files.size(); f++) {
-    if (files[f].size == 0) {  // no chunk to ask for: created here, and checked all the same
-      std::ofstream empty(dir / files[f].name, std::ios::binary | std::ios::trunc);
-      if (!empty) return Status::Error("can't write " + (dir / files[f].name).string());
-      if (static_cast<uint64_t>(XXH3_64bits("", 0)) != files[f].hash) {
-        return Status::Error("checkpoint file " + files[f].name +
-                             " does not match its checksum; refused");
-      }
-    }
     for (uint64_t off = 0; off < files[f].size; off += kCheckpointChunkBytes) {
       chunks.push_back({f, off, std::min<uint64_t>(kCheckpointChunkBytes, files[f].size - off)});
     }
   }
-  // Each file is written and hashed as its bytes arrive: checked without a second read.
-  std::ofstream out;
-  XXH3_state_t hash;
-  size_t sent = 0;
-  for (size_t next = 0; next < chunks.size(); next++) {
+  size_t sent = 0, next = 0;
+  for (size_t f = 0; f < files.size(); f++) {
     if (stop.load()) return Status::Error("stopped");
-    for (; sent < chunks.size() && sent < next + kChunksInFlight; sent++) {
-      const Chunk& k = chunks[sent];
-      if (Status st = c.Send({"REPLSTREAM", "FILE", id, files[k.file].name,
-                              std::to_string(k.offset), std::to_string(k.length)});
-          !st.ok()) {
-        return Status::Error("REPLSTREAM FILE: " + st.message());
-      }
-    }
-    const Chunk& k = chunks[next];
-    const FileToFetch& file = files[k.file];
+    const FileToFetch& file = files[f];
     const fs::path dst = dir / file.name;
-    if (k.offset == 0) {
-      out.open(dst, std::ios::binary | std::ios::trunc);
-      XXH3_64bits_reset(&hash);
+    // Written and hashed as its bytes arrive: checked at its end without a second read.
+    std::ofstream out(dst, std::ios::binary | std::ios::trunc);
+    XXH3_state_t hash;
+    XXH3_64bits_reset(&hash);
+    for (; next < chunks.size() && chunks[next].file == f; next++) {
+      if (stop.load()) return Status::Error("stopped");
+      for (; sent < chunks.size() && sent < next + kChunksInFlight; sent++) {
+        const Chunk& k = chunks[sent];
+        if (Status st = c.Send({"REPLSTREAM", "FILE", id, files[k.file].name,
+                                std::to_string(k.offset), std::to_string(k.length)});
+            !st.ok()) {
+          return Status::Error("REPLSTREAM FILE: " + st.message());
+        }
+      }
+      const Chunk& k = chunks[next];
+      Result<RespValue> chunk = c.ReceiveBulk([&](std::string_view piece) {
+        out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+        XXH3_64bits_update(&hash, piece.data(), piece.size());
+        return out ? Status::Ok() : Status::Error("can't write " + dst.string());
+      });
+      if (Status st = ReplyError(chunk, "REPLSTREAM FILE"); !st.ok()) return st;
+      if (chunk->type != RespValue::kBulk || static_cast<uint64_t>(chunk->integer) != k.length) {
+        return Status::Error("REPLSTREAM FILE: " + file.name + " is shorter than announced");
+      }
+      *fetched += k.length;
     }
-    Result<RespValue> chunk = c.ReceiveBulk([&](std::string_view piece) {
-      out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
-      XXH3_64bits_update(&hash, piece.data(), piece.size());
-      return out ? Status::Ok() : Status::Error("can't write " + dst.string());
-    });
-    if (Status st = ReplyError(chunk, "REPLSTREAM FILE"); !st.ok()) return st;
-    if (chunk->type != RespValue::kBulk || static_cast<uint64_t>(chunk->integer) != k.length) {
-      return Status::Error("REPLSTREAM FILE: " + file.name + " is shorter than announced");
-    }
-    *fetched += k.length;
-    if (k.offset + k.length < file.size) continue;
     out.close();
     if (!out) return Status::Error("can't write " + dst.string());
     if (static_cast<uint64_t>(XXH3_64bits_digest(&hash)) != file.hash) {
