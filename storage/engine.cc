@@ -203,6 +203,27 @@ Status StoredDbMap(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* def, const std:
   return Status::Ok();
 }
 
+// A log file of a database, live (in its directory) or archived (in archive/).
+struct LogFileOnDisk {
+  uint64_t number;
+  uint64_t bytes;
+  std::filesystem::path path;
+};
+
+// The .log files in `dir` with their sizes (none if it cannot be listed).
+std::vector<LogFileOnDisk> ListLogFiles(const std::string& dir) {
+  std::vector<LogFileOnDisk> logs;
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(dir, ec)) {
+    if (f.path().extension() != ".log") continue;
+    std::error_code size_ec;  // RocksDB's own purge may have removed it since the listing
+    const uint64_t bytes = std::filesystem::file_size(f.path(), size_ec);
+    if (size_ec) continue;
+    logs.push_back({std::strtoull(f.path().stem().c_str(), nullptr, 10), bytes, f.path()});
+  }
+  return logs;
+}
+
 }  // namespace
 
 // ---- EngineBatch ------------------------------------------------------------------------
@@ -772,28 +793,15 @@ uint64_t Engine::TrimLogArchive() {
       deletions_enabled == 0) {
     return 0;
   }
-  struct ArchivedLog {
-    uint64_t number;
-    uint64_t bytes;
-    std::filesystem::path path;
-  };
-  std::vector<ArchivedLog> logs;
+  std::vector<LogFileOnDisk> logs = ListLogFiles(dir_ + "/archive");
   uint64_t total = 0;
-  std::error_code ec;
-  for (const auto& f : std::filesystem::directory_iterator(dir_ + "/archive", ec)) {
-    if (f.path().extension() != ".log") continue;
-    std::error_code size_ec;  // RocksDB's own purge may have removed it since the listing
-    const uint64_t bytes = std::filesystem::file_size(f.path(), size_ec);
-    if (size_ec) continue;
-    logs.push_back({std::strtoull(f.path().stem().c_str(), nullptr, 10), bytes, f.path()});
-    total += bytes;
-  }
+  for (const LogFileOnDisk& log : logs) total += log.bytes;
   const uint64_t limit = options_.log_keep_mb << 20;
   if (total <= limit) return 0;
   std::sort(logs.begin(), logs.end(),
-            [](const ArchivedLog& a, const ArchivedLog& b) { return a.number < b.number; });
+            [](const LogFileOnDisk& a, const LogFileOnDisk& b) { return a.number < b.number; });
   uint64_t removed = 0;
-  for (const ArchivedLog& log : logs) {
+  for (const LogFileOnDisk& log : logs) {
     if (total <= limit) break;
     std::error_code rm_ec;
     if (std::filesystem::remove(log.path, rm_ec)) {
@@ -811,13 +819,7 @@ void Engine::MeasureLogBacklog() {
   // lets go with a full scan for obsolete files: too much for once a second.)
   uint64_t bytes = 0;
   for (const std::string& d : {dir_, dir_ + "/archive"}) {
-    std::error_code ec;
-    for (const auto& f : std::filesystem::directory_iterator(d, ec)) {
-      if (f.path().extension() != ".log") continue;
-      std::error_code size_ec;  // RocksDB's own purge may have removed it since the listing
-      const uint64_t size = std::filesystem::file_size(f.path(), size_ec);
-      if (!size_ec) bytes += size;
-    }
+    for (const LogFileOnDisk& log : ListLogFiles(d)) bytes += log.bytes;
   }
   backlog_bytes_.store(bytes, std::memory_order_relaxed);
   // The first sequence: the first batch of the oldest log file, as a replica asking from
