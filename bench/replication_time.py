@@ -68,13 +68,14 @@ def wait_synced(replica, keys, size, limit_s=900):
     in memory (see the module's comment)."""
     import redis  # python3-redis, installed by setup
     last = "key:%07d" % (keys - 1)
+    client = redis.Redis(port=replica.port)  # reconnects by itself while the replica starts
     deadline = time.time() + limit_s
     serving = None
     while time.time() < deadline:
         try:
             r = info(replica.port, "replication")
             if (r.get("master_link_status") == "up" and r.get("master_sync_in_progress") == "0"
-                    and redis.Redis(port=replica.port).get(last) == value(keys - 1, size)):
+                    and client.get(last) == value(keys - 1, size)):
                 serving = time.time() - replica.started
                 break
         except (subprocess.SubprocessError, redis.RedisError):
@@ -82,6 +83,7 @@ def wait_synced(replica, keys, size, limit_s=900):
         time.sleep(0.05)
     else:
         raise RuntimeError("replica not serving within %d s" % limit_s)
+    client.close()
     while time.time() < deadline:
         if cli(replica.port, "DBSIZE") == str(keys):
             return serving, time.time() - replica.started
