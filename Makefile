@@ -143,6 +143,16 @@ bench-http: build
 bench-ceiling: build
 	bash bench/null_server_ceiling.sh $(BENCH_MODE)
 
+# The ceiling of bench-persist: the null server writing every SET through Vellum's storage
+# engine (one batch per pass, as vellumd's worker in everysec) against the same AOF Redis.
+.PHONY: bench-persist-ceiling
+bench-persist-ceiling: build
+	@for mode in $(PERSIST_MODES); do \
+	  echo "== durability $$mode"; \
+	  WORKLOADS="$${WORKLOADS:-$(PERSIST_WORKLOADS)}" NULL_DURABILITY=$$mode \
+	  bash bench/null_server_ceiling.sh $(BENCH_MODE) || exit 1; \
+	done
+
 # Regenerates the command reference from the command table.
 docs: build
 	./$(BUILD)/vellumd --commands-markdown > docs/commands.md

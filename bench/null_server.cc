@@ -12,27 +12,52 @@
 //
 // Layout as Redis: one thread (or --threads N, SO_REUSEPORT), epoll, replies gathered
 // during one pass over the ready sockets and written after it.
-// Usage: null_server PORT [THREADS]. Binds 127.0.0.1 only.
+//
+// With a durability (everysec or always) and a directory, it is the ceiling of a server
+// that persists through Vellum's storage engine: every SET and MSET pair of a pass goes
+// into one EngineBatch, encoded as vellumd encodes a string (storage/FORMAT.md), and the
+// batch is written (Engine::Write; synced in always) before the pass's replies leave, as
+// Redis writes its AOF in beforeSleep. A thread does once a second what vellumd's
+// persister does: sync the log (everysec) and trim the replication backlog's files. The
+// engine's options are vellumd's defaults, its backlog included. There is no keyspace and
+// no persister hand-off, so in everysec no vellumd can write faster through the same
+// engine: bench/null_server_ceiling.sh with NULL_DURABILITY set compares it with
+// redis-server's AOF in the same mode. In always it syncs in its loop, as Redis does;
+// vellumd's persister syncs while its workers go on, so there it is a reference, not a
+// ceiling.
+// Usage: null_server PORT [THREADS [everysec|always DIR]]. Binds 127.0.0.1 only.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/epoll.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "storage/codec.h"
+#include "storage/engine.h"
+
 namespace {
+
+using vellum::storage::Engine;
+using vellum::storage::EngineBatch;
+namespace codec = vellum::storage::codec;
+
+Engine* g_engine = nullptr;  // null: nothing persisted
+bool g_sync = false;         // always: every pass's batch is synced before its replies
 
 std::atomic<size_t> g_value_size{3};
 std::string g_value_bytes;  // the GET payload source, large enough for any size seen
@@ -64,7 +89,15 @@ bool IsCommand(std::string_view name, std::string_view want) {
   return name.size() == want.size() && strncasecmp(name.data(), want.data(), want.size()) == 0;
 }
 
-void Reply(Conn& c, std::string_view name, const std::vector<std::string_view>& args) {
+// What vellumd writes for a string without expiry: the meta record of key `key` in db 0.
+void PutString(EngineBatch* batch, std::string_view key, std::string_view value) {
+  char header[codec::kStringMetaHeaderSize];
+  codec::EncodeStringMetaHeader(header, 0);
+  batch->PutMeta(codec::MetaKey(0, key), {header, sizeof(header)}, value);
+}
+
+void Reply(Conn& c, std::string_view name, const std::vector<std::string_view>& args,
+           EngineBatch* batch) {
   if (IsCommand(name, "GET")) {
     size_t n = std::min(g_value_size.load(std::memory_order_relaxed), g_value_bytes.size());
     c.out += '$';
@@ -74,13 +107,19 @@ void Reply(Conn& c, std::string_view name, const std::vector<std::string_view>& 
     c.out += "\r\n";
     return;
   }
-  if (IsCommand(name, "SET") && args.size() >= 3) g_value_size.store(args[2].size(), std::memory_order_relaxed);
+  if (IsCommand(name, "SET") && args.size() >= 3) {
+    g_value_size.store(args[2].size(), std::memory_order_relaxed);
+    if (batch != nullptr) PutString(batch, args[1], args[2]);
+  }
+  if (IsCommand(name, "MSET") && batch != nullptr) {
+    for (size_t i = 1; i + 1 < args.size(); i += 2) PutString(batch, args[i], args[i + 1]);
+  }
   c.out += "+OK\r\n";
 }
 
 // Answers every complete command in c.in and drops them from it; a partial command
 // stays for the next read. Returns false on a protocol error.
-bool Process(Conn& c) {
+bool Process(Conn& c, EngineBatch* batch) {
   size_t done = 0;
   bool bad = false;
   std::vector<std::string_view> args;
@@ -101,7 +140,7 @@ bool Process(Conn& c) {
       pos += static_cast<size_t>(len) + 2;
     }
     if (!complete) break;
-    if (!args.empty()) Reply(c, args[0], args);
+    if (!args.empty()) Reply(c, args[0], args, batch);
     done = pos;
   }
   c.in.erase(0, done);
@@ -122,6 +161,7 @@ void Serve(int listen_fd) {
     c->fd = -1;  // freed after the pass; may still be queued in `pending`
   };
   std::vector<Conn*> closed;
+  std::unique_ptr<EngineBatch> batch = g_engine != nullptr ? g_engine->NewBatch() : nullptr;
   while (true) {
     int n = epoll_wait(ep, events, 256, -1);
     for (int i = 0; i < n; i++) {
@@ -147,7 +187,7 @@ void Serve(int listen_fd) {
           continue;
         }
         if (r > 0) c->in.append(buf, static_cast<size_t>(r));
-        if (!Process(*c)) {
+        if (!Process(*c, batch.get())) {
           close_conn(c);
           closed.push_back(c);
           continue;
@@ -158,7 +198,16 @@ void Serve(int listen_fd) {
         pending.push_back(c);
       }
     }
-    // The end of the pass: write what every connection has (Redis's beforeSleep).
+    // The end of the pass: persist its writes, then write what every connection has
+    // (Redis's beforeSleep).
+    if (batch != nullptr && !batch->empty()) {
+      vellum::Status st = g_engine->Write(*batch, g_sync);
+      if (!st.ok()) {
+        std::fprintf(stderr, "null_server: %s\n", st.message().c_str());
+        std::exit(1);
+      }
+      batch->Clear();
+    }
     for (Conn* c : pending) {
       c->pending = false;
       if (c->fd < 0 || c->out.empty()) continue;
@@ -187,12 +236,42 @@ void Serve(int listen_fd) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: %s PORT [THREADS]\n", argv[0]);
+  if (argc < 2 || argc == 4 || argc > 5) {
+    std::fprintf(stderr, "usage: %s PORT [THREADS [everysec|always DIR]]\n", argv[0]);
     return 2;
   }
   int port = std::atoi(argv[1]);
   int threads = argc > 2 ? std::atoi(argv[2]) : 1;
+  std::unique_ptr<Engine> engine;
+  if (argc == 5) {
+    std::string_view durability = argv[3];
+    if (durability != "everysec" && durability != "always") {
+      std::fprintf(stderr, "null_server: durability is everysec or always, not %s\n", argv[3]);
+      return 2;
+    }
+    vellum::storage::EngineOptions options;  // vellumd's defaults (conf/vellum.toml)
+    options.dir = std::string(argv[4]) + "/db";
+    options.log_keep_seconds = 3600;  // replication.backlog-ttl
+    options.log_keep_mb = 1024;       // replication.backlog-mb
+    auto opened = Engine::Open(options);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "null_server: %s\n", opened.status().message().c_str());
+      return 1;
+    }
+    engine = std::move(*opened);
+    g_engine = engine.get();
+    g_sync = durability == "always";
+    // Once a second, as vellumd's persister: sync the log (everysec), keep the
+    // replication backlog's files within their limit.
+    std::thread([] {
+      while (true) {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        vellum::Status st = g_sync ? vellum::Status::Ok() : g_engine->SyncWal();
+        if (!st.ok()) std::fprintf(stderr, "null_server: %s\n", st.message().c_str());
+        g_engine->TrimLogArchive();
+      }
+    }).detach();
+  }
   g_value_bytes.assign(512 * 1024, 'x');  // compare.sh's largest value is 32 KiB
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; t++) {

@@ -7,12 +7,24 @@
 #        NULL_THREADS=2 for a two-thread null server; NULLD (default
 #        ./build/bench/null_server), REDIS_ARGS and compare.sh's knobs as in
 #        compare_with_redis.sh.
+#        NULL_DURABILITY=everysec|always: the null server writes every SET through
+#        Vellum's storage engine in that mode (the ceiling of a persisting vellumd), and
+#        redis-server runs with its AOF in the same mode unless REDIS_ARGS says otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source bench/side_by_side.sh
 MODE=${1:-full}
 NULLD=${NULLD:-./build/bench/null_server}
 [ -x "$NULLD" ] || { echo "build it first (make build)" >&2; exit 1; }
+DURABILITY=${NULL_DURABILITY:-}
+if [ -n "$DURABILITY" ]; then
+  REDIS_ARGS=${REDIS_ARGS-"--save '' --appendonly yes --appendfsync $DURABILITY"}
+fi
+source bench/side_by_side.sh
 
-start_a() { "$NULLD" "$1" "${NULL_THREADS:-1}" >"$2/null.log" 2>&1 & }
-run_side_by_side "null_server, ${NULL_THREADS:-1} thread(s)"
+if [ -n "$DURABILITY" ]; then
+  start_a() { "$NULLD" "$1" "${NULL_THREADS:-1}" "$DURABILITY" "$2" >"$2/null.log" 2>&1 & }
+  run_side_by_side "null_server persisting ($DURABILITY), ${NULL_THREADS:-1} thread(s)"
+else
+  start_a() { "$NULLD" "$1" "${NULL_THREADS:-1}" >"$2/null.log" 2>&1 & }
+  run_side_by_side "null_server, ${NULL_THREADS:-1} thread(s)"
+fi
