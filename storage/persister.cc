@@ -101,14 +101,18 @@ void Persister::WakeOrOwe() {
     Wake();
 }
 
-bool Persister::CommitFromLoop() {
+bool Persister::CommitFromLoop(uint64_t input_bytes) {
   if (mode_ != Mode::kEverysec || stop_.load(std::memory_order_seq_cst) || failing() ||
       following() || checkpoint_pending_.load(std::memory_order_seq_cst)) {
     return false;
   }
-  // A big batch (pipelines, MSETs, a bulk load) is encoded and written by the thread: it
-  // overlaps the worker's next commands, and the loop's other clients do not wait for it.
-  if (pending_keys_.load(std::memory_order_relaxed) > kLoopCycleMaxKeys) return false;
+  // A big batch (pipelines of large values, a bulk load) is encoded and written by the
+  // thread: it overlaps the worker's next commands, and the loop's other clients do not
+  // wait for it.
+  if (pending_keys_.load(std::memory_order_relaxed) > kLoopCycleMaxKeys ||
+      input_bytes > kLoopCycleMaxInputBytes) {
+    return false;
+  }
   std::unique_lock<std::mutex> cycle(cycle_mu_, std::try_to_lock);
   if (!cycle.owns_lock()) return false;  // the running cycle's owner will not see ours
   if (!writing_.empty()) return false;   // a refused or stalled batch: the thread retries

@@ -75,10 +75,15 @@ class Persister final : public WriteListener, public OffloadGuard {
  public:
   // The size a cycle's batches are cut at (a key's records stay in one batch).
   static constexpr size_t kBatchBytes = 1 << 20;
-  // More dirty keys than this and CommitFromLoop leaves the cycle to the thread: a big
-  // batch is worth the hand-off, since the thread's write then overlaps the worker's next
-  // commands (pipelines, MSETs); a small one is not.
-  static constexpr int64_t kLoopCycleMaxKeys = 256;
+  // A cycle larger than this, in dirty keys or in the bytes the calling worker read since
+  // its last commit, is left by CommitFromLoop to the thread: a big batch is worth the
+  // hand-off, since the thread's write then overlaps the worker's next commands, and the
+  // loop's other clients do not wait for it; a small one is not. Measured side by side
+  // (README, "Persistence"): a loop iteration of 50 clients' 16 pipelined 1 KiB SETs
+  // (850 KB) or ten-key MSETs is 8-19% faster written by the worker, one of 4 KiB SETs
+  // (3.3 MB) 4-6% slower.
+  static constexpr int64_t kLoopCycleMaxKeys = 4096;
+  static constexpr uint64_t kLoopCycleMaxInputBytes = 1 << 20;
 
   enum class Mode { kEverysec, kAlways };
 
@@ -134,10 +139,11 @@ class Persister final : public WriteListener, public OffloadGuard {
   // still run the cycle rather than wait for that one.
   static uint64_t NewestThreadTicket();
   // Runs one cycle on the calling thread if none is running, the disk takes writes,
-  // RocksDB would not stall and at most kLoopCycleMaxKeys keys are dirty; returns whether every
-  // write recorded before the call is now written (completed_cycles() moved past its ticket). On
-  // false the caller calls WakeThread(). Never blocks on a lock or on the disk.
-  bool CommitFromLoop();
+  // RocksDB would not stall, at most kLoopCycleMaxKeys keys are dirty and the caller read
+  // at most kLoopCycleMaxInputBytes (`input_bytes`) since its last call; returns whether
+  // every write recorded before the call is now written (completed_cycles() moved past its
+  // ticket). On false the caller calls WakeThread(). Never blocks on a lock or on the disk.
+  bool CommitFromLoop(uint64_t input_bytes = 0);
   void WakeThread() { Wake(); }
   // Cycles run by workers (INFO).
   uint64_t loop_cycles() const { return loop_cycles_.load(std::memory_order_relaxed); }

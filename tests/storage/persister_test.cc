@@ -537,6 +537,21 @@ TEST_F(PersisterTest, ABulkWriteIsLeftToTheThreadNotTheLoop) {
   EXPECT_EQ(persister_->loop_cycles(), 0u);
 }
 
+TEST_F(PersisterTest, ALoopThatReadMoreThanTheInputLimitLeavesItsWritesToTheThread) {
+  DeferredWakes loop;
+  (void)Persister::TakeThreadTicket();
+  Set(0, "page", std::string(64 * 1024, 'p'));  // few keys, but a large read behind them
+  const uint64_t ticket = Persister::TakeThreadTicket();
+  ASSERT_TRUE(Persister::TakeOwedWake());
+  EXPECT_FALSE(persister_->CommitFromLoop(Persister::kLoopCycleMaxInputBytes + 1));
+  persister_->WakeThread();
+  for (int i = 0; i < 500 && !persister_->Durable(ticket); i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_TRUE(persister_->Durable(ticket));
+  EXPECT_EQ(persister_->loop_cycles(), 0u);
+}
+
 TEST_F(PersisterTest, AlwaysNeverRunsACycleOnALoop) {
   Close();
   Open(Persister::Mode::kAlways);
