@@ -153,15 +153,10 @@ void Worker::CommitOwedWrites() {
   storage::Persister* persister = state_->persister();
   if (persister == nullptr || !persister->commits_from_loops()) return;
   const bool owed = storage::Persister::TakeOwedWake();
-  // What this loop read since it last got here bounds what it wrote meanwhile.
-  const uint64_t input = stats().net_input_bytes.load(std::memory_order_relaxed);
-  const uint64_t input_bytes = input >= input_at_last_commit_ ? input - input_at_last_commit_
-                                                              : input;  // CONFIG RESETSTAT
-  input_at_last_commit_ = input;
   // Not owed, the writes may still wait: for a cycle another thread owes. Running it here
   // (if no one runs one now) spares their replies the hand-off.
   if (!owed && persister->Durable(storage::Persister::NewestThreadTicket())) return;
-  if (!persister->CommitFromLoop(input_bytes) && owed) persister->WakeThread();
+  if (!persister->CommitFromLoop() && owed) persister->WakeThread();
 }
 
 void Worker::OnPrepare(uv_prepare_t* handle) {

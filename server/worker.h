@@ -138,7 +138,6 @@ class Worker {
   std::vector<Connection*> durable_waiters_;  // connections holding replies for the disk
   // !durable_waiters_.empty(), for NotifyDurable on other threads (may stay true a while).
   std::atomic<bool> durable_waiting_{false};
-  uint64_t input_at_last_commit_ = 0;  // net_input_bytes at the last CommitOwedWrites
   bool durable_async_open_ = true;            // under mu_; closed once shut down and idle
   std::vector<Connection*> pending_flush_;  // connections with replies to flush
   std::vector<Connection*> flushing_;       // the batch OnCheck is writing

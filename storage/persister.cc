@@ -101,18 +101,15 @@ void Persister::WakeOrOwe() {
     Wake();
 }
 
-bool Persister::CommitFromLoop(uint64_t input_bytes) {
+bool Persister::CommitFromLoop() {
   if (mode_ != Mode::kEverysec || stop_.load(std::memory_order_seq_cst) || failing() ||
       following() || checkpoint_pending_.load(std::memory_order_seq_cst)) {
     return false;
   }
-  // A big batch (pipelines of large values, a bulk load) is encoded and written by the
-  // thread: it overlaps the worker's next commands, and the loop's other clients do not
-  // wait for it.
-  if (pending_keys_.load(std::memory_order_relaxed) > kLoopCycleMaxKeys ||
-      input_bytes > kLoopCycleMaxInputBytes) {
-    return false;
-  }
+  // A big batch (a bulk load) is encoded and written by the thread: it overlaps the
+  // worker's next commands, and the loop's other clients do not wait for it. (A batch
+  // of few keys but many bytes is left to it once collected: RunCycle.)
+  if (pending_keys_.load(std::memory_order_relaxed) > kLoopCycleMaxKeys) return false;
   std::unique_lock<std::mutex> cycle(cycle_mu_, std::try_to_lock);
   if (!cycle.owns_lock()) return false;  // the running cycle's owner will not see ours
   if (!writing_.empty()) return false;   // a refused or stalled batch: the thread retries
@@ -492,6 +489,12 @@ Persister::CycleOutcome Persister::RunCycle(bool sync, bool cut, bool from_loop)
     for (const auto& piece : writing_) bytes += piece->bytes();
     writing_hold_.Set(bytes);
     barrier_pending_.store(false, std::memory_order_seq_cst);
+    if (from_loop && bytes > kLoopCycleMaxBytes) {
+      // Too big for a loop to write (large values, other workers' writes): the thread
+      // writes it while this worker goes on.
+      Wake();
+      return CycleOutcome::kStalled;
+    }
   }
   // (A retried batch keeps its cycle number: started_ did not move for it.) Only the
   // cycle's last piece is synced: the sync covers every write before it.

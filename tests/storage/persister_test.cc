@@ -537,19 +537,24 @@ TEST_F(PersisterTest, ABulkWriteIsLeftToTheThreadNotTheLoop) {
   EXPECT_EQ(persister_->loop_cycles(), 0u);
 }
 
-TEST_F(PersisterTest, ALoopThatReadMoreThanTheInputLimitLeavesItsWritesToTheThread) {
+TEST_F(PersisterTest, ALoopLeavesACycleOfMoreBytesThanItsLimitToTheThread) {
   DeferredWakes loop;
   (void)Persister::TakeThreadTicket();
-  Set(0, "page", std::string(64 * 1024, 'p'));  // few keys, but a large read behind them
+  // One key, but more bytes than a loop may write.
+  Set(0, "page", std::string(Persister::kLoopCycleMaxBytes + 1024, 'p'));
   const uint64_t ticket = Persister::TakeThreadTicket();
   ASSERT_TRUE(Persister::TakeOwedWake());
-  EXPECT_FALSE(persister_->CommitFromLoop(Persister::kLoopCycleMaxInputBytes + 1));
+  EXPECT_FALSE(persister_->CommitFromLoop());  // collected there, written by the thread
   persister_->WakeThread();
   for (int i = 0; i < 500 && !persister_->Durable(ticket); i++) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   EXPECT_TRUE(persister_->Durable(ticket));
   EXPECT_EQ(persister_->loop_cycles(), 0u);
+  std::string raw;
+  bool found = false;
+  ASSERT_TRUE(engine_->GetMeta(codec::MetaKey(0, "page"), &raw, &found).ok());
+  EXPECT_TRUE(found);
 }
 
 TEST_F(PersisterTest, AlwaysNeverRunsACycleOnALoop) {
