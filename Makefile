@@ -144,7 +144,7 @@ bench-ceiling: build
 	bash bench/null_server_ceiling.sh $(BENCH_MODE)
 
 # The ceiling of bench-persist: the null server writing every SET through Vellum's storage
-# engine (one batch per pass, as vellumd's worker in everysec) against the same AOF Redis.
+# engine (one batch per pass, written in its loop) against the same AOF Redis.
 .PHONY: bench-persist-ceiling
 bench-persist-ceiling: build
 	@for mode in $(PERSIST_MODES); do \

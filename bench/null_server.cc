@@ -10,21 +10,22 @@
 // Its ratios are the ceiling for any server on this machine: where even the null server
 // cannot beat Redis, the benchmark client, not the server, sets the pace.
 //
-// Layout as Redis: one thread (or --threads N, SO_REUSEPORT), epoll, replies gathered
+// Layout as Redis: one thread (or THREADS of them, SO_REUSEPORT), epoll, replies gathered
 // during one pass over the ready sockets and written after it.
 //
-// With a durability (everysec or always) and a directory, it is the ceiling of a server
-// that persists through Vellum's storage engine: every SET and MSET pair of a pass goes
-// into one EngineBatch, encoded as vellumd encodes a string (storage/FORMAT.md), and the
-// batch is written (Engine::Write; synced in always) before the pass's replies leave, as
-// Redis writes its AOF in beforeSleep. A thread does once a second what vellumd's
-// persister does: sync the log (everysec) and trim the replication backlog's files. The
-// engine's options are vellumd's defaults, its backlog included. There is no keyspace and
-// no persister hand-off, so in everysec no vellumd can write faster through the same
-// engine: bench/null_server_ceiling.sh with NULL_DURABILITY set compares it with
-// redis-server's AOF in the same mode. In always it syncs in its loop, as Redis does;
-// vellumd's persister syncs while its workers go on, so there it is a reference, not a
-// ceiling.
+// With a durability (everysec or always) and a directory, it persists through Vellum's
+// storage engine: every SET and MSET pair of a pass goes into one EngineBatch, encoded as
+// vellumd encodes a string (storage/FORMAT.md), and the batch is written (Engine::Write;
+// synced in always) before the pass's replies leave, as Redis writes its AOF in
+// beforeSleep. A thread does once a second what vellumd's persister does: sync the log
+// (everysec) and trim the replication backlog's files. The engine's options are vellumd's
+// defaults, its backlog included. There is no keyspace and no persister hand-off: it is
+// the ceiling of one design, one thread writing every SET in its loop, which vellumd can
+// pass only where its persister thread overlaps a write with the next commands or
+// coalesces repeated writes of a key. bench/null_server_ceiling.sh with NULL_DURABILITY
+// set compares it with redis-server's AOF in the same mode. In always it syncs in its
+// loop, as Redis does, which vellumd may not do (a sync must not stop a worker's loop):
+// there it is a reference, not a ceiling.
 // Usage: null_server PORT [THREADS [everysec|always DIR]]. Binds 127.0.0.1 only.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -204,7 +205,7 @@ void Serve(int listen_fd) {
       vellum::Status st = g_engine->Write(*batch, g_sync);
       if (!st.ok()) {
         std::fprintf(stderr, "null_server: %s\n", st.message().c_str());
-        std::exit(1);
+        std::_Exit(1);  // no destructors while other threads use the engine
       }
       batch->Clear();
     }
@@ -242,7 +243,22 @@ int main(int argc, char** argv) {
   }
   int port = std::atoi(argv[1]);
   int threads = argc > 2 ? std::atoi(argv[2]) : 1;
-  std::unique_ptr<Engine> engine;
+  std::vector<int> listeners;
+  for (int t = 0; t < threads; t++) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(fd, 511) != 0) {
+      std::perror("null_server: bind/listen");
+      return 1;
+    }
+    listeners.push_back(fd);
+  }
   if (argc == 5) {
     std::string_view durability = argv[3];
     if (durability != "everysec" && durability != "always") {
@@ -258,8 +274,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "null_server: %s\n", opened.status().message().c_str());
       return 1;
     }
-    engine = std::move(*opened);
-    g_engine = engine.get();
+    g_engine = opened->release();  // open until the process ends (kill): never closed
     g_sync = durability == "always";
     // Once a second, as vellumd's persister: sync the log (everysec), keep the
     // replication backlog's files within their limit.
@@ -274,20 +289,6 @@ int main(int argc, char** argv) {
   }
   g_value_bytes.assign(512 * 1024, 'x');  // compare.sh's largest value is 32 KiB
   std::vector<std::thread> workers;
-  for (int t = 0; t < threads; t++) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(fd, 511) != 0) {
-      std::perror("null_server: bind/listen");
-      return 1;
-    }
-    workers.emplace_back(Serve, fd);
-  }
+  for (int fd : listeners) workers.emplace_back(Serve, fd);
   for (auto& w : workers) w.join();
 }
