@@ -14,18 +14,19 @@
 // during one pass over the ready sockets and written after it.
 //
 // With a durability (everysec or always) and a directory, it persists through Vellum's
-// storage engine: every SET and MSET pair of a pass goes into one EngineBatch, encoded as
-// vellumd encodes a string (storage/FORMAT.md), and the batch is written (Engine::Write;
-// synced in always) before the pass's replies leave, as Redis writes its AOF in
-// beforeSleep. A thread does once a second what vellumd's persister does: sync the log
-// (everysec) and trim the replication backlog's files. The engine's options are vellumd's
-// defaults, its backlog included. There is no keyspace and no persister hand-off: it is
-// the ceiling of one design, one thread writing every SET in its loop, which vellumd can
-// pass only where its persister thread overlaps a write with the next commands or
-// coalesces repeated writes of a key. bench/null_server_ceiling.sh with NULL_DURABILITY
-// set compares it with redis-server's AOF in the same mode. In always it syncs in its
-// loop, as Redis does, which vellumd may not do (a sync must not stop a worker's loop):
-// there it is a reference, not a ceiling.
+// storage engine: every SET and MSET pair of a pass goes into one EngineBatch, through
+// EngineBatch::PutString as vellumd's persister writes a string (storage/FORMAT.md), and
+// the batch is written (Engine::Write; synced in always) before the pass's replies leave,
+// as Redis writes its AOF in beforeSleep. A thread does once a second what vellumd's
+// persister does: sync the log (everysec) and trim the replication backlog's files. The
+// engine's options are vellumd's defaults, its backlog included, mapped by vellumd's own
+// code (server/engine_config.h). There is no keyspace and no persister hand-off: it is the
+// ceiling of one design, one thread writing every SET in its loop, which vellumd can pass
+// only where its persister thread overlaps a write with the next commands or coalesces
+// repeated writes of a key. bench/null_server_ceiling.sh with NULL_DURABILITY set compares
+// it with redis-server's AOF in the same mode. In always it syncs in its loop, as Redis
+// does, which vellumd may not do (a sync must not stop a worker's loop): there it is a
+// reference, not a ceiling.
 // Usage: null_server PORT [THREADS [everysec|always DIR]]. Binds 127.0.0.1 only.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -48,14 +49,14 @@
 #include <thread>
 #include <vector>
 
-#include "storage/codec.h"
+#include "conf/config.h"
+#include "server/engine_config.h"
 #include "storage/engine.h"
 
 namespace {
 
 using vellum::storage::Engine;
 using vellum::storage::EngineBatch;
-namespace codec = vellum::storage::codec;
 
 Engine* g_engine = nullptr;  // null: nothing persisted
 bool g_sync = false;         // always: every pass's batch is synced before its replies
@@ -90,13 +91,6 @@ bool IsCommand(std::string_view name, std::string_view want) {
   return name.size() == want.size() && strncasecmp(name.data(), want.data(), want.size()) == 0;
 }
 
-// What vellumd writes for a string without expiry: the meta record of key `key` in db 0.
-void PutString(EngineBatch* batch, std::string_view key, std::string_view value) {
-  char header[codec::kStringMetaHeaderSize];
-  codec::EncodeStringMetaHeader(header, 0);
-  batch->PutMeta(codec::MetaKey(0, key), {header, sizeof(header)}, value);
-}
-
 void Reply(Conn& c, std::string_view name, const std::vector<std::string_view>& args,
            EngineBatch* batch) {
   if (IsCommand(name, "GET")) {
@@ -110,10 +104,12 @@ void Reply(Conn& c, std::string_view name, const std::vector<std::string_view>& 
   }
   if (IsCommand(name, "SET") && args.size() >= 3) {
     g_value_size.store(args[2].size(), std::memory_order_relaxed);
-    if (batch != nullptr) PutString(batch, args[1], args[2]);
+    if (batch != nullptr) batch->PutString(0, args[1], /*expire_at_ms=*/0, args[2]);
   }
   if (IsCommand(name, "MSET") && batch != nullptr) {
-    for (size_t i = 1; i + 1 < args.size(); i += 2) PutString(batch, args[i], args[i + 1]);
+    for (size_t i = 1; i + 1 < args.size(); i += 2) {
+      batch->PutString(0, args[i], /*expire_at_ms=*/0, args[i + 1]);
+    }
   }
   c.out += "+OK\r\n";
 }
@@ -265,11 +261,14 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "null_server: durability is everysec or always, not %s\n", argv[3]);
       return 2;
     }
-    vellum::storage::EngineOptions options;  // vellumd's defaults (conf/vellum.toml)
-    options.dir = std::string(argv[4]) + "/db";
-    options.log_keep_seconds = 3600;  // replication.backlog-ttl
-    options.log_keep_mb = 1024;       // replication.backlog-mb
-    auto opened = Engine::Open(options);
+    // vellumd's defaults, from the config schema (conf/vellum.toml), as vellumd maps them.
+    auto defaults = vellum::conf::Load("", {});
+    if (!defaults.ok()) {
+      std::fprintf(stderr, "null_server: %s\n", defaults.status().message().c_str());
+      return 1;
+    }
+    auto opened =
+        Engine::Open(vellum::server::EngineOptionsFor(*defaults, std::string(argv[4]) + "/db"));
     if (!opened.ok()) {
       std::fprintf(stderr, "null_server: %s\n", opened.status().message().c_str());
       return 1;

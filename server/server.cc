@@ -22,6 +22,7 @@
 #include "server/blocking.h"
 #include "server/command_table.h"
 #include "server/commands/registry.h"
+#include "server/engine_config.h"
 #include "server/keyspace_events.h"
 #include "server/listener.h"
 #include "server/monitor.h"
@@ -127,17 +128,7 @@ int RunServer(const conf::Config& config, const StartupRestore& restore) {
       return 1;
     }
     dir_lock = std::move(*locked);
-    storage::EngineOptions eo;
-    eo.dir = (dir / "db").string();
-    eo.block_cache_bytes = config.block_cache_size;
-    eo.write_buffer_bytes = config.write_buffer_size;
-    eo.compression = config.compression;
-    eo.background_jobs = config.background_jobs;
-    eo.min_blob_bytes = config.min_blob_size;
-    // Replication's backlog: flushed log files kept so a replica that was away resumes.
-    eo.log_keep_seconds = static_cast<uint64_t>(conf::DurationMs(config.replication_backlog_ttl) / 1000);
-    eo.log_keep_mb = static_cast<uint64_t>(config.replication_backlog_mb);
-    eo.recent_log_bytes = static_cast<uint64_t>(config.replication_backlog_memory_mb) << 20;
+    storage::EngineOptions eo = EngineOptionsFor(config, (dir / "db").string());
     engine_options = eo;
     snapshot::RemoveRestoreDebris(dir.string());
     {

@@ -247,6 +247,12 @@ void EngineBatch::PutMeta(std::string_view key, std::string_view head, std::stri
   rep_->batch.Put(rep_->meta, rocksdb::SliceParts(&k, 1), rocksdb::SliceParts(parts, 2));
 }
 void EngineBatch::DeleteMeta(std::string_view key) { rep_->batch.Delete(rep_->meta, Sl(key)); }
+void EngineBatch::PutString(uint8_t pdb, std::string_view key, int64_t expire_at_ms,
+                            std::string_view value) {
+  char header[codec::kStringMetaHeaderSize];
+  codec::EncodeStringMetaHeader(header, expire_at_ms);
+  PutMeta(codec::MetaKey(pdb, key), {header, sizeof(header)}, value);
+}
 void EngineBatch::PutSub(std::string_view key, std::string_view value) {
   rep_->batch.Put(rep_->sub, Sl(key), Sl(value));
 }

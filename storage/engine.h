@@ -89,6 +89,8 @@ class EngineBatch {
   // PutMeta of the concatenation head + tail, without building it.
   void PutMeta(std::string_view key, std::string_view head, std::string_view tail);
   void DeleteMeta(std::string_view key);
+  // A string key's meta record (FORMAT.md): its header, then the value, copied once.
+  void PutString(uint8_t pdb, std::string_view key, int64_t expire_at_ms, std::string_view value);
   void PutSub(std::string_view key, std::string_view value);
   void DeleteSub(std::string_view key);
   // Every meta and sub record of physical db `pdb` (FLUSHDB), as range deletions.

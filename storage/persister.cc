@@ -368,13 +368,9 @@ void Persister::EncodeListEnds(uint8_t pdb, const std::string& key, ListValue* l
 
 void Persister::EncodeWhole(uint8_t pdb, const std::string& key, Entry* e, EngineBatch* out) {
   switch (e->type) {
-    case ValueType::kString: {
-      char header[codec::kStringMetaHeaderSize];
-      codec::EncodeStringMetaHeader(header, e->expire_at_ms);
-      // The page is copied once, into the batch.
-      out->PutMeta(codec::MetaKey(pdb, key), {header, sizeof(header)}, e->str());
+    case ValueType::kString:
+      out->PutString(pdb, key, e->expire_at_ms, e->str());  // the page is copied once
       return;
-    }
     case ValueType::kHash: {
       const uint64_t version = next_version_++;
       e->hash_value->set_disk_version(version);

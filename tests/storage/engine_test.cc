@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "storage/codec.h"
+#include "tests/storage/open_engine.h"
 #include "tests/temp_dir.h"
 
 namespace vellum::storage {
@@ -31,11 +33,7 @@ uint64_t LiveLogBytes(const std::string& dir) {
 Status WriteKibStrings(Engine& engine, int b) {
   const std::string value(1024, 'v');
   auto batch = engine.NewBatch();
-  for (int i = 0; i < 256; i++) {
-    std::string meta;
-    codec::EncodeStringMeta(&meta, 0, value);
-    batch->PutMeta(codec::MetaKey(0, "key:" + std::to_string(b * 256 + i)), meta);
-  }
+  for (int i = 0; i < 256; i++) batch->PutString(0, "key:" + std::to_string(b * 256 + i), 0, value);
   return engine.Write(*batch, false);
 }
 
@@ -138,6 +136,28 @@ TEST(EngineTest, NoLogKeptForReplicasIsNoBacklog) {
   ASSERT_TRUE(e.ok()) << e.status().message();
   EXPECT_FALSE((*e)->log_backlog().kept);
   EXPECT_EQ((*e)->log_backlog().limit_bytes, 0u);
+}
+
+TEST(EngineTest, PutStringWritesAStringsMetaRecordAsFormatMdSays) {
+  testing_support::TempDir root("engine");
+  std::unique_ptr<Engine> engine = testing::OpenEngine(root / "db");
+  ASSERT_NE(engine, nullptr);
+  auto batch = engine->NewBatch();
+  batch->PutString(3, "page:/", 1'900'000'000'000, "<html>");
+  ASSERT_TRUE(engine->Write(*batch, false).ok());
+
+  std::string raw;
+  bool found = false;
+  ASSERT_TRUE(engine->GetMeta(codec::MetaKey(3, "page:/"), &raw, &found).ok());
+  ASSERT_TRUE(found);
+  std::string expected;
+  codec::EncodeStringMeta(&expected, 1'900'000'000'000, "<html>");
+  EXPECT_EQ(raw, expected);
+  codec::Meta meta;
+  ASSERT_TRUE(codec::DecodeMeta(raw, &meta).ok());
+  EXPECT_EQ(meta.type, codec::DiskType::kString);
+  EXPECT_EQ(meta.expire_at_ms, 1'900'000'000'000);
+  EXPECT_EQ(meta.payload, "<html>");
 }
 
 }  // namespace
