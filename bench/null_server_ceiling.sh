@@ -21,10 +21,8 @@ if [ -n "$DURABILITY" ]; then
 fi
 source bench/side_by_side.sh
 
-if [ -n "$DURABILITY" ]; then
-  start_a() { "$NULLD" "$1" "${NULL_THREADS:-1}" "$DURABILITY" "$2" >"$2/null.log" 2>&1 & }
-  run_side_by_side "null_server persisting ($DURABILITY), ${NULL_THREADS:-1} thread(s)"
-else
-  start_a() { "$NULLD" "$1" "${NULL_THREADS:-1}" >"$2/null.log" 2>&1 & }
-  run_side_by_side "null_server, ${NULL_THREADS:-1} thread(s)"
-fi
+# With a durability, the null server persists into the run's directory ($2).
+start_a() {
+  "$NULLD" "$1" "${NULL_THREADS:-1}" ${DURABILITY:+"$DURABILITY" "$2"} >"$2/null.log" 2>&1 &
+}
+run_side_by_side "null_server${DURABILITY:+ persisting ($DURABILITY)}, ${NULL_THREADS:-1} thread(s)"
