@@ -217,8 +217,8 @@ def test_info_and_config_report_durability(durable):
 
 
 def test_everysec_writes_are_written_by_the_workers_own_loops(durable):
-    """everysec: a worker runs the cycle of its own writes before it replies (no hand-off to
-    the persister's thread); always leaves every cycle to the thread, which syncs it. Both
+    """everysec: a worker runs a persister cycle at the end of its loop iteration, before it
+    replies (no hand-off to the persister's thread); always leaves every cycle to the thread, which syncs it. Both
     keep what was acknowledged."""
     for mode, loops in (("everysec", True), ("always", False)):
         s = durable("--storage.durability", mode)
