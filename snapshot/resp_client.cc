@@ -13,6 +13,21 @@
 #include <cstring>
 
 namespace vellum::snapshot {
+namespace {
+
+// The integer after a reply's type byte (a length, a count, an integer reply).
+Status ParseNumber(const std::string& text, int64_t* n) {
+  char* end = nullptr;
+  errno = 0;
+  const long long x = std::strtoll(text.c_str(), &end, 10);
+  if (errno != 0 || end == text.c_str() || *end != '\0') {
+    return Status::Error("protocol error: bad number");
+  }
+  *n = x;
+  return Status::Ok();
+}
+
+}  // namespace
 
 Result<std::unique_ptr<RespClient>> RespClient::Connect(const std::string& host, int port,
                                                         int timeout_s) {
@@ -101,13 +116,12 @@ Result<RespValue> RespClient::ReceiveBulk(const std::function<Status(std::string
   Result<std::string> line = Line();
   if (!line.ok()) return line.status();
   if (line->size() < 2 || (*line)[0] != '$' || (*line)[1] == '-') return ReadAfter(*line);
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long n = std::strtoull(line->c_str() + 1, &end, 10);
-  if (errno != 0 || *end != '\0') return Status::Error("protocol error: bad number");
+  int64_t n = 0;
+  if (Status st = ParseNumber(line->substr(1), &n); !st.ok()) return st;
+  if (n < 0) return RespValue{};  // a null bulk, however written
   // What is already buffered first, then straight from the socket, never past this reply
   // (what follows belongs to the next one).
-  uint64_t left = n;
+  uint64_t left = static_cast<uint64_t>(n);
   const size_t buffered = static_cast<size_t>(std::min<uint64_t>(left, buf_.size() - pos_));
   if (buffered > 0) {
     if (Status st = sink(std::string_view(buf_).substr(pos_, buffered)); !st.ok()) return st;
@@ -132,7 +146,7 @@ Result<RespValue> RespClient::ReceiveBulk(const std::function<Status(std::string
   pos_ += 2;
   RespValue v;
   v.type = RespValue::kBulk;
-  v.integer = static_cast<int64_t>(n);
+  v.integer = n;
   return v;
 }
 
@@ -182,14 +196,7 @@ Result<RespValue> RespClient::ReadAfter(const std::string& line) {
   const char kind = line[0];
   const std::string rest = line.substr(1);
   RespValue v;
-  auto number = [&](int64_t* n) -> Status {
-    char* end = nullptr;
-    errno = 0;
-    long long x = std::strtoll(rest.c_str(), &end, 10);
-    if (errno != 0 || end == rest.c_str() || *end != '\0') return Status::Error("protocol error: bad number");
-    *n = x;
-    return Status::Ok();
-  };
+  auto number = [&](int64_t* n) { return ParseNumber(rest, n); };
   switch (kind) {
     case '+':
       v.type = RespValue::kSimple;

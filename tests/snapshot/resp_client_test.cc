@@ -112,6 +112,20 @@ TEST(RespClientTest, ReceiveBulkRefusesABulkNotEndedByCrlf) {
   EXPECT_NE(r.status().message().find("CRLF"), std::string::npos);
 }
 
+// Regression: ReceiveBulk parsed the length on its own, as an unsigned number, and took a
+// length past INT64_MAX (which Receive refuses) for bytes to stream.
+TEST(RespClientTest, ReceiveBulkRefusesALengthReceiveRefuses) {
+  CannedServer server("$18446744073709551615\r\nabc", 0);
+  auto c = RespClient::Connect("127.0.0.1", server.port(), 5);
+  ASSERT_TRUE(c.ok());
+  (*c)->SetTimeout(1);  // before the fix: a wait for more bytes, until this timeout
+  Collected got;
+  Result<RespValue> r = (*c)->ReceiveBulk(got.sink());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "protocol error: bad number");
+  EXPECT_EQ(got.pieces, 0);
+}
+
 TEST(RespClientTest, ASinkErrorEndsTheRead) {
   CannedServer server(Bulk(Letters(1 << 20)), 0);
   auto c = RespClient::Connect("127.0.0.1", server.port(), 5);
