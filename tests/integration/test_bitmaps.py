@@ -14,7 +14,7 @@ the tests that pin that order say so."""
 import pytest
 import redis
 
-from vellum_harness import error_of, keyevents, raw2, resp3
+from vellum_harness import error_of, exists, keyevents, raw2, resp3
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 NOT_INT = "value is not an integer or out of range"
@@ -31,11 +31,6 @@ RO_ONLY_GET = "BITFIELD_RO only supports the GET subcommand"
 
 def get(cl, key):
     return cl.execute_command("GET", key)
-
-
-def exists(cl, key):
-    return cl.execute_command("EXISTS", key)
-
 
 
 # ---------------------------------------------------------------- SETBIT GETBIT

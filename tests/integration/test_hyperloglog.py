@@ -17,7 +17,7 @@ import time
 import pytest
 import redis
 
-from vellum_harness import error_of, keyevents, raw2
+from vellum_harness import error_of, exists, keyevents, raw2
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 NOT_HLL = "WRONGTYPE Key is not a valid HyperLogLog string value."
@@ -35,10 +35,6 @@ def pfcount(cl, *keys):
 
 def get(cl, key):
     return cl.execute_command("GET", key)
-
-
-def exists(cl, *keys):
-    return cl.execute_command("EXISTS", *keys)
 
 
 def pfadd_range(cl, key, prefix, n, batch=1000):

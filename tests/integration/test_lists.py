@@ -12,7 +12,7 @@ import threading
 import pytest
 import redis
 
-from vellum_harness import error_of, keyevents, pusher, raw2, resp3, run_threads
+from vellum_harness import error_of, exists, keyevents, pusher, raw2, resp3, run_threads
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 NOT_INT = "value is not an integer or out of range"
@@ -23,11 +23,6 @@ RANK_ZERO = ("RANK can't be zero: use 1 to start from the first match, 2 from th
 
 def items(cl, key):
     return cl.execute_command("LRANGE", key, 0, -1)
-
-
-def exists(cl, key):
-    return cl.execute_command("EXISTS", key)
-
 
 
 # ---------------------------------------------------------------- pushes

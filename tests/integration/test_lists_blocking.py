@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from vellum_harness import (RespConn, blocked_clients, client_id, error_of, keyevents_during,
+from vellum_harness import (blocked_clients, bulk, client_id, error_of, exists, keyevents_during,
                             no_reply, pusher, reply, run_threads, wait_for)
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -35,15 +35,6 @@ RESP3_NULL = b"_\r\n"
 
 def items(cl, key):
     return cl.execute_command("LRANGE", key, 0, -1)
-
-
-def exists(cl, key):
-    return cl.execute_command("EXISTS", key)
-
-
-def bulk(value):
-    value = value if isinstance(value, bytes) else value.encode()
-    return b"$%d\r\n%s\r\n" % (len(value), value)
 
 
 def pair(key, element):

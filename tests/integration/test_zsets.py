@@ -19,7 +19,7 @@ import time
 import pytest
 import redis
 
-from vellum_harness import error_of, keyevents, raw2, resp3
+from vellum_harness import error_of, exists, keyevents, raw2, resp3
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 SYNTAX = "syntax error"
@@ -57,10 +57,6 @@ def zitems(cl, key):
 
 def members(cl, key):
     return cl.execute_command("ZRANGE", key, 0, -1)
-
-
-def exists(cl, key):
-    return cl.execute_command("EXISTS", key)
 
 
 def encoding(cl, key):

@@ -19,14 +19,13 @@ list (and a list waiter when it becomes a zset); any write that creates the zset
 ZUNIONSTORE, RENAME...) serves the waiter; an out-of-range timeout is "timeout is
 negative"; BZPOPMIN is refused in a script while BZMPOP runs there without blocking."""
 import hashlib
-import socket
 import threading
 import time
 
 import pytest
 
-from vellum_harness import (RespConn, blocked_clients, client_id, error_of, keyevents_during,
-                            no_reply, reply, run_threads, wait_for)
+from vellum_harness import (blocked_clients, bulk, client_id, error_of, exists, keyevents_during,
+                            no_reply, reply, run_threads)
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 NOT_FLOAT = "timeout is not a float or out of range"
@@ -39,15 +38,6 @@ RESP3_NULL = b"_\r\n"
 
 def members(cl, key):
     return cl.execute_command("ZRANGE", key, 0, -1)
-
-
-def exists(cl, key):
-    return cl.execute_command("EXISTS", key)
-
-
-def bulk(value):
-    value = value if isinstance(value, bytes) else str(value).encode()
-    return b"$%d\r\n%s\r\n" % (len(value), value)
 
 
 def score(value, resp3=False):

@@ -17,7 +17,7 @@ ZUNION/ZINTER/ZDIFF check every key's type before they look at the options; +inf
 a SUM is 0; ZINTERCARD reports a non-integer LIMIT as "LIMIT can't be negative"."""
 import pytest
 
-from vellum_harness import error_of, keyevents, raw2, resp3
+from vellum_harness import bulk, error_of, exists, keyevents, raw2, resp3
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 NOT_INT = "value is not an integer or out of range"
@@ -46,15 +46,6 @@ def members(cl, key):
 def scored(cl, key):
     """The whole sorted set as [member, score, ...] bytes (RESP2 WITHSCORES)."""
     return cl.execute_command("ZRANGE", key, 0, -1, "WITHSCORES")
-
-
-def exists(cl, key):
-    return cl.execute_command("EXISTS", key)
-
-
-def bulk(value):
-    value = value if isinstance(value, bytes) else str(value).encode()
-    return b"$%d\r\n%s\r\n" % (len(value), value)
 
 
 def flat(*items):

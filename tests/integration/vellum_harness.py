@@ -299,6 +299,17 @@ def monitor_lines(server, actions, wait=0.3):
         m.close()
 
 
+def exists(cl, *keys):
+    """EXISTS's count for the keys."""
+    return cl.execute_command("EXISTS", *keys)
+
+
+def bulk(value):
+    """The RESP bulk string of a value (bytes, str or a number)."""
+    value = value if isinstance(value, bytes) else str(value).encode()
+    return b"$%d\r\n%s\r\n" % (len(value), value)
+
+
 def error_of(cl, *args):
     """The error text redis-py raises for a command (without a leading "ERR ")."""
     with pytest.raises(redis.ResponseError) as e:
