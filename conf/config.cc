@@ -228,7 +228,7 @@ std::vector<FieldSpec> BuildSchema() {
                "255 whatever the value."),
       Encoding("encoding.list-max-listpack-size", "list-max-listpack-size",
                "list-max-ziplist-size", INT_MIN, &Config::list_max_listpack_size,
-               "Redis's list node size: accepted, ignored (one list representation)."),
+               "Redis's list node size: accepted, ignored (a list packs up to 8 KiB, as -2 does)."),
       Encoding("encoding.list-compress-depth", "list-compress-depth", nullptr, 0,
                &Config::list_compress_depth,
                "Redis's list compression depth: accepted, ignored (lists are not compressed)."),
