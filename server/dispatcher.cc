@@ -60,13 +60,16 @@ bool AdmitSubscribed(ServerState* server, const Command* cmd,
   return false;
 }
 
-// Redis's reject_cmd_on_oom: commands flagged denyoom and, inside MULTI, every command that
-// would be queued (queueing itself takes memory), but never EXEC, DISCARD, QUIT or RESET.
+// Redis's reject_cmd_on_oom: commands flagged denyoom; inside MULTI, every command that
+// would be queued (queueing itself takes memory) but DISCARD, QUIT and RESET, and EXEC
+// when its queue holds a denyoom command (Redis's mstate.cmd_flags). A refused EXEC
+// becomes EXECABORT and discards the transaction (OnCommandRejected).
 bool RejectOnOom(const Command* cmd, const ClientState& client) {
   if (cmd->spec.flags & kDenyOom) return true;
   if (client.txn == nullptr || !client.txn->in_multi()) return false;
   const std::string& name = cmd->fullname;
-  return name != "exec" && name != "discard" && name != "quit" && name != "reset";
+  if (name == "exec") return client.txn->queued_any(kDenyOom);
+  return name != "discard" && name != "quit" && name != "reset";
 }
 
 // ACL permissions (Redis's ACLCheckAllPerm): the client's user must be allowed the command

@@ -9,7 +9,7 @@ test_persistence.py.
 import pytest
 import redis
 
-from vellum_harness import Vellumd
+from vellum_harness import RespConn, Vellumd
 
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
 VALUE = b"x" * 1024
@@ -243,6 +243,38 @@ def test_oom_inside_multi_refuses_queueing_and_aborts_exec(make):
     reply = s.raw(b"MULTI\r\nGET k\r\nEXEC\r\n")
     assert reply == (b"+OK\r\n-" + OOM.encode() + b"\r\n"
                      b"-EXECABORT Transaction discarded because of previous errors.\r\n")
+
+
+def test_exec_of_a_queued_write_is_aborted_when_memory_ran_out_meanwhile(make):
+    """Redis's rule: EXEC is refused over maxmemory when its queue holds a command that may
+    grow memory (denyoom); the reason comes inside EXECABORT and nothing queued runs. A
+    queue of reads still runs."""
+    s, c = make("noeviction")
+    c.set("k", "v")
+    conn = RespConn(s.port)
+    try:
+        conn.send("MULTI")
+        assert conn.read_raw() == b"+OK\r\n"
+        conn.send("SET", "k", "new")
+        assert conn.read_raw() == b"+QUEUED\r\n"
+        c.config_set("maxmemory", 1)  # from another connection, after the queueing
+        conn.send("EXEC")
+        assert conn.read_raw() == (b"-EXECABORT Transaction discarded because of: " +
+                                   OOM.encode() + b"\r\n")
+        conn.send("EXEC")  # the transaction is gone
+        assert conn.read_raw() == b"-ERR EXEC without MULTI\r\n"
+        assert c.get("k") == "v"
+        c.config_set("maxmemory", 0)
+        conn.send("MULTI")
+        assert conn.read_raw() == b"+OK\r\n"
+        conn.send("GET", "k")
+        assert conn.read_raw() == b"+QUEUED\r\n"
+        c.config_set("maxmemory", 1)
+        conn.send("EXEC")
+        assert conn.read_raw() == b"*1\r\n$1\r\nv\r\n"
+    finally:
+        c.config_set("maxmemory", 0)
+        conn.close()
 
 
 def test_lowering_maxmemory_evicts_in_the_background_without_traffic(make):
