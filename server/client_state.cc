@@ -7,6 +7,8 @@ std::string ClientState::InfoLine(int64_t now_ms) const {
   if (blocked.load()) flags += "b";
   if (monitor.load()) flags += "O";
   if (subscribed()) flags += "P";
+  const int64_t multi = multi_queued.load(std::memory_order_relaxed);
+  if (multi >= 0) flags += "x";
   if (no_evict.load()) flags += "e";
   if (replica.load()) flags += "S";
   if (flags.empty()) flags = "N";
@@ -24,7 +26,7 @@ std::string ClientState::InfoLine(int64_t now_ms) const {
   line += " sub=" + std::to_string(pubsub_channels.load());
   line += " psub=" + std::to_string(pubsub_patterns.load());
   line += " ssub=" + std::to_string(pubsub_shard_channels.load());
-  line += " multi=-1";
+  line += " multi=" + std::to_string(multi);
   line += " qbuf=" + std::to_string(query_buffer_bytes.load());
   // As Redis: the calling client sees its own command in qbuf; obl is the reply bytes
   // waiting to be written (Vellum has one output buffer, no reply list: oll=0).
@@ -32,10 +34,12 @@ std::string ClientState::InfoLine(int64_t now_ms) const {
   const size_t argv = argv_bytes.load(), out = output_bytes.load();
   line += " qbuf-free=" + std::to_string(qfree);
   line += " argv-mem=" + std::to_string(argv);
-  line += " multi-mem=0 rbs=" + std::to_string(qbuf + qfree) + " rbp=" + std::to_string(qbuf);
+  const size_t multi_mem = multi_bytes.load(std::memory_order_relaxed);
+  line += " multi-mem=" + std::to_string(multi_mem);
+  line += " rbs=" + std::to_string(qbuf + qfree) + " rbp=" + std::to_string(qbuf);
   line += " obl=" + std::to_string(out) + " oll=0";
   line += " omem=" + std::to_string(out);
-  line += " tot-mem=" + std::to_string(qbuf + qfree + argv + out);
+  line += " tot-mem=" + std::to_string(qbuf + qfree + argv + out + multi_mem);
   line += " events=r cmd=" + last_command();
   line += " user=" + user_name() + " redir=-1 resp=" + std::to_string(resp);
   line += " lib-name=" + lib_name();

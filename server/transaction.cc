@@ -63,14 +63,25 @@ void Transaction::Begin() {
   in_multi_ = true;
   has_error_ = false;
   queued_.clear();
+  queued_bytes_ = 0;
+  Publish();
 }
 
 void Transaction::Discard() {
   queued_.clear();
   queued_.shrink_to_fit();
+  queued_bytes_ = 0;
   in_multi_ = false;
   has_error_ = false;
   Unwatch();
+  Publish();
+}
+
+void Transaction::Publish() {
+  if (published_ == nullptr) return;
+  published_->multi_queued.store(in_multi_ ? static_cast<int64_t>(queued_.size()) : -1,
+                                 std::memory_order_relaxed);
+  published_->multi_bytes.store(queued_bytes_, std::memory_order_relaxed);
 }
 
 void Transaction::Unwatch() {
@@ -87,6 +98,8 @@ bool Transaction::MaybeQueue(const Command* cmd, std::span<const std::string_vie
     return true;
   }
   queued_.push_back(Queued{cmd, std::vector<std::string>(argv.begin(), argv.end())});
+  for (std::string_view a : argv) queued_bytes_ += a.size();
+  Publish();
   reply.Simple("QUEUED");
   return true;
 }
@@ -131,7 +144,9 @@ Status Transaction::Exec(CommandContext& ctx) {
   }
   std::vector<Queued> queued = std::move(queued_);
   queued_.clear();
+  queued_bytes_ = 0;
   in_multi_ = false;
+  Publish();
   Unwatch();  // before running: the transaction's own writes need not mark anything
   ctx.reply.ArrayHeader(queued.size());
   std::vector<std::string_view> argv;

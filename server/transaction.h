@@ -10,7 +10,9 @@
 // set of locks: no other client sees a partial transaction or writes between check and run.
 //
 // Owned by its ClientState (created on first MULTI or WATCH) and touched only by the
-// client's worker thread; the destructor (which may run on any thread, when the last
+// client's worker thread, which also publishes the queue's size and bytes into the
+// ClientState's atomics for CLIENT LIST on other threads (multi=, multi-mem, flag x); the
+// destructor (which may run on any thread, when the last
 // reference to the ClientState goes) drops the client's watches from the registry.
 #pragma once
 
@@ -33,7 +35,9 @@ struct CommandContext;
 
 class Transaction {
  public:
-  explicit Transaction(WatchRegistry* registry) : registry_(registry) {}
+  // `published` (may be null): the client's CLIENT LIST view, kept up to date.
+  explicit Transaction(WatchRegistry* registry, ClientState* published = nullptr)
+      : registry_(registry), published_(published) {}
   ~Transaction() { Unwatch(); }
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
@@ -81,7 +85,12 @@ class Transaction {
     std::vector<std::string> args;
   };
 
+  // Tells published_ how many commands are queued and their bytes (-1: not in MULTI).
+  void Publish();
+
   WatchRegistry* registry_;
+  ClientState* published_;
+  size_t queued_bytes_ = 0;
   WatchSet watches_;
   std::vector<Queued> queued_;
   Dispatcher* exec_dispatcher_ = nullptr;  // set by PrepareToRun for the EXEC about to run

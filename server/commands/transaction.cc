@@ -21,7 +21,7 @@ namespace {
 // The client's transaction state, created on first use.
 Transaction& TransactionOf(CommandContext& ctx) {
   if (ctx.client.txn == nullptr) {
-    ctx.client.txn = std::make_unique<Transaction>(ctx.server.watch_registry());
+    ctx.client.txn = std::make_unique<Transaction>(ctx.server.watch_registry(), &ctx.client);
   }
   return *ctx.client.txn;
 }

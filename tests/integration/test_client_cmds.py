@@ -175,6 +175,38 @@ def test_client_with_subscriptions_is_of_type_pubsub(server, rr):
         sub.close()
 
 
+def test_client_list_shows_a_transaction_in_progress(server, rr):
+    """As Redis: flag x and multi=<queued commands> while in MULTI, multi-mem their bytes;
+    multi=-1 again after EXEC or DISCARD. The client sits on either worker."""
+    txn = RawConn(server)
+    try:
+        txn_id = int(txn.call("CLIENT ID")[1:])
+
+        def entry():
+            [e] = [e for e in client_list(rr, "ID", str(txn_id))]
+            return e
+
+        assert entry()["multi"] == "-1" and "x" not in entry()["flags"]
+        for finish in ("EXEC", "DISCARD"):
+            assert txn.call("MULTI") == b"+OK\r\n"
+            assert entry()["multi"] == "0" and "x" in entry()["flags"]
+            assert txn.call("SET k v") == b"+QUEUED\r\n"
+            assert txn.call("GET k") == b"+QUEUED\r\n"
+            e = entry()
+            assert e["multi"] == "2" and "x" in e["flags"]
+            assert int(e["multi-mem"]) > 0
+            assert int(e["tot-mem"]) >= int(e["multi-mem"])
+            if finish == "EXEC":
+                assert txn.call("EXEC") == b"*2\r\n"
+                assert txn.file.read(len(b"+OK\r\n$1\r\nv\r\n")) == b"+OK\r\n$1\r\nv\r\n"
+            else:
+                assert txn.call("DISCARD") == b"+OK\r\n"
+            e = entry()
+            assert e["multi"] == "-1" and "x" not in e["flags"] and e["multi-mem"] == "0"
+    finally:
+        txn.close()
+
+
 def test_client_list_id_filter(server, rr):
     other = RawConn(server)
     try:
