@@ -3,14 +3,15 @@
 namespace vellum::server {
 
 std::string ClientState::InfoLine(int64_t now_ms) const {
+  // In Redis 7.0's order (getClientInfoString): O or S, P, x, b, e.
   std::string flags;
-  if (blocked.load()) flags += "b";
   if (monitor.load()) flags += "O";
+  if (replica.load()) flags += "S";
   if (subscribed()) flags += "P";
   const int64_t multi = multi_queued.load(std::memory_order_relaxed);
   if (multi >= 0) flags += "x";
+  if (blocked.load()) flags += "b";
   if (no_evict.load()) flags += "e";
-  if (replica.load()) flags += "S";
   if (flags.empty()) flags = "N";
   std::string line;
   line.reserve(256);

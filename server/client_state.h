@@ -65,14 +65,16 @@ class ClientState : public std::enable_shared_from_this<ClientState> {
   std::atomic<size_t> argv_bytes{0};           // the running command's arguments
   std::atomic<size_t> output_bytes{0};
   std::atomic<uint64_t> commands{0};
+  // What CLIENT LIST shows of the transaction below (any thread): commands queued in
+  // MULTI (-1 outside, as Redis's multi=; flag x in MULTI) and their arguments' bytes
+  // (multi-mem), published by the Transaction as its queue changes. Two loads, so a
+  // CLIENT LIST racing a change may pair a count with the other moment's bytes. Declared
+  // first: they outlive the Transaction.
+  std::atomic<int64_t> multi_queued{-1};
+  std::atomic<size_t> multi_bytes{0};
   // MULTI/EXEC and WATCH state (server/transaction.h), created by the first MULTI or
   // WATCH; owning worker only. Its destructor drops the client's watches.
   std::unique_ptr<Transaction> txn;
-  // What CLIENT LIST shows of it (any thread): commands queued in MULTI (-1 outside, as
-  // Redis's multi=; flag x in MULTI) and their arguments' bytes (multi-mem). Published
-  // by the Transaction as its queue changes.
-  std::atomic<int64_t> multi_queued{-1};
-  std::atomic<size_t> multi_bytes{0};
   // Pub/Sub (server/pubsub.h): the worker the connection lives on (set at accept), and
   // the client's channel and pattern subscriptions (CLIENT LIST sub=/psub=). A RESP2
   // client with any subscription is in "subscribed" mode.

@@ -146,7 +146,6 @@ Status Transaction::Exec(CommandContext& ctx) {
   queued_.clear();
   queued_bytes_ = 0;
   in_multi_ = false;
-  Publish();
   Unwatch();  // before running: the transaction's own writes need not mark anything
   ctx.reply.ArrayHeader(queued.size());
   std::vector<std::string_view> argv;
@@ -154,6 +153,7 @@ Status Transaction::Exec(CommandContext& ctx) {
     argv.assign(q.args.begin(), q.args.end());
     dispatcher->Invoke(q.cmd, argv, ctx.client, ctx.reply);
   }
+  Publish();  // only now: a CLIENT LIST in the queue sees its client in MULTI, as in Redis
   return Status::Ok();
 }
 

@@ -207,6 +207,23 @@ def test_client_list_shows_a_transaction_in_progress(server, rr):
         txn.close()
 
 
+def test_client_info_run_by_exec_sees_its_client_still_in_multi(server):
+    """Redis keeps the client in MULTI until its EXEC has run the queue."""
+    c = server.client()
+    c.response_callbacks.clear()  # replies as sent, as the rr fixture
+    try:
+        p = c.pipeline(transaction=True)
+        p.execute_command("CLIENT", "INFO")
+        p.set("k", "v")
+        info, ok = p.execute()
+        fields = parse_line(info.decode().rstrip("\n"))
+        assert "x" in fields["flags"] and fields["multi"] == "2" and ok == b"OK"
+        after = parse_line(c.execute_command("CLIENT", "INFO").decode().rstrip("\n"))
+        assert after["multi"] == "-1" and "x" not in after["flags"]
+    finally:
+        c.close()
+
+
 def test_client_list_id_filter(server, rr):
     other = RawConn(server)
     try:
